@@ -1,0 +1,146 @@
+"""Shared test fixtures: an org tree with two districts, users per role, a log capture
+that fails the run if personal data, passwords or codes reach any log line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
+TEST_PASSWORD = "Gr1d-Test-Passw0rd!"
+SECRET_MARKERS = [TEST_PASSWORD, "Gr1d-New-Passw0rd?"]
+_ID_RE = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
+_PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 (same algorithm and prefix) with small costs so the suite stays quick."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+class _CaptureHandler(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # noqa: BLE001 - a broken record must not break the run
+            self.lines.append(str(record.msg))
+
+
+LOG_CAPTURE = _CaptureHandler()
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["conftest.FastArgon2PasswordHasher"]
+    root = logging.getLogger()
+    root.addHandler(LOG_CAPTURE)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """SECURITY.md D3: no ID number, phone number or test password in any log line."""
+    leaks = [
+        line for line in LOG_CAPTURE.lines
+        if _ID_RE.search(line) or _PHONE_RE.search(line)
+        or any(marker in line for marker in SECRET_MARKERS)
+    ]
+    if leaks:
+        print(f"\nPERSONAL DATA OR SECRETS IN LOGS ({len(leaks)} lines), first: {leaks[0][:300]}")
+        session.exitstatus = 1
+    else:
+        print(f"\nlog scan: {len(LOG_CAPTURE.lines)} log lines, no personal data or secrets")
+
+
+# Org tree -------------------------------------------------------------------------
+
+def _square(lon: float, lat: float, size: float = 0.01) -> dict:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+@pytest.fixture
+def org_tree(db):
+    """Two districts of Shanghai; each with one street, one community and two grids.
+
+    Keys: province, city, d1, d2, s1, s2, c1, c2, g1a, g1b, g2a, g2b.
+    """
+    from gridgov.org.models import Grid, OrgUnit
+
+    L = OrgUnit.Level
+    units: dict[str, OrgUnit] = {}
+
+    def add(key, code, name, level, parent_key=None):
+        parent = units.get(parent_key)
+        units[key] = OrgUnit.objects.create(
+            code=code, name=name, level=level, parent=parent,
+            path=f"{parent.path if parent else ''}{code}/")
+        return units[key]
+
+    add("province", "31", "上海市", L.PROVINCE)
+    add("city", "3101", "市辖区", L.CITY, "province")
+    add("d1", "310104", "徐汇区", L.DISTRICT, "city")
+    add("d2", "310105", "长宁区", L.DISTRICT, "city")
+    add("s1", "310104003", "天平路街道", L.STREET, "d1")
+    add("s2", "310105001", "华阳路街道", L.STREET, "d2")
+    add("c1", "310104003001", "宛平南路社区", L.COMMUNITY, "s1")
+    add("c2", "310105001001", "华阳社区", L.COMMUNITY, "s2")
+    for key, code, parent, lon in [("g1a", "310104003001001", "c1", 121.40),
+                                   ("g1b", "310104003001002", "c1", 121.41),
+                                   ("g2a", "310105001001001", "c2", 121.50),
+                                   ("g2b", "310105001001002", "c2", 121.51)]:
+        unit = add(key, code, f"网格{code[-3:]}", L.GRID, parent)
+        boundary = _square(lon, 31.20)
+        Grid.objects.create(unit=unit, boundary=boundary, household_count=400,
+                            min_lon=lon, min_lat=31.20, max_lon=lon + 0.01, max_lat=31.21)
+    return units
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, unit, username=None) → a ready user (password set, no forced change)."""
+    from django.utils import timezone
+
+    from gridgov.accounts.models import Membership, User
+
+    counter = {"n": 0}
+
+    def factory(role=None, unit=None, username=None, **fields):
+        counter["n"] += 1
+        user = User(username=username or f"user{counter['n']}_{role or 'none'}",
+                    must_change_password=False, password_changed_at=timezone.now(), **fields)
+        user.set_password(TEST_PASSWORD)
+        user.save()
+        if role:
+            Membership.objects.create(user=user, role=role, org_unit=unit)
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_client(client):
+    """login_client(user) → a Django test client with a session of that user."""
+    from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+
+    def factory(user, c=None):
+        import time
+
+        c = c or client
+        c.force_login(user)
+        session = c.session
+        session[SESSION_STARTED] = session[SESSION_SEEN] = time.time()
+        session.save()
+        return c
+
+    return factory

@@ -1,0 +1,73 @@
+"""Roles and the permissions each grants. A permission held through a membership applies
+to the membership's org unit and everything below it.
+
+三员分立 (GB/T 22239): the system, security and audit administrators are separate
+accounts; none holds another role, none reads resident data by default, only the
+security admin grants roles and scopes, only the audit admin reads the audit trail.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("system administrator")
+    SECURITY_ADMIN = "security_admin", _("security administrator")
+    AUDIT_ADMIN = "audit_admin", _("audit administrator")
+    DISTRICT_STAFF = "district_staff", _("district command staff")
+    STREET_STAFF = "street_staff", _("street office staff")
+    COMMUNITY_STAFF = "community_staff", _("community staff")
+    GRID_LEADER = "grid_leader", _("grid leader")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    DEPARTMENT_HANDLER = "department_handler", _("department handler")
+    VOLUNTEER = "volunteer", _("volunteer")
+    RESIDENT = "resident", _("resident")
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+# Staff roles that must use two-factor sign-in (mandatory for the admin roles).
+TWO_FACTOR_REQUIRED = ADMIN_ROLES
+
+_ORG_READ = {"org.view"}
+_ORG_WRITE = {"org.view", "org.change"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(
+        {"org.view", "org.change", "org.import", "accounts.view", "accounts.manage_users",
+         "policy.view", "policy.change_system"}
+    ),
+    Role.SECURITY_ADMIN: frozenset(
+        {"org.view", "accounts.view", "accounts.grant", "policy.view", "policy.change_security"}
+    ),
+    Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
+    Role.DISTRICT_STAFF: frozenset(_ORG_WRITE | {"org.import", "policy.view"}),
+    Role.STREET_STAFF: frozenset(_ORG_WRITE),
+    Role.COMMUNITY_STAFF: frozenset(_ORG_WRITE),
+    Role.GRID_LEADER: frozenset(_ORG_READ),
+    Role.GRID_WORKER: frozenset(_ORG_READ),
+    Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ),
+    Role.VOLUNTEER: frozenset(_ORG_READ),
+    Role.RESIDENT: frozenset(),
+}
+
+# The org level each role is normally scoped to (used to validate grants).
+ROLE_LEVELS: dict[str, set[str]] = {
+    Role.SYSTEM_ADMIN: {"province", "city", "district"},
+    Role.SECURITY_ADMIN: {"province", "city", "district"},
+    Role.AUDIT_ADMIN: {"province", "city", "district"},
+    Role.DISTRICT_STAFF: {"district"},
+    Role.STREET_STAFF: {"street"},
+    Role.COMMUNITY_STAFF: {"community"},
+    Role.GRID_LEADER: {"grid", "community"},
+    Role.GRID_WORKER: {"grid"},
+    Role.DEPARTMENT_HANDLER: {"district", "street"},
+    Role.VOLUNTEER: {"community", "grid"},
+    Role.RESIDENT: {"grid", "community"},
+}
+
+
+def role_grants(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,93 @@
+"""The JSON API under /api/v1/ (django-ninja), with one error body everywhere:
+``{"code": ..., "message": ..., "details": ...}`` in the request's language."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from gridgov.accounts.api import router as accounts_router
+from gridgov.audit.api import router as audit_router
+from gridgov.core.api import router as core_router
+from gridgov.core.errors import GridGovError
+from gridgov.org.api import router as org_router
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from gridgov.accounts.services import password_expired, token_authenticate
+
+        user = token_authenticate(token)
+        if user is None:
+            return None
+        if password_expired(user):
+            raise GridGovError(_("You must change your password before continuing."),
+                               code="password_change_required", status=403)
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="GridGov API",
+    version="1",
+    description="社区网格化治理平台 API. Authenticate with `Authorization: Bearer <token>` "
+    "(create one on your profile page) or a signed-in session with the CSRF header.",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)
+api.add_router("/", org_router)
+api.add_router("/", audit_router)
+
+
+def _body(request, status: int, code: str, message: str, details=None):
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details}, status=status
+    )
+
+
+@api.exception_handler(GridGovError)
+def _gridgov_error(request, exc: GridGovError):
+    return _body(request, exc.status, exc.code, str(exc.message), exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg")}
+        for e in exc.errors
+    ]
+    return _body(request, 422, "validation_failed", _("Some fields are not valid."), details)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _body(request, 401, "not_authenticated", _("Please sign in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _body(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 403:
+        return _body(request, 403, "csrf_failed" if "CSRF" in str(exc) else "permission_denied",
+                     _("The CSRF check failed; send the X-CSRFToken header.")
+                     if "CSRF" in str(exc) else _("You do not have permission to do this."))
+    return _body(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    import logging
+
+    logging.getLogger("gridgov.api").exception("unhandled API error")
+    return _body(request, 500, "server_error", _("Something went wrong on our side."))

@@ -1,0 +1,41 @@
+"""The catalogue of audited actions. Every ``audit_record`` call names one of these."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    # accounts
+    "accounts.login.success": _("login succeeded"),
+    "accounts.login.fail": _("login failed"),
+    "accounts.login.locked": _("account locked after failed logins"),
+    "accounts.login.otp_fail": _("two-factor code rejected"),
+    "accounts.logout": _("logout"),
+    "accounts.session.expired": _("session expired"),
+    "accounts.password.change": _("password changed"),
+    "accounts.otp.enrol": _("two-factor enrolled"),
+    "accounts.user.create": _("user created"),
+    "accounts.user.update": _("user updated"),
+    "accounts.user.disable": _("user disabled"),
+    "accounts.user.enable": _("user enabled"),
+    "accounts.user.unlock": _("user unlocked"),
+    "accounts.role.grant": _("role granted"),
+    "accounts.role.revoke": _("role revoked"),
+    "accounts.token.create": _("API token created"),
+    "accounts.token.revoke": _("API token revoked"),
+    "accounts.inactive.disable": _("inactive accounts disabled"),
+    # policies
+    "policy.update": _("policy changed"),
+    # org
+    "org.unit.create": _("org unit created"),
+    "org.unit.update": _("org unit updated"),
+    "org.divisions.import": _("administrative divisions imported"),
+    "org.grid.create": _("grid created"),
+    "org.grid.update": _("grid updated"),
+    "org.grids.import": _("grid boundaries imported"),
+    "org.grid.assign": _("grid staff assigned"),
+    "org.grid.unassign": _("grid staff assignment ended"),
+    "org.demo.seed": _("demo district seeded"),
+    # audit
+    "audit.export": _("audit trail exported"),
+    "audit.purge": _("audit records purged after retention"),
+    "audit.anchor": _("chain heads anchored"),
+}

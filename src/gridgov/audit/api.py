@@ -1,0 +1,59 @@
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Router, Schema
+
+from gridgov.audit.selectors import audit_record_list, audit_verify
+from gridgov.core.api_support import api_requires, page_slice
+
+router = Router(tags=["audit"])
+
+
+class AuditRecordOut(Schema):
+    chain: str
+    seq: int
+    created_at: datetime
+    actor_name: str
+    actor_role: str
+    org_unit_path: str
+    action: str
+    outcome: str
+    target_type: str
+    target_id: str
+    changes: dict[str, Any]
+    ip: str | None
+    request_id: str
+    hash: str
+
+
+class AuditPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[AuditRecordOut]
+
+
+class VerifyOut(Schema):
+    ok: bool
+    checked: int
+    problem: str | None
+
+
+@router.get("/audit-records", response=AuditPage)
+@api_requires("audit.view")
+def audit_records(request, actor: str = "", action: str = "", org_unit: str = "",
+                  since: datetime | None = None, until: datetime | None = None,
+                  offset: int = 0, limit: int = 50):
+    qs = audit_record_list(actor_name=actor, action=action, org_unit_path=org_unit,
+                           since=since, until=until)
+    items, limit, offset = page_slice(qs, offset, limit)
+    return AuditPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+@router.get("/audit-records/verify", response=VerifyOut)
+@api_requires("audit.view")
+def audit_records_verify(request):
+    result = audit_verify()
+    return VerifyOut(ok=result.ok, checked=result.checked,
+                     problem=str(result.problem) if result.problem else None)

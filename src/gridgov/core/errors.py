@@ -1,0 +1,76 @@
+"""One error type for the whole platform; the API and the web UI render it the same way.
+
+Every error has a stable ``code`` (for programs), a translated ``message`` (for people,
+in the request's language) and optional ``details`` (e.g. field → message, or the
+line numbers of rejected import rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class GridGovError(Exception):
+    code = "error"
+    status = 400
+    default_message: str | Promise = _("The request could not be processed.")
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        status: int | None = None,
+    ) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details
+        super().__init__(str(self.message))
+
+    def as_body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": str(self.message), "details": self.details}
+
+
+class ValidationFailed(GridGovError):
+    code = "validation_failed"
+    status = 422
+    default_message = _("Some fields are not valid.")
+
+
+class NotFound(GridGovError):
+    """Also used for objects outside the actor's scope: missing and forbidden look alike."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(GridGovError):
+    code = "permission_denied"
+    status = 403
+    default_message = _("You do not have permission to do this.")
+
+
+class NotAuthenticated(GridGovError):
+    code = "not_authenticated"
+    status = 401
+    default_message = _("Please log in.")
+
+
+class Conflict(GridGovError):
+    code = "conflict"
+    status = 409
+    default_message = _("The object was changed by someone else; reload and try again.")
+
+
+class ImportRejected(GridGovError):
+    code = "import_rejected"
+    status = 422
+    default_message = _("The file was not imported; see the listed rows.")

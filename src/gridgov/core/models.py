@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyVersion(models.Model):
+    """One version of one policy; the highest version of a key is in force.
+
+    Versions are never edited: a change adds a version, so every score and deadline
+    can name the exact policy version that produced it.
+    """
+
+    key = models.CharField(_("policy"), max_length=100)
+    version = models.PositiveIntegerField(_("version"))
+    value = models.JSONField(_("value"))
+    note = models.CharField(_("reason for change"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="policy_key_version_unique")
+        ]
+        ordering = ["key", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"

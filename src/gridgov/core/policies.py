@@ -1,0 +1,144 @@
+"""Policies, not constants: every threshold, limit and target is a versioned record.
+
+A policy is declared once here with a pydantic schema whose field defaults are the
+documented defaults. ``policy_get(key)`` returns the version in force (the default,
+version 0, until an admin saves one); ``policy_update`` adds a new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class PolicySchema(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LoginLockoutPolicy(PolicySchema):
+    max_failures: int = Field(5, ge=3, le=20, description="consecutive failures before lock")
+    lock_minutes: int = Field(30, ge=5, le=24 * 60, description="lock duration in minutes")
+    ip_max_failures: int = Field(
+        50, ge=10, le=10_000, description="failures per IP within ip_window_minutes"
+    )
+    ip_window_minutes: int = Field(15, ge=1, le=24 * 60)
+
+
+class SessionPolicy(PolicySchema):
+    idle_minutes: int = Field(30, ge=5, le=240, description="idle timeout")
+    absolute_hours: int = Field(12, ge=1, le=24, description="absolute session lifetime")
+
+
+class PasswordPolicy(PolicySchema):
+    min_length: int = Field(8, ge=8, le=64)
+    min_classes: int = Field(3, ge=3, le=4, description="of upper, lower, digit, symbol")
+    max_age_days: int = Field(90, ge=30, le=365)
+    history: int = Field(5, ge=1, le=24, description="previous passwords not reusable")
+    inactive_disable_days: int = Field(90, ge=30, le=365)
+
+
+class GridSizePolicy(PolicySchema):
+    min_households: int = Field(300, ge=1)
+    max_households: int = Field(500, ge=1)
+    overlap_tolerance: float = Field(
+        0.01, ge=0, le=0.5, description="share of a grid's area that may overlap a sibling"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min_households > self.max_households:
+            raise ValueError("min_households must not exceed max_households")
+        return self
+
+
+class AuditRetentionPolicy(PolicySchema):
+    retention_days: int = Field(5 * 365, ge=180, le=30 * 365)
+
+
+class ApiTokenPolicy(PolicySchema):
+    max_lifetime_days: int = Field(90, ge=1, le=366)
+
+
+@dataclass(frozen=True)
+class PolicyDefinition:
+    key: str
+    schema: type[PolicySchema]
+    title: str | Promise
+    description: str | Promise
+    # Who may change it: security-relevant policies belong to the security admin (三员分立).
+    change_permission: str
+
+
+REGISTRY: dict[str, PolicyDefinition] = {
+    d.key: d
+    for d in [
+        PolicyDefinition(
+            "accounts.login_lockout",
+            LoginLockoutPolicy,
+            _("Login lockout"),
+            _("Consecutive failed logins that lock an account, and for how long."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.session",
+            SessionPolicy,
+            _("Session timeouts"),
+            _("Idle timeout and absolute lifetime of a signed-in session."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.password",
+            PasswordPolicy,
+            _("Password rules"),
+            _("Length, character classes, maximum age, history and inactivity."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.api_token",
+            ApiTokenPolicy,
+            _("API tokens"),
+            _("Longest lifetime of a personal API token."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "org.grid_size",
+            GridSizePolicy,
+            _("Grid size"),
+            _("Households per grid and tolerated overlap between neighbouring grids."),
+            "policy.change_system",
+        ),
+        PolicyDefinition(
+            "audit.retention",
+            AuditRetentionPolicy,
+            _("Audit retention"),
+            _("How long audit records are kept (never less than 180 days)."),
+            "policy.change_security",
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class PolicyInForce:
+    key: str
+    version: int
+    value: Any  # an instance of the definition's schema
+
+
+def policy_in_force(key: str) -> PolicyInForce:
+    from gridgov.core.models import PolicyVersion
+
+    definition = REGISTRY[key]
+    row = PolicyVersion.objects.filter(key=key).order_by("-version").first()
+    if row is None:
+        return PolicyInForce(key, 0, definition.schema())
+    return PolicyInForce(key, row.version, definition.schema.model_validate(row.value))
+
+
+def policy_get(key: str) -> Any:
+    """The value in force for a policy key (an instance of its schema)."""
+    return policy_in_force(key).value

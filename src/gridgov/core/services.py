@@ -1,0 +1,54 @@
+"""Core writes: policy changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridgov.audit.services import audit_record
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.models import PolicyVersion
+from gridgov.core.policies import REGISTRY, policy_in_force
+from gridgov.core.scoping import require_permission
+
+
+def pydantic_field_errors(exc: pydantic.ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error["loc"]) or "__all__"
+        errors.setdefault(name, []).append(error["msg"])
+    return errors
+
+
+def policy_update(*, actor, key: str, value: dict[str, Any], note: str) -> PolicyVersion:
+    """Save a new version of a policy after validating it against its schema."""
+    definition = REGISTRY.get(key)
+    if definition is None:
+        raise NotFound()
+    require_permission(actor, definition.change_permission)
+    if not (note or "").strip():
+        raise ValidationFailed(details={"note": [_("Say why the policy changes.")]})
+    try:
+        validated = definition.schema.model_validate(value)
+    except pydantic.ValidationError as exc:
+        raise ValidationFailed(details=pydantic_field_errors(exc)) from exc
+    with transaction.atomic():
+        current = policy_in_force(key)
+        row = PolicyVersion.objects.create(
+            key=key,
+            version=current.version + 1,
+            value=validated.model_dump(),
+            note=note.strip()[:500],
+            created_by=actor,
+        )
+        audit_record(
+            "policy.update",
+            actor=actor,
+            target=row,
+            changes={"key": key, "before": current.value.model_dump(),
+                     "after": validated.model_dump(), "version": row.version},
+        )
+    return row

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from gridgov.core import views, views_policies
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("policies/", views_policies.policy_list, name="policy_list"),
+    path("policies/<str:key>/", views_policies.policy_edit, name="policy_edit"),
+]

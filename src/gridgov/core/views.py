@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import GridGovError
+from gridgov.core.permissions import SIGNED_IN, public, requires
+
+
+@requires(SIGNED_IN)
+def home(request):
+    return render(request, "core/home.html", {})
+
+
+def _error_page(request, status: int, title: str, message: str):
+    return render(request, "core/error.html",
+                  {"status": status, "title": title, "message": message}, status=status)
+
+
+def render_error(request, error: GridGovError):
+    titles = {401: _("Please sign in"), 403: _("Not allowed"), 404: _("Not found"),
+              409: _("Conflict"), 422: _("Not valid"), 423: _("Locked"), 429: _("Too many requests")}
+    return _error_page(request, error.status, titles.get(error.status, _("Error")),
+                       str(error.message))
+
+
+@public
+def csrf_failure(request, reason=""):
+    return _error_page(request, 403, _("Form expired"),
+                       _("The form expired or came from another site. Reload the page and try again."))
+
+
+def error_400(request, exception=None):
+    return _error_page(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def error_403(request, exception=None):
+    return _error_page(request, 403, _("Not allowed"), _("You do not have permission to do this."))
+
+
+def error_404(request, exception=None):
+    return _error_page(request, 404, _("Not found"), _("The page or object does not exist."))
+
+
+def error_500(request):
+    return _error_page(request, 500, _("Server error"),
+                       _("Something went wrong on our side. The error has been logged."))

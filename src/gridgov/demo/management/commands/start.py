@@ -1,0 +1,57 @@
+"""`gridgov start`: migrate, seed the demo district when the database is empty, print one
+login per role, and serve on http://127.0.0.1:8000 with several worker processes."""
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.demo.seed import demo_is_seeded, demo_logins, demo_password, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Prepare the database and serve GridGov."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--no-serve", action="store_true", help="prepare only")
+
+    def handle(self, *args, bind, workers, no_serve, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        if settings.PRODUCTION:
+            from gridgov.accounts.models import User
+
+            if User.objects.filter(is_demo=True, is_active=True).exists():
+                raise CommandError("Demo accounts exist: production mode refuses to start. "
+                                   "Disable them first.")
+        elif not demo_is_seeded():
+            seed_demo()
+            self.stdout.write(self.style.SUCCESS("Demo district seeded (上海市徐汇区)."))
+        if not settings.PRODUCTION:
+            self._print_logins(bind)
+        if no_serve:
+            return
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+        if gunicorn is None:
+            raise CommandError("gunicorn is not installed")
+        sys.stdout.flush()
+        os.execv(gunicorn, [gunicorn, "gridgov.wsgi:application", "--bind", bind,
+                            "--workers", str(workers), "--access-logfile", "-",
+                            "--graceful-timeout", "5"])
+
+    def _print_logins(self, bind):
+        password = demo_password()
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"GridGov demo: http://{bind}/"))
+        self.stdout.write(f"Demo password for every account below: {password}")
+        self.stdout.write(f"{'user name':<18} {'role':<28} scope")
+        for login in demo_logins():
+            extra = "  (two-factor: run `gridgov demo_code " + login.username + "`)" \
+                if login.two_factor else ""
+            self.stdout.write(f"{login.username:<18} {login.role:<28} {login.scope}{extra}")
+        self.stdout.write("")

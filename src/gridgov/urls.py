@@ -1,0 +1,18 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gridgov.api import api
+
+urlpatterns = [
+    path("", include("gridgov.core.urls")),
+    path("accounts/", include("gridgov.accounts.urls")),
+    path("org/", include("gridgov.org.urls")),
+    path("audit/", include("gridgov.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "gridgov.core.views.error_400"
+handler403 = "gridgov.core.views.error_403"
+handler404 = "gridgov.core.views.error_404"
+handler500 = "gridgov.core.views.error_500"
