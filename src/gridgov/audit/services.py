@@ -115,6 +115,7 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     outcome: str = AuditRecord.Outcome.SUCCESS,
     actor_name: str | None = None,
+    chain: str | None = None,
 ) -> AuditRecord:
     """Append one record to the chain of the org unit it concerns."""
     if action not in ACTIONS:
@@ -129,7 +130,7 @@ def audit_record(
     org_unit_path = org_unit_path or actor_path
     ctx = current_request_context()
     batch_id = actor.batch_id if isinstance(actor, SystemActor) else ""
-    chain = chain_for_path(org_unit_path)
+    chain = chain or chain_for_path(org_unit_path)
 
     with transaction.atomic():
         head = _lock_head(chain)
@@ -168,9 +169,8 @@ def audit_anchor(*, actor=None) -> AuditRecord:
         return audit_record(
             "audit.anchor",
             actor=actor or SystemActor("audit-anchor"),
-            org_unit_path="",
             changes={"heads": heads},
-            actor_name=None,
+            chain=ROOT_CHAIN,
         )
 
 
