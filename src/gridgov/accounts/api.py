@@ -1,7 +1,7 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from gridgov.accounts import services
 from gridgov.accounts.models import ApiToken
@@ -71,8 +71,8 @@ def token_list(request):
 @api_requires(SIGNED_IN)
 def token_create(request, payload: TokenIn):
     token, raw = services.token_create(user=request.user, name=payload.name, days=payload.days)
-    out = TokenOut.from_orm(token).dict()
-    return 201, TokenCreatedOut(**out, token=raw)
+    out = TokenOut.model_validate(token).model_dump()
+    return Status(201, TokenCreatedOut(**out, token=raw))
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None})
@@ -82,4 +82,4 @@ def token_revoke(request, token_id: int):
     if token is None:
         raise NotFound()
     services.token_revoke(user=request.user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -79,8 +79,9 @@ class PasswordHistoryValidator:
     def validate(self, password: str, user=None) -> None:
         if user is None or user.pk is None:
             return
+        # The current password counts as one of the last N.
         history = policy_get("accounts.password").history
-        previous = list(user.password_history.values_list("password", flat=True)[:history])
+        previous = list(user.password_history.values_list("password", flat=True)[: history - 1])
         if user.password:
             previous.append(user.password)
         if any(check_password(password, encoded) for encoded in previous):

@@ -247,7 +247,7 @@ def _set_password(user: User, new_password: str, *, actor) -> None:
     with transaction.atomic():
         if user.password:
             PasswordHistory.objects.create(user=user, password=user.password)
-        keep = policy_get("accounts.password").history
+        keep = policy_get("accounts.password").history - 1  # plus the current one
         stale = user.password_history.values_list("pk", flat=True)[keep:]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
         user.set_password(new_password)
@@ -327,6 +327,8 @@ def user_unlock(*, actor: User, user: User) -> None:
 def membership_grant(*, actor: User, user: User, role: str, org_unit) -> Membership:
     """Only the security admin grants, only within its own scope, and 三员分立 holds."""
     require_in_scope(actor, org_unit.path, "accounts.grant")
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("You cannot change your own roles."))
     if role not in Role.values:
         raise ValidationFailed(details={"role": [str(_("Unknown role."))]})
     if org_unit.level not in ROLE_LEVELS[role]:
@@ -347,8 +349,6 @@ def membership_grant(*, actor: User, user: User, role: str, org_unit) -> Members
                 _("An administrator account cannot hold other roles (三员分立)."),
                 details={"role": [str(_("Separation of duties: one admin role per account."))]},
             )
-        if locked.pk == actor.pk:
-            raise PermissionDenied(_("You cannot change your own roles."))
         membership, created = Membership.objects.get_or_create(
             user=locked, role=role, org_unit=org_unit, defaults={"granted_by": actor}
         )

@@ -1,7 +1,7 @@
 
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from gridgov.core.api_support import api_requires, page_slice
 from gridgov.core.errors import NotFound
@@ -64,7 +64,7 @@ def org_unit_create(request, payload: OrgUnitIn):
     parent = selectors.org_unit_get(actor=request.user, code=payload.parent, action="change")
     unit = services.org_unit_create(actor=request.user, parent=parent, code=payload.code,
                                     name=payload.name)
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/org-units/{code}", response=OrgUnitOut)
