@@ -14,6 +14,7 @@ from gridgov.accounts.api import router as accounts_router
 from gridgov.audit.api import router as audit_router
 from gridgov.core.api import router as core_router
 from gridgov.core.errors import GridGovError
+from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.org.api import router as org_router
 
 
@@ -39,6 +40,8 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
     docs_url="/docs",
+    # Default deny: even the API description needs a signed-in user.
+    docs_decorator=requires(SIGNED_IN),
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)

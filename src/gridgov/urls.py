@@ -1,6 +1,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from gridgov.core.permissions import public
+
 from gridgov.api import api
 
 urlpatterns = [
@@ -8,7 +10,7 @@ urlpatterns = [
     path("accounts/", include("gridgov.accounts.urls")),
     path("org/", include("gridgov.org.urls")),
     path("audit/", include("gridgov.audit.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]
 

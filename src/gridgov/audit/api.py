@@ -45,7 +45,7 @@ class VerifyOut(Schema):
 def audit_records(request, actor: str = "", action: str = "", org_unit: str = "",
                   since: datetime | None = None, until: datetime | None = None,
                   offset: int = 0, limit: int = 50):
-    qs = audit_record_list(actor_name=actor, action=action, org_unit_path=org_unit,
+    qs = audit_record_list(actor=request.user, actor_name=actor, action=action, org_unit_path=org_unit,
                            since=since, until=until)
     items, limit, offset = page_slice(qs, offset, limit)
     return AuditPage(count=qs.count(), offset=offset, limit=limit, items=list(items))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from gridgov.audit.models import AuditAnchor, AuditChainHead, AuditRecord
 from gridgov.audit.services import GENESIS_HASH, ROOT_CHAIN, record_hash
@@ -87,14 +87,22 @@ def audit_verify() -> VerifyResult:
 
 def audit_record_list(
     *,
+    actor,
     actor_name: str = "",
     action: str = "",
     org_unit_path: str = "",
     since=None,
     until=None,
 ) -> QuerySet[AuditRecord]:
-    """Audit records matching the filters, newest first. Callers check ``audit.view``."""
-    qs = AuditRecord.objects.all()
+    """Audit records in the actor's ``audit.view`` scope (plus platform-wide records, which
+    belong to no org unit), newest first."""
+    paths = actor.scope_paths("audit.view")
+    if not paths:
+        return AuditRecord.objects.none()
+    in_scope = Q(org_unit_path="")
+    for path in paths:
+        in_scope |= Q(org_unit_path__startswith=path)
+    qs = AuditRecord.objects.filter(in_scope)
     if actor_name:
         qs = qs.filter(actor_name__icontains=actor_name)
     if action:

@@ -38,7 +38,7 @@ def _filters(request) -> dict:
 
 @requires("audit.view")
 def record_list(request):
-    records = audit_record_list(**_filters(request))
+    records = audit_record_list(actor=request.user, **_filters(request))
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     verify = audit_verify() if request.GET.get("verify") else None
     return render(request, "audit/record_list.html", {
@@ -56,7 +56,7 @@ class _Echo:
 @requires("audit.export")
 def record_export(request):
     filters = _filters(request)
-    records = audit_record_list(**filters)[:EXPORT_MAX_ROWS]
+    records = audit_record_list(actor=request.user, **filters)[:EXPORT_MAX_ROWS]
     count = records.count()
     with transaction.atomic():
         audit_record("audit.export", actor=request.user, target_type="audit.auditrecord",

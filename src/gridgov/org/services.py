@@ -72,9 +72,11 @@ def _reject_all(problems: list[RowProblem]) -> ImportRejected:
 def org_unit_create(*, actor, parent: OrgUnit, code: str, name: str) -> OrgUnit:
     """A new child unit under ``parent`` (level follows the parent's)."""
     require_in_scope(actor, parent.path, "org.change")
-    if parent.level not in CHILD_LEVEL:
-        raise ValidationFailed(details={"parent": [_("A grid cannot have children.")]})
-    level = CHILD_LEVEL[parent.level]
+    level = CHILD_LEVEL.get(parent.level)
+    if level is None or level == L.GRID:
+        raise ValidationFailed(
+            _("Grids are created by importing their boundaries."),
+            details={"parent": [_("Grids are created by importing their boundaries.")]})
     code = normalise_code(code, level)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}

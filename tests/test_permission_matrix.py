@@ -1,0 +1,268 @@
+"""Every route × every role × an in-scope and an out-of-scope object (SECURITY.md C1, C2).
+
+A route missing from ROUTES fails ``test_every_route_is_in_the_matrix``, so the matrix
+grows with the product. Every response is also scanned for the other district's codes
+and names: nothing from outside the actor's scope may appear in any page or answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gridgov.accounts.roles import PERMISSIONS, Role
+from gridgov.core.permissions import SIGNED_IN
+
+ANON = "anonymous"
+ROLE_SCOPES = {
+    Role.SYSTEM_ADMIN: "d1", Role.SECURITY_ADMIN: "d1", Role.AUDIT_ADMIN: "d1",
+    Role.DISTRICT_STAFF: "d1", Role.STREET_STAFF: "s1", Role.COMMUNITY_STAFF: "c1",
+    Role.GRID_LEADER: "c1", Role.GRID_WORKER: "g1a", Role.DEPARTMENT_HANDLER: "d1",
+    Role.VOLUNTEER: "c1", Role.RESIDENT: "g1a",
+}
+ALL_ROLES = [ANON, *ROLE_SCOPES]
+# Strings that only exist in the other district: seeing one anywhere is a leak.
+CANARIES = ["310105", "长宁区", "华阳", "leak_canary"]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str                 # URL name, or "api:<METHOD> <path>" for API operations
+    method: str
+    url: str                  # may contain {in} / {out} placeholders
+    permission: str | None    # None = public
+    objects: tuple[str, str] | None = None  # (in-scope key, out-of-scope key)
+    ok: tuple[int, ...] = (200,)
+    data: dict = field(default_factory=dict)
+    api: bool = False
+    public_status: tuple[int, ...] = (200, 302)
+
+
+def _api(method, path, permission, url, objects=None, ok=(200,), data=None):
+    return Route(f"api:{method} {path}", method, url, permission, objects, ok, data or {},
+                 api=True)
+
+
+ROUTES = [
+    # core
+    Route("core:home", "GET", "/", SIGNED_IN),
+    Route("core:policy_list", "GET", "/policies/", "policy.view"),
+    Route("core:policy_edit", "GET", "/policies/accounts.session/", "policy.view"),
+    # accounts
+    Route("accounts:login", "GET", "/accounts/login/", None),
+    Route("accounts:otp_verify", "GET", "/accounts/login/verify/", None),
+    Route("accounts:otp_enrol", "GET", "/accounts/login/enrol/", None),
+    Route("accounts:logout", "POST", "/accounts/logout/", None),
+    Route("accounts:password_change", "GET", "/accounts/password/", SIGNED_IN),
+    Route("accounts:profile", "GET", "/accounts/me/", SIGNED_IN),
+    Route("accounts:token_revoke", "POST", "/accounts/me/tokens/{in}/revoke/", SIGNED_IN,
+          ("own_token", "other_token"), ok=(302,)),
+    Route("accounts:user_list", "GET", "/accounts/users/", "accounts.view"),
+    Route("accounts:user_create", "GET", "/accounts/users/new/", "accounts.manage_users"),
+    Route("accounts:user_detail", "GET", "/accounts/users/{in}/", "accounts.view",
+          ("user_in", "user_out")),
+    # org
+    Route("org:unit_tree", "GET", "/org/units/", "org.view", ok=(200, 302)),
+    Route("org:unit_detail", "GET", "/org/units/{in}/", "org.view", ("c1_or_g1a", "c2"),
+          ok=(200, 302)),
+    Route("org:unit_create", "GET", "/org/units/{in}/new/", "org.change", ("c1", "c2")),
+    Route("org:unit_edit", "GET", "/org/units/{in}/edit/", "org.change", ("g1a", "g2a")),
+    Route("org:grid_list", "GET", "/org/grids/", "org.view"),
+    Route("org:grid_map", "GET", "/org/grids/map/", "org.view"),
+    Route("org:grid_import", "GET", "/org/grids/import/", "org.change"),
+    Route("org:grid_detail", "GET", "/org/grids/{in}/", "org.view", ("g1a", "g2a")),
+    Route("org:grid_assign", "POST", "/org/grids/{in}/staff/", "org.change", ("g1a", "g2a"),
+          ok=(302,), data={"username": "nobody-here", "duty": "volunteer"}),
+    # audit
+    Route("audit:record_list", "GET", "/audit/", "audit.view"),
+    Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
+    # language
+    Route("set_language", "POST", "/i18n/setlang/", None, data={"language": "en"}),
+    # API
+    _api("GET", "/api/v1/me", SIGNED_IN, "/api/v1/me"),
+    _api("GET", "/api/v1/me/tokens", SIGNED_IN, "/api/v1/me/tokens"),
+    _api("POST", "/api/v1/me/tokens", SIGNED_IN, "/api/v1/me/tokens", ok=(201,),
+         data={"name": "matrix"}),
+    _api("DELETE", "/api/v1/me/tokens/{token_id}", SIGNED_IN, "/api/v1/me/tokens/{in}",
+         ("own_token", "other_token"), ok=(204,)),
+    _api("GET", "/api/v1/policies", "policy.view", "/api/v1/policies"),
+    _api("GET", "/api/v1/policies/{key}", "policy.view", "/api/v1/policies/accounts.session"),
+    _api("PUT", "/api/v1/policies/{key}", "policy.view", "/api/v1/policies/org.grid_size",
+         ok=(200, 403), data={"value": {"min_households": 250}, "note": "matrix"}),
+    _api("GET", "/api/v1/org-units", "org.view", "/api/v1/org-units?limit=200"),
+    _api("GET", "/api/v1/org-units/{code}", "org.view", "/api/v1/org-units/{in}",
+         ("c1_or_g1a", "c2")),
+    _api("POST", "/api/v1/org-units", "org.change", "/api/v1/org-units", ("s1_or_c1", "s2"),
+         ok=(201, 422), data={"parent": "{in}", "code": "{in}099", "name": "矩阵"}),
+    _api("PATCH", "/api/v1/org-units/{code}", "org.change", "/api/v1/org-units/{in}",
+         ("g1a", "g2a"), data={"name": "改名"}),
+    _api("GET", "/api/v1/grids", "org.view", "/api/v1/grids?limit=200"),
+    _api("GET", "/api/v1/grids/locate", "org.view", "/api/v1/grids/locate?lon={in}&lat=31.205",
+         ("lon_g1a", "lon_g2a")),
+    _api("GET", "/api/v1/grids/{code}", "org.view", "/api/v1/grids/{in}", ("g1a", "g2a")),
+    _api("GET", "/api/v1/grids.geojson", "org.view", "/api/v1/grids.geojson"),
+    _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
+    _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
+    # The API description pages answer like web pages (sign-in redirect).
+    Route("api:GET /api/v1/openapi.json", "GET", "/api/v1/openapi.json", SIGNED_IN),
+    Route("api:GET /api/v1/docs", "GET", "/api/v1/docs", SIGNED_IN),
+]
+
+
+# Discovery ----------------------------------------------------------------------
+
+def _django_routes():
+    found = {}
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "api":
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern):
+                found[f"{namespace}{p.name}"] = p.callback
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _api_operations():
+    from gridgov.api import api
+
+    found = {}
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    full = "/api/v1" + (prefix.rstrip("/") + "/" + path.lstrip("/")).replace(
+                        "//", "/")
+                    found[f"api:{method} {full.rstrip('/') or '/'}"] = operation.view_func
+    found["api:GET /api/v1/openapi.json"] = None
+    found["api:GET /api/v1/docs"] = None
+    return found
+
+
+def test_every_view_declares_its_permission():
+    undeclared = [name for name, view in _django_routes().items()
+                  if not hasattr(view, "required_permission")]
+    assert not undeclared, f"views without @requires/@public: {undeclared}"
+    for name, func in _api_operations().items():
+        if func is not None:
+            assert hasattr(func, "required_permission"), f"{name} lacks @api_requires"
+
+
+def test_every_route_is_in_the_matrix():
+    known = {r.name for r in ROUTES}
+    missing = (set(_django_routes()) | set(_api_operations())) - known
+    assert not missing, f"routes missing from the permission matrix: {sorted(missing)}"
+    stale = known - set(_django_routes()) - set(_api_operations())
+    assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
+
+
+def test_declared_permissions_match_the_matrix():
+    declared = {**{k: getattr(v, "required_permission", None)
+                   for k, v in _django_routes().items()},
+                **{k: getattr(v, "required_permission", None)
+                   for k, v in _api_operations().items() if v is not None}}
+    for route in ROUTES:
+        if route.name in declared:
+            assert declared[route.name] == route.permission, route.name
+
+
+# The matrix --------------------------------------------------------------------
+
+@pytest.fixture
+def world(org_tree, make_user):
+    from gridgov.accounts.services import token_create
+
+    users = {role: make_user(role, org_tree[key], username=f"m_{role}")
+             for role, key in ROLE_SCOPES.items()}
+    outsider = make_user(Role.DISTRICT_STAFF, org_tree["d2"], username="leak_canary")
+    objects = {k: v.code for k, v in org_tree.items()}
+    objects["user_in"] = str(users[Role.GRID_WORKER].pk)
+    objects["user_out"] = str(outsider.pk)
+    other_token, _ = token_create(user=outsider, name="x")
+    objects["other_token"] = str(other_token.pk)
+    objects["lon_g1a"], objects["lon_g2a"] = "121.405", "121.505"
+    return users, objects
+
+
+def _resolve_object(key: str, role, objects, users) -> str:
+    from gridgov.accounts.services import token_create
+
+    if key == "own_token":
+        if role == ANON:
+            return objects["other_token"]
+        token, _ = token_create(user=users[role], name="mine")
+        return str(token.pk)
+    if key == "c1_or_g1a":
+        return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
+    if key == "s1_or_c1":
+        return objects["c1" if role == Role.COMMUNITY_STAFF else "s1"]
+    return objects[key]
+
+
+def _allowed(route: Route, role) -> bool:
+    if route.permission is None:
+        return True
+    if role == ANON:
+        return False
+    if route.permission == SIGNED_IN:
+        return True
+    return route.permission in PERMISSIONS[role]
+
+
+def _request(client, route: Route, obj: str | None):
+    url = route.url.replace("{in}", obj or "")
+    data = {k: (v.replace("{in}", obj or "") if isinstance(v, str) else v)
+            for k, v in route.data.items()}
+    method = getattr(client, route.method.lower())
+    if route.api and route.method in {"POST", "PUT", "PATCH"}:
+        return method(url, data=data, content_type="application/json")
+    if route.method == "POST":
+        return method(url, data)
+    return method(url)
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_matrix(route: Route, role, world, client, login_client):
+    users, objects = world
+    if role != ANON:
+        login_client(users[role])
+    allowed = _allowed(route, role)
+    cases = [("in", None)]
+    if route.objects:
+        cases = [("in", _resolve_object(route.objects[0], role, objects, users)),
+                 ("out", _resolve_object(route.objects[1], role, objects, users))]
+    for which, obj in cases:
+        response = _request(client, route, obj)
+        status = response.status_code
+        body = _body(response)
+        context = f"{route.name} as {role} ({which} {obj}): {status}"
+        assert status < 500, context
+        if route.permission is None:
+            assert status in route.public_status, context
+        elif role == ANON:
+            assert status == (401 if route.api else 302), context
+            if not route.api:
+                assert response.url.startswith("/accounts/login/"), context
+        elif not allowed:
+            assert status == 403, context
+        elif which == "out":
+            assert status == 404, context
+        else:
+            assert status in route.ok, context
+        if obj:
+            body = body.replace(obj, "")  # the requested id itself is echoed, e.g. in links
+        for canary in CANARIES:
+            assert canary not in body, f"LEAK of {canary!r} in {context}"
