@@ -129,6 +129,15 @@ def make_user(db):
 
 
 @pytest.fixture
+def client():
+    """Test client speaking English, so assertions can quote messages; the product's
+    default language (zh-Hans) is covered by tests that ask for it explicitly."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def login_client(client):
     """login_client(user) → a Django test client with a session of that user."""
     from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED

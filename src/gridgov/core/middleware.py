@@ -58,3 +58,40 @@ class GridGovErrorMiddleware:
         if isinstance(exception, GridGovError) and not request.path.startswith("/api/"):
             return render_error(request, exception)
         return None
+
+
+ADMIN_PATH_PREFIXES = ("/accounts/users/", "/policies/", "/audit/", "/api/v1/policies",
+                       "/api/v1/audit-records")
+
+
+class AdminNetworkMiddleware:
+    """Administration pages answer only to allow-listed networks (SECURITY.md C6).
+    The client address is the one ``RequestContextMiddleware`` trusted, so a spoofed
+    X-Forwarded-For header does not help."""
+
+    def __init__(self, get_response):
+        import ipaddress
+
+        from django.conf import settings
+
+        self.networks = [ipaddress.ip_network(n, strict=False)
+                         for n in settings.GRIDGOV_ADMIN_NETWORKS]
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.networks and request.path.startswith(ADMIN_PATH_PREFIXES):
+            import ipaddress
+
+            from gridgov.core.errors import PermissionDenied
+            from gridgov.core.views import render_error
+
+            ip = getattr(request, "client_ip", None)
+            address = ipaddress.ip_address(ip) if ip else None
+            if address is None or not any(address in n for n in self.networks):
+                error = PermissionDenied()
+                if request.path.startswith("/api/"):
+                    from django.http import JsonResponse
+
+                    return JsonResponse(error.as_body(), status=403)
+                return render_error(request, error)
+        return self.get_response(request)

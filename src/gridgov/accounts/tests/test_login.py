@@ -119,7 +119,7 @@ def test_password_change_ends_other_sessions(org_tree, make_user, client):
     from django.test import Client
 
     make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="li")
-    other = Client()
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
     post_login(other, "li")
     assert other.get("/api/v1/me").status_code == 200
     post_login(client, "li")
@@ -250,7 +250,7 @@ class TestTwoFactor:
         code = pyotp.TOTP(secret).now()
         post_login(client, "sec1")
         assert client.post("/accounts/login/verify/", {"code": code}).status_code == 302
-        second = Client()
+        second = Client(HTTP_ACCEPT_LANGUAGE="en")
         post_login(second, "sec1")
         replay = second.post("/accounts/login/verify/", {"code": code})
         assert replay.status_code == 400

@@ -103,7 +103,7 @@ def test_session_api_writes_need_the_csrf_header(org_tree, make_user, login_clie
     from django.test import Client
 
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"])
-    client = login_client(secadmin, Client(enforce_csrf_checks=True))
+    client = login_client(secadmin, Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en"))
     body = {"value": {"idle_minutes": 25}, "note": "x"}
     refused = client.put("/api/v1/policies/accounts.session", data=body,
                          content_type="application/json")

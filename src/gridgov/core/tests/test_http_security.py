@@ -1,0 +1,177 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gridgov.accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_security_headers_on_pages(client):
+    response = client.get("/accounts/login/")
+    csp = response["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'self'" in script_src and "unsafe-inline" not in script_src
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_with_personal_data_are_not_cached(org_tree, make_user, login_client):
+    client = login_client(make_user(Role.COMMUNITY_STAFF, org_tree["c1"]))
+    assert client.get("/org/grids/").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/me").headers["Cache-Control"] == "no-store"
+
+
+def test_no_external_hosts_in_pages(org_tree, make_user, login_client):
+    """No CDN or third-party tracker (SECURITY.md F9)."""
+    import re
+
+    client = login_client(make_user(Role.DISTRICT_STAFF, org_tree["d1"]))
+    for url in ["/", "/org/grids/map/", f"/org/grids/{org_tree['g1a'].code}/", "/org/units/"]:
+        html = client.get(url, follow=True).content.decode()
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), url
+
+
+def test_no_inline_scripts_in_templates():
+    """Everything executable is a file under /static/ so CSP can forbid inline scripts."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for path in Path(settings.BASE_DIR).rglob("templates/**/*.html"):
+        text = path.read_text()
+        for match in re.finditer(r"<script(?P<attrs>[^>]*)>", text):
+            attrs = match.group("attrs")
+            assert "src=" in attrs or "json" in attrs, f"inline script in {path}"
+        assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {path}"
+
+
+def test_error_body_is_translated(org_tree, make_user, login_client):
+    client = login_client(make_user(Role.GRID_WORKER, org_tree["g1a"]))
+    zh = client.get("/api/v1/org-units/000000", headers={"Accept-Language": "zh-hans"}).json()
+    en = client.get("/api/v1/org-units/000000", headers={"Accept-Language": "en"}).json()
+    assert zh["code"] == en["code"] == "not_found"
+    assert en["message"] == "Not found."
+    assert zh["message"] != en["message"] and any("\u4e00" <= ch <= "\u9fff"
+                                                  for ch in zh["message"])
+    assert set(en) == {"code", "message", "details"}
+
+
+def test_malformed_api_input_gets_a_field_error(org_tree, make_user, login_client):
+    client = login_client(make_user(Role.COMMUNITY_STAFF, org_tree["c1"]))
+    response = client.post("/api/v1/org-units", data="{bad json",
+                           content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.json()["code"]
+    response = client.get("/api/v1/grids/locate?lon=abc&lat=31")
+    assert response.status_code == 422 and response.json()["details"][0]["field"] == "lon"
+
+
+def test_page_size_is_clamped(org_tree, make_user, login_client):
+    client = login_client(make_user(Role.DISTRICT_STAFF, org_tree["d1"]))
+    assert client.get("/api/v1/org-units?limit=100000").json()["limit"] == 200
+
+
+def test_admin_pages_only_from_allowed_networks(org_tree, make_user, client, settings):
+    from django.test import Client
+
+    from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+
+    settings.GRIDGOV_ADMIN_NETWORKS = ["10.1.0.0/16"]
+    auditor = make_user(Role.AUDIT_ADMIN, org_tree["d1"])
+
+    def as_ip(ip, **extra):
+        import time
+
+        c = Client(REMOTE_ADDR=ip, **extra)
+        c.force_login(auditor)
+        s = c.session
+        s[SESSION_STARTED] = s[SESSION_SEEN] = time.time()
+        s.save()
+        return c
+
+    assert as_ip("10.1.2.3").get("/audit/").status_code == 200
+    assert as_ip("192.0.2.7").get("/audit/").status_code == 403
+    spoofed = as_ip("192.0.2.7", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert spoofed.get("/audit/").status_code == 403
+    assert spoofed.get("/api/v1/audit-records").status_code == 403
+
+
+def _run_check(env_extra):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "gridgov.manage", "check", "--deploy",
+                           "--fail-level", "WARNING"], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_production_deploy_check_is_clean(tmp_path):
+    key_file = tmp_path / "keys.json"
+    key_file.write_text('{"active": "k1", "keys": {"k1": {"sm4": "00112233445566778899aabbccddeeff", "hmac": "00"}}}')
+    result = _run_check({
+        "GRIDGOV_MODE": "production",
+        "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
+        "GRIDGOV_KEY_FILE": str(key_file),
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+        "ALLOWED_HOSTS": "gridgov.example.gov.cn",
+        "GRIDGOV_DATA_DIR": str(tmp_path),
+    })
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_sqlite(tmp_path):
+    result = _run_check({"GRIDGOV_MODE": "production", "SECRET_KEY": "k" * 60,
+                         "GRIDGOV_KEY_FILE": str(tmp_path / "k.json"),
+                         "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+                         "GRIDGOV_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0 and "gridgov.E002" in result.stderr
+
+
+def test_demo_is_refused_in_production(settings):
+    from gridgov.demo.seed import DemoRefused, seed_demo
+
+    settings.PRODUCTION = True
+    with pytest.raises(DemoRefused):
+        seed_demo()
+
+
+def test_production_start_refuses_demo_accounts(settings):
+    from django.core.management import CommandError, call_command
+
+    from gridgov.demo.seed import seed_demo
+
+    seed_demo()
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="Demo accounts"):
+        call_command("start", "--no-serve")
+
+
+def test_pages_default_to_chinese_and_switch_to_english(org_tree, make_user):
+    from django.test import Client
+
+    client = Client()
+    page = client.get("/accounts/login/").content.decode()
+    assert 'lang="zh-Hans"' in page and "登录" in page and "用户名" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in page and "User name" in page
+
+
+def test_translations_are_complete_and_compiled():
+    from pathlib import Path
+
+    import polib
+    from django.conf import settings
+
+    po_path = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    po = polib.pofile(str(po_path))
+    assert po.percent_translated() == 100, [e.msgid for e in po.untranslated_entries()]
+    assert not po.fuzzy_entries()
+    compiled = polib.mofile(str(po_path.with_suffix(".mo")))
+    assert {e.msgid for e in compiled} >= {e.msgid for e in po.translated_entries()}
