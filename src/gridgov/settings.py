@@ -161,6 +161,7 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _NODE_MODULES = PROJECT_ROOT / "node_modules"
 STATICFILES_DIRS = [
+    BASE_DIR / "static",
     ("vendor/bootstrap", _NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
 ]
