@@ -51,8 +51,10 @@ def pytest_configure(config):
 def pytest_sessionfinish(session, exitstatus):
     """SECURITY.md D3: no ID number, phone number or test password in any log line."""
     leaks = [
-        line for line in LOG_CAPTURE.lines
-        if _ID_RE.search(line) or _PHONE_RE.search(line)
+        line
+        for line in LOG_CAPTURE.lines
+        if _ID_RE.search(line)
+        or _PHONE_RE.search(line)
         or any(marker in line for marker in SECRET_MARKERS)
     ]
     if leaks:
@@ -63,6 +65,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 # Org tree -------------------------------------------------------------------------
+
 
 def _square(lon: float, lat: float, size: float = 0.01) -> dict:
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
@@ -83,8 +86,12 @@ def org_tree(db):
     def add(key, code, name, level, parent_key=None):
         parent = units.get(parent_key)
         units[key] = OrgUnit.objects.create(
-            code=code, name=name, level=level, parent=parent,
-            path=f"{parent.path if parent else ''}{code}/")
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            path=f"{parent.path if parent else ''}{code}/",
+        )
         return units[key]
 
     add("province", "31", "上海市", L.PROVINCE)
@@ -95,14 +102,23 @@ def org_tree(db):
     add("s2", "310105001", "华阳路街道", L.STREET, "d2")
     add("c1", "310104003001", "宛平南路社区", L.COMMUNITY, "s1")
     add("c2", "310105001001", "华阳社区", L.COMMUNITY, "s2")
-    for key, code, parent, lon in [("g1a", "310104003001001", "c1", 121.40),
-                                   ("g1b", "310104003001002", "c1", 121.41),
-                                   ("g2a", "310105001001001", "c2", 121.50),
-                                   ("g2b", "310105001001002", "c2", 121.51)]:
+    for key, code, parent, lon in [
+        ("g1a", "310104003001001", "c1", 121.40),
+        ("g1b", "310104003001002", "c1", 121.41),
+        ("g2a", "310105001001001", "c2", 121.50),
+        ("g2b", "310105001001002", "c2", 121.51),
+    ]:
         unit = add(key, code, f"网格{code[-3:]}", L.GRID, parent)
         boundary = _square(lon, 31.20)
-        Grid.objects.create(unit=unit, boundary=boundary, household_count=400,
-                            min_lon=lon, min_lat=31.20, max_lon=lon + 0.01, max_lat=31.21)
+        Grid.objects.create(
+            unit=unit,
+            boundary=boundary,
+            household_count=400,
+            min_lon=lon,
+            min_lat=31.20,
+            max_lon=lon + 0.01,
+            max_lat=31.21,
+        )
     return units
 
 
@@ -117,8 +133,12 @@ def make_user(db):
 
     def factory(role=None, unit=None, username=None, **fields):
         counter["n"] += 1
-        user = User(username=username or f"user{counter['n']}_{role or 'none'}",
-                    must_change_password=False, password_changed_at=timezone.now(), **fields)
+        user = User(
+            username=username or f"user{counter['n']}_{role or 'none'}",
+            must_change_password=False,
+            password_changed_at=timezone.now(),
+            **fields,
+        )
         user.set_password(TEST_PASSWORD)
         user.save()
         if role:
@@ -160,8 +180,11 @@ def _audit_triggers_for_transactional_tests(request):
     """Transactional tests end with a flush (DELETE/TRUNCATE of every table), which the
     audit table's append-only triggers refuse: lift them for that flush only."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = "live_server" in request.fixturenames or "transactional_db" in (
-        request.fixturenames) or bool(marker and marker.kwargs.get("transaction"))
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in (request.fixturenames)
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
     if not transactional:
         yield
         return

@@ -17,10 +17,17 @@ from gridgov.core.permissions import SIGNED_IN
 
 ANON = "anonymous"
 ROLE_SCOPES = {
-    Role.SYSTEM_ADMIN: "d1", Role.SECURITY_ADMIN: "d1", Role.AUDIT_ADMIN: "d1",
-    Role.DISTRICT_STAFF: "d1", Role.STREET_STAFF: "s1", Role.COMMUNITY_STAFF: "c1",
-    Role.GRID_LEADER: "c1", Role.GRID_WORKER: "g1a", Role.DEPARTMENT_HANDLER: "d1",
-    Role.VOLUNTEER: "c1", Role.RESIDENT: "g1a",
+    Role.SYSTEM_ADMIN: "d1",
+    Role.SECURITY_ADMIN: "d1",
+    Role.AUDIT_ADMIN: "d1",
+    Role.DISTRICT_STAFF: "d1",
+    Role.STREET_STAFF: "s1",
+    Role.COMMUNITY_STAFF: "c1",
+    Role.GRID_LEADER: "c1",
+    Role.GRID_WORKER: "g1a",
+    Role.DEPARTMENT_HANDLER: "d1",
+    Role.VOLUNTEER: "c1",
+    Role.RESIDENT: "g1a",
 }
 ALL_ROLES = [ANON, *ROLE_SCOPES]
 # Strings that only exist in the other district: seeing one anywhere is a leak.
@@ -29,10 +36,10 @@ CANARIES = ["310105", "长宁区", "华阳", "leak_canary"]
 
 @dataclass(frozen=True)
 class Route:
-    name: str                 # URL name, or "api:<METHOD> <path>" for API operations
+    name: str  # URL name, or "api:<METHOD> <path>" for API operations
     method: str
-    url: str                  # may contain {in} / {out} placeholders
-    permission: str | None    # None = public
+    url: str  # may contain {in} / {out} placeholders
+    permission: str | None  # None = public
     objects: tuple[str, str] | None = None  # (in-scope key, out-of-scope key)
     ok: tuple[int, ...] = (200,)
     data: dict = field(default_factory=dict)
@@ -41,8 +48,7 @@ class Route:
 
 
 def _api(method, path, permission, url, objects=None, ok=(200,), data=None):
-    return Route(f"api:{method} {path}", method, url, permission, objects, ok, data or {},
-                 api=True)
+    return Route(f"api:{method} {path}", method, url, permission, objects, ok, data or {}, api=True)
 
 
 ROUTES = [
@@ -57,24 +63,43 @@ ROUTES = [
     Route("accounts:logout", "POST", "/accounts/logout/", None),
     Route("accounts:password_change", "GET", "/accounts/password/", SIGNED_IN),
     Route("accounts:profile", "GET", "/accounts/me/", SIGNED_IN),
-    Route("accounts:token_revoke", "POST", "/accounts/me/tokens/{in}/revoke/", SIGNED_IN,
-          ("own_token", "other_token"), ok=(302,)),
+    Route(
+        "accounts:token_revoke",
+        "POST",
+        "/accounts/me/tokens/{in}/revoke/",
+        SIGNED_IN,
+        ("own_token", "other_token"),
+        ok=(302,),
+    ),
     Route("accounts:user_list", "GET", "/accounts/users/", "accounts.view"),
     Route("accounts:user_create", "GET", "/accounts/users/new/", "accounts.manage_users"),
-    Route("accounts:user_detail", "GET", "/accounts/users/{in}/", "accounts.view",
-          ("user_in", "user_out")),
+    Route(
+        "accounts:user_detail",
+        "GET",
+        "/accounts/users/{in}/",
+        "accounts.view",
+        ("user_in", "user_out"),
+    ),
     # org
     Route("org:unit_tree", "GET", "/org/units/", "org.view", ok=(200, 302)),
-    Route("org:unit_detail", "GET", "/org/units/{in}/", "org.view", ("c1_or_g1a", "c2"),
-          ok=(200, 302)),
+    Route(
+        "org:unit_detail", "GET", "/org/units/{in}/", "org.view", ("c1_or_g1a", "c2"), ok=(200, 302)
+    ),
     Route("org:unit_create", "GET", "/org/units/{in}/new/", "org.change", ("c1", "c2")),
     Route("org:unit_edit", "GET", "/org/units/{in}/edit/", "org.change", ("g1a", "g2a")),
     Route("org:grid_list", "GET", "/org/grids/", "org.view"),
     Route("org:grid_map", "GET", "/org/grids/map/", "org.view"),
     Route("org:grid_import", "GET", "/org/grids/import/", "org.change"),
     Route("org:grid_detail", "GET", "/org/grids/{in}/", "org.view", ("g1a", "g2a")),
-    Route("org:grid_assign", "POST", "/org/grids/{in}/staff/", "org.change", ("g1a", "g2a"),
-          ok=(302,), data={"username": "nobody-here", "duty": "volunteer"}),
+    Route(
+        "org:grid_assign",
+        "POST",
+        "/org/grids/{in}/staff/",
+        "org.change",
+        ("g1a", "g2a"),
+        ok=(302,),
+        data={"username": "nobody-here", "duty": "volunteer"},
+    ),
     # audit
     Route("audit:record_list", "GET", "/audit/", "audit.view"),
     Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
@@ -83,24 +108,61 @@ ROUTES = [
     # API
     _api("GET", "/api/v1/me", SIGNED_IN, "/api/v1/me"),
     _api("GET", "/api/v1/me/tokens", SIGNED_IN, "/api/v1/me/tokens"),
-    _api("POST", "/api/v1/me/tokens", SIGNED_IN, "/api/v1/me/tokens", ok=(201,),
-         data={"name": "matrix"}),
-    _api("DELETE", "/api/v1/me/tokens/{token_id}", SIGNED_IN, "/api/v1/me/tokens/{in}",
-         ("own_token", "other_token"), ok=(204,)),
+    _api(
+        "POST",
+        "/api/v1/me/tokens",
+        SIGNED_IN,
+        "/api/v1/me/tokens",
+        ok=(201,),
+        data={"name": "matrix"},
+    ),
+    _api(
+        "DELETE",
+        "/api/v1/me/tokens/{token_id}",
+        SIGNED_IN,
+        "/api/v1/me/tokens/{in}",
+        ("own_token", "other_token"),
+        ok=(204,),
+    ),
     _api("GET", "/api/v1/policies", "policy.view", "/api/v1/policies"),
     _api("GET", "/api/v1/policies/{key}", "policy.view", "/api/v1/policies/accounts.session"),
-    _api("PUT", "/api/v1/policies/{key}", "policy.view", "/api/v1/policies/org.grid_size",
-         ok=(200, 403), data={"value": {"min_households": 250}, "note": "matrix"}),
+    _api(
+        "PUT",
+        "/api/v1/policies/{key}",
+        "policy.view",
+        "/api/v1/policies/org.grid_size",
+        ok=(200, 403),
+        data={"value": {"min_households": 250}, "note": "matrix"},
+    ),
     _api("GET", "/api/v1/org-units", "org.view", "/api/v1/org-units?limit=200"),
-    _api("GET", "/api/v1/org-units/{code}", "org.view", "/api/v1/org-units/{in}",
-         ("c1_or_g1a", "c2")),
-    _api("POST", "/api/v1/org-units", "org.change", "/api/v1/org-units", ("s1_or_c1", "s2"),
-         ok=(201, 422), data={"parent": "{in}", "code": "{in}099", "name": "矩阵"}),
-    _api("PATCH", "/api/v1/org-units/{code}", "org.change", "/api/v1/org-units/{in}",
-         ("g1a", "g2a"), data={"name": "改名"}),
+    _api(
+        "GET", "/api/v1/org-units/{code}", "org.view", "/api/v1/org-units/{in}", ("c1_or_g1a", "c2")
+    ),
+    _api(
+        "POST",
+        "/api/v1/org-units",
+        "org.change",
+        "/api/v1/org-units",
+        ("s1_or_c1", "s2"),
+        ok=(201, 422),
+        data={"parent": "{in}", "code": "{in}099", "name": "矩阵"},
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/org-units/{code}",
+        "org.change",
+        "/api/v1/org-units/{in}",
+        ("g1a", "g2a"),
+        data={"name": "改名"},
+    ),
     _api("GET", "/api/v1/grids", "org.view", "/api/v1/grids?limit=200"),
-    _api("GET", "/api/v1/grids/locate", "org.view", "/api/v1/grids/locate?lon={in}&lat=31.205",
-         ("lon_g1a", "lon_g2a")),
+    _api(
+        "GET",
+        "/api/v1/grids/locate",
+        "org.view",
+        "/api/v1/grids/locate?lon={in}&lat=31.205",
+        ("lon_g1a", "lon_g2a"),
+    ),
     _api("GET", "/api/v1/grids/{code}", "org.view", "/api/v1/grids/{in}", ("g1a", "g2a")),
     _api("GET", "/api/v1/grids.geojson", "org.view", "/api/v1/grids.geojson"),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
@@ -112,6 +174,7 @@ ROUTES = [
 
 
 # Discovery ----------------------------------------------------------------------
+
 
 def _django_routes():
     found = {}
@@ -125,6 +188,7 @@ def _django_routes():
                 walk(p.url_patterns, ns)
             elif isinstance(p, URLPattern):
                 found[f"{namespace}{p.name}"] = p.callback
+
     walk(get_resolver().url_patterns)
     return found
 
@@ -138,7 +202,8 @@ def _api_operations():
             for operation in path_view.operations:
                 for method in operation.methods:
                     full = "/api/v1" + (prefix.rstrip("/") + "/" + path.lstrip("/")).replace(
-                        "//", "/")
+                        "//", "/"
+                    )
                     found[f"api:{method} {full.rstrip('/') or '/'}"] = operation.view_func
     found["api:GET /api/v1/openapi.json"] = None
     found["api:GET /api/v1/docs"] = None
@@ -146,8 +211,9 @@ def _api_operations():
 
 
 def test_every_view_declares_its_permission():
-    undeclared = [name for name, view in _django_routes().items()
-                  if not hasattr(view, "required_permission")]
+    undeclared = [
+        name for name, view in _django_routes().items() if not hasattr(view, "required_permission")
+    ]
     assert not undeclared, f"views without @requires/@public: {undeclared}"
     for name, func in _api_operations().items():
         if func is not None:
@@ -163,10 +229,14 @@ def test_every_route_is_in_the_matrix():
 
 
 def test_declared_permissions_match_the_matrix():
-    declared = {**{k: getattr(v, "required_permission", None)
-                   for k, v in _django_routes().items()},
-                **{k: getattr(v, "required_permission", None)
-                   for k, v in _api_operations().items() if v is not None}}
+    declared = {
+        **{k: getattr(v, "required_permission", None) for k, v in _django_routes().items()},
+        **{
+            k: getattr(v, "required_permission", None)
+            for k, v in _api_operations().items()
+            if v is not None
+        },
+    }
     for route in ROUTES:
         if route.name in declared:
             assert declared[route.name] == route.permission, route.name
@@ -174,12 +244,15 @@ def test_declared_permissions_match_the_matrix():
 
 # The matrix --------------------------------------------------------------------
 
+
 @pytest.fixture
 def world(org_tree, make_user):
     from gridgov.accounts.services import token_create
 
-    users = {role: make_user(role, org_tree[key], username=f"m_{role}")
-             for role, key in ROLE_SCOPES.items()}
+    users = {
+        role: make_user(role, org_tree[key], username=f"m_{role}")
+        for role, key in ROLE_SCOPES.items()
+    }
     outsider = make_user(Role.DISTRICT_STAFF, org_tree["d2"], username="leak_canary")
     objects = {k: v.code for k, v in org_tree.items()}
     objects["user_in"] = str(users[Role.GRID_WORKER].pk)
@@ -217,8 +290,10 @@ def _allowed(route: Route, role) -> bool:
 
 def _request(client, route: Route, obj: str | None):
     url = route.url.replace("{in}", obj or "")
-    data = {k: (v.replace("{in}", obj or "") if isinstance(v, str) else v)
-            for k, v in route.data.items()}
+    data = {
+        k: (v.replace("{in}", obj or "") if isinstance(v, str) else v)
+        for k, v in route.data.items()
+    }
     method = getattr(client, route.method.lower())
     if route.api and route.method in {"POST", "PUT", "PATCH"}:
         return method(url, data=data, content_type="application/json")
@@ -242,8 +317,10 @@ def test_matrix(route: Route, role, world, client, login_client):
     allowed = _allowed(route, role)
     cases = [("in", None)]
     if route.objects:
-        cases = [("in", _resolve_object(route.objects[0], role, objects, users)),
-                 ("out", _resolve_object(route.objects[1], role, objects, users))]
+        cases = [
+            ("in", _resolve_object(route.objects[0], role, objects, users)),
+            ("out", _resolve_object(route.objects[1], role, objects, users)),
+        ]
     for which, obj in cases:
         response = _request(client, route, obj)
         status = response.status_code

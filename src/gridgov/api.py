@@ -26,8 +26,11 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         if password_expired(user):
-            raise GridGovError(_("You must change your password before continuing."),
-                               code="password_change_required", status=403)
+            raise GridGovError(
+                _("You must change your password before continuing."),
+                code="password_change_required",
+                status=403,
+            )
         request.user = user
         return user
 
@@ -82,9 +85,14 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     if exc.status_code == 403:
-        return _body(request, 403, "csrf_failed" if "CSRF" in str(exc) else "permission_denied",
-                     _("The CSRF check failed; send the X-CSRFToken header.")
-                     if "CSRF" in str(exc) else _("You do not have permission to do this."))
+        return _body(
+            request,
+            403,
+            "csrf_failed" if "CSRF" in str(exc) else "permission_denied",
+            _("The CSRF check failed; send the X-CSRFToken header.")
+            if "CSRF" in str(exc)
+            else _("You do not have permission to do this."),
+        )
     return _body(request, exc.status_code, "error", str(exc))
 
 

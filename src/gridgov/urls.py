@@ -1,9 +1,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from gridgov.core.permissions import public
-
 from gridgov.api import api
+from gridgov.core.permissions import public
 
 urlpatterns = [
     path("", include("gridgov.core.urls")),

@@ -1,4 +1,3 @@
-
 from datetime import datetime
 
 from ninja import Router, Schema, Status
@@ -33,13 +32,21 @@ def me(request):
 
     user = request.user
     memberships = [
-        MembershipOut(role=m.role, role_name=str(m.get_role_display()), org_unit=m.org_unit.code,
-                      org_unit_name=m.org_unit.name)
+        MembershipOut(
+            role=m.role,
+            role_name=str(m.get_role_display()),
+            org_unit=m.org_unit.code,
+            org_unit_name=m.org_unit.name,
+        )
         for m in user.memberships_cached
     ]
     permissions = sorted({p for m in user.memberships_cached for p in PERMISSIONS[m.role]})
-    return MeOut(username=user.username, display_name=user.display_name, roles=memberships,
-                 permissions=permissions)
+    return MeOut(
+        username=user.username,
+        display_name=user.display_name,
+        roles=memberships,
+        permissions=permissions,
+    )
 
 
 class TokenOut(Schema):

@@ -36,12 +36,20 @@ class SessionSecurityMiddleware:
             expired = self._expired(request)
             if expired:
                 with transaction.atomic():
-                    audit_record("accounts.session.expired", actor=user, target=user,
-                                 changes={"reason": expired})
+                    audit_record(
+                        "accounts.session.expired",
+                        actor=user,
+                        target=user,
+                        changes={"reason": expired},
+                    )
                 logout(request)
                 if _is_api(request):
                     return JsonResponse(
-                        {"code": "session_expired", "message": _("Your session has expired; please sign in again."), "details": None},
+                        {
+                            "code": "session_expired",
+                            "message": _("Your session has expired; please sign in again."),
+                            "details": None,
+                        },
                         status=401,
                     )
                 messages.info(request, _("Your session has expired; please sign in again."))
@@ -51,7 +59,11 @@ class SessionSecurityMiddleware:
             if password_expired(user) and not request.path.startswith(_PASSWORD_CHANGE_EXEMPT):
                 if _is_api(request):
                     return JsonResponse(
-                        {"code": "password_change_required", "message": _("You must change your password before continuing."), "details": None},
+                        {
+                            "code": "password_change_required",
+                            "message": _("You must change your password before continuing."),
+                            "details": None,
+                        },
                         status=403,
                     )
                 return redirect("accounts:password_change")

@@ -94,9 +94,7 @@ class Membership(models.Model):
         verbose_name = _("role membership")
         verbose_name_plural = _("role memberships")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "role", "org_unit"], name="membership_unique"
-            )
+            models.UniqueConstraint(fields=["user", "role", "org_unit"], name="membership_unique")
         ]
 
     def __str__(self) -> str:
@@ -113,12 +111,18 @@ class LoginFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["ip", "created_at"], name="loginfailure_ip_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class LoginLock(models.Model):
     """A lock on a typed username; exists for unknown names too, so nothing is revealed."""
 
     username = models.CharField(max_length=150, primary_key=True)
     locked_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.username} until {self.locked_until:%Y-%m-%d %H:%M}"
 
 
 class PasswordHistory(models.Model):
@@ -130,6 +134,9 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
 
 
 class ApiToken(models.Model):

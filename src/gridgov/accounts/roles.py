@@ -36,8 +36,15 @@ _ORG_WRITE = {"org.view", "org.change"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
-        {"org.view", "org.change", "org.import", "accounts.view", "accounts.manage_users",
-         "policy.view", "policy.change_system"}
+        {
+            "org.view",
+            "org.change",
+            "org.import",
+            "accounts.view",
+            "accounts.manage_users",
+            "policy.view",
+            "policy.change_system",
+        }
     ),
     Role.SECURITY_ADMIN: frozenset(
         {"org.view", "accounts.view", "accounts.grant", "policy.view", "policy.change_security"}

@@ -7,7 +7,6 @@ from gridgov.accounts.models import LoginLock, User
 from gridgov.core.errors import NotFound
 
 
-
 def user_list(*, actor, search: str = "") -> QuerySet[User]:
     """Accounts whose memberships lie in the actor's ``accounts.view`` scope, plus accounts
     with no membership yet (new accounts waiting for a grant), for account admins."""
@@ -31,8 +30,6 @@ def user_get(*, actor, user_id: int) -> User:
 
 
 def user_is_locked(user: User) -> bool:
-    return LoginLock.objects.filter(username=user.username,
-                                    locked_until__gt=timezone.now()).exists()
-
-
-
+    return LoginLock.objects.filter(
+        username=user.username, locked_until__gt=timezone.now()
+    ).exists()

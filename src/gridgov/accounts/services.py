@@ -30,7 +30,7 @@ from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope, require_permission
 
-TOKEN_PREFIX = "gg_"
+TOKEN_PREFIX = "gg_"  # noqa: S105 - a marker, not a secret
 
 
 class InvalidCredentials(GridGovError):
@@ -60,9 +60,7 @@ class InvalidOtp(GridGovError):
 def _locked_error(until) -> AccountLocked:
     minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
     return AccountLocked(
-        _(
-            "Too many failed sign-ins: this account is locked for %(minutes)d more minutes."
-        )
+        _("Too many failed sign-ins: this account is locked for %(minutes)d more minutes.")
         % {"minutes": minutes},
         details={"locked_until": until.isoformat(), "minutes": minutes},
     )
@@ -113,13 +111,13 @@ def _check_not_locked(username: str, ip: str | None) -> None:
         if LoginFailure.objects.filter(ip=ip, created_at__gte=since).count() >= (
             policy.ip_max_failures
         ):
-            _audit_login("accounts.login.fail", username, outcome="fail",
-                         changes={"reason": "ip_throttled"})
+            _audit_login(
+                "accounts.login.fail", username, outcome="fail", changes={"reason": "ip_throttled"}
+            )
             raise TooManyAttempts()
     lock = LoginLock.objects.filter(username=username).first()
     if lock and lock.locked_until > timezone.now():
-        _audit_login("accounts.login.fail", username, outcome="fail",
-                     changes={"reason": "locked"})
+        _audit_login("accounts.login.fail", username, outcome="fail", changes={"reason": "locked"})
         raise _locked_error(lock.locked_until)
 
 
@@ -130,7 +128,9 @@ class PasswordStep:
     needs_otp_enrolment: bool
 
 
-def login_check_password(*, username: str, password: str, ip: str | None, request=None) -> PasswordStep:
+def login_check_password(
+    *, username: str, password: str, ip: str | None, request=None
+) -> PasswordStep:
     """First sign-in step. Raises ``AccountLocked``, ``TooManyAttempts`` or
     ``InvalidCredentials``; the caller starts a session only when no second step is due."""
     username = _normalise_username(username)
@@ -156,6 +156,7 @@ def login_succeeded(user: User, *, method: str) -> None:
 
 
 # Two-factor -----------------------------------------------------------------
+
 
 def _totp_aad(user: User) -> str:
     return f"accounts_user/totp_secret/{user.pk}"
@@ -218,6 +219,7 @@ def otp_verify(user: User, code: str, *, ip: str | None, enrolling: bool = False
 
 # Passwords ------------------------------------------------------------------
 
+
 def password_expired(user: User) -> bool:
     if user.is_demo:
         return False
@@ -259,6 +261,7 @@ def _set_password(user: User, new_password: str, *, actor) -> None:
 
 # Sessions ---------------------------------------------------------------------
 
+
 def sessions_end_for_user(user: User, *, keep_session_key: str | None = None) -> int:
     """Delete the user's server-side sessions (account disabled, or password changed)."""
     ended = 0
@@ -272,6 +275,7 @@ def sessions_end_for_user(user: User, *, keep_session_key: str | None = None) ->
 
 
 # Users and roles ----------------------------------------------------------------
+
 
 def _initial_password() -> str:
     # Four classes guaranteed, 16 characters.
@@ -297,8 +301,12 @@ def user_create(*, actor: User, username: str, display_name: str) -> tuple[User,
         user = User(username=username, display_name=display_name, must_change_password=True)
         user.set_password(password)
         user.save()
-        audit_record("accounts.user.create", actor=actor, target=user,
-                     changes={"username": username, "display_name": display_name})
+        audit_record(
+            "accounts.user.create",
+            actor=actor,
+            target=user,
+            changes={"username": username, "display_name": display_name},
+        )
     return user, password
 
 
@@ -388,19 +396,24 @@ def users_disable_inactive(*, now=None) -> int:
     cutoff = now - timedelta(days=days)
     stale = User.objects.filter(is_active=True, is_demo=False).filter(
         last_login__lt=cutoff
-    ) | User.objects.filter(is_active=True, is_demo=False, last_login__isnull=True,
-                            date_joined__lt=cutoff)
+    ) | User.objects.filter(
+        is_active=True, is_demo=False, last_login__isnull=True, date_joined__lt=cutoff
+    )
     ids = list(stale.values_list("pk", flat=True))
     with transaction.atomic():
         User.objects.filter(pk__in=ids).update(is_active=False)
-        audit_record("accounts.inactive.disable", actor=SystemActor("inactive-accounts"),
-                     changes={"disabled": len(ids), "days": days})
+        audit_record(
+            "accounts.inactive.disable",
+            actor=SystemActor("inactive-accounts"),
+            changes={"disabled": len(ids), "days": days},
+        )
     for user in User.objects.filter(pk__in=ids):
         sessions_end_for_user(user)
     return len(ids)
 
 
 # API tokens -------------------------------------------------------------------
+
 
 def token_hash(raw: str) -> str:
     return sm3_hex(raw.encode())
@@ -422,8 +435,9 @@ def token_create(*, user: User, name: str, days: int | None = None) -> tuple[Api
             token_hash=token_hash(raw),
             expires_at=timezone.now() + timedelta(days=days),
         )
-        audit_record("accounts.token.create", actor=user, target=token,
-                     changes={"name": name, "days": days})
+        audit_record(
+            "accounts.token.create", actor=user, target=token, changes={"name": name, "days": days}
+        )
     return token, raw
 
 
@@ -441,8 +455,7 @@ def token_authenticate(raw: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=token_hash(raw), revoked_at__isnull=True,
-                expires_at__gt=timezone.now())
+        .filter(token_hash=token_hash(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )
     if token is None or not token.user.is_active:

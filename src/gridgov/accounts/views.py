@@ -52,8 +52,11 @@ def login_view(request):
         username = request.POST.get("username", "")
         try:
             step = services.login_check_password(
-                username=username, password=request.POST.get("password", ""),
-                ip=request.client_ip, request=request)
+                username=username,
+                password=request.POST.get("password", ""),
+                ip=request.client_ip,
+                request=request,
+            )
         except GridGovError as exc:
             error = str(exc.message)
         else:
@@ -63,15 +66,22 @@ def login_view(request):
                 request.session[PENDING_USER] = step.user.pk
                 request.session[PENDING_AT] = time.time()
                 request.session[PENDING_NEXT] = next_url
-                return redirect("accounts:otp_enrol" if step.needs_otp_enrolment
-                                else "accounts:otp_verify")
+                return redirect(
+                    "accounts:otp_enrol" if step.needs_otp_enrolment else "accounts:otp_verify"
+                )
             _start_session(request, step.user, "password")
             return redirect(next_url)
     status = 200 if error is None else 400
-    return render(request, "accounts/login.html",
-                  {"error": error, "username": username,
-                   "next": request.GET.get("next", request.POST.get("next", ""))},
-                  status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "error": error,
+            "username": username,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+        status=status,
+    )
 
 
 def _pending_user(request) -> User | None:
@@ -106,8 +116,9 @@ def otp_verify_view(request):
                 return render(request, "accounts/login.html", {"error": error}, status=423)
         else:
             return _finish_second_step(request, user)
-    return render(request, "accounts/otp_verify.html", {"error": error},
-                  status=200 if error is None else 400)
+    return render(
+        request, "accounts/otp_verify.html", {"error": error}, status=200 if error is None else 400
+    )
 
 
 @public
@@ -118,20 +129,25 @@ def otp_enrol_view(request):
     error = None
     if request.method == "POST":
         try:
-            services.otp_verify(user, request.POST.get("code", ""), ip=request.client_ip,
-                                enrolling=True)
+            services.otp_verify(
+                user, request.POST.get("code", ""), ip=request.client_ip, enrolling=True
+            )
         except GridGovError as exc:
             error = str(exc.message)
         else:
             return _finish_second_step(request, user)
-    if not user.totp_secret_encrypted or (request.method == "GET" and not user.totp_confirmed
-                                          and request.GET.get("renew")):
+    if not user.totp_secret_encrypted or (
+        request.method == "GET" and not user.totp_confirmed and request.GET.get("renew")
+    ):
         services.otp_begin_enrolment(user)
     uri = services.otp_provisioning_uri(user)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5)
-    return render(request, "accounts/otp_enrol.html",
-                  {"error": error, "qr_svg": qr_svg, "secret": services.otp_secret(user)},
-                  status=200 if error is None else 400)
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {"error": error, "qr_svg": qr_svg, "secret": services.otp_secret(user)},
+        status=200 if error is None else 400,
+    )
 
 
 @public
@@ -155,9 +171,11 @@ def password_change_view(request):
             errors = {"new_password2": [_("The two new passwords differ.")]}
         else:
             try:
-                services.password_change(user=request.user,
-                                         old_password=request.POST.get("old_password", ""),
-                                         new_password=new)
+                services.password_change(
+                    user=request.user,
+                    old_password=request.POST.get("old_password", ""),
+                    new_password=new,
+                )
             except ValidationFailed as exc:
                 errors = exc.details or {}
             else:
@@ -167,8 +185,12 @@ def password_change_view(request):
                 messages.success(request, _("Your password was changed."))
                 return redirect("core:home")
     expired = services.password_expired(request.user)
-    return render(request, "accounts/password_change.html",
-                  {"errors": errors, "expired": expired}, status=400 if errors else 200)
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"errors": errors, "expired": expired},
+        status=400 if errors else 200,
+    )
 
 
 @requires(SIGNED_IN)
@@ -178,13 +200,18 @@ def profile_view(request):
     if request.method == "POST":
         try:
             _token, new_token = services.token_create(
-                user=request.user, name=request.POST.get("name", ""),
-                days=int(request.POST.get("days") or 0) or None)
+                user=request.user,
+                name=request.POST.get("name", ""),
+                days=int(request.POST.get("days") or 0) or None,
+            )
         except (ValidationFailed, ValueError) as exc:
             errors = getattr(exc, "details", None) or {"days": [_("Enter a number of days.")]}
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "accounts/profile.html",
-                  {"tokens": tokens, "new_token": new_token, "errors": errors})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"tokens": tokens, "new_token": new_token, "errors": errors},
+    )
 
 
 @requires(SIGNED_IN)

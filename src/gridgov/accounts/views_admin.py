@@ -19,7 +19,8 @@ from gridgov.org.models import OrgUnit
 def user_list(request):
     query = request.GET.get("q", "").strip()
     page = Paginator(selectors.user_list(actor=request.user, search=query), 50).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     return render(request, "accounts/user_list.html", {"page": page, "q": query})
 
 
@@ -29,15 +30,19 @@ def user_create(request):
     if request.method == "POST":
         try:
             user, password = services.user_create(
-                actor=request.user, username=request.POST.get("username", ""),
-                display_name=request.POST.get("display_name", "").strip()[:50])
+                actor=request.user,
+                username=request.POST.get("username", ""),
+                display_name=request.POST.get("display_name", "").strip()[:50],
+            )
         except ValidationFailed as exc:
             errors = exc.details or {}
         else:
-            return render(request, "accounts/user_created.html",
-                          {"new_user": user, "password": password})
-    return render(request, "accounts/user_create.html", {"errors": errors},
-                  status=400 if errors else 200)
+            return render(
+                request, "accounts/user_created.html", {"new_user": user, "password": password}
+            )
+    return render(
+        request, "accounts/user_create.html", {"errors": errors}, status=400 if errors else 200
+    )
 
 
 @requires("accounts.view")
@@ -50,33 +55,43 @@ def user_detail(request, user_id: int):
         except GridGovError as exc:
             error = str(exc.message)
             if exc.details:
-                error += " " + "; ".join(
-                    str(m) for msgs in exc.details.values() for m in msgs)
+                error += " " + "; ".join(str(m) for msgs in exc.details.values() for m in msgs)
         else:
             return redirect("accounts:user_detail", user_id=user.pk)
-    grant_units = OrgUnit.objects.visible_to(request.user).exclude(level="grid").order_by(
-        "path")[:500] if request.user.has_permission("accounts.grant") else []
-    return render(request, "accounts/user_detail.html", {
-        "subject": user,
-        "memberships": user.memberships.select_related("org_unit").order_by("role"),
-        "roles": Role.choices,
-        "grant_units": grant_units,
-        "can_grant": request.user.has_permission("accounts.grant"),
-        "can_manage": request.user.has_permission("accounts.manage_users"),
-        "locked": selectors.user_is_locked(user),
-        "error": error,
-    }, status=400 if error else 200)
+    grant_units = (
+        OrgUnit.objects.visible_to(request.user).exclude(level="grid").order_by("path")[:500]
+        if request.user.has_permission("accounts.grant")
+        else []
+    )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": user,
+            "memberships": user.memberships.select_related("org_unit").order_by("role"),
+            "roles": Role.choices,
+            "grant_units": grant_units,
+            "can_grant": request.user.has_permission("accounts.grant"),
+            "can_manage": request.user.has_permission("accounts.manage_users"),
+            "locked": selectors.user_is_locked(user),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _handle_user_action(request, user) -> None:
     action = request.POST.get("action")
     actor = request.user
     if action == "grant":
-        unit = OrgUnit.objects.visible_to(actor).filter(code=request.POST.get("org_unit", "")).first()
+        unit = (
+            OrgUnit.objects.visible_to(actor).filter(code=request.POST.get("org_unit", "")).first()
+        )
         if unit is None:
             raise ValidationFailed(_("Choose an org unit within your scope."))
-        services.membership_grant(actor=actor, user=user, role=request.POST.get("role", ""),
-                                  org_unit=unit)
+        services.membership_grant(
+            actor=actor, user=user, role=request.POST.get("role", ""), org_unit=unit
+        )
         messages.success(request, _("Role granted."))
     elif action == "revoke":
         membership = Membership.objects.filter(pk=request.POST.get("membership"), user=user).first()
@@ -92,5 +107,3 @@ def _handle_user_action(request, user) -> None:
         messages.success(request, _("The account was unlocked."))
     else:
         raise ValidationFailed(_("Unknown action."))
-
-

@@ -1,4 +1,3 @@
-
 from datetime import datetime
 from typing import Any
 
@@ -42,11 +41,24 @@ class VerifyOut(Schema):
 
 @router.get("/audit-records", response=AuditPage)
 @api_requires("audit.view")
-def audit_records(request, actor: str = "", action: str = "", org_unit: str = "",
-                  since: datetime | None = None, until: datetime | None = None,
-                  offset: int = 0, limit: int = 50):
-    qs = audit_record_list(actor=request.user, actor_name=actor, action=action, org_unit_path=org_unit,
-                           since=since, until=until)
+def audit_records(
+    request,
+    actor: str = "",
+    action: str = "",
+    org_unit: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+):
+    qs = audit_record_list(
+        actor=request.user,
+        actor_name=actor,
+        action=action,
+        org_unit_path=org_unit,
+        since=since,
+        until=until,
+    )
     items, limit, offset = page_slice(qs, offset, limit)
     return AuditPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
 
@@ -55,5 +67,8 @@ def audit_records(request, actor: str = "", action: str = "", org_unit: str = ""
 @api_requires("audit.view")
 def audit_records_verify(request):
     result = audit_verify()
-    return VerifyOut(ok=result.ok, checked=result.checked,
-                     problem=str(result.problem) if result.problem else None)
+    return VerifyOut(
+        ok=result.ok,
+        checked=result.checked,
+        problem=str(result.problem) if result.problem else None,
+    )

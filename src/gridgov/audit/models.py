@@ -59,6 +59,9 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"{self.chain} head #{self.seq}"
+
 
 class AuditAnchor(models.Model):
     """Where a chain starts after a retention purge: the last purged record's seq and hash."""
@@ -67,3 +70,6 @@ class AuditAnchor(models.Model):
     seq = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     purged_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.chain} anchor #{self.seq}"

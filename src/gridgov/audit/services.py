@@ -57,9 +57,7 @@ def canonical_content(record: AuditRecord) -> str:
     content = {
         "chain": record.chain,
         "seq": record.seq,
-        "created_at": record.created_at.astimezone(UTC).isoformat(
-            timespec="microseconds"
-        ),
+        "created_at": record.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor_id": record.actor_id,
         "actor_name": record.actor_name,
         "actor_role": record.actor_role,
@@ -185,9 +183,7 @@ def audit_purge(*, before: datetime, actor=None) -> int:
     before = min(before, limit, floor)
     purged = 0
     with transaction.atomic():
-        chains = AuditRecord.objects.filter(created_at__lt=before).values_list(
-            "chain", flat=True
-        )
+        chains = AuditRecord.objects.filter(created_at__lt=before).values_list("chain", flat=True)
         for chain in sorted(set(chains)):
             last = (
                 AuditRecord.objects.filter(chain=chain, created_at__lt=before)

@@ -41,11 +41,17 @@ def record_list(request):
     records = audit_record_list(actor=request.user, **_filters(request))
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     verify = audit_verify() if request.GET.get("verify") else None
-    return render(request, "audit/record_list.html", {
-        "page": page, "actions": ACTIONS, "verify": verify,
-        "query": request.GET.urlencode(),
-        "params": request.GET,
-    })
+    return render(
+        request,
+        "audit/record_list.html",
+        {
+            "page": page,
+            "actions": ACTIONS,
+            "verify": verify,
+            "query": request.GET.urlencode(),
+            "params": request.GET,
+        },
+    )
 
 
 class _Echo:
@@ -59,23 +65,50 @@ def record_export(request):
     records = audit_record_list(actor=request.user, **filters)[:EXPORT_MAX_ROWS]
     count = records.count()
     with transaction.atomic():
-        audit_record("audit.export", actor=request.user, target_type="audit.auditrecord",
-                     changes={"filters": {k: str(v) for k, v in filters.items() if v},
-                              "rows": count})
+        audit_record(
+            "audit.export",
+            actor=request.user,
+            target_type="audit.auditrecord",
+            changes={"filters": {k: str(v) for k, v in filters.items() if v}, "rows": count},
+        )
     writer = csv.writer(_Echo())
-    header = ["时间 time", "链 chain", "序号 seq", "操作人 actor", "角色 role", "组织 org unit",
-              "动作 action", "结果 outcome", "对象 target", "详情 details", "IP", "请求 request",
-              "哈希 hash"]
+    header = [
+        "时间 time",
+        "链 chain",
+        "序号 seq",
+        "操作人 actor",
+        "角色 role",
+        "组织 org unit",
+        "动作 action",
+        "结果 outcome",
+        "对象 target",
+        "详情 details",
+        "IP",
+        "请求 request",
+        "哈希 hash",
+    ]
 
     def rows():
         yield "\ufeff"  # Excel reads UTF-8 only with a BOM
         yield writer.writerow(header)
         for r in records.iterator(chunk_size=2000):
-            yield writer.writerow([
-                timezone.localtime(r.created_at).isoformat(), r.chain, r.seq, r.actor_name,
-                r.actor_role, r.org_unit_path, r.action, r.outcome,
-                f"{r.target_type}:{r.target_id}", _csv_safe(str(r.changes)), r.ip or "",
-                r.request_id, r.hash])
+            yield writer.writerow(
+                [
+                    timezone.localtime(r.created_at).isoformat(),
+                    r.chain,
+                    r.seq,
+                    r.actor_name,
+                    r.actor_role,
+                    r.org_unit_path,
+                    r.action,
+                    r.outcome,
+                    f"{r.target_type}:{r.target_id}",
+                    _csv_safe(str(r.changes)),
+                    r.ip or "",
+                    r.request_id,
+                    r.hash,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -1,4 +1,3 @@
-
 from typing import Any
 
 from ninja import Router, Schema
@@ -28,9 +27,14 @@ class PolicyIn(Schema):
 def _out(key: str) -> PolicyOut:
     definition = REGISTRY[key]
     in_force = policy_in_force(key)
-    return PolicyOut(key=key, title=str(definition.title), description=str(definition.description),
-                     version=in_force.version, value=in_force.value.model_dump(),
-                     change_permission=definition.change_permission)
+    return PolicyOut(
+        key=key,
+        title=str(definition.title),
+        description=str(definition.description),
+        version=in_force.version,
+        value=in_force.value.model_dump(),
+        change_permission=definition.change_permission,
+    )
 
 
 @router.get("/policies", response=list[PolicyOut])

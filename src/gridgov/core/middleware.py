@@ -60,8 +60,13 @@ class GridGovErrorMiddleware:
         return None
 
 
-ADMIN_PATH_PREFIXES = ("/accounts/users/", "/policies/", "/audit/", "/api/v1/policies",
-                       "/api/v1/audit-records")
+ADMIN_PATH_PREFIXES = (
+    "/accounts/users/",
+    "/policies/",
+    "/audit/",
+    "/api/v1/policies",
+    "/api/v1/audit-records",
+)
 
 
 class AdminNetworkMiddleware:
@@ -74,8 +79,9 @@ class AdminNetworkMiddleware:
 
         from django.conf import settings
 
-        self.networks = [ipaddress.ip_network(n, strict=False)
-                         for n in settings.GRIDGOV_ADMIN_NETWORKS]
+        self.networks = [
+            ipaddress.ip_network(n, strict=False) for n in settings.GRIDGOV_ADMIN_NETWORKS
+        ]
         self.get_response = get_response
 
     def __call__(self, request):

@@ -10,7 +10,7 @@ the actor's scope.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -22,9 +22,6 @@ class Actor(Protocol):
     is_authenticated: bool
 
     def scope_paths(self, permission: str) -> list[str]: ...
-
-
-M = TypeVar("M", bound=models.Model)
 
 
 def collapse_paths(paths: list[str]) -> list[str]:
@@ -65,7 +62,9 @@ def path_in_scope(actor: Any, path: str, permission: str) -> bool:
     return any(path.startswith(p) for p in actor.scope_paths(permission))
 
 
-def access_object(actor: Any, queryset: QuerySet[M], action: str = "view", **lookup) -> M:
+def access_object[M: models.Model](
+    actor: Any, queryset: QuerySet[M], action: str = "view", **lookup
+) -> M:
     """One object the actor may act on, or ``NotFound`` — also when it exists elsewhere."""
     try:
         return queryset.visible_to(actor, action).get(**lookup)

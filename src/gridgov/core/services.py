@@ -48,7 +48,11 @@ def policy_update(*, actor, key: str, value: dict[str, Any], note: str) -> Polic
             "policy.update",
             actor=actor,
             target=row,
-            changes={"key": key, "before": current.value.model_dump(),
-                     "after": validated.model_dump(), "version": row.version},
+            changes={
+                "key": key,
+                "before": current.value.model_dump(),
+                "after": validated.model_dump(),
+                "version": row.version,
+            },
         )
     return row

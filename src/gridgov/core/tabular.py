@@ -47,8 +47,10 @@ def read_csv_rows(
         raise ImportRejected(
             _("%(source)s: missing column(s) %(columns)s.")
             % {"source": path.name, "columns": ", ".join(missing)},
-            details=[{"file": path.name, "line": 1, "field": c, "message": "missing column"}
-                     for c in missing],
+            details=[
+                {"file": path.name, "line": 1, "field": c, "message": "missing column"}
+                for c in missing
+            ],
         )
     reader.fieldnames = header
     for row in reader:

@@ -13,21 +13,37 @@ def home(request):
 
 
 def _error_page(request, status: int, title: str, message: str):
-    return render(request, "core/error.html",
-                  {"status": status, "title": title, "message": message}, status=status)
+    return render(
+        request,
+        "core/error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
 
 
 def render_error(request, error: GridGovError):
-    titles = {401: _("Please sign in"), 403: _("Not allowed"), 404: _("Not found"),
-              409: _("Conflict"), 422: _("Not valid"), 423: _("Locked"), 429: _("Too many requests")}
-    return _error_page(request, error.status, titles.get(error.status, _("Error")),
-                       str(error.message))
+    titles = {
+        401: _("Please sign in"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        409: _("Conflict"),
+        422: _("Not valid"),
+        423: _("Locked"),
+        429: _("Too many requests"),
+    }
+    return _error_page(
+        request, error.status, titles.get(error.status, _("Error")), str(error.message)
+    )
 
 
 @public
 def csrf_failure(request, reason=""):
-    return _error_page(request, 403, _("Form expired"),
-                       _("The form expired or came from another site. Reload the page and try again."))
+    return _error_page(
+        request,
+        403,
+        _("Form expired"),
+        _("The form expired or came from another site. Reload the page and try again."),
+    )
 
 
 def error_400(request, exception=None):
@@ -43,5 +59,9 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return _error_page(request, 500, _("Server error"),
-                       _("Something went wrong on our side. The error has been logged."))
+    return _error_page(
+        request,
+        500,
+        _("Server error"),
+        _("Something went wrong on our side. The error has been logged."),
+    )

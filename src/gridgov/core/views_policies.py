@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 
 from django.contrib import messages
@@ -16,9 +17,7 @@ from gridgov.core.services import policy_update
 
 @requires("policy.view")
 def policy_list(request):
-    rows = [
-        {"definition": d, "in_force": policy_in_force(key)} for key, d in REGISTRY.items()
-    ]
+    rows = [{"definition": d, "in_force": policy_in_force(key)} for key, d in REGISTRY.items()]
     return render(request, "core/policy_list.html", {"rows": rows})
 
 
@@ -31,10 +30,8 @@ def _coerce(schema, form) -> dict:
         if info.annotation is int and raw.lstrip("-").isdigit():
             value[name] = int(raw)
         elif info.annotation is float:
-            try:
+            with contextlib.suppress(ValueError):
                 value[name] = float(raw)
-            except ValueError:
-                pass
     return value
 
 
@@ -50,21 +47,34 @@ def policy_edit(request, key: str):
     if request.method == "POST" and can_change:
         values = _coerce(definition.schema, request.POST)
         try:
-            row = policy_update(actor=request.user, key=key, value=values,
-                                note=request.POST.get("note", ""))
+            row = policy_update(
+                actor=request.user, key=key, value=values, note=request.POST.get("note", "")
+            )
         except ValidationFailed as exc:
             errors = exc.details or {}
         else:
             messages.success(request, _("Saved as version %(v)d.") % {"v": row.version})
             return redirect("core:policy_edit", key=key)
     fields = [
-        {"name": name, "value": values.get(name), "description": info.description or "",
-         "errors": errors.get(name, [])}
+        {
+            "name": name,
+            "value": values.get(name),
+            "description": info.description or "",
+            "errors": errors.get(name, []),
+        }
         for name, info in definition.schema.model_fields.items()
     ]
     history = PolicyVersion.objects.filter(key=key).select_related("created_by")[:20]
-    return render(request, "core/policy_edit.html", {
-        "definition": definition, "in_force": in_force, "fields": fields,
-        "errors": errors, "can_change": can_change, "history": history,
-        "default_json": json.dumps(definition.schema().model_dump(), ensure_ascii=False),
-    })
+    return render(
+        request,
+        "core/policy_edit.html",
+        {
+            "definition": definition,
+            "in_force": in_force,
+            "fields": fields,
+            "errors": errors,
+            "can_change": can_change,
+            "history": history,
+            "default_json": json.dumps(definition.schema().model_dump(), ensure_ascii=False),
+        },
+    )

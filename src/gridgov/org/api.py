@@ -1,4 +1,3 @@
-
 from typing import Any
 
 from ninja import Router, Schema, Status
@@ -6,7 +5,6 @@ from ninja import Router, Schema, Status
 from gridgov.core.api_support import api_requires, page_slice
 from gridgov.core.errors import NotFound
 from gridgov.org import selectors, services
-
 
 router = Router(tags=["org"])
 
@@ -44,8 +42,14 @@ class OrgUnitPatch(Schema):
 
 @router.get("/org-units", response=OrgUnitPage)
 @api_requires("org.view")
-def org_unit_list(request, level: str | None = None, parent: str | None = None, q: str = "",
-                  offset: int = 0, limit: int = 50):
+def org_unit_list(
+    request,
+    level: str | None = None,
+    parent: str | None = None,
+    q: str = "",
+    offset: int = 0,
+    limit: int = 50,
+):
     parent_unit = selectors.org_unit_get(actor=request.user, code=parent) if parent else None
     qs = selectors.org_unit_list(actor=request.user, level=level, parent=parent_unit, search=q)
     items, limit, offset = page_slice(qs, offset, limit)
@@ -62,8 +66,9 @@ def org_unit_get(request, code: str):
 @api_requires("org.change")
 def org_unit_create(request, payload: OrgUnitIn):
     parent = selectors.org_unit_get(actor=request.user, code=payload.parent, action="change")
-    unit = services.org_unit_create(actor=request.user, parent=parent, code=payload.code,
-                                    name=payload.name)
+    unit = services.org_unit_create(
+        actor=request.user, parent=parent, code=payload.code, name=payload.name
+    )
     return Status(201, unit)
 
 
@@ -72,9 +77,11 @@ def org_unit_create(request, payload: OrgUnitIn):
 def org_unit_patch(request, code: str, payload: OrgUnitPatch):
     unit = selectors.org_unit_get(actor=request.user, code=code, action="change")
     return services.org_unit_update(
-        actor=request.user, unit=unit,
+        actor=request.user,
+        unit=unit,
         name=payload.name if payload.name is not None else unit.name,
-        is_active=payload.is_active if payload.is_active is not None else unit.is_active)
+        is_active=payload.is_active if payload.is_active is not None else unit.is_active,
+    )
 
 
 class GridOut(Schema):
@@ -135,8 +142,6 @@ def grid_get(request, code: str):
 @api_requires("org.view")
 def grid_geojson(request, under: str | None = None):
     under_unit = selectors.org_unit_get(actor=request.user, code=under) if under else None
-    return selectors.grid_feature_collection(selectors.grid_list(actor=request.user,
-                                                                 under=under_unit))
-
-
-
+    return selectors.grid_feature_collection(
+        selectors.grid_list(actor=request.user, under=under_unit)
+    )

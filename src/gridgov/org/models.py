@@ -46,7 +46,9 @@ class OrgUnit(models.Model):
         ordering = ["path"]
         indexes = [
             # LIKE 'prefix%' uses this index on PostgreSQL whatever the collation.
-            models.Index(fields=["path"], name="orgunit_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="orgunit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["level", "path"], name="orgunit_level_path_idx"),
         ]
 

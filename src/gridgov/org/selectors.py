@@ -12,8 +12,9 @@ from shapely.geometry import Point, shape
 from gridgov.org.models import Compound, Grid, GridAssignment, OrgUnit
 
 
-def org_unit_list(*, actor, level: str | None = None, parent: OrgUnit | None = None,
-                  search: str = "") -> QuerySet[OrgUnit]:
+def org_unit_list(
+    *, actor, level: str | None = None, parent: OrgUnit | None = None, search: str = ""
+) -> QuerySet[OrgUnit]:
     qs = OrgUnit.objects.visible_to(actor).select_related("parent")
     if level:
         qs = qs.filter(level=level)
@@ -102,6 +103,7 @@ def compound_list(*, actor, community: OrgUnit | None = None) -> QuerySet[Compou
 
 
 # Point → grid ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _GridIndex:

@@ -69,6 +69,7 @@ def _reject_all(problems: list[RowProblem]) -> ImportRejected:
 
 # Units ---------------------------------------------------------------------------
 
+
 def org_unit_create(*, actor, parent: OrgUnit, code: str, name: str) -> OrgUnit:
     """A new child unit under ``parent`` (level follows the parent's)."""
     require_in_scope(actor, parent.path, "org.change")
@@ -76,7 +77,8 @@ def org_unit_create(*, actor, parent: OrgUnit, code: str, name: str) -> OrgUnit:
     if level is None or level == L.GRID:
         raise ValidationFailed(
             _("Grids are created by importing their boundaries."),
-            details={"parent": [_("Grids are created by importing their boundaries.")]})
+            details={"parent": [_("Grids are created by importing their boundaries.")]},
+        )
     code = normalise_code(code, level)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -93,8 +95,12 @@ def org_unit_create(*, actor, parent: OrgUnit, code: str, name: str) -> OrgUnit:
         unit = OrgUnit.objects.create(
             code=code, name=name, level=level, parent=parent, path=f"{parent.path}{code}/"
         )
-        audit_record("org.unit.create", actor=actor, target=unit,
-                     changes={"code": code, "name": name, "level": level})
+        audit_record(
+            "org.unit.create",
+            actor=actor,
+            target=unit,
+            changes={"code": code, "name": name, "level": level},
+        )
     return unit
 
 
@@ -107,12 +113,17 @@ def org_unit_update(*, actor, unit: OrgUnit, name: str, is_active: bool) -> OrgU
     with transaction.atomic():
         unit.name, unit.is_active = name, is_active
         unit.save(update_fields=["name", "is_active", "updated_at"])
-        audit_record("org.unit.update", actor=actor, target=unit,
-                     changes={"before": before, "after": {"name": name, "is_active": is_active}})
+        audit_record(
+            "org.unit.update",
+            actor=actor,
+            target=unit,
+            changes={"before": before, "after": {"name": name, "is_active": is_active}},
+        )
     return unit
 
 
 # Division import -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _DivisionFile:
@@ -197,19 +208,32 @@ def _read_division_file(path: Path, spec: _DivisionFile, known_codes: set[str]):
             problems.append(RowProblem(path.name, line, "code", problem))
             continue
         if not name or len(name) > 100:
-            problems.append(RowProblem(path.name, line, "name",
-                                       _("the name is empty or longer than 100 characters")))
+            problems.append(
+                RowProblem(
+                    path.name, line, "name", _("the name is empty or longer than 100 characters")
+                )
+            )
             continue
         if code in seen:
-            problems.append(RowProblem(
-                path.name, line, "code",
-                _("duplicate code %(code)s (first on line %(first)d)")
-                % {"code": code, "first": seen[code]}))
+            problems.append(
+                RowProblem(
+                    path.name,
+                    line,
+                    "code",
+                    _("duplicate code %(code)s (first on line %(first)d)")
+                    % {"code": code, "first": seen[code]},
+                )
+            )
             continue
         if parent is not None and parent not in known_codes:
-            problems.append(RowProblem(
-                path.name, line, spec.parent_column,
-                _("unknown parent code %(code)s") % {"code": parent}))
+            problems.append(
+                RowProblem(
+                    path.name,
+                    line,
+                    spec.parent_column,
+                    _("unknown parent code %(code)s") % {"code": parent},
+                )
+            )
             continue
         seen[code] = line
         rows.append((line, code, name, parent))
@@ -233,8 +257,13 @@ def _write_divisions(spec, rows, existing, report: ImportReport, batch_size: int
         if parent is not None:
             parent_pk, _n, parent_path = existing[parent]
         to_create.append(
-            OrgUnit(code=code, name=name, level=spec.level, parent_id=parent_pk,
-                    path=f"{parent_path}{code}/")
+            OrgUnit(
+                code=code,
+                name=name,
+                level=spec.level,
+                parent_id=parent_pk,
+                path=f"{parent_path}{code}/",
+            )
         )
     for start in range(0, len(to_create), batch_size):
         created = OrgUnit.objects.bulk_create(to_create[start : start + batch_size])
@@ -264,15 +293,24 @@ def _geometry_problem(geometry: Any):
     if not geom.is_valid:
         return None, _("the polygon is not valid: %(reason)s") % {"reason": explain_validity(geom)}
     min_lon, min_lat, max_lon, max_lat = geom.bounds
-    if not (_LON_RANGE[0] <= min_lon and max_lon <= _LON_RANGE[1]
-            and _LAT_RANGE[0] <= min_lat and max_lat <= _LAT_RANGE[1]):
+    if not (
+        _LON_RANGE[0] <= min_lon
+        and max_lon <= _LON_RANGE[1]
+        and _LAT_RANGE[0] <= min_lat
+        and max_lat <= _LAT_RANGE[1]
+    ):
         return None, _("the coordinates are not longitude/latitude inside China")
     return geom, None
 
 
-def grids_import_geojson(raw: bytes, *, actor, source: str = "grids.geojson",
-                         valid_rows_only: bool = False, max_bytes: int = 20 * 1024 * 1024
-                         ) -> ImportReport:
+def grids_import_geojson(
+    raw: bytes,
+    *,
+    actor,
+    source: str = "grids.geojson",
+    valid_rows_only: bool = False,
+    max_bytes: int = 20 * 1024 * 1024,
+) -> ImportReport:
     """Create or update grids from a GeoJSON FeatureCollection.
 
     Each feature: ``properties.code`` (15 digits, starting with its community's code),
@@ -290,10 +328,14 @@ def grids_import_geojson(raw: bytes, *, actor, source: str = "grids.geojson",
             % {"source": source, "line": exc.lineno, "error": exc.msg},
             details=[RowProblem(source, exc.lineno, None, exc.msg).as_dict()],
         ) from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-        data.get("features"), list
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
     ):
-        raise ImportRejected(_("%(source)s is not a GeoJSON FeatureCollection.") % {"source": source})
+        raise ImportRejected(
+            _("%(source)s is not a GeoJSON FeatureCollection.") % {"source": source}
+        )
 
     size = policy_get("org.grid_size")
     parsed = []
@@ -308,17 +350,23 @@ def grids_import_geojson(raw: bytes, *, actor, source: str = "grids.geojson",
             report.rejected.append(RowProblem(source, number, "code", problem))
             continue
         if code in seen:
-            report.rejected.append(RowProblem(source, number, "code",
-                                              _("duplicate code %(code)s") % {"code": code}))
+            report.rejected.append(
+                RowProblem(source, number, "code", _("duplicate code %(code)s") % {"code": code})
+            )
             continue
         seen.add(code)
         community_code = code[:12]
         if community_code not in communities:
             community = OrgUnit.objects.filter(code=community_code, level=L.COMMUNITY).first()
             if community is None:
-                report.rejected.append(RowProblem(
-                    source, number, "code",
-                    _("no community with code %(code)s") % {"code": community_code}))
+                report.rejected.append(
+                    RowProblem(
+                        source,
+                        number,
+                        "code",
+                        _("no community with code %(code)s") % {"code": community_code},
+                    )
+                )
                 continue
             communities[community_code] = community
         community = communities[community_code]
@@ -331,23 +379,30 @@ def grids_import_geojson(raw: bytes, *, actor, source: str = "grids.geojson",
                 % {"n": number, "community": community_code},
             ) from None
         if not name or len(name) > 100:
-            report.rejected.append(RowProblem(source, number, "name",
-                                              _("enter a name of at most 100 characters")))
+            report.rejected.append(
+                RowProblem(source, number, "name", _("enter a name of at most 100 characters"))
+            )
             continue
         households = props.get("households", 0)
         if not isinstance(households, int) or isinstance(households, bool) or households < 0:
-            report.rejected.append(RowProblem(source, number, "households",
-                                              _("households must be a whole number ≥ 0")))
+            report.rejected.append(
+                RowProblem(source, number, "households", _("households must be a whole number ≥ 0"))
+            )
             continue
         geom, problem = _geometry_problem(feature.get("geometry"))
         if problem:
             report.rejected.append(RowProblem(source, number, "geometry", problem))
             continue
         if households and not (size.min_households <= households <= size.max_households):
-            report.warnings.append(RowProblem(
-                source, number, "households",
-                _("%(n)d households is outside the policy range %(min)d–%(max)d")
-                % {"n": households, "min": size.min_households, "max": size.max_households}))
+            report.warnings.append(
+                RowProblem(
+                    source,
+                    number,
+                    "households",
+                    _("%(n)d households is outside the policy range %(min)d–%(max)d")
+                    % {"n": households, "min": size.min_households, "max": size.max_households},
+                )
+            )
         parsed.append((number, code, name, households, geom, feature["geometry"], community))
     if report.rejected and not valid_rows_only:
         raise _reject_all(report.rejected)
@@ -361,9 +416,14 @@ def grids_import_geojson(raw: bytes, *, actor, source: str = "grids.geojson",
             actor=actor,
             org_unit_path=next(iter(communities.values())).path if communities else "",
             target_type="org.grid",
-            changes={"source": source, "created": report.created, "updated": report.updated,
-                     "rejected": len(report.rejected), "warnings": len(report.warnings),
-                     "batch_id": report.batch_id},
+            changes={
+                "source": source,
+                "created": report.created,
+                "updated": report.updated,
+                "rejected": len(report.rejected),
+                "warnings": len(report.warnings),
+                "batch_id": report.batch_id,
+            },
         )
     return report
 
@@ -374,8 +434,11 @@ def _flag_overlaps(parsed, report: ImportReport, source: str, tolerance: float) 
     for number, code, _name, _h, geom, _g, community in parsed:
         by_community.setdefault(community.code, []).append((code, geom, number))
     for community_code, items in by_community.items():
-        stored = Grid.objects.filter(unit__parent__code=community_code).exclude(
-            unit__code__in=incoming).select_related("unit")
+        stored = (
+            Grid.objects.filter(unit__parent__code=community_code)
+            .exclude(unit__code__in=incoming)
+            .select_related("unit")
+        )
         items = items + [(g.unit.code, shape(g.boundary), None) for g in stored]
         for i, (code_a, geom_a, number_a) in enumerate(items):
             for code_b, geom_b, number_b in items[i + 1 :]:
@@ -384,26 +447,41 @@ def _flag_overlaps(parsed, report: ImportReport, source: str, tolerance: float) 
                 shared = geom_a.intersection(geom_b).area
                 smaller = min(geom_a.area, geom_b.area) or 1
                 if shared / smaller > tolerance:
-                    report.warnings.append(RowProblem(
-                        source, number_a or number_b, "geometry",
-                        _("grid %(a)s overlaps grid %(b)s by %(pct).1f%%")
-                        % {"a": code_a, "b": code_b, "pct": 100 * shared / smaller}))
+                    report.warnings.append(
+                        RowProblem(
+                            source,
+                            number_a or number_b,
+                            "geometry",
+                            _("grid %(a)s overlaps grid %(b)s by %(pct).1f%%")
+                            % {"a": code_a, "b": code_b, "pct": 100 * shared / smaller},
+                        )
+                    )
 
 
 def _grid_upsert(code, name, households, geom, geometry, community, report) -> None:
     min_lon, min_lat, max_lon, max_lat = geom.bounds
-    values = {"boundary": geometry, "household_count": households, "min_lon": min_lon,
-              "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
+    values = {
+        "boundary": geometry,
+        "household_count": households,
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+    }
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        unit = OrgUnit.objects.create(code=code, name=name, level=L.GRID, parent=community,
-                                      path=f"{community.path}{code}/")
+        unit = OrgUnit.objects.create(
+            code=code, name=name, level=L.GRID, parent=community, path=f"{community.path}{code}/"
+        )
         Grid.objects.create(unit=unit, **values)
         report.created += 1
         return
     grid = Grid.objects.filter(unit=unit).first()
-    same = grid is not None and unit.name == name and all(
-        getattr(grid, k) == v for k, v in values.items())
+    same = (
+        grid is not None
+        and unit.name == name
+        and all(getattr(grid, k) == v for k, v in values.items())
+    )
     if same:
         report.unchanged += 1
         return
@@ -416,6 +494,7 @@ def _grid_upsert(code, name, households, geom, geometry, community, report) -> N
 
 # Grid staff ----------------------------------------------------------------------
 
+
 def grid_assign(*, actor, grid: OrgUnit, user, duty: str, start_date: date) -> GridAssignment:
     require_in_scope(actor, grid.path, "org.change")
     if grid.level != L.GRID:
@@ -425,10 +504,15 @@ def grid_assign(*, actor, grid: OrgUnit, user, duty: str, start_date: date) -> G
     with transaction.atomic():
         if GridAssignment.objects.filter(grid=grid, user=user, end_date__isnull=True).exists():
             raise ValidationFailed(details={"user": [_("This person already serves this grid.")]})
-        assignment = GridAssignment.objects.create(grid=grid, user=user, duty=duty,
-                                                   start_date=start_date)
-        audit_record("org.grid.assign", actor=actor, target=assignment,
-                     changes={"user": user.username, "duty": duty, "from": start_date})
+        assignment = GridAssignment.objects.create(
+            grid=grid, user=user, duty=duty, start_date=start_date
+        )
+        audit_record(
+            "org.grid.assign",
+            actor=actor,
+            target=assignment,
+            changes={"user": user.username, "duty": duty, "from": start_date},
+        )
     return assignment
 
 
@@ -439,5 +523,6 @@ def grid_unassign(*, actor, assignment: GridAssignment, end_date: date) -> None:
     with transaction.atomic():
         assignment.end_date = end_date
         assignment.save(update_fields=["end_date"])
-        audit_record("org.grid.unassign", actor=actor, target=assignment,
-                     changes={"until": end_date})
+        audit_record(
+            "org.grid.unassign", actor=actor, target=assignment, changes={"until": end_date}
+        )

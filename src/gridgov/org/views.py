@@ -37,7 +37,8 @@ def unit_detail(request, code: str):
         "can_change": can_change,
         "child_level": CHILD_LEVEL.get(unit.level),
         "compounds": selectors.compound_list(actor=request.user, community=unit)
-        if unit.level == OrgUnit.Level.COMMUNITY else [],
+        if unit.level == OrgUnit.Level.COMMUNITY
+        else [],
     }
     if unit.level == OrgUnit.Level.GRID:
         return redirect("org:grid_detail", code=unit.code)
@@ -58,9 +59,17 @@ def unit_create(request, code: str):
         else:
             messages.success(request, _("Created %(name)s.") % {"name": unit.name})
             return redirect("org:unit_detail", code=unit.code)
-    return render(request, "org/unit_form.html",
-                  {"parent": parent, "errors": errors, "values": values,
-                   "level": CHILD_LEVEL.get(parent.level)}, status=400 if errors else 200)
+    return render(
+        request,
+        "org/unit_form.html",
+        {
+            "parent": parent,
+            "errors": errors,
+            "values": values,
+            "level": CHILD_LEVEL.get(parent.level),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @requires("org.change")
@@ -69,16 +78,23 @@ def unit_edit(request, code: str):
     errors: dict = {}
     if request.method == "POST":
         try:
-            services.org_unit_update(actor=request.user, unit=unit,
-                                     name=request.POST.get("name", ""),
-                                     is_active=request.POST.get("is_active") == "on")
+            services.org_unit_update(
+                actor=request.user,
+                unit=unit,
+                name=request.POST.get("name", ""),
+                is_active=request.POST.get("is_active") == "on",
+            )
         except ValidationFailed as exc:
             errors = exc.details or {}
         else:
             messages.success(request, _("Saved."))
             return redirect("org:unit_detail", code=unit.code)
-    return render(request, "org/unit_edit.html", {"unit": unit, "errors": errors},
-                  status=400 if errors else 200)
+    return render(
+        request,
+        "org/unit_edit.html",
+        {"unit": unit, "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 @requires("org.view")
@@ -96,16 +112,22 @@ def grid_detail(request, code: str):
     grid = grids.first()
     if grid is None:
         raise NotFound()
-    return render(request, "org/grid_detail.html", {
-        "unit": unit,
-        "grid": grid,
-        "ancestors": selectors.org_unit_ancestors(unit),
-        "assignments": selectors.grid_assignments_current(actor=request.user, grid_unit=unit),
-        "buildings": unit.buildings.select_related("compound").order_by("compound__name", "number"),
-        "geojson": selectors.grid_feature_collection([grid]),
-        "can_change": path_in_scope(request.user, unit.path, "org.change"),
-        "duties": GridAssignment.Duty.choices,
-    })
+    return render(
+        request,
+        "org/grid_detail.html",
+        {
+            "unit": unit,
+            "grid": grid,
+            "ancestors": selectors.org_unit_ancestors(unit),
+            "assignments": selectors.grid_assignments_current(actor=request.user, grid_unit=unit),
+            "buildings": unit.buildings.select_related("compound").order_by(
+                "compound__name", "number"
+            ),
+            "geojson": selectors.grid_feature_collection([grid]),
+            "can_change": path_in_scope(request.user, unit.path, "org.change"),
+            "duties": GridAssignment.Duty.choices,
+        },
+    )
 
 
 @requires("org.change")
@@ -114,16 +136,27 @@ def grid_assign(request, code: str):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "end":
-                assignment = access_object(request.user, GridAssignment.objects.all(), "change",
-                                           pk=request.POST.get("assignment"), grid=unit)
-                services.grid_unassign(actor=request.user, assignment=assignment,
-                                       end_date=date.today())
+                assignment = access_object(
+                    request.user,
+                    GridAssignment.objects.all(),
+                    "change",
+                    pk=request.POST.get("assignment"),
+                    grid=unit,
+                )
+                services.grid_unassign(
+                    actor=request.user, assignment=assignment, end_date=date.today()
+                )
             else:
                 person = User.objects.filter(username=request.POST.get("username", "")).first()
                 if person is None:
                     raise ValidationFailed(_("No account with this user name."))
-                services.grid_assign(actor=request.user, grid=unit, user=person,
-                                     duty=request.POST.get("duty", ""), start_date=date.today())
+                services.grid_assign(
+                    actor=request.user,
+                    grid=unit,
+                    user=person,
+                    duty=request.POST.get("duty", ""),
+                    start_date=date.today(),
+                )
         except GridGovError as exc:
             detail = "; ".join(str(m) for msgs in (exc.details or {}).values() for m in msgs)
             messages.error(request, f"{exc.message} {detail}".strip())
@@ -135,8 +168,11 @@ def grid_assign(request, code: str):
 @requires("org.view")
 def grid_map(request):
     grids = list(selectors.grid_list(actor=request.user))
-    return render(request, "org/grid_map.html",
-                  {"geojson": selectors.grid_feature_collection(grids), "count": len(grids)})
+    return render(
+        request,
+        "org/grid_map.html",
+        {"geojson": selectors.grid_feature_collection(grids), "count": len(grids)},
+    )
 
 
 @requires("org.change")
@@ -150,12 +186,19 @@ def grid_import(request):
         else:
             try:
                 report = services.grids_import_geojson(
-                    upload.read(20 * 1024 * 1024 + 1), actor=request.user, source=upload.name,
-                    valid_rows_only=request.POST.get("valid_rows_only") == "on")
+                    upload.read(20 * 1024 * 1024 + 1),
+                    actor=request.user,
+                    source=upload.name,
+                    valid_rows_only=request.POST.get("valid_rows_only") == "on",
+                )
             except ImportRejected as exc:
                 error = str(exc.message)
                 report = {"rejected": exc.details or []}
             except GridGovError as exc:
                 error = str(exc.message)
-    return render(request, "org/grid_import.html", {"report": report, "error": error},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "org/grid_import.html",
+        {"report": report, "error": error},
+        status=400 if error else 200,
+    )

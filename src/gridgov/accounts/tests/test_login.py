@@ -48,8 +48,11 @@ def test_five_failures_lock_for_thirty_minutes(org_tree, make_user, client):
         assert "locked" in fifth.context["error"] and "30" in fifth.context["error"]
         right = post_login(client, "wang")
         assert right.status_code == 400 and "locked" in right.context["error"]
-    actions = list(AuditRecord.objects.filter(action__startswith="accounts.login")
-                   .order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditRecord.objects.filter(action__startswith="accounts.login")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions.count("accounts.login.fail") == 6  # 5 wrong + 1 refused while locked
     assert actions.count("accounts.login.locked") == 1
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
@@ -66,8 +69,9 @@ def test_per_ip_throttle(org_tree, make_user, client):
     from gridgov.core.services import policy_update
 
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"])
-    policy_update(actor=secadmin, key="accounts.login_lockout",
-                  value={"ip_max_failures": 10}, note="test")
+    policy_update(
+        actor=secadmin, key="accounts.login_lockout", value={"ip_max_failures": 10}, note="test"
+    )
     for i in range(10):
         post_login(client, f"user{i}", "bad")
     make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="victim")
@@ -77,10 +81,10 @@ def test_per_ip_throttle(org_tree, make_user, client):
 
 def test_spoofed_forwarded_for_is_ignored(org_tree, make_user, client):
     for i in range(3):
-        client.post(LOGIN, {"username": f"u{i}", "password": "x"},
-                    HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
-    ips = set(AuditRecord.objects.filter(action="accounts.login.fail")
-              .values_list("ip", flat=True))
+        client.post(
+            LOGIN, {"username": f"u{i}", "password": "x"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+        )
+    ips = set(AuditRecord.objects.filter(action="accounts.login.fail").values_list("ip", flat=True))
     assert ips == {"127.0.0.1"}
 
 
@@ -101,9 +105,14 @@ def test_first_login_forces_a_password_change_everywhere(org_tree, make_user, cl
         assert response.status_code == 302 and response.url == "/accounts/password/"
     api = client.get("/api/v1/me")
     assert api.status_code == 403 and api.json()["code"] == "password_change_required"
-    response = client.post("/accounts/password/", {
-        "old_password": TEST_PASSWORD, "new_password": "Gr1d-New-Passw0rd?",
-        "new_password2": "Gr1d-New-Passw0rd?"})
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password": "Gr1d-New-Passw0rd?",
+            "new_password2": "Gr1d-New-Passw0rd?",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
 
@@ -123,9 +132,14 @@ def test_password_change_ends_other_sessions(org_tree, make_user, client):
     post_login(other, "li")
     assert other.get("/api/v1/me").status_code == 200
     post_login(client, "li")
-    client.post("/accounts/password/", {"old_password": TEST_PASSWORD,
-                                        "new_password": "Gr1d-New-Passw0rd?",
-                                        "new_password2": "Gr1d-New-Passw0rd?"})
+    client.post(
+        "/accounts/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password": "Gr1d-New-Passw0rd?",
+            "new_password2": "Gr1d-New-Passw0rd?",
+        },
+    )
     assert client.get("/api/v1/me").status_code == 200
     assert other.get("/api/v1/me").status_code == 401
     assert AuditRecord.objects.filter(action="accounts.password.change").count() == 1
@@ -134,13 +148,19 @@ def test_password_change_ends_other_sessions(org_tree, make_user, client):
 def test_wrong_current_password_and_weak_new_password(org_tree, make_user, login_client):
     user = make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="zhao")
     client = login_client(user)
-    bad_old = client.post("/accounts/password/", {"old_password": "x",
-                                                  "new_password": "Gr1d-New-Passw0rd?",
-                                                  "new_password2": "Gr1d-New-Passw0rd?"})
+    bad_old = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "x",
+            "new_password": "Gr1d-New-Passw0rd?",
+            "new_password2": "Gr1d-New-Passw0rd?",
+        },
+    )
     assert bad_old.status_code == 400 and "old_password" in bad_old.context["errors"]
-    weak = client.post("/accounts/password/", {"old_password": TEST_PASSWORD,
-                                               "new_password": "abcdefgh",
-                                               "new_password2": "abcdefgh"})
+    weak = client.post(
+        "/accounts/password/",
+        {"old_password": TEST_PASSWORD, "new_password": "abcdefgh", "new_password2": "abcdefgh"},
+    )
     assert weak.status_code == 400 and "new_password" in weak.context["errors"]
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)

@@ -17,16 +17,19 @@ def user(db):
     return u
 
 
-@pytest.mark.parametrize("password,ok", [
-    ("Abcdef1!", True),                 # 8 chars, 4 classes
-    ("abcdef12!", True),                # 3 classes
-    ("Abc1!", False),                   # too short
-    ("abcdefghij", False),              # one class
-    ("abcdefgh12", False),              # two classes
-    ("Zhangwei#2026", False),           # contains the user name
-    ("Password1!", False),              # common password (Django's list is lower-cased)
-    ("Aa1!" * 16, True),                # 64 characters accepted
-])
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("Abcdef1!", True),  # 8 chars, 4 classes
+        ("abcdef12!", True),  # 3 classes
+        ("Abc1!", False),  # too short
+        ("abcdefghij", False),  # one class
+        ("abcdefgh12", False),  # two classes
+        ("Zhangwei#2026", False),  # contains the user name
+        ("Password1!", False),  # common password (Django's list is lower-cased)
+        ("Aa1!" * 16, True),  # 64 characters accepted
+    ],
+)
 def test_password_rules(user, password, ok):
     if ok:
         password_validation.validate_password(password, user)

@@ -33,28 +33,32 @@ def admins(org_tree, make_user):
 
 def test_only_the_security_admin_grants(org_tree, admins, make_user):
     target = make_user()
-    membership_grant(actor=admins["sec"], user=target, role=Role.GRID_WORKER,
-                     org_unit=org_tree["g1a"])
+    membership_grant(
+        actor=admins["sec"], user=target, role=Role.GRID_WORKER, org_unit=org_tree["g1a"]
+    )
     assert target.roles == {Role.GRID_WORKER}
     for who in ("sys", "aud"):
         with pytest.raises(PermissionDenied):
-            membership_grant(actor=admins[who], user=target, role=Role.GRID_LEADER,
-                             org_unit=org_tree["c1"])
+            membership_grant(
+                actor=admins[who], user=target, role=Role.GRID_LEADER, org_unit=org_tree["c1"]
+            )
     street = make_user(Role.STREET_STAFF, org_tree["s1"])
     with pytest.raises(PermissionDenied):
-        membership_grant(actor=street, user=target, role=Role.GRID_LEADER,
-                         org_unit=org_tree["c1"])
+        membership_grant(actor=street, user=target, role=Role.GRID_LEADER, org_unit=org_tree["c1"])
     record = AuditRecord.objects.get(action="accounts.role.grant")
     assert record.changes == {"role": "grid_worker", "org_unit": "310104003001001"}
 
 
-@pytest.mark.parametrize("first,second", [
-    (Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN),
-    (Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN),
-    (Role.AUDIT_ADMIN, Role.SECURITY_ADMIN),
-    (Role.AUDIT_ADMIN, Role.DISTRICT_STAFF),
-    (Role.DISTRICT_STAFF, Role.SYSTEM_ADMIN),
-])
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        (Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN),
+        (Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN),
+        (Role.AUDIT_ADMIN, Role.SECURITY_ADMIN),
+        (Role.AUDIT_ADMIN, Role.DISTRICT_STAFF),
+        (Role.DISTRICT_STAFF, Role.SYSTEM_ADMIN),
+    ],
+)
 def test_separation_of_duties(org_tree, admins, make_user, first, second):
     target = make_user()
     membership_grant(actor=admins["sec"], user=target, role=first, org_unit=org_tree["d1"])
@@ -65,14 +69,19 @@ def test_separation_of_duties(org_tree, admins, make_user, first, second):
 
 def test_no_one_changes_their_own_roles(org_tree, admins):
     with pytest.raises(PermissionDenied):
-        membership_grant(actor=admins["sec"], user=admins["sec"], role=Role.SECURITY_ADMIN,
-                         org_unit=org_tree["c1"])
+        membership_grant(
+            actor=admins["sec"],
+            user=admins["sec"],
+            role=Role.SECURITY_ADMIN,
+            org_unit=org_tree["c1"],
+        )
 
 
 def test_role_level_must_fit(org_tree, admins, make_user):
     with pytest.raises(ValidationFailed):
-        membership_grant(actor=admins["sec"], user=make_user(), role=Role.GRID_WORKER,
-                         org_unit=org_tree["d1"])
+        membership_grant(
+            actor=admins["sec"], user=make_user(), role=Role.GRID_WORKER, org_unit=org_tree["d1"]
+        )
 
 
 def test_revoke_takes_effect_on_the_next_request(org_tree, admins, make_user, login_client):
@@ -89,8 +98,9 @@ def test_admin_roles_read_no_business_data(org_tree, admins):
     for role in ADMIN_ROLES:
         assert not any(p.startswith(("people.", "events.")) for p in PERMISSIONS[role])
     assert PERMISSIONS[Role.AUDIT_ADMIN] == {"audit.view", "audit.export"}
-    assert not any(p.startswith("audit.") for r, ps in PERMISSIONS.items()
-                   if r != Role.AUDIT_ADMIN for p in ps)
+    assert not any(
+        p.startswith("audit.") for r, ps in PERMISSIONS.items() if r != Role.AUDIT_ADMIN for p in ps
+    )
 
 
 def test_user_create_gives_a_one_time_password(admins):
@@ -141,18 +151,23 @@ class TestApiTokens:
         headers = {"Authorization": f"Bearer {raw}"}
         units = client.get("/api/v1/org-units", headers=headers).json()
         assert [u["code"] for u in units["items"]] == ["310104003001001"]
-        assert client.get(f"/api/v1/org-units/{org_tree['g2a'].code}",
-                          headers=headers).status_code == 404
+        assert (
+            client.get(f"/api/v1/org-units/{org_tree['g2a'].code}", headers=headers).status_code
+            == 404
+        )
 
     def test_revoked_and_expired_tokens_fail(self, org_tree, make_user, client):
         user = make_user(Role.GRID_WORKER, org_tree["g1a"])
         token, raw = token_create(user=user, name="phone", days=1)
         with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
-            assert client.get("/api/v1/me",
-                              headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+            assert (
+                client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code
+                == 401
+            )
         token_revoke(user=user, token=token)
-        assert client.get("/api/v1/me",
-                          headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+        assert (
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+        )
         assert token_authenticate("gg_forged") is None
 
     def test_lifetime_is_capped_by_policy(self, org_tree, make_user):
@@ -163,8 +178,7 @@ class TestApiTokens:
     def test_token_api_create_list_revoke(self, org_tree, make_user, login_client):
         user = make_user(Role.GRID_WORKER, org_tree["g1a"])
         client = login_client(user)
-        created = client.post("/api/v1/me/tokens", {"name": "cli"},
-                              content_type="application/json")
+        created = client.post("/api/v1/me/tokens", {"name": "cli"}, content_type="application/json")
         assert created.status_code == 201
         raw = created.json()["token"]
         listed = client.get("/api/v1/me/tokens").json()

@@ -4,57 +4,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditAnchor',
+            name="AuditAnchor",
             fields=[
-                ('chain', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField()),
-                ('hash', models.CharField(max_length=64)),
-                ('purged_at', models.DateTimeField()),
+                ("chain", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("seq", models.BigIntegerField()),
+                ("hash", models.CharField(max_length=64)),
+                ("purged_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('chain', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                ("chain", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("seq", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=32, verbose_name='chain')),
-                ('seq', models.BigIntegerField(verbose_name='sequence')),
-                ('created_at', models.DateTimeField(verbose_name='time')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='actor id')),
-                ('actor_name', models.CharField(max_length=150, verbose_name='actor')),
-                ('actor_role', models.CharField(blank=True, max_length=100, verbose_name='role')),
-                ('org_unit_path', models.CharField(blank=True, max_length=255, verbose_name='org unit')),
-                ('action', models.CharField(max_length=80, verbose_name='action')),
-                ('outcome', models.CharField(choices=[('success', 'success'), ('fail', 'failure')], max_length=10, verbose_name='outcome')),
-                ('target_type', models.CharField(blank=True, max_length=80, verbose_name='target type')),
-                ('target_id', models.CharField(blank=True, max_length=80, verbose_name='target id')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='request id')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('batch_id', models.CharField(blank=True, max_length=64, verbose_name='batch id')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain", models.CharField(max_length=32, verbose_name="chain")),
+                ("seq", models.BigIntegerField(verbose_name="sequence")),
+                ("created_at", models.DateTimeField(verbose_name="time")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="actor id"),
+                ),
+                ("actor_name", models.CharField(max_length=150, verbose_name="actor")),
+                ("actor_role", models.CharField(blank=True, max_length=100, verbose_name="role")),
+                (
+                    "org_unit_path",
+                    models.CharField(blank=True, max_length=255, verbose_name="org unit"),
+                ),
+                ("action", models.CharField(max_length=80, verbose_name="action")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "success"), ("fail", "failure")],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.CharField(blank=True, max_length=80, verbose_name="target type"),
+                ),
+                (
+                    "target_id",
+                    models.CharField(blank=True, max_length=80, verbose_name="target id"),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="request id"),
+                ),
+                (
+                    "ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                ("batch_id", models.CharField(blank=True, max_length=64, verbose_name="batch id")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'audit record',
-                'verbose_name_plural': 'audit records',
-                'indexes': [models.Index(fields=['created_at'], name='audit_created_idx'), models.Index(fields=['actor_id', 'created_at'], name='audit_actor_idx'), models.Index(fields=['action', 'created_at'], name='audit_action_idx')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='audit_chain_seq_unique')],
+                "verbose_name": "audit record",
+                "verbose_name_plural": "audit records",
+                "indexes": [
+                    models.Index(fields=["created_at"], name="audit_created_idx"),
+                    models.Index(fields=["actor_id", "created_at"], name="audit_actor_idx"),
+                    models.Index(fields=["action", "created_at"], name="audit_action_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "seq"), name="audit_chain_seq_unique")
+                ],
             },
         ),
     ]

@@ -47,8 +47,7 @@ def forward(apps, schema_editor):
 
 
 def backward(apps, schema_editor):
-    statements = (PG_BACKWARD if schema_editor.connection.vendor == "postgresql"
-                  else SQLITE_BACKWARD)
+    statements = PG_BACKWARD if schema_editor.connection.vendor == "postgresql" else SQLITE_BACKWARD
     _run(schema_editor, statements)
 
 

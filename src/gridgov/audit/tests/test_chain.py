@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def _write(n=5, path="31/3101/310104/"):
     with transaction.atomic():
-        return [audit_record("org.unit.update", actor=SystemActor("t"), org_unit_path=path,
-                             changes={"i": i}) for i in range(n)]
+        return [
+            audit_record(
+                "org.unit.update", actor=SystemActor("t"), org_unit_path=path, changes={"i": i}
+            )
+            for i in range(n)
+        ]
 
 
 @pytest.fixture
@@ -66,15 +70,19 @@ def test_chains_are_partitioned_by_district():
     _write(1, "")
     assert chain_for_path("31/3101/310105/310105001/") == "310105"
     assert set(AuditChainHead.objects.values_list("chain", flat=True)) == {
-        "310104", "310105", "platform"}
+        "310104",
+        "310105",
+        "platform",
+    }
     assert audit_verify().ok
 
 
 def test_detects_an_edited_record(tamper):
     records = _write(4)
     with tamper as cursor:
-        cursor.execute("UPDATE audit_auditrecord SET changes = %s WHERE id = %s",
-                       ['{"i": 99}', records[2].pk])
+        cursor.execute(
+            "UPDATE audit_auditrecord SET changes = %s WHERE id = %s", ['{"i": 99}', records[2].pk]
+        )
     result = audit_verify()
     assert not result.ok
     assert result.problem.seq == 3 and "edited" in result.problem.reason
@@ -109,7 +117,8 @@ def test_detects_an_inserted_record(tamper):
             "request_id, ip, batch_id, prev_hash, hash) VALUES "
             "(%s, 3, %s, NULL, 'mallory', '', %s, 'org.unit.update', 'success', '', '', "
             "'{}', '', NULL, '', %s, %s)",
-            [forged.chain, timezone.now(), forged.org_unit_path, forged.hash, "f" * 64])
+            [forged.chain, timezone.now(), forged.org_unit_path, forged.hash, "f" * 64],
+        )
     result = audit_verify()
     assert not result.ok and result.problem.seq == 3
 
@@ -127,8 +136,10 @@ def test_detects_two_swapped_records(tamper):
 
 def test_update_and_young_delete_are_refused_by_the_database():
     record = _write(1)[0]
-    for sql in ["UPDATE audit_auditrecord SET action = 'x' WHERE id = %s",
-                "DELETE FROM audit_auditrecord WHERE id = %s"]:
+    for sql in [
+        "UPDATE audit_auditrecord SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditrecord WHERE id = %s",
+    ]:
         with pytest.raises(Exception) as exc, transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql, [record.pk])
@@ -140,8 +151,10 @@ def test_update_and_young_delete_are_refused_by_the_database():
 def test_postgres_refuses_delete_even_of_old_records_without_the_purge_flag(tamper):
     record = _write(1)[0]
     with tamper as cursor:
-        cursor.execute("UPDATE audit_auditrecord SET created_at = %s WHERE id = %s",
-                       [timezone.now() - timedelta(days=3000), record.pk])
+        cursor.execute(
+            "UPDATE audit_auditrecord SET created_at = %s WHERE id = %s",
+            [timezone.now() - timedelta(days=3000), record.pk],
+        )
     with pytest.raises(Exception, match="DELETE refused"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditrecord WHERE id = %s", [record.pk])
@@ -183,8 +196,10 @@ def test_root_anchor_vouches_for_chain_heads(tamper):
             r.changes = {"i": "forged"}
             r.prev_hash = prev
             r.hash = record_hash(prev, r)
-            cursor.execute("UPDATE audit_auditrecord SET changes=%s, prev_hash=%s, hash=%s "
-                           "WHERE id=%s", ['{"i": "forged"}', r.prev_hash, r.hash, r.pk])
+            cursor.execute(
+                "UPDATE audit_auditrecord SET changes=%s, prev_hash=%s, hash=%s WHERE id=%s",
+                ['{"i": "forged"}', r.prev_hash, r.hash, r.pk],
+            )
             prev = r.hash
         cursor.execute("UPDATE audit_auditchainhead SET hash=%s WHERE chain='310104'", [prev])
     result = audit_verify()
@@ -212,8 +227,11 @@ def test_audit_failure_rolls_back_the_operation(org_tree, make_user, monkeypatch
 
 def test_personal_data_in_changes_is_masked():
     with transaction.atomic():
-        record = audit_record("org.unit.update", actor=SystemActor("t"),
-                              changes={"note": "电话 13812341234 身份证 11010519491231002X"})
+        record = audit_record(
+            "org.unit.update",
+            actor=SystemActor("t"),
+            changes={"note": "电话 13812341234 身份证 11010519491231002X"},
+        )
     record.refresh_from_db()
     assert "13812341234" not in str(record.changes)
     assert "138****1234" in record.changes["note"]

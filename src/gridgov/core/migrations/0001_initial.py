@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,21 +14,43 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, verbose_name='policy')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('value', models.JSONField(verbose_name='value')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='reason for change')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=100, verbose_name="policy")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("value", models.JSONField(verbose_name="value")),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason for change"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'policy version',
-                'verbose_name_plural': 'policy versions',
-                'ordering': ['key', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'version'), name='policy_key_version_unique')],
+                "verbose_name": "policy version",
+                "verbose_name_plural": "policy versions",
+                "ordering": ["key", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "version"), name="policy_key_version_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -34,8 +34,9 @@ def test_flipped_byte_is_detected():
     raw = bytearray(base64.b64decode(body))
     raw[14] ^= 1
     with pytest.raises(crypto.DecryptionFailed):
-        crypto.decrypt_field(f"{key_id}:{base64.b64encode(bytes(raw)).decode()}",
-                             associated_data="a")
+        crypto.decrypt_field(
+            f"{key_id}:{base64.b64encode(bytes(raw)).decode()}", associated_data="a"
+        )
 
 
 def test_blind_index_is_keyed():
@@ -56,7 +57,14 @@ def test_masking_formats():
 
 
 def test_log_filter_masks_arguments():
-    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "phone %s id %s",
-                               ("13812341234", "11010519491231002X"), None)
+    record = logging.LogRecord(
+        "x",
+        logging.WARNING,
+        __file__,
+        1,
+        "phone %s id %s",
+        ("13812341234", "11010519491231002X"),
+        None,
+    )
     MaskPersonalDataFilter().filter(record)
     assert record.getMessage() == "phone 138****1234 id 110105********002X"

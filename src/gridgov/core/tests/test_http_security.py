@@ -58,15 +58,15 @@ def test_error_body_is_translated(org_tree, make_user, login_client):
     en = client.get("/api/v1/org-units/000000", headers={"Accept-Language": "en"}).json()
     assert zh["code"] == en["code"] == "not_found"
     assert en["message"] == "Not found."
-    assert zh["message"] != en["message"] and any("\u4e00" <= ch <= "\u9fff"
-                                                  for ch in zh["message"])
+    assert zh["message"] != en["message"] and any(
+        "\u4e00" <= ch <= "\u9fff" for ch in zh["message"]
+    )
     assert set(en) == {"code", "message", "details"}
 
 
 def test_malformed_api_input_gets_a_field_error(org_tree, make_user, login_client):
     client = login_client(make_user(Role.COMMUNITY_STAFF, org_tree["c1"]))
-    response = client.post("/api/v1/org-units", data="{bad json",
-                           content_type="application/json")
+    response = client.post("/api/v1/org-units", data="{bad json", content_type="application/json")
     assert response.status_code in (400, 422)
     assert response.json()["code"]
     response = client.get("/api/v1/grids/locate?lon=abc&lat=31")
@@ -106,30 +106,43 @@ def test_admin_pages_only_from_allowed_networks(org_tree, make_user, client, set
 def _run_check(env_extra):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "gridgov.manage", "check", "--deploy",
-                           "--fail-level", "WARNING"], env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gridgov.manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_deploy_check_is_clean(tmp_path):
     key_file = tmp_path / "keys.json"
-    key_file.write_text('{"active": "k1", "keys": {"k1": {"sm4": "00112233445566778899aabbccddeeff", "hmac": "00"}}}')
-    result = _run_check({
-        "GRIDGOV_MODE": "production",
-        "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
-        "GRIDGOV_KEY_FILE": str(key_file),
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
-        "ALLOWED_HOSTS": "gridgov.example.gov.cn",
-        "GRIDGOV_DATA_DIR": str(tmp_path),
-    })
+    key_file.write_text(
+        '{"active": "k1", "keys": {"k1": {"sm4": "00112233445566778899aabbccddeeff", "hmac": "00"}}}'
+    )
+    result = _run_check(
+        {
+            "GRIDGOV_MODE": "production",
+            "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
+            "GRIDGOV_KEY_FILE": str(key_file),
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "ALLOWED_HOSTS": "gridgov.example.gov.cn",
+            "GRIDGOV_DATA_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_sqlite(tmp_path):
-    result = _run_check({"GRIDGOV_MODE": "production", "SECRET_KEY": "k" * 60,
-                         "GRIDGOV_KEY_FILE": str(tmp_path / "k.json"),
-                         "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
-                         "GRIDGOV_DATA_DIR": str(tmp_path)})
+    result = _run_check(
+        {
+            "GRIDGOV_MODE": "production",
+            "SECRET_KEY": "k" * 60,
+            "GRIDGOV_KEY_FILE": str(tmp_path / "k.json"),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+            "GRIDGOV_DATA_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode != 0 and "gridgov.E002" in result.stderr
 
 

@@ -25,24 +25,32 @@ def test_update_adds_a_version_and_is_audited(org_tree, make_user):
     from gridgov.audit.models import AuditRecord
 
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"])
-    row = policy_update(actor=secadmin, key="accounts.login_lockout",
-                        value={"max_failures": 6, "lock_minutes": 45}, note="assessor advice")
+    row = policy_update(
+        actor=secadmin,
+        key="accounts.login_lockout",
+        value={"max_failures": 6, "lock_minutes": 45},
+        note="assessor advice",
+    )
     assert row.version == 1
     assert policy_get("accounts.login_lockout").max_failures == 6
     record = AuditRecord.objects.get(action="policy.update")
     assert record.changes["before"]["max_failures"] == 5
     assert record.changes["after"]["max_failures"] == 6
-    row2 = policy_update(actor=secadmin, key="accounts.login_lockout",
-                         value={"max_failures": 5}, note="back")
+    row2 = policy_update(
+        actor=secadmin, key="accounts.login_lockout", value={"max_failures": 5}, note="back"
+    )
     assert row2.version == 2
     assert policy_in_force("accounts.login_lockout").version == 2
 
 
-@pytest.mark.parametrize("value", [
-    {"max_failures": 1},                # below the floor
-    {"max_failures": "five"},           # wrong type
-    {"unknown": 1},                     # not a field
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"max_failures": 1},  # below the floor
+        {"max_failures": "five"},  # wrong type
+        {"unknown": 1},  # not a field
+    ],
+)
 def test_invalid_values_are_refused_and_nothing_is_stored(org_tree, make_user, value):
     from gridgov.core.models import PolicyVersion
 
@@ -56,15 +64,20 @@ def test_invalid_values_are_refused_and_nothing_is_stored(org_tree, make_user, v
 def test_grid_size_range_must_be_ordered(org_tree, make_user):
     sysadmin = make_user(Role.SYSTEM_ADMIN, org_tree["d1"])
     with pytest.raises(ValidationFailed):
-        policy_update(actor=sysadmin, key="org.grid_size",
-                      value={"min_households": 600, "max_households": 500}, note="x")
+        policy_update(
+            actor=sysadmin,
+            key="org.grid_size",
+            value={"min_households": 600, "max_households": 500},
+            note="x",
+        )
 
 
 def test_security_policies_belong_to_the_security_admin(org_tree, make_user):
     sysadmin = make_user(Role.SYSTEM_ADMIN, org_tree["d1"])
     with pytest.raises(PermissionDenied):
-        policy_update(actor=sysadmin, key="accounts.login_lockout",
-                      value={"max_failures": 6}, note="x")
+        policy_update(
+            actor=sysadmin, key="accounts.login_lockout", value={"max_failures": 6}, note="x"
+        )
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"])
     with pytest.raises(PermissionDenied):
         policy_update(actor=secadmin, key="org.grid_size", value={}, note="x")
@@ -82,18 +95,23 @@ def test_policy_page_and_api(org_tree, make_user, login_client):
     client = login_client(secadmin)
     page = client.get("/policies/accounts.session/")
     assert page.status_code == 200
-    response = client.post("/policies/accounts.session/",
-                           {"idle_minutes": "20", "absolute_hours": "10", "note": "tighter"})
+    response = client.post(
+        "/policies/accounts.session/",
+        {"idle_minutes": "20", "absolute_hours": "10", "note": "tighter"},
+    )
     assert response.status_code == 302
     assert policy_get("accounts.session").idle_minutes == 20
-    bad = client.post("/policies/accounts.session/",
-                      {"idle_minutes": "abc", "absolute_hours": "10", "note": "x"})
+    bad = client.post(
+        "/policies/accounts.session/", {"idle_minutes": "abc", "absolute_hours": "10", "note": "x"}
+    )
     assert bad.status_code == 200 and "idle_minutes" in bad.context["errors"]
     api = client.get("/api/v1/policies/accounts.session")
     assert api.json()["version"] == 1
-    bad_put = client.put("/api/v1/policies/accounts.session",
-                         data={"value": {"idle_minutes": 2}, "note": "x"},
-                         content_type="application/json")
+    bad_put = client.put(
+        "/api/v1/policies/accounts.session",
+        data={"value": {"idle_minutes": 2}, "note": "x"},
+        content_type="application/json",
+    )
     assert bad_put.status_code == 422
     assert bad_put.json()["code"] == "validation_failed"
     assert "idle_minutes" in str(bad_put.json()["details"])
@@ -105,13 +123,18 @@ def test_session_api_writes_need_the_csrf_header(org_tree, make_user, login_clie
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"])
     client = login_client(secadmin, Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en"))
     body = {"value": {"idle_minutes": 25}, "note": "x"}
-    refused = client.put("/api/v1/policies/accounts.session", data=body,
-                         content_type="application/json")
+    refused = client.put(
+        "/api/v1/policies/accounts.session", data=body, content_type="application/json"
+    )
     assert refused.status_code == 403
     assert policy_get("accounts.session").idle_minutes == 30
     client.get("/policies/accounts.session/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    accepted = client.put("/api/v1/policies/accounts.session", data=body,
-                          content_type="application/json", headers={"X-CSRFToken": token})
+    accepted = client.put(
+        "/api/v1/policies/accounts.session",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert accepted.status_code == 200, accepted.content
     assert policy_get("accounts.session").idle_minutes == 25

@@ -15,7 +15,8 @@ def test_collapse_paths():
 def test_visible_to_follows_the_subtree(org_tree, make_user):
     worker = make_user(Role.GRID_WORKER, org_tree["g1a"])
     assert list(OrgUnit.objects.visible_to(worker).values_list("code", flat=True)) == [
-        "310104003001001"]
+        "310104003001001"
+    ]
     street = make_user(Role.STREET_STAFF, org_tree["s1"])
     codes = set(OrgUnit.objects.visible_to(street).values_list("code", flat=True))
     assert codes == {"310104003", "310104003001", "310104003001001", "310104003001002"}

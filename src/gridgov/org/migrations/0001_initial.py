@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,119 +14,272 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('level', models.CharField(choices=[('province', 'province'), ('city', 'city'), ('district', 'district / county'), ('street', 'street / township'), ('community', 'community'), ('grid', 'grid')], max_length=12, verbose_name='level')),
-                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='path')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.orgunit', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "province"),
+                            ("city", "city"),
+                            ("district", "district / county"),
+                            ("street", "street / township"),
+                            ("community", "community"),
+                            ("grid", "grid"),
+                        ],
+                        max_length=12,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        editable=False, max_length=255, unique=True, verbose_name="path"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.orgunit",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'org unit',
-                'verbose_name_plural': 'org units',
-                'ordering': ['path'],
+                "verbose_name": "org unit",
+                "verbose_name_plural": "org units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('unit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='grid', serialize=False, to='org.orgunit')),
-                ('boundary', models.JSONField(verbose_name='boundary (GeoJSON)')),
-                ('min_lon', models.FloatField()),
-                ('min_lat', models.FloatField()),
-                ('max_lon', models.FloatField()),
-                ('max_lat', models.FloatField()),
-                ('household_count', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="grid",
+                        serialize=False,
+                        to="org.orgunit",
+                    ),
+                ),
+                ("boundary", models.JSONField(verbose_name="boundary (GeoJSON)")),
+                ("min_lon", models.FloatField()),
+                ("min_lat", models.FloatField()),
+                ("max_lon", models.FloatField()),
+                ("max_lat", models.FloatField()),
+                (
+                    "household_count",
+                    models.PositiveIntegerField(default=0, verbose_name="households"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'grid',
-                'verbose_name_plural': 'grids',
+                "verbose_name": "grid",
+                "verbose_name_plural": "grids",
             },
         ),
         migrations.CreateModel(
-            name='Compound',
+            name="Compound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('commercial', 'commercial housing'), ('old', 'old residential area'), ('work_unit', 'work-unit dormitory'), ('subsidised', 'subsidised housing'), ('rural', 'rural community')], max_length=16, verbose_name='type')),
-                ('household_count', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('community', models.ForeignKey(limit_choices_to={'level': 'community'}, on_delete=django.db.models.deletion.PROTECT, related_name='compounds', to='org.orgunit', verbose_name='community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commercial", "commercial housing"),
+                            ("old", "old residential area"),
+                            ("work_unit", "work-unit dormitory"),
+                            ("subsidised", "subsidised housing"),
+                            ("rural", "rural community"),
+                        ],
+                        max_length=16,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "household_count",
+                    models.PositiveIntegerField(default=0, verbose_name="households"),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "community"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="compounds",
+                        to="org.orgunit",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'compound',
-                'verbose_name_plural': 'compounds',
+                "verbose_name": "compound",
+                "verbose_name_plural": "compounds",
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='building number')),
-                ('floors', models.PositiveSmallIntegerField(default=6, verbose_name='floors')),
-                ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='org.compound', verbose_name='compound')),
-                ('grid', models.ForeignKey(limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='org.orgunit', verbose_name='grid')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, verbose_name="building number")),
+                ("floors", models.PositiveSmallIntegerField(default=6, verbose_name="floors")),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="org.compound",
+                        verbose_name="compound",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "grid"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="org.orgunit",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
             },
         ),
         migrations.CreateModel(
-            name='GridAssignment',
+            name="GridAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('duty', models.CharField(choices=[('leader', 'grid leader'), ('full_time', 'full-time grid worker'), ('part_time', 'part-time grid worker'), ('volunteer', 'volunteer')], max_length=12, verbose_name='duty')),
-                ('start_date', models.DateField(verbose_name='from')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('grid', models.ForeignKey(limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.orgunit', verbose_name='grid')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grid_assignments', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "duty",
+                    models.CharField(
+                        choices=[
+                            ("leader", "grid leader"),
+                            ("full_time", "full-time grid worker"),
+                            ("part_time", "part-time grid worker"),
+                            ("volunteer", "volunteer"),
+                        ],
+                        max_length=12,
+                        verbose_name="duty",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="from")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "grid"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.orgunit",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grid_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid assignment',
-                'verbose_name_plural': 'grid assignments',
+                "verbose_name": "grid assignment",
+                "verbose_name_plural": "grid assignments",
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_number', models.CharField(max_length=10, verbose_name='stairwell unit')),
-                ('number', models.CharField(max_length=10, verbose_name='room')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='org.building', verbose_name='building')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_number", models.CharField(max_length=10, verbose_name="stairwell unit")),
+                ("number", models.CharField(max_length=10, verbose_name="room")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rooms",
+                        to="org.building",
+                        verbose_name="building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'room',
-                'verbose_name_plural': 'rooms',
+                "verbose_name": "room",
+                "verbose_name_plural": "rooms",
             },
         ),
         migrations.AddIndex(
-            model_name='orgunit',
-            index=models.Index(fields=['path'], name='orgunit_path_prefix_idx', opclasses=['varchar_pattern_ops']),
+            model_name="orgunit",
+            index=models.Index(
+                fields=["path"], name="orgunit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='orgunit',
-            index=models.Index(fields=['level', 'path'], name='orgunit_level_path_idx'),
+            model_name="orgunit",
+            index=models.Index(fields=["level", "path"], name="orgunit_level_path_idx"),
         ),
         migrations.AddConstraint(
-            model_name='compound',
-            constraint=models.UniqueConstraint(fields=('community', 'name'), name='compound_name_unique'),
+            model_name="compound",
+            constraint=models.UniqueConstraint(
+                fields=("community", "name"), name="compound_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('compound', 'number'), name='building_number_unique'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("compound", "number"), name="building_number_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='gridassignment',
-            index=models.Index(fields=['grid', 'end_date'], name='assignment_grid_idx'),
+            model_name="gridassignment",
+            index=models.Index(fields=["grid", "end_date"], name="assignment_grid_idx"),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(fields=('building', 'unit_number', 'number'), name='room_number_unique'),
+            model_name="room",
+            constraint=models.UniqueConstraint(
+                fields=("building", "unit_number", "number"), name="room_number_unique"
+            ),
         ),
     ]

@@ -23,9 +23,12 @@ def small(tmp_path):
     _write(tmp_path, "provinces.csv", 'code,name\n31,"上海市"\n')
     _write(tmp_path, "cities.csv", 'code,name,provinceCode\n3101,"市辖区",31\n')
     _write(tmp_path, "areas.csv", "code,name,cityCode,provinceCode\n310104,徐汇区,3101,31\n")
-    _write(tmp_path, "streets.csv",
-           "code,name,areaCode,provinceCode,cityCode\n"
-           "310104003,天平路街道,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n")
+    _write(
+        tmp_path,
+        "streets.csv",
+        "code,name,areaCode,provinceCode,cityCode\n"
+        "310104003,天平路街道,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n",
+    )
     return tmp_path
 
 
@@ -44,16 +47,20 @@ def test_second_run_changes_nothing_and_renames_update(small):
     divisions_import(small)
     again = divisions_import(small)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
-    _write(small, "streets.csv",
-           "code,name,areaCode,provinceCode,cityCode\n"
-           "310104003,天平路街道（新）,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n")
+    _write(
+        small,
+        "streets.csv",
+        "code,name,areaCode,provinceCode,cityCode\n"
+        "310104003,天平路街道（新）,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n",
+    )
     third = divisions_import(small)
     assert (third.created, third.updated) == (0, 1)
     assert OrgUnit.objects.get(code="310104003").name == "天平路街道（新）"
 
 
-@pytest.mark.parametrize("encoding,prefix", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"),
-                                             ("gbk", b"")])
+@pytest.mark.parametrize(
+    "encoding,prefix", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gbk", b"")]
+)
 def test_reads_utf8_bom_and_gbk(tmp_path, encoding, prefix):
     (tmp_path / "provinces.csv").write_bytes(prefix + "code,name\n31,上海市\n".encode(encoding))
     divisions_import(tmp_path)
@@ -68,18 +75,21 @@ def test_six_digit_gb2260_codes_are_normalised(tmp_path):
 
 
 BAD_ROWS = [
-    ("3101004,天平路街道,310104,31,3101", "streets.csv", 2, "code", "9"),    # wrong length
+    ("3101004,天平路街道,310104,31,3101", "streets.csv", 2, "code", "9"),  # wrong length
     ("310105003,天平路街道,310104,31,3101", "streets.csv", 2, "code", "310104"),  # prefix
-    ("31010400A,天平路街道,310104,31,3101", "streets.csv", 2, "code", "9"),    # not digits
+    ("31010400A,天平路街道,310104,31,3101", "streets.csv", 2, "code", "9"),  # not digits
     ("310199003,某街道,310199,31,3101", "streets.csv", 2, "areaCode", "310199"),  # no parent
-    ("310104003,,310104,31,3101", "streets.csv", 2, "name", "name"),         # empty name
+    ("310104003,,310104,31,3101", "streets.csv", 2, "name", "name"),  # empty name
 ]
 
 
 @pytest.mark.parametrize("row,file,line,field,needle", BAD_ROWS)
 def test_bad_rows_are_reported_and_nothing_is_written(small, row, file, line, field, needle):
-    _write(small, "streets.csv", f"code,name,areaCode,provinceCode,cityCode\n{row}\n"
-           "310104004,湖南路街道,310104,31,3101\n")
+    _write(
+        small,
+        "streets.csv",
+        f"code,name,areaCode,provinceCode,cityCode\n{row}\n310104004,湖南路街道,310104,31,3101\n",
+    )
     with pytest.raises(ImportRejected) as exc:
         divisions_import(small)
     problem = exc.value.details[0]
@@ -90,8 +100,12 @@ def test_bad_rows_are_reported_and_nothing_is_written(small, row, file, line, fi
 
 
 def test_duplicate_codes_are_reported_with_first_line(small):
-    _write(small, "streets.csv", "code,name,areaCode,provinceCode,cityCode\n"
-           "310104003,甲,310104,31,3101\n310104003,乙,310104,31,3101\n")
+    _write(
+        small,
+        "streets.csv",
+        "code,name,areaCode,provinceCode,cityCode\n"
+        "310104003,甲,310104,31,3101\n310104003,乙,310104,31,3101\n",
+    )
     with pytest.raises(ImportRejected) as exc:
         divisions_import(small)
     assert exc.value.details[0]["line"] == 3
@@ -99,8 +113,12 @@ def test_duplicate_codes_are_reported_with_first_line(small):
 
 
 def test_valid_rows_only_imports_the_rest_and_lists_rejects(small):
-    _write(small, "streets.csv", "code,name,areaCode,provinceCode,cityCode\n"
-           "31010400,坏,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n")
+    _write(
+        small,
+        "streets.csv",
+        "code,name,areaCode,provinceCode,cityCode\n"
+        "31010400,坏,310104,31,3101\n310104004,湖南路街道,310104,31,3101\n",
+    )
     report = divisions_import(small, valid_rows_only=True)
     assert report.created == 4 and len(report.rejected) == 1
     assert report.rejected[0].line == 2
@@ -122,8 +140,11 @@ def test_missing_column_and_bad_encoding_and_empty_dir(tmp_path):
 def test_command_reports_line_numbers(small, capsys):
     from django.core.management import CommandError, call_command
 
-    _write(small, "streets.csv", "code,name,areaCode,provinceCode,cityCode\n"
-           "310104003,甲,310105,31,3101\n")
+    _write(
+        small,
+        "streets.csv",
+        "code,name,areaCode,provinceCode,cityCode\n310104003,甲,310105,31,3101\n",
+    )
     with pytest.raises(CommandError):
         call_command("import_divisions", str(small))
     assert "streets.csv:2" in capsys.readouterr().err

@@ -12,15 +12,20 @@ pytestmark = pytest.mark.django_db
 
 
 def square(lon, lat, size=0.01):
-    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat],
-                                                [lon + size, lat + size], [lon, lat + size],
-                                                [lon, lat]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
+    }
 
 
 def feature(code, geometry, name="新网格", households=400):
-    return {"type": "Feature", "properties": {"code": code, "name": name,
-                                              "households": households},
-            "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name, "households": households},
+        "geometry": geometry,
+    }
 
 
 def collection(*features):
@@ -45,14 +50,24 @@ def test_creates_and_updates_grids(org_tree, community_staff):
     assert Grid.objects.get(unit=unit).min_lon == pytest.approx(121.43)
 
 
-@pytest.mark.parametrize("geometry,needle", [
-    ({"type": "Polygon", "coordinates": [[[121.4, 31.2], [121.41, 31.21], [121.41, 31.2],
-                                          [121.4, 31.21], [121.4, 31.2]]]}, "not valid"),
-    ({"type": "Point", "coordinates": [121.4, 31.2]}, "Polygon"),
-    ({"type": "Polygon", "coordinates": "nonsense"}, "cannot be read"),
-    (square(12.0, 3.0), "inside China"),
-    (None, "Polygon"),
-])
+@pytest.mark.parametrize(
+    "geometry,needle",
+    [
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [[121.4, 31.2], [121.41, 31.21], [121.41, 31.2], [121.4, 31.21], [121.4, 31.2]]
+                ],
+            },
+            "not valid",
+        ),
+        ({"type": "Point", "coordinates": [121.4, 31.2]}, "Polygon"),
+        ({"type": "Polygon", "coordinates": "nonsense"}, "cannot be read"),
+        (square(12.0, 3.0), "inside China"),
+        (None, "Polygon"),
+    ],
+)
 def test_invalid_polygons_are_rejected(org_tree, community_staff, geometry, needle):
     raw = collection(feature("310104003001003", geometry))
     with pytest.raises(ImportRejected) as exc:
@@ -72,21 +87,26 @@ def test_overlap_and_size_are_flagged(org_tree, community_staff):
     assert report.created == 1
 
 
-@pytest.mark.parametrize("raw,needle", [
-    (b"{not json", "not valid JSON"),
-    (b'{"type": "Feature"}', "FeatureCollection"),
-    ("就是文本".encode("gbk"), "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "raw,needle",
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"type": "Feature"}', "FeatureCollection"),
+        ("就是文本".encode("gbk"), "not valid JSON"),
+    ],
+)
 def test_malformed_files(org_tree, community_staff, raw, needle):
     with pytest.raises(ImportRejected, match=needle):
         grids_import_geojson(raw, actor=community_staff)
 
 
 def test_codes_must_match_a_community_and_be_unique(org_tree, community_staff):
-    raw = collection(feature("310104003009001", square(121.42, 31.20)),
-                     feature("31010400300100", square(121.44, 31.20)),
-                     feature("310104003001004", square(121.45, 31.20)),
-                     feature("310104003001004", square(121.46, 31.20)))
+    raw = collection(
+        feature("310104003009001", square(121.42, 31.20)),
+        feature("31010400300100", square(121.44, 31.20)),
+        feature("310104003001004", square(121.45, 31.20)),
+        feature("310104003001004", square(121.46, 31.20)),
+    )
     with pytest.raises(ImportRejected) as exc:
         grids_import_geojson(raw, actor=community_staff)
     lines = [(p["line"], p["field"]) for p in exc.value.details]
@@ -96,8 +116,10 @@ def test_codes_must_match_a_community_and_be_unique(org_tree, community_staff):
 
 
 def test_mixing_scopes_refuses_the_whole_file(org_tree, community_staff):
-    raw = collection(feature("310104003001003", square(121.42, 31.20)),
-                     feature("310105001001003", square(121.52, 31.20)))
+    raw = collection(
+        feature("310104003001003", square(121.42, 31.20)),
+        feature("310105001001003", square(121.52, 31.20)),
+    )
     with pytest.raises(ImportRejected, match="outside your scope"):
         grids_import_geojson(raw, actor=community_staff, valid_rows_only=True)
     assert not OrgUnit.objects.filter(code="310104003001003").exists()
@@ -118,15 +140,15 @@ def test_point_to_grid(org_tree, make_user):
 
 def test_point_index_follows_edits(org_tree, community_staff):
     assert grid_at_point(lon=121.425, lat=31.205) is None
-    grids_import_geojson(collection(feature("310104003001003", square(121.42, 31.20))),
-                         actor=community_staff)
+    grids_import_geojson(
+        collection(feature("310104003001003", square(121.42, 31.20))), actor=community_staff
+    )
     assert grid_at_point(lon=121.425, lat=31.205).code == "310104003001003"
 
 
 def test_unit_create_validates_level_code_and_scope(org_tree, make_user):
     street = make_user(Role.STREET_STAFF, org_tree["s1"])
-    unit = org_unit_create(actor=street, parent=org_tree["s1"], code="310104003002",
-                           name="新社区")
+    unit = org_unit_create(actor=street, parent=org_tree["s1"], code="310104003002", name="新社区")
     assert unit.level == "community" and unit.path == "31/3101/310104/310104003/310104003002/"
     with pytest.raises(ValidationFailed) as exc:
         org_unit_create(actor=street, parent=org_tree["s1"], code="310105003002", name="x")
@@ -142,13 +164,28 @@ def test_grid_assignment(org_tree, make_user):
     worker = make_user(Role.GRID_WORKER, org_tree["g1a"])
     from datetime import date
 
-    assignment = grid_assign(actor=community, grid=org_tree["g1a"], user=worker,
-                             duty="full_time", start_date=date(2026, 1, 1))
+    assignment = grid_assign(
+        actor=community,
+        grid=org_tree["g1a"],
+        user=worker,
+        duty="full_time",
+        start_date=date(2026, 1, 1),
+    )
     assert assignment.get_duty_display()
     with pytest.raises(ValidationFailed):
-        grid_assign(actor=community, grid=org_tree["g1a"], user=worker, duty="full_time",
-                    start_date=date(2026, 1, 1))
+        grid_assign(
+            actor=community,
+            grid=org_tree["g1a"],
+            user=worker,
+            duty="full_time",
+            start_date=date(2026, 1, 1),
+        )
     with pytest.raises(PermissionDenied):
-        grid_assign(actor=community, grid=org_tree["g2a"], user=worker, duty="full_time",
-                    start_date=date(2026, 1, 1))
+        grid_assign(
+            actor=community,
+            grid=org_tree["g2a"],
+            user=worker,
+            duty="full_time",
+            start_date=date(2026, 1, 1),
+        )
     assert GridAssignment.objects.count() == 1

@@ -27,8 +27,9 @@ class Command(BaseCommand):
             from gridgov.accounts.models import User
 
             if User.objects.filter(is_demo=True, is_active=True).exists():
-                raise CommandError("Demo accounts exist: production mode refuses to start. "
-                                   "Disable them first.")
+                raise CommandError(
+                    "Demo accounts exist: production mode refuses to start. Disable them first."
+                )
         elif not demo_is_seeded():
             seed_demo()
             self.stdout.write(self.style.SUCCESS("Demo district seeded (上海市徐汇区)."))
@@ -40,9 +41,21 @@ class Command(BaseCommand):
         if gunicorn is None:
             raise CommandError("gunicorn is not installed")
         sys.stdout.flush()
-        os.execv(gunicorn, [gunicorn, "gridgov.wsgi:application", "--bind", bind,
-                            "--workers", str(workers), "--access-logfile", "-",
-                            "--graceful-timeout", "5"])
+        os.execv(  # noqa: S606 - replaces this process with the app server
+            gunicorn,
+            [
+                gunicorn,
+                "gridgov.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+            ],
+        )
 
     def _print_logins(self, bind):
         password = demo_password()
@@ -51,7 +64,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo password for every account below: {password}")
         self.stdout.write(f"{'user name':<18} {'role':<28} scope")
         for login in demo_logins():
-            extra = "  (two-factor: run `gridgov demo_code " + login.username + "`)" \
-                if login.two_factor else ""
+            extra = (
+                "  (two-factor: run `gridgov demo_code " + login.username + "`)"
+                if login.two_factor
+                else ""
+            )
             self.stdout.write(f"{login.username:<18} {login.role:<28} {login.scope}{extra}")
         self.stdout.write("")
