@@ -148,6 +148,15 @@ def make_user(db):
     return factory
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service-level messages in English, so tests can quote them."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def client():
     """Test client speaking English, so assertions can quote messages; the product's

@@ -165,6 +165,7 @@ ROUTES = [
     ),
     _api("GET", "/api/v1/grids/{code}", "org.view", "/api/v1/grids/{in}", ("g1a", "g2a")),
     _api("GET", "/api/v1/grids.geojson", "org.view", "/api/v1/grids.geojson"),
+    _api("POST", "/api/v1/grids/import", "org.change", "/api/v1/grids/import", ok=(422,)),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).

@@ -8,39 +8,21 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, SessionAuth
 
 from gridgov.accounts.api import router as accounts_router
 from gridgov.audit.api import router as audit_router
 from gridgov.core.api import router as core_router
+from gridgov.core.api_support import permission_auth
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.org.api import router as org_router
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        from gridgov.accounts.services import password_expired, token_authenticate
-
-        user = token_authenticate(token)
-        if user is None:
-            return None
-        if password_expired(user):
-            raise GridGovError(
-                _("You must change your password before continuing."),
-                code="password_change_required",
-                status=403,
-            )
-        request.user = user
-        return user
-
 
 api = NinjaAPI(
     title="GridGov API",
     version="1",
     description="社区网格化治理平台 API. Authenticate with `Authorization: Bearer <token>` "
     "(create one on your profile page) or a signed-in session with the CSRF header.",
-    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    auth=permission_auth(SIGNED_IN),
     urls_namespace="api",
     docs_url="/docs",
     # Default deny: even the API description needs a signed-in user.

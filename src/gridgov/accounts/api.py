@@ -1,14 +1,14 @@
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from ninja import Schema, Status
 
 from gridgov.accounts import services
 from gridgov.accounts.models import ApiToken
-from gridgov.core.api_support import api_requires
+from gridgov.core.api_support import PermissionRouter, api_requires
 from gridgov.core.errors import NotFound
 from gridgov.core.permissions import SIGNED_IN
 
-router = Router(tags=["me"])
+router = PermissionRouter(tags=["me"])
 
 
 class MembershipOut(Schema):

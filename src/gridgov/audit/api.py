@@ -1,12 +1,12 @@
 from datetime import datetime
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Schema
 
 from gridgov.audit.selectors import audit_record_list, audit_verify
-from gridgov.core.api_support import api_requires, page_slice
+from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 
-router = Router(tags=["audit"])
+router = PermissionRouter(tags=["audit"])
 
 
 class AuditRecordOut(Schema):

@@ -1,13 +1,13 @@
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Schema
 
-from gridgov.core.api_support import api_requires
+from gridgov.core.api_support import PermissionRouter, api_requires
 from gridgov.core.errors import NotFound
 from gridgov.core.policies import REGISTRY, policy_in_force
 from gridgov.core.services import policy_update
 
-router = Router(tags=["policies"])
+router = PermissionRouter(tags=["policies"])
 
 
 class PolicyOut(Schema):

@@ -1,12 +1,13 @@
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import File, Form, Schema, Status
+from ninja.files import UploadedFile
 
-from gridgov.core.api_support import api_requires, page_slice
+from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import NotFound
 from gridgov.org import selectors, services
 
-router = Router(tags=["org"])
+router = PermissionRouter(tags=["org"])
 
 
 class OrgUnitOut(Schema):
@@ -118,6 +119,28 @@ def grid_list(request, under: str | None = None, offset: int = 0, limit: int = 5
     qs = selectors.grid_list(actor=request.user, under=under_unit)
     items, limit, offset = page_slice(qs, offset, limit)
     return GridPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+class ImportReportOut(Schema):
+    batch_id: str
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+
+
+@router.post("/grids/import", response=ImportReportOut)
+@api_requires("org.change")
+def grid_import(request, file: File[UploadedFile], valid_rows_only: Form[bool] = False):
+    """Upload a GeoJSON FeatureCollection of grid boundaries (multipart ``file``)."""
+    report = services.grids_import_geojson(
+        file.read(services.GRID_IMPORT_MAX_BYTES + 1),
+        actor=request.user,
+        source=file.name or "grids.geojson",
+        valid_rows_only=valid_rows_only,
+    )
+    return report.as_dict()
 
 
 @router.get("/grids/locate", response=GridOut)

@@ -276,6 +276,7 @@ def _write_divisions(spec, rows, existing, report: ImportReport, batch_size: int
 
 # Grid boundaries -------------------------------------------------------------------
 
+GRID_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 _LON_RANGE = (73.0, 136.0)
 _LAT_RANGE = (3.0, 54.0)
 
@@ -309,7 +310,7 @@ def grids_import_geojson(
     actor,
     source: str = "grids.geojson",
     valid_rows_only: bool = False,
-    max_bytes: int = 20 * 1024 * 1024,
+    max_bytes: int = GRID_IMPORT_MAX_BYTES,
 ) -> ImportReport:
     """Create or update grids from a GeoJSON FeatureCollection.
 

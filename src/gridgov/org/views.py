@@ -186,7 +186,7 @@ def grid_import(request):
         else:
             try:
                 report = services.grids_import_geojson(
-                    upload.read(20 * 1024 * 1024 + 1),
+                    upload.read(services.GRID_IMPORT_MAX_BYTES + 1),
                     actor=request.user,
                     source=upload.name,
                     valid_rows_only=request.POST.get("valid_rows_only") == "on",

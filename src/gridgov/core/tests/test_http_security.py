@@ -125,7 +125,7 @@ def test_production_deploy_check_is_clean(tmp_path):
             "GRIDGOV_MODE": "production",
             "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
             "GRIDGOV_KEY_FILE": str(key_file),
-            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "DATABASE_URL": "postgres://postgres@db.example.gov.cn:5432/gridgov?sslmode=verify-full",
             "ALLOWED_HOSTS": "gridgov.example.gov.cn",
             "GRIDGOV_DATA_DIR": str(tmp_path),
         }
@@ -188,3 +188,47 @@ def test_translations_are_complete_and_compiled():
     assert not po.fuzzy_entries()
     compiled = polib.mofile(str(po_path.with_suffix(".mo")))
     assert {e.msgid for e in compiled} >= {e.msgid for e in po.translated_entries()}
+
+
+def test_production_warns_about_unencrypted_database(tmp_path):
+    result = _run_check(
+        {
+            "GRIDGOV_MODE": "production",
+            "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
+            "GRIDGOV_KEY_FILE": str(tmp_path / "k.json"),
+            "DATABASE_URL": "postgres://gridgov@db.example.gov.cn/gridgov",
+            "REDIS_URL": "redis://cache.example.gov.cn:6379/0",
+            "ALLOWED_HOSTS": "gridgov.example.gov.cn",
+            "GRIDGOV_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert "gridgov.W003" in result.stderr and "gridgov.W004" in result.stderr
+
+
+def test_session_cookie_flags(org_tree, make_user, client):
+    make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="cookie")
+    response = client.post(
+        "/accounts/login/", {"username": "cookie", "password": "Gr1d-Test-Passw0rd!"}
+    )
+    cookie = response.cookies["gridgov_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_unexpected_errors_show_no_traceback(org_tree, make_user, login_client, monkeypatch):
+    from gridgov.org import selectors
+
+    client = login_client(make_user(Role.DISTRICT_STAFF, org_tree["d1"]))
+
+    def boom(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(selectors, "grid_list", boom)
+    api = client.get("/api/v1/grids")
+    assert api.status_code == 500 and api.json()["code"] == "server_error"
+    assert "secret internals" not in api.content.decode()
+    client.raise_request_exception = False
+    page = client.get("/org/grids/")
+    assert page.status_code == 500
+    assert (
+        "secret internals" not in page.content.decode() and "Traceback" not in page.content.decode()
+    )

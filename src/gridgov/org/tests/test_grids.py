@@ -189,3 +189,30 @@ def test_grid_assignment(org_tree, make_user):
             start_date=date(2026, 1, 1),
         )
     assert GridAssignment.objects.count() == 1
+
+
+def test_grid_import_through_the_api(org_tree, community_staff, login_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login_client(community_staff)
+    raw = collection(feature("310104003001003", square(121.42, 31.20)))
+    upload = SimpleUploadedFile("grids.geojson", raw, content_type="application/geo+json")
+    response = client.post("/api/v1/grids/import", {"file": upload})
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
+    bad = SimpleUploadedFile("bad.geojson", b"{oops", content_type="application/geo+json")
+    response = client.post("/api/v1/grids/import", {"file": bad})
+    assert response.status_code == 422 and response.json()["code"] == "import_rejected"
+
+
+def test_grid_import_page(org_tree, community_staff, login_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login_client(community_staff)
+    raw = collection(feature("310104003001003", square(121.405, 31.20), households=900))
+    response = client.post("/org/grids/import/", {"file": SimpleUploadedFile("g.geojson", raw)})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "overlaps grid 310104003001001" in text and "outside the policy range" in text
+    response = client.post("/org/grids/import/", {"file": SimpleUploadedFile("g.geojson", b"[]")})
+    assert response.status_code == 400 and "FeatureCollection" in response.content.decode()
