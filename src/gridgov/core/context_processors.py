@@ -1,13 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 
-# (permission, url name, label, icon letter) — shown when the user holds the permission.
+# (permission, url name, label) — shown when the user holds the permission.
 NAV = [
-    ("org.view", "org:unit_tree", _("Hierarchy"), "🏛"),
-    ("org.view", "org:grid_map", _("Grid map"), "🗺"),
-    ("org.view", "org:grid_list", _("Grids"), "▦"),
-    ("accounts.view", "accounts:user_list", _("Users and roles"), "👥"),
-    ("policy.view", "core:policy_list", _("Policies"), "⚙"),
-    ("audit.view", "audit:record_list", _("Audit trail"), "🛡"),
+    ("org.view", "org:unit_tree", _("Hierarchy")),
+    ("org.view", "org:grid_map", _("Grid map")),
+    ("org.view", "org:grid_list", _("Grids")),
+    ("accounts.view", "accounts:user_list", _("Users and roles")),
+    ("policy.view", "core:policy_list", _("Policies")),
+    ("audit.view", "audit:record_list", _("Audit trail")),
 ]
 
 
@@ -16,8 +16,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [
-        {"url_name": url_name, "label": label, "icon": icon}
-        for permission, url_name, label, icon in NAV
+        {"url_name": url_name, "label": label}
+        for permission, url_name, label in NAV
         if user.has_permission(permission)
     ]
     return {"nav_items": items}
