@@ -232,3 +232,15 @@ def test_unexpected_errors_show_no_traceback(org_tree, make_user, login_client, 
     assert (
         "secret internals" not in page.content.decode() and "Traceback" not in page.content.decode()
     )
+
+
+def test_forms_need_the_csrf_token(org_tree, make_user):
+    from django.test import Client
+
+    make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="csrf")
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/login/", {"username": "csrf", "password": "Gr1d-Test-Passw0rd!"}
+    )
+    assert response.status_code == 403 and "Form expired" in response.content.decode()
+    assert "_auth_user_id" not in client.session

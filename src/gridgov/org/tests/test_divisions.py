@@ -177,3 +177,15 @@ def test_full_national_file_imports_idempotently(tmp_path):
     # Generous bound: the real figure is printed and belongs in the benchmark suite.
     print(f"\nfull divisions import: {report.created} rows in {elapsed:.1f}s")
     assert elapsed < 60
+
+
+def test_oversize_csv_is_refused(tmp_path):
+    from gridgov.core.tabular import read_csv_rows
+
+    (tmp_path / "provinces.csv").write_text("code,name\n" + "31,上海市\n" * 200)
+    with pytest.raises(ImportRejected, match="larger than"):
+        list(
+            read_csv_rows(
+                tmp_path / "provinces.csv", required=["code"], max_bytes=1024 * 1024 // 1024
+            )
+        )
