@@ -198,21 +198,10 @@ def _audit_triggers_for_transactional_tests(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    import importlib
-
     from django.db import connection
 
-    triggers = importlib.import_module("gridgov.audit.migrations.0002_append_only_triggers")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER USER")
-        else:
-            for sql in triggers.SQLITE_FORWARD:
-                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    from gridgov.audit import triggers
+
+    triggers.create(connection)
     yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER USER")
-        else:
-            for sql in triggers.SQLITE_BACKWARD:
-                cursor.execute(sql)
+    triggers.lift(connection)

@@ -100,29 +100,8 @@ def _finish_second_step(request, user: User):
     return redirect(next_url)
 
 
-@public
-def otp_verify_view(request):
-    user = _pending_user(request)
-    if user is None:
-        return redirect("accounts:login")
-    error = None
-    if request.method == "POST":
-        try:
-            services.otp_verify(user, request.POST.get("code", ""), ip=request.client_ip)
-        except GridGovError as exc:
-            error = str(exc.message)
-            if exc.code == "account_locked":
-                request.session.flush()
-                return render(request, "accounts/login.html", {"error": error}, status=423)
-        else:
-            return _finish_second_step(request, user)
-    return render(
-        request, "accounts/otp_verify.html", {"error": error}, status=200 if error is None else 400
-    )
-
-
-@public
-def otp_enrol_view(request):
+def _second_step(request, *, enrolling: bool):
+    """Check the TOTP code of a user who passed the password step (or is enrolling)."""
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:login")
@@ -130,24 +109,37 @@ def otp_enrol_view(request):
     if request.method == "POST":
         try:
             services.otp_verify(
-                user, request.POST.get("code", ""), ip=request.client_ip, enrolling=True
+                user, request.POST.get("code", ""), ip=request.client_ip, enrolling=enrolling
             )
         except GridGovError as exc:
             error = str(exc.message)
+            if exc.code == "account_locked":
+                request.session.flush()
+                return render(request, "accounts/login.html", {"error": error}, status=423)
         else:
             return _finish_second_step(request, user)
-    if not user.totp_secret_encrypted or (
-        request.method == "GET" and not user.totp_confirmed and request.GET.get("renew")
-    ):
+    status = 200 if error is None else 400
+    if not enrolling:
+        return render(request, "accounts/otp_verify.html", {"error": error}, status=status)
+    if not user.totp_secret_encrypted:
         services.otp_begin_enrolment(user)
     uri = services.otp_provisioning_uri(user)
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=5)
-    return render(
-        request,
-        "accounts/otp_enrol.html",
-        {"error": error, "qr_svg": qr_svg, "secret": services.otp_secret(user)},
-        status=200 if error is None else 400,
-    )
+    context = {
+        "error": error,
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=5),
+        "secret": services.otp_secret(user),
+    }
+    return render(request, "accounts/otp_enrol.html", context, status=status)
+
+
+@public
+def otp_verify_view(request):
+    return _second_step(request, enrolling=False)
+
+
+@public
+def otp_enrol_view(request):
+    return _second_step(request, enrolling=True)
 
 
 @public

@@ -1,61 +1,16 @@
-"""The audit table refuses UPDATE, and DELETE of records younger than the 180-day legal
-minimum. On PostgreSQL DELETE additionally needs the purge command's session flag."""
+"""Append-only triggers on the audit table (see gridgov.audit.triggers)."""
 
 from django.db import migrations
 
-PG_FORWARD = r"""
-CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        RAISE EXCEPTION 'audit records are append-only (UPDATE refused)';
-    END IF;
-    IF coalesce(current_setting('gridgov.audit_purge', true), '') <> 'on' THEN
-        RAISE EXCEPTION 'audit records are append-only (DELETE refused)';
-    END IF;
-    IF OLD.created_at > now() - interval '180 days' THEN
-        RAISE EXCEPTION 'audit records younger than 180 days cannot be deleted';
-    END IF;
-    RETURN OLD;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_record_no_update BEFORE UPDATE OR DELETE ON audit_auditrecord
-    FOR EACH ROW EXECUTE FUNCTION audit_record_append_only();
-CREATE TRIGGER audit_record_no_truncate BEFORE TRUNCATE ON audit_auditrecord
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_record_append_only();
-"""
-PG_BACKWARD = """
-DROP TRIGGER IF EXISTS audit_record_no_update ON audit_auditrecord;
-DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_auditrecord;
-DROP FUNCTION IF EXISTS audit_record_append_only();
-"""
-SQLITE_FORWARD = [
-    """CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_auditrecord
-       BEGIN SELECT RAISE(ABORT, 'audit records are append-only (UPDATE refused)'); END;""",
-    """CREATE TRIGGER audit_record_no_young_delete BEFORE DELETE ON audit_auditrecord
-       WHEN julianday(OLD.created_at) > julianday('now', '-180 days')
-       BEGIN SELECT RAISE(ABORT, 'audit records younger than 180 days cannot be deleted'); END;""",
-]
-SQLITE_BACKWARD = [
-    "DROP TRIGGER IF EXISTS audit_record_no_update;",
-    "DROP TRIGGER IF EXISTS audit_record_no_young_delete;",
-]
+from gridgov.audit import triggers
 
 
 def forward(apps, schema_editor):
-    statements = PG_FORWARD if schema_editor.connection.vendor == "postgresql" else SQLITE_FORWARD
-    _run(schema_editor, statements)
+    triggers.create(schema_editor.connection)
 
 
 def backward(apps, schema_editor):
-    statements = PG_BACKWARD if schema_editor.connection.vendor == "postgresql" else SQLITE_BACKWARD
-    _run(schema_editor, statements)
-
-
-def _run(schema_editor, statements):
-    if isinstance(statements, str):
-        statements = [statements]
-    for sql in statements:
-        schema_editor.execute(sql)
+    triggers.drop(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

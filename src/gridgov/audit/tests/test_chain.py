@@ -30,29 +30,18 @@ def _write(n=5, path="31/3101/310104/"):
 
 @pytest.fixture
 def tamper():
-    import importlib
+    """Raw SQL with the append-only triggers lifted: what a rogue DBA could do."""
+    from gridgov.audit import triggers
 
-    triggers = importlib.import_module("gridgov.audit.migrations.0002_append_only_triggers")
-
-    class Ctx:
+    class Lifted:
         def __enter__(self):
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER USER")
-                else:
-                    for sql in triggers.SQLITE_BACKWARD:
-                        cursor.execute(sql)
+            triggers.lift(connection)
             return connection.cursor()
 
         def __exit__(self, *exc):
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER USER")
-                else:
-                    for sql in triggers.SQLITE_FORWARD:
-                        cursor.execute(sql)
+            triggers.create(connection)
 
-    return Ctx()
+    return Lifted()
 
 
 def test_chain_links_and_verifies():

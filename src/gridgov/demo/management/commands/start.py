@@ -65,7 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'user name':<18} {'role':<28} scope")
         for login in demo_logins():
             extra = (
-                "  (two-factor: run `gridgov demo_code " + login.username + "`)"
+                "  (two-factor code: .venv/bin/gridgov demo_code " + login.username + ")"
                 if login.two_factor
                 else ""
             )
