@@ -16,6 +16,7 @@ from gridgov.core.api_support import permission_auth
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.org.api import router as org_router
+from gridgov.people.api import router as people_router
 
 api = NinjaAPI(
     title="GridGov API",
@@ -32,6 +33,7 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", org_router)
 api.add_router("/", audit_router)
+api.add_router("/", people_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

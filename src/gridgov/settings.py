@@ -59,10 +59,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     "gridgov.core",
     "gridgov.audit",
     "gridgov.org",
     "gridgov.accounts",
+    "gridgov.people",
     "gridgov.demo",
 ]
 
@@ -206,6 +208,19 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# Background work (imports, exports): Django's tasks API with a database queue, worked by
+# `gridgov db_worker` (started by `gridgov start`). GRIDGOV_TASKS_IMMEDIATE=1 runs tasks
+# inline (tests).
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("GRIDGOV_TASKS_IMMEDIATE") == "1"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+UPLOAD_DIR = DATA_DIR / "uploads"
+EXPORT_DIR = DATA_DIR / "exports"
 
 CACHES = {
     "default": (

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("gridgov.accounts.urls")),
     path("org/", include("gridgov.org.urls")),
     path("audit/", include("gridgov.audit.urls")),
+    path("people/", include("gridgov.people.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

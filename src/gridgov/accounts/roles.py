@@ -33,6 +33,8 @@ TWO_FACTOR_REQUIRED = ADMIN_ROLES
 
 _ORG_READ = {"org.view"}
 _ORG_WRITE = {"org.view", "org.change"}
+_PEOPLE_READ = {"people.view"}
+_PEOPLE_KEEP = {"people.view", "people.change", "people.import"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
@@ -50,11 +52,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"org.view", "accounts.view", "accounts.grant", "policy.view", "policy.change_security"}
     ),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
-    Role.DISTRICT_STAFF: frozenset(_ORG_WRITE | {"org.import", "policy.view"}),
-    Role.STREET_STAFF: frozenset(_ORG_WRITE),
-    Role.COMMUNITY_STAFF: frozenset(_ORG_WRITE),
-    Role.GRID_LEADER: frozenset(_ORG_READ),
-    Role.GRID_WORKER: frozenset(_ORG_READ),
+    Role.DISTRICT_STAFF: frozenset(
+        _ORG_WRITE | _PEOPLE_READ | {"org.import", "policy.view", "people.export"}
+    ),
+    Role.STREET_STAFF: frozenset(
+        _ORG_WRITE | _PEOPLE_READ | {"people.export", "people.export_full"}
+    ),
+    Role.COMMUNITY_STAFF: frozenset(
+        _ORG_WRITE
+        | _PEOPLE_KEEP
+        | {"people.reveal", "people.export", "people.export_full", "people.merge"}
+    ),
+    Role.GRID_LEADER: frozenset(_ORG_READ | _PEOPLE_KEEP | {"people.reveal"}),
+    Role.GRID_WORKER: frozenset(_ORG_READ | {"people.view", "people.change"}),
     Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ),
     Role.VOLUNTEER: frozenset(_ORG_READ),
     Role.RESIDENT: frozenset(),

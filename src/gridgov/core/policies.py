@@ -129,6 +129,11 @@ class PolicyInForce:
     value: Any  # an instance of the definition's schema
 
 
+def register_policy(definition: PolicyDefinition) -> None:
+    """Apps declare their own policies (from their ``policies`` module, at start-up)."""
+    REGISTRY[definition.key] = definition
+
+
 def policy_in_force(key: str) -> PolicyInForce:
     from gridgov.core.models import PolicyVersion
 

@@ -45,6 +45,12 @@ def scope_filter(model: type[models.Model], actor: Any, action: str) -> Q | None
     query = Q()
     for path in paths:
         query |= Q(**{field: path})
+    # A model may hide more rows inside the scope (e.g. minors, sensitive tags).
+    extra = getattr(model, "extra_scope_filter", None)
+    if extra is not None:
+        narrowing = extra(actor, action)
+        if narrowing is not None:
+            query &= narrowing
     return query
 
 

@@ -27,7 +27,9 @@ def _coerce(schema, form) -> dict:
     for name, info in schema.model_fields.items():
         raw = form.get(name, "").strip()
         value[name] = raw
-        if info.annotation is int and raw.lstrip("-").isdigit():
+        if info.annotation == list[str]:
+            value[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif info.annotation is int and raw.lstrip("-").isdigit():
             value[name] = int(raw)
         elif info.annotation is float:
             with contextlib.suppress(ValueError):

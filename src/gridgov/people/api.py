@@ -1,0 +1,264 @@
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import File, Form, Schema, Status
+from ninja.files import UploadedFile
+
+from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.errors import ValidationFailed
+from gridgov.org.models import OrgUnit
+from gridgov.people import imports, selectors, services
+from gridgov.people.selectors import ResidentFilters
+
+router = PermissionRouter(tags=["people"])
+
+
+class HouseholdOut(Schema):
+    uid: UUID
+    grid: str
+    number: str
+    address: str
+    kind: str
+    status: str
+    version: int
+
+    @staticmethod
+    def resolve_grid(obj):
+        return obj.grid.code
+
+
+class HouseholdIn(Schema):
+    grid: str
+    number: str
+    address: str
+    kind: str = "family"
+
+
+class HouseholdPatch(Schema):
+    address: str | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+class TagOut(Schema):
+    code: str
+    name: str
+
+
+class ResidentOut(Schema):
+    """Personal numbers are always masked here; use the reveal action for a full value."""
+
+    uid: UUID
+    household: UUID
+    name: str
+    sex: str
+    birth_date: date
+    ethnicity: str
+    id_type: str
+    id_number: str
+    phone: str
+    relation: str
+    registration: str
+    residence: str
+    occupation: str
+    education: str
+    archived: bool
+    version: int
+
+    @staticmethod
+    def resolve_household(obj):
+        return obj.household.uid
+
+    @staticmethod
+    def resolve_id_number(obj):
+        return obj.id_number_masked
+
+    @staticmethod
+    def resolve_phone(obj):
+        return obj.phone_masked
+
+    @staticmethod
+    def resolve_archived(obj):
+        return obj.archived_at is not None
+
+
+class ResidentPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[ResidentOut]
+
+
+class HouseholdPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[HouseholdOut]
+
+
+class ResidentIn(Schema):
+    household: UUID
+    purpose: str = "registry"
+    data: dict[str, Any]
+
+
+class ResidentPatch(Schema):
+    version: int
+    purpose: str = "registry"
+    data: dict[str, Any]
+
+
+class RevealIn(Schema):
+    field: str
+    reason: str
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class ImportOut(Schema):
+    uid: UUID
+    file_name: str
+    mode: str
+    status: str
+    total_rows: int
+    processed_rows: int
+    created_rows: int
+    unchanged_rows: int
+    rejected_rows: int
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportReportOut(ImportOut):
+    problems: list[dict[str, Any]]
+
+
+@router.get("/households", response=HouseholdPage)
+@api_requires("people.view")
+def household_list(request, grid: str = "", q: str = "", offset: int = 0, limit: int = 50):
+    qs = selectors.household_list(actor=request.user, grid=grid, q=q)
+    items, limit, offset = page_slice(qs, offset, limit)
+    return HouseholdPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+@router.post("/households", response={201: HouseholdOut})
+@api_requires("people.change")
+def household_create(request, payload: HouseholdIn):
+    grid = OrgUnit.objects.visible_to(request.user).filter(code=payload.grid, level="grid").first()
+    if grid is None:
+        raise ValidationFailed(details={"grid": ["Choose a grid in your scope."]})
+    household = services.household_create(
+        actor=request.user,
+        grid=grid,
+        number=payload.number,
+        address=payload.address,
+        kind=payload.kind,
+    )
+    return Status(201, household)
+
+
+@router.get("/households/{uid}", response=HouseholdOut)
+@api_requires("people.view")
+def household_get(request, uid: UUID):
+    return selectors.household_get(actor=request.user, uid=uid)
+
+
+@router.patch("/households/{uid}", response=HouseholdOut)
+@api_requires("people.change")
+def household_patch(request, uid: UUID, payload: HouseholdPatch):
+    household = selectors.household_get(actor=request.user, uid=uid, action="change")
+    return services.household_update(
+        actor=request.user,
+        household=household,
+        address=payload.address if payload.address is not None else household.address,
+        kind=payload.kind or household.kind,
+        status=payload.status or household.status,
+    )
+
+
+@router.get("/residents", response=ResidentPage)
+@api_requires("people.view")
+def resident_list(
+    request,
+    q: str = "",
+    address: str = "",
+    tag: str = "",
+    age: str = "",
+    grid: str = "",
+    archived: bool = False,
+    sort: str = "name",
+    offset: int = 0,
+    limit: int = 50,
+):
+    filters = ResidentFilters(
+        q=q, address=address, tag=tag, age=age, grid=grid, include_archived=archived, sort=sort
+    )
+    qs = selectors.resident_list(actor=request.user, filters=filters)
+    items, limit, offset = page_slice(qs, offset, limit)
+    return ResidentPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+@router.post("/residents", response={201: ResidentOut})
+@api_requires("people.change")
+def resident_create(request, payload: ResidentIn):
+    household = selectors.household_get(actor=request.user, uid=payload.household, action="change")
+    resident = services.resident_create(
+        actor=request.user, household=household, data=payload.data, purpose=payload.purpose
+    )
+    return Status(201, resident)
+
+
+@router.get("/residents/{uid}", response=ResidentOut)
+@api_requires("people.view")
+def resident_get(request, uid: UUID):
+    return selectors.resident_get(actor=request.user, uid=uid)
+
+
+@router.patch("/residents/{uid}", response=ResidentOut)
+@api_requires("people.change")
+def resident_patch(request, uid: UUID, payload: ResidentPatch):
+    resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
+    return services.resident_update(
+        actor=request.user,
+        resident=resident,
+        data=payload.data,
+        expected_version=payload.version,
+        purpose=payload.purpose,
+    )
+
+
+@router.post("/residents/{uid}/reveal", response=RevealOut)
+@api_requires("people.reveal")
+def resident_reveal(request, uid: UUID, payload: RevealIn):
+    resident = selectors.resident_get(actor=request.user, uid=uid, action="reveal")
+    value = services.resident_reveal(
+        actor=request.user, resident=resident, field=payload.field, reason=payload.reason
+    )
+    return RevealOut(field=payload.field, value=value)
+
+
+@router.get("/residents/{uid}/tags", response=list[TagOut])
+@api_requires("people.view")
+def resident_tags(request, uid: UUID):
+    resident = selectors.resident_get(actor=request.user, uid=uid)
+    return [
+        TagOut(code=t.category.code, name=t.category.name)
+        for t in selectors.resident_tags(actor=request.user, resident=resident)
+    ]
+
+
+@router.post("/imports", response={202: ImportOut})
+@api_requires("people.import")
+def import_create(request, file: File[UploadedFile], mode: Form[str] = "all"):
+    return Status(202, imports.job_start(actor=request.user, upload=file, mode=mode))
+
+
+@router.get("/imports/{uid}", response=ImportReportOut)
+@api_requires("people.import")
+def import_get(request, uid: UUID):
+    return selectors.import_job_get(actor=request.user, uid=uid)

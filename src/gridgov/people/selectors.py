@@ -1,0 +1,167 @@
+"""Reads of the registry. Every list starts from ``visible_to`` (scope, minors, sensitive
+tags); archived residents are left out unless asked for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from gridgov.core.scoping import access_object
+from gridgov.people.models import (
+    Consent,
+    DuplicateCandidate,
+    Household,
+    ImportJob,
+    Resident,
+    ResidentHistory,
+    ResidentTag,
+    TagCategory,
+)
+
+AGE_BRACKETS = {"0-18": (0, 18), "19-60": (19, 60), "60+": (60, None), "80+": (80, None)}
+# Tags computed from other data rather than stored.
+DERIVED_TAGS = {"oldest_old": "80+"}
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "birth": "birth_date",
+    "-birth": "-birth_date",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+}
+
+
+def _years_ago(years: int, today: date) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_bracket_filter(bracket: str, today: date | None = None) -> Q:
+    """Age brackets are derived from the birth date, never typed."""
+    today = today or date.today()
+    low, high = AGE_BRACKETS[bracket]
+    query = Q(birth_date__lte=_years_ago(low, today))
+    if high is not None:
+        query &= Q(birth_date__gt=_years_ago(high + 1, today))
+    return query
+
+
+@dataclass(frozen=True)
+class ResidentFilters:
+    q: str = ""
+    address: str = ""
+    tag: str = ""
+    age: str = ""
+    grid: str = ""
+    include_archived: bool = False
+    sort: str = "name"
+
+
+def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[Resident]:
+    """Residents in the actor's scope matching the filters.
+
+    ``q``: a name (or part of it), pinyin initials (``zs`` finds 张三), or the last 4
+    digits of an ID or phone number.
+    """
+    f = filters or ResidentFilters()
+    qs = Resident.objects.visible_to(actor).select_related("household")
+    if not f.include_archived:
+        qs = qs.active()
+    q = f.q.strip()
+    if q:
+        if re.fullmatch(r"\d{3}[\dXx]", q):
+            qs = qs.filter(Q(id_last4=q.upper()) | Q(phone_last4=q))
+        elif re.fullmatch(r"[A-Za-z]{1,10}", q):
+            qs = qs.filter(name_initials__startswith=q.lower())
+        else:
+            qs = qs.filter(name__contains=q)
+    if f.address.strip():
+        qs = qs.filter(household__address__contains=f.address.strip())
+    if f.tag in DERIVED_TAGS:
+        qs = qs.filter(age_bracket_filter(DERIVED_TAGS[f.tag]))
+    elif f.tag:
+        visible_tags = ResidentTag.objects.visible_to(actor).filter(category__code=f.tag)
+        qs = qs.filter(pk__in=visible_tags.values("resident_id"))
+    if f.age in AGE_BRACKETS:
+        qs = qs.filter(age_bracket_filter(f.age))
+    if f.grid:
+        qs = qs.filter(household__grid__code=f.grid)
+    return qs.order_by(SORTS.get(f.sort, "name"), "pk")
+
+
+def resident_get(*, actor, uid, action: str = "view") -> Resident:
+    return access_object(
+        actor, Resident.objects.select_related("household", "household__grid"), action, uid=uid
+    )
+
+
+def household_list(*, actor, grid: str = "", q: str = "") -> QuerySet[Household]:
+    qs = Household.objects.visible_to(actor).select_related("grid")
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    if q:
+        qs = qs.filter(Q(number__contains=q) | Q(address__contains=q))
+    return qs.order_by("grid__code", "number")
+
+
+def household_get(*, actor, uid, action: str = "view") -> Household:
+    return access_object(actor, Household.objects.select_related("grid"), action, uid=uid)
+
+
+def household_members(*, actor, household: Household, include_archived: bool = True):
+    """Members the actor may see, each with the tags the actor may see."""
+    tags = ResidentTag.objects.visible_to(actor).select_related("category")
+    qs = (
+        Resident.objects.visible_to(actor)
+        .filter(household=household)
+        .prefetch_related(Prefetch("tags", queryset=tags, to_attr="visible_tags"))
+    )
+    if not include_archived:
+        qs = qs.active()
+    return qs.order_by("archived_at", "relation", "birth_date")
+
+
+def resident_tags(*, actor, resident: Resident) -> QuerySet[ResidentTag]:
+    return (
+        ResidentTag.objects.visible_to(actor).filter(resident=resident).select_related("category")
+    )
+
+
+def resident_consents(*, actor, resident: Resident) -> QuerySet[Consent]:
+    return Consent.objects.visible_to(actor).filter(resident=resident).order_by("-given_at")
+
+
+def resident_history(*, resident: Resident) -> QuerySet[ResidentHistory]:
+    """History of a resident the caller already fetched through ``resident_get``."""
+    return resident.history.all()
+
+
+def tag_catalogue(*, actor) -> QuerySet[TagCategory]:
+    from gridgov.people.privacy import actor_sees_sensitive_tags
+
+    qs = TagCategory.objects.filter(is_active=True, derived=False)
+    if not actor_sees_sensitive_tags(actor):
+        qs = qs.filter(sensitivity=TagCategory.Sensitivity.NORMAL)
+    return qs
+
+
+def duplicate_list(*, actor, status: str = "open") -> QuerySet[DuplicateCandidate]:
+    return (
+        DuplicateCandidate.objects.visible_to(actor, "merge")
+        .filter(status=status)
+        .select_related("resident", "other", "resident__household", "other__household")
+        .order_by("-created_at")
+    )
+
+
+def import_job_list(*, actor) -> QuerySet[ImportJob]:
+    return ImportJob.objects.visible_to(actor, "import").filter(created_by=actor)
+
+
+def import_job_get(*, actor, uid) -> ImportJob:
+    return access_object(actor, ImportJob.objects.filter(created_by=actor), "import", uid=uid)

@@ -1,0 +1,178 @@
+"""Validation and normalisation of registry fields, including the artefacts Excel leaves
+behind (scientific-notation IDs, serial-number dates, full-width digits, stray spaces).
+
+Each check returns a normalised value or raises ``FieldInvalid`` with a translated message
+that names the rule; importers add the row and column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+class FieldInvalid(ValueError):
+    def __init__(self, message: str, *, rule: str):
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+
+
+def clean_text(value) -> str:
+    """NFKC (full-width → half-width), trimmed, inner whitespace collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birth_date: date
+    sex: str  # "M" or "F"
+
+
+def parse_resident_id(raw) -> ResidentId:
+    """An 18-digit resident ID (GB 11643: ISO 7064 MOD 11-2 check digit), or a legacy
+    15-digit one converted to 18 digits."""
+    if isinstance(raw, float):
+        raise FieldInvalid(
+            _(
+                "Excel stored the ID as a number and lost its last digits; "
+                "format the column as text."
+            ),
+            rule="id_scientific",
+        )
+    text = clean_text(raw).replace(" ", "").replace("-", "").upper()
+    if _SCIENTIFIC.match(text):
+        raise FieldInvalid(
+            _(
+                "The ID was turned into scientific notation by Excel (e.g. 1.10105E+17); "
+                "format the column as text and enter it again."
+            ),
+            rule="id_scientific",
+        )
+    if len(text) == 15 and text.isdigit():
+        body = text[:6] + "19" + text[6:]
+        text = body + ric.calc_check_digit(body + "0")
+    try:
+        number = ric.validate(text)
+    except InvalidLength as exc:
+        raise FieldInvalid(
+            _("A resident ID has 18 characters (or 15 for old cards)."), rule="id_length"
+        ) from exc
+    except InvalidChecksum as exc:
+        raise FieldInvalid(
+            _("The check digit of this ID is wrong (GB 11643)."), rule="id_checksum"
+        ) from exc
+    except InvalidComponent as exc:
+        raise FieldInvalid(
+            _("The birth date or region code in this ID is not valid."), rule="id_component"
+        ) from exc
+    except ValidationError as exc:
+        raise FieldInvalid(_("This is not a valid resident ID."), rule="id_format") from exc
+    birth = ric.get_birth_date(number)
+    if birth > date.today():
+        raise FieldInvalid(_("The birth date in this ID is in the future."), rule="id_component")
+    return ResidentId(number, birth, "M" if int(number[16]) % 2 else "F")
+
+
+def normalise_other_id(raw) -> str:
+    text = clean_text(raw).replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z0-9]{5,20}", text):
+        raise FieldInvalid(_("An ID number has 5–20 letters or digits."), rule="id_format")
+    return text
+
+
+def normalise_phone(raw) -> str:
+    """Mainland mobile (11 digits, 1[3-9]…) after removing +86/0086, spaces and dashes;
+    or a fixed line with its area code, e.g. 021-64381234."""
+    if isinstance(raw, float):
+        raw = int(raw)
+    text = clean_text(raw).replace(" ", "").replace("(", "").replace(")", "")
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    compact = text.replace("-", "")
+    if _MOBILE.match(compact):
+        return compact
+    if _FIXED.match(text) or _FIXED.match(compact):
+        return text if "-" in text else compact
+    raise FieldInvalid(
+        _("Enter an 11-digit mobile number or a fixed line with its area code."), rule="phone"
+    )
+
+
+def parse_date(raw) -> date:
+    """ISO dates, 2024/5/1, 20240501, Chinese 2024年5月1日, or an Excel serial number."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if 1 <= raw < 80_000:
+            return _EXCEL_EPOCH + timedelta(days=int(raw))
+        raise FieldInvalid(_("This number is not a date."), rule="date")
+    text = clean_text(raw)
+    if re.fullmatch(r"\d{1,5}(\.0+)?", text):
+        return parse_date(float(text))
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
+    if not match:
+        raise FieldInvalid(_("Enter a date like 1980-05-01."), rule="date")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise FieldInvalid(_("This date does not exist."), rule="date") from exc
+
+
+def parse_choice(raw, choices, *, field_label: str) -> str:
+    """A choice by its code or its label in either language (labels may be shortened,
+    e.g. 户籍 for 户籍人口)."""
+    text = clean_text(raw)
+    if not text:
+        raise FieldInvalid(_("%(field)s is required.") % {"field": field_label}, rule="required")
+    lowered = text.lower()
+    for value, label in choices:
+        label_text = str(label).lower()
+        if lowered in {value.lower(), label_text} or (
+            len(lowered) >= 2 and label_text.startswith(lowered)
+        ):
+            return value
+    options = "、".join(str(label) for _v, label in choices)
+    raise FieldInvalid(
+        _("“%(value)s” is not one of: %(options)s.") % {"value": text, "options": options},
+        rule="choice",
+    )
+
+
+def parse_name(raw) -> str:
+    text = clean_text(raw)
+    if not text:
+        raise FieldInvalid(_("The name is required."), rule="required")
+    if len(text) > 50 or re.search(r"[\d<>{}=@#$%^*]", text):
+        raise FieldInvalid(
+            _("A name has at most 50 characters and no digits or symbols."), rule="name"
+        )
+    return text
+
+
+def neutralise_formula(text: str) -> str:
+    """Cell text that a spreadsheet would run as a formula is kept as text (SECURITY.md G4)."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
