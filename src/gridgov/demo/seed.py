@@ -223,11 +223,14 @@ def seed_demo() -> list[DemoLogin]:
                 role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN},
             )
         )
+    from gridgov.demo.people import seed_people
+
+    residents = seed_people()
     audit_record(
         "org.demo.seed",
         actor=actor,
         org_unit_path=units["310104"].path,
-        changes={"grids": grid_index, "users": len(DEMO_USERS)},
+        changes={"grids": grid_index, "users": len(DEMO_USERS), "residents": residents},
     )
     return logins
 

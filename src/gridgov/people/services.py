@@ -108,7 +108,8 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
                 parse_choice,
                 choices,
                 field_label=FIELD_LABELS[field],
-                required=field not in {"registration", "id_type"} or purpose == "registry",
+                # sex may come from the ID number; checked below
+                required=field == "relation" or (field != "sex" and purpose == "registry"),
             )
     for field, choices in [
         ("residence", R.Residence.choices),
@@ -146,8 +147,9 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
             errors.setdefault("id_number", []).append(_("ID type “none” takes no number."))
         else:
             run("id_number", normalise_other_id)
-    if not partial and "birth_date" in allowed and "birth_date" not in values:
-        errors.setdefault("birth_date", []).append(_("This field is required."))
+    for field in ("birth_date", "sex"):  # may come from the ID number
+        if not partial and field in allowed and field not in values and field not in errors:
+            errors.setdefault(field, []).append(_("This field is required."))
     if "birth_date" in values and values["birth_date"] > date.today():
         errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
     return values, errors

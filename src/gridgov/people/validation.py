@@ -142,17 +142,30 @@ def parse_date(raw) -> date:
         raise FieldInvalid(_("This date does not exist."), rule="date") from exc
 
 
+def _label_variants(label) -> set[str]:
+    """A choice's label in both languages, and its parts (“流动人口·新市民” → 流动人口, 新市民)."""
+    from django.utils import translation
+
+    variants = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            text = str(label).lower()
+        variants.add(text)
+        variants.update(p.strip() for p in re.split(r"[()（）/·、,]", text) if p.strip())
+    return variants
+
+
 def parse_choice(raw, choices, *, field_label: str) -> str:
-    """A choice by its code or its label in either language (labels may be shortened,
-    e.g. 户籍 for 户籍人口)."""
+    """A choice by its code or its label in either language, whatever language is active
+    (labels may be shortened, e.g. 户籍 for 户籍人口)."""
     text = clean_text(raw)
     if not text:
         raise FieldInvalid(_("%(field)s is required.") % {"field": field_label}, rule="required")
     lowered = text.lower()
     for value, label in choices:
-        label_text = str(label).lower()
-        if lowered in {value.lower(), label_text} or (
-            len(lowered) >= 2 and label_text.startswith(lowered)
+        variants = _label_variants(label) | {value.lower()}
+        if lowered in variants or (
+            len(lowered) >= 2 and any(v.startswith(lowered) for v in variants)
         ):
             return value
     options = "、".join(str(label) for _v, label in choices)
