@@ -16,7 +16,10 @@ from gridgov.people.services import apply_values, name_initials
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
 )
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志强海燕文斌春梅晓东佳怡子轩欣怡浩然"
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
+    "华玉兰萍红建国志强海燕文斌春梅晓东佳怡子轩欣怡浩然"
+)
 
 
 def fictitious_id(rng: random.Random, birth: date, sex: str, region: str = "310104") -> str:
