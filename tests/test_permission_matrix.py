@@ -100,6 +100,93 @@ ROUTES = [
         ok=(302,),
         data={"username": "nobody-here", "duty": "volunteer"},
     ),
+    # people
+    Route("people:resident_list", "GET", "/people/residents/", "people.view"),
+    Route("people:resident_export", "GET", "/people/residents/export/", "people.export"),
+    Route(
+        "people:resident_edit",
+        "GET",
+        "/people/residents/{in}/edit/",
+        "people.change",
+        ("resident_in", "resident_out"),
+    ),
+    Route(
+        "people:resident_archive",
+        "POST",
+        "/people/residents/{in}/archive/",
+        "people.change",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"reason": "moved_out"},
+    ),
+    Route(
+        "people:resident_reveal",
+        "POST",
+        "/people/residents/{in}/reveal/",
+        "people.reveal",
+        ("resident_in", "resident_out"),
+        data={"field": "phone", "reason": "matrix"},
+    ),
+    Route(
+        "people:resident_tag",
+        "POST",
+        "/people/residents/{in}/tags/",
+        "people.change",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"category": "veteran"},
+    ),
+    Route(
+        "people:resident_consent",
+        "POST",
+        "/people/residents/{in}/consents/",
+        "people.change",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"notice_version": "v1", "method": "paper"},
+    ),
+    Route("people:household_list", "GET", "/people/households/", "people.view"),
+    Route("people:household_create", "GET", "/people/households/new/", "people.change"),
+    Route(
+        "people:household_detail",
+        "GET",
+        "/people/households/{in}/",
+        "people.view",
+        ("household_in", "household_out"),
+    ),
+    Route(
+        "people:household_edit",
+        "POST",
+        "/people/households/{in}/edit/",
+        "people.change",
+        ("household_in", "household_out"),
+        ok=(302,),
+        data={"address": "新地址", "kind": "family", "status": "active"},
+    ),
+    Route(
+        "people:resident_create",
+        "GET",
+        "/people/households/{in}/residents/new/",
+        "people.change",
+        ("household_in", "household_out"),
+    ),
+    Route("people:duplicate_list", "GET", "/people/duplicates/", "people.merge"),
+    Route("people:import_list", "GET", "/people/imports/", "people.import"),
+    Route("people:import_template", "GET", "/people/imports/template.xlsx", "people.import"),
+    Route(
+        "people:import_detail",
+        "GET",
+        "/people/imports/{in}/",
+        "people.import",
+        ("own_job", "other_job"),
+    ),
+    Route(
+        "people:import_report",
+        "GET",
+        "/people/imports/{in}/report.xlsx",
+        "people.import",
+        ("own_job", "other_job"),
+    ),
     # audit
     Route("audit:record_list", "GET", "/audit/", "audit.view"),
     Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
@@ -166,6 +253,89 @@ ROUTES = [
     _api("GET", "/api/v1/grids/{code}", "org.view", "/api/v1/grids/{in}", ("g1a", "g2a")),
     _api("GET", "/api/v1/grids.geojson", "org.view", "/api/v1/grids.geojson"),
     _api("POST", "/api/v1/grids/import", "org.change", "/api/v1/grids/import", ok=(422,)),
+    _api("GET", "/api/v1/households", "people.view", "/api/v1/households?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/households",
+        "people.change",
+        "/api/v1/households",
+        ("g1a", "g2a"),
+        ok=(201,),
+        data={"grid": "{in}", "number": "M1", "address": "矩阵"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/households/{uid}",
+        "people.view",
+        "/api/v1/households/{in}",
+        ("household_in", "household_out"),
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/households/{uid}",
+        "people.change",
+        "/api/v1/households/{in}",
+        ("household_in", "household_out"),
+        data={"address": "新地址"},
+    ),
+    _api("GET", "/api/v1/residents", "people.view", "/api/v1/residents?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/residents",
+        "people.change",
+        "/api/v1/residents",
+        ("household_in", "household_out"),
+        ok=(201,),
+        data={
+            "household": "{in}",
+            "data": {
+                "name": "矩阵",
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1980-01-01",
+                "relation": "other",
+                "registration": "permanent",
+            },
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/residents/{uid}",
+        "people.view",
+        "/api/v1/residents/{in}",
+        ("resident_in", "resident_out"),
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/residents/{uid}",
+        "people.change",
+        "/api/v1/residents/{in}",
+        ("resident_in", "resident_out"),
+        data={"version": 1, "data": {"education": "college"}},
+    ),
+    _api(
+        "POST",
+        "/api/v1/residents/{uid}/reveal",
+        "people.reveal",
+        "/api/v1/residents/{in}/reveal",
+        ("resident_in", "resident_out"),
+        data={"field": "phone", "reason": "matrix"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/residents/{uid}/tags",
+        "people.view",
+        "/api/v1/residents/{in}/tags",
+        ("resident_in", "resident_out"),
+    ),
+    _api("POST", "/api/v1/imports", "people.import", "/api/v1/imports", ok=(422,)),
+    _api(
+        "GET",
+        "/api/v1/imports/{uid}",
+        "people.import",
+        "/api/v1/imports/{in}",
+        ("own_job", "other_job"),
+    ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).
@@ -261,7 +431,60 @@ def world(org_tree, make_user):
     other_token, _ = token_create(user=outsider, name="x")
     objects["other_token"] = str(other_token.pk)
     objects["lon_g1a"], objects["lon_g2a"] = "121.405", "121.505"
+    objects.update(_people_objects(org_tree, users, outsider))
     return users, objects
+
+
+def _people_objects(org_tree, users, outsider) -> dict[str, str]:
+    """An adult resident in g1a (inside every role's scope) and one in the other district."""
+    from gridgov.people import services
+
+    objects = {}
+    for key, grid, actor, name in [
+        ("in", "g1a", users[Role.COMMUNITY_STAFF], "甲居民"),
+        ("out", "g2a", outsider, "华阳居民"),
+    ]:
+        if key == "out":
+            from gridgov.accounts.models import Membership
+
+            Membership.objects.create(
+                user=outsider, role=Role.COMMUNITY_STAFF, org_unit=org_tree["c2"]
+            )
+            outsider.forget_memberships()
+        household = services.household_create(
+            actor=actor, grid=org_tree[grid], number="H1", address=f"{name}的家", kind="family"
+        )
+        resident = services.resident_create(
+            actor=actor,
+            household=household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "F",
+                "birth_date": "1970-02-02",
+                "phone": "13912345678",
+                "relation": "head",
+                "registration": "permanent",
+            },
+        )
+        objects[f"household_{key}"] = str(household.uid)
+        objects[f"resident_{key}"] = str(resident.uid)
+    objects["other_job"] = str(_job(outsider).uid)
+    return objects
+
+
+def _job(user):
+    from gridgov.people.models import ImportJob
+
+    return ImportJob.objects.create(
+        created_by=user,
+        scope_path=user.primary_scope_path(),
+        file_name="x.csv",
+        stored_path="/nonexistent",
+        file_sha256="0" * 64,
+        mode="all",
+        status="rejected",
+    )
 
 
 def _resolve_object(key: str, role, objects, users) -> str:
@@ -272,6 +495,8 @@ def _resolve_object(key: str, role, objects, users) -> str:
             return objects["other_token"]
         token, _ = token_create(user=users[role], name="mine")
         return str(token.pk)
+    if key == "own_job":
+        return str(_job(users[role]).uid) if role != ANON else objects["other_job"]
     if key == "c1_or_g1a":
         return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
     if key == "s1_or_c1":

@@ -6,7 +6,7 @@ from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
 from gridgov.people import imports, selectors, services
 from gridgov.people.selectors import ResidentFilters
@@ -149,9 +149,7 @@ def household_list(request, grid: str = "", q: str = "", offset: int = 0, limit:
 @router.post("/households", response={201: HouseholdOut})
 @api_requires("people.change")
 def household_create(request, payload: HouseholdIn):
-    grid = OrgUnit.objects.visible_to(request.user).filter(code=payload.grid, level="grid").first()
-    if grid is None:
-        raise ValidationFailed(details={"grid": ["Choose a grid in your scope."]})
+    grid = access_object(request.user, OrgUnit.objects.filter(level="grid"), code=payload.grid)
     household = services.household_create(
         actor=request.user,
         grid=grid,

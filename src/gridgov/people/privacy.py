@@ -157,6 +157,8 @@ PERSONAL_FIELDS: dict[str, PersonalField] = {
     ),
 }
 
+# Models of the people app that hold no personal data (catalogues, job bookkeeping).
+NON_PERSONAL_MODELS = {"TagCategory", "ImportJob"}
 # Columns of the people app that hold no personal data (technical or organisational).
 NON_PERSONAL_FIELDS = {
     "id",
