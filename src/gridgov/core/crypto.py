@@ -84,12 +84,21 @@ def keyring() -> KeyRing:
     )
 
 
-def blind_index(value: str, *, purpose: str) -> str:
+def blind_index(value: str, *, purpose: str, key_id: str | None = None) -> str:
     """Keyed HMAC-SM3 of a normalised value, for exact search without decryption."""
     ring = keyring()
-    mac = hmac.HMAC(ring.hmac[ring.active], hashes.SM3())
+    mac = hmac.HMAC(ring.hmac[key_id or ring.active], hashes.SM3())
     mac.update(purpose.encode() + b"\x00" + value.encode())
     return mac.finalize().hex()
+
+
+def blind_indexes(value: str, *, purpose: str) -> list[str]:
+    """The index under every key, for lookups while a key rotation is under way."""
+    return [blind_index(value, purpose=purpose, key_id=k) for k in keyring().hmac]
+
+
+def ciphertext_key_id(ciphertext: str) -> str:
+    return ciphertext.split(":", 1)[0]
 
 
 class DecryptionFailed(Exception):

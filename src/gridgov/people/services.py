@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from gridgov.audit.services import SystemActor, audit_record
+from gridgov.core.crypto import blind_indexes
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope
@@ -196,10 +197,11 @@ def _history(resident: Resident, action: str, changes: dict, actor) -> None:
     )
 
 
-def _refuse_duplicate_id(resident: Resident) -> None:
+def _refuse_duplicate_id(resident: Resident, number: str | None) -> None:
+    """Exact duplicates by ID (under every key, in case a key rotation is under way)."""
     if (
-        resident.id_number_index
-        and Resident.objects.filter(id_number_index=resident.id_number_index)
+        number
+        and Resident.objects.filter(id_number_index__in=blind_indexes(number, purpose="id_number"))
         .exclude(pk=resident.pk)
         .exists()
     ):
@@ -332,7 +334,7 @@ def resident_create(
     )
     changes = apply_values(resident, values)
     with transaction.atomic():
-        _refuse_duplicate_id(resident)
+        _refuse_duplicate_id(resident, values.get("id_number"))
         try:
             with transaction.atomic():
                 resident.save()
@@ -372,7 +374,7 @@ def resident_update(
         changes = apply_values(current, values)
         if not changes:
             return current
-        _refuse_duplicate_id(current)
+        _refuse_duplicate_id(current, values.get("id_number"))
         current.version += 1
         current.save()
         _history(current, "update", changes, actor)

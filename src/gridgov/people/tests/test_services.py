@@ -292,3 +292,40 @@ def test_retention_anonymises_archived_residents(staff, household, resident_data
     assert resident.name == "已匿名" and not resident.id_number_encrypted
     assert resident.id_number_index is None and resident.birth_date.month == 1
     assert not resident.history.exclude(changes={}).exists()
+
+
+def test_key_rotation_re_encrypts_and_keeps_search(
+    staff, household, resident_data, settings, tmp_path
+):
+    import json
+    from pathlib import Path
+
+    from gridgov.core import crypto
+    from gridgov.people.keys import rotate_field_keys
+
+    data = resident_data()
+    resident = services.resident_create(actor=staff, household=household, data=data)
+    ring = json.loads(Path(settings.FIELD_KEY_FILE).read_text())
+    ring["keys"]["k2"] = {"sm4": "00112233445566778899aabbccddeeff", "hmac": "ab" * 32}
+    ring["active"] = "k2"
+    rotated_file = tmp_path / "keys.json"
+    rotated_file.write_text(json.dumps(ring))
+    settings.FIELD_KEY_FILE = rotated_file
+    crypto.keyring.cache_clear()
+    try:
+        # Before rotation, duplicates are still found under the old key.
+        with pytest.raises(ValidationFailed):
+            services.resident_create(
+                actor=staff, household=household, data=resident_data(id_number=data["id_number"])
+            )
+        assert rotate_field_keys(batch_size=1) == 1
+        assert rotate_field_keys() == 0  # nothing left: resumable and idempotent
+        resident.refresh_from_db()
+        assert resident.id_number_encrypted.startswith("k2:")
+        assert privacy.reveal_id_number(resident) == data["id_number"]
+        assert resident.id_number_index == crypto.blind_index(
+            data["id_number"], purpose="id_number"
+        )
+        assert AuditRecord.objects.filter(action="people.keys.rotate").exists()
+    finally:
+        crypto.keyring.cache_clear()
