@@ -7,6 +7,8 @@ version 0, until an admin saves one); ``policy_update`` adds a new version.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,7 +136,31 @@ def register_policy(definition: PolicyDefinition) -> None:
     REGISTRY[definition.key] = definition
 
 
+_cache: ContextVar[dict[str, PolicyInForce] | None] = ContextVar("policy_cache", default=None)
+
+
+@contextmanager
+def policies_cached():
+    """Within this block each policy is read once (one request, one import job): values
+    stay consistent and rows are not re-read for every record."""
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
 def policy_in_force(key: str) -> PolicyInForce:
+    cache = _cache.get()
+    if cache is not None and key in cache:
+        return cache[key]
+    result = _policy_in_force(key)
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def _policy_in_force(key: str) -> PolicyInForce:
     from gridgov.core.models import PolicyVersion
 
     definition = REGISTRY[key]

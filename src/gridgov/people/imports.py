@@ -14,11 +14,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 from gridgov.audit.services import audit_record
 from gridgov.core.crypto import blind_index
 from gridgov.core.errors import ImportRejected
-from gridgov.core.policies import policy_get
+from gridgov.core.policies import policies_cached, policy_get
 from gridgov.core.scoping import path_in_scope
 from gridgov.org.models import OrgUnit
 from gridgov.people import privacy
@@ -41,7 +43,7 @@ from gridgov.people.models import (
     ResidentTag,
     TagCategory,
 )
-from gridgov.people.services import FIELD_LABELS, apply_values, clean_resident, name_initials
+from gridgov.people.services import FIELD_LABELS, apply_values, clean_resident
 from gridgov.people.validation import clean_text
 
 # Canonical column → the headers it may have (Chinese first; other systems' names too).
@@ -418,66 +420,111 @@ def job_start(*, actor, upload, mode: str, mapping: dict | None = None) -> Impor
 
 def run_import(job: ImportJob) -> ImportJob:
     """Validate, then write in batches. Safe to run again after a crash."""
+    with policies_cached():
+        return _run_import(job)
+
+
+def _run_import(job: ImportJob) -> ImportJob:
     actor = job.created_by
     path = Path(job.stored_path)
     kind = "xlsx" if path.suffix == ".xlsx" else "csv"
     limits = policy_get("people.import")
-    try:
-        _set(job, status=ImportJob.Status.VALIDATING)
-        validator = Validator(actor)
-        problems: list[Problem] = []
-        total = rejected = 0
-        for row, record in iter_records(path, kind, job.mapping):
-            total += 1
-            if total > limits.max_rows:
-                raise ImportRejected(
-                    _("The file has more than %(n)d rows.") % {"n": limits.max_rows},
-                    code="too_many_rows",
+    # Pass 1 spools the validated rows to disk, so pass 2 neither re-validates nor holds
+    # the file in memory.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=path.parent) as spool:
+        try:
+            _set(job, status=ImportJob.Status.VALIDATING)
+            validator = Validator(actor)
+            problems: list[Problem] = []
+            total = rejected = 0
+            for row, record in iter_records(path, kind, job.mapping):
+                total += 1
+                if total > limits.max_rows:
+                    raise ImportRejected(
+                        _("The file has more than %(n)d rows.") % {"n": limits.max_rows},
+                        code="too_many_rows",
+                    )
+                plan, row_problems = validator.check(row, record)
+                if row_problems:
+                    rejected += 1
+                    if len(problems) < 10_000:
+                        problems.extend(row_problems)
+                else:
+                    spool.write(_spool_line(plan))
+            job.total_rows, job.rejected_rows = total, rejected
+            job.problems = [p.as_dict() for p in problems]
+            if rejected and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+                message = _("Nothing was imported: %(n)d row(s) have errors.") % {"n": rejected}
+                _set(
+                    job,
+                    status=ImportJob.Status.REJECTED,
+                    finished_at=timezone.now(),
+                    message=message,
                 )
-            _plan, row_problems = validator.check(row, record)
-            if row_problems:
-                rejected += 1
-                if len(problems) < 10_000:
-                    problems.extend(row_problems)
-        job.total_rows, job.rejected_rows, job.problems = (
-            total,
-            rejected,
-            [p.as_dict() for p in problems],
-        )
-        if rejected and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+                return job
+            _set(
+                job,
+                status=ImportJob.Status.IMPORTING,
+                processed_rows=0,
+                created_rows=0,
+                unchanged_rows=0,
+            )
+            spool.seek(0)
+            batch: list[RowPlan] = []
+            for line in spool:
+                batch.append(_spool_read(line, validator))
+                if len(batch) >= BATCH:
+                    _write_batch(job, batch, actor)
+                    batch = []
+            if batch:
+                _write_batch(job, batch, actor)
+            _set(
+                job, status=ImportJob.Status.DONE, finished_at=timezone.now(), processed_rows=total
+            )
+        except ImportRejected as exc:
             _set(
                 job,
                 status=ImportJob.Status.REJECTED,
                 finished_at=timezone.now(),
-                message=_("Nothing was imported: %(n)d row(s) have errors.") % {"n": rejected},
+                message=str(exc.message),
             )
-            return job
-        _set(
-            job,
-            status=ImportJob.Status.IMPORTING,
-            processed_rows=0,
-            created_rows=0,
-            unchanged_rows=0,
-        )
-        batch: list[RowPlan] = []
-        for row, record in iter_records(path, kind, job.mapping):
-            plan, row_problems = validator.check(row, record)
-            if plan is not None:
-                batch.append(plan)
-            if len(batch) >= BATCH:
-                _write_batch(job, batch, actor)
-                batch = []
-        if batch:
-            _write_batch(job, batch, actor)
-        _set(job, status=ImportJob.Status.DONE, finished_at=timezone.now(), processed_rows=total)
-    except ImportRejected as exc:
-        _set(
-            job,
-            status=ImportJob.Status.REJECTED,
-            finished_at=timezone.now(),
-            message=str(exc.message),
-        )
     return job
+
+
+def _spool_line(plan: RowPlan) -> str:
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in plan.values.items()}
+    return (
+        json.dumps(
+            [
+                plan.row,
+                plan.grid.code,
+                plan.household_number,
+                plan.address,
+                plan.household_kind,
+                values,
+                [t.name for t in plan.tags],
+                plan.import_key,
+            ],
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+def _spool_read(line: str, validator: Validator) -> RowPlan:
+    row, grid, number, address, kind, values, tags, key = json.loads(line)
+    if "birth_date" in values:
+        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    return RowPlan(
+        row,
+        validator.grid(grid),
+        number,
+        address,
+        kind,
+        values,
+        [validator.tags[t] for t in tags],
+        key,
+    )
 
 
 def _set(job: ImportJob, **fields) -> None:
@@ -508,8 +555,7 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
                 registration=plan.values.get("registration", "permanent"),
                 import_key=plan.import_key,
             )
-            apply_values(resident, plan.values)
-            resident.name_initials = name_initials(resident.name)
+            apply_values(resident, plan.values)  # also sets the pinyin initials
             residents.append((resident, plan))
         # An ID already registered outside this import is not imported twice.
         indexes = [r.id_number_index for r, _p in residents if r.id_number_index]

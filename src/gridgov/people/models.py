@@ -93,7 +93,7 @@ class Resident(models.Model):
         HEAD = "head", _("head of household")
         SPOUSE = "spouse", _("spouse")
         CHILD = "child", _("child")
-        PARENT = "parent", _("parent")
+        PARENT = "parent", _("father or mother")
         GRANDCHILD = "grandchild", _("grandchild")
         GRANDPARENT = "grandparent", _("grandparent")
         SIBLING = "sibling", _("sibling")

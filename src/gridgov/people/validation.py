@@ -142,6 +142,20 @@ def parse_date(raw) -> date:
         raise FieldInvalid(_("This date does not exist."), rule="date") from exc
 
 
+_VARIANTS: dict[tuple[str, ...], tuple[tuple[str, frozenset[str]], ...]] = {}
+
+
+def _choice_variants(choices) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Accepted spellings per choice, computed once per choice list (keyed by its values,
+    so lazy labels are not translated again for every row)."""
+    key = tuple(value for value, _label in choices)
+    if key not in _VARIANTS:
+        _VARIANTS[key] = tuple(
+            (value, frozenset(_label_variants(label) | {value.lower()})) for value, label in choices
+        )
+    return _VARIANTS[key]
+
+
 def _label_variants(label) -> set[str]:
     """A choice's label in both languages, and its parts (“流动人口·新市民” → 流动人口, 新市民)."""
     from django.utils import translation
@@ -162,8 +176,7 @@ def parse_choice(raw, choices, *, field_label: str) -> str:
     if not text:
         raise FieldInvalid(_("%(field)s is required.") % {"field": field_label}, rule="required")
     lowered = text.lower()
-    for value, label in choices:
-        variants = _label_variants(label) | {value.lower()}
+    for value, variants in _choice_variants(choices):
         if lowered in variants or (
             len(lowered) >= 2 and any(v.startswith(lowered) for v in variants)
         ):

@@ -1,0 +1,211 @@
+"""GridGov benchmarks: every figure next to a baseline measured in the same run.
+
+    .venv/bin/python -m bench.run --size small|full [--database-url postgres://…]
+
+Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
+district through the product's own paths, and appends the results to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"smoke": 2_000, "small": 20_000, "full": 1_000_000}
+
+
+def machine_info(cursor) -> str:
+    cursor.execute("SHOW server_version")
+    pg = cursor.fetchone()[0]
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, PostgreSQL {pg}, "
+            f"Python {platform.python_version()}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+
+
+def recreate_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"),
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin_url.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def bench_import(district, csv_path: Path, rows: int, database_url: str) -> dict:
+    """The product's import (validation, SM4 encryption, blind indexes, de-duplication,
+    history, audit) in its own process, against COPY of the same rows into the same tables."""
+    from gridgov.people import imports
+
+    job = imports.job_create(actor=district.importer, upload_path=csv_path,
+                             file_name=csv_path.name, mode="all")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import resource,sys,django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE',"
+         "'gridgov.settings');django.setup();from django.core.management import call_command;"
+         f"call_command('run_import','{job.uid}');"
+         "print('MAXRSS',resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT / "src")
+    product_seconds = time.perf_counter() - started
+    maxrss_mb = int(result.stdout.split("MAXRSS")[1].strip()) / 1024
+    job.refresh_from_db()
+    assert job.status == "done" and job.created_rows == rows, (job.status, job.message,
+                                                               job.created_rows)
+    copy_seconds = _copy_same_rows(rows)
+    return {"rows": rows, "product_s": product_seconds, "product_rps": rows / product_seconds,
+            "copy_s": copy_seconds, "copy_rps": rows / copy_seconds,
+            "ratio": (rows / product_seconds) / (rows / copy_seconds), "maxrss_mb": maxrss_mb}
+
+
+def _copy_same_rows(rows: int) -> float:
+    """COPY the stored resident rows (same columns, same values) into a copy of the table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_resident_copy")
+        cursor.execute("CREATE TABLE bench_resident_copy (LIKE people_resident INCLUDING ALL)")
+        raw = cursor.connection
+        buffer = []
+        with raw.cursor().copy("COPY (SELECT * FROM people_resident) TO STDOUT") as copy:
+            for chunk in copy:
+                buffer.append(bytes(chunk))
+        data = b"".join(buffer)
+        started = time.perf_counter()
+        with raw.cursor().copy("COPY bench_resident_copy FROM STDIN") as copy:
+            for start in range(0, len(data), 1 << 20):
+                copy.write(data[start:start + (1 << 20)])
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_resident_copy")
+    return seconds
+
+
+def bench_search(district, repeats: int = 60) -> dict:
+    """Scoped resident search pages against the raw SQL of the same page."""
+    from django.db import connection
+
+    from gridgov.people.selectors import ResidentFilters, resident_list
+
+    results = {}
+    for label, actor in [("grid worker", district.grid_worker),
+                         ("street staff", district.street_staff)]:
+        actor.forget_memberships()
+        queries = [ResidentFilters(), ResidentFilters(q="张"), ResidentFilters(q="zw"),
+                   ResidentFilters(age="80+")]
+        product, raw = [], []
+        for i in range(repeats):
+            filters = queries[i % len(queries)]
+            started = time.perf_counter()
+            qs = resident_list(actor=actor, filters=filters)
+            page = list(qs[:25])
+            total = qs.count()
+            product.append((time.perf_counter() - started) * 1000)
+            sql, params = qs[:25].query.sql_with_params()
+            count_sql, count_params = qs.query.get_compiler(using="default").as_sql()
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                cursor.execute(f"SELECT COUNT(*) FROM ({count_sql}) q", count_params)
+                cursor.fetchone()
+            raw.append((time.perf_counter() - started) * 1000)
+            assert len(page) <= 25 and total >= 0
+        results[label] = {
+            "p50": statistics.median(product), "p95": percentile(product, 95),
+            "raw_p50": statistics.median(raw), "raw_p95": percentile(raw, 95),
+            "ratio_p95": percentile(product, 95) / max(percentile(raw, 95), 0.001)}
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "GRIDGOV_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data" / "divisions"))
+    parser.add_argument("--no-record", action="store_true", help="do not append BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    rows = SIZES[args.size]
+    url = recreate_database(args.database_url, "gridgov_bench")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench.district import build_district, write_resident_csv
+
+        t0 = time.perf_counter()
+        district = build_district(residents=rows, shared=Path(args.shared), workdir=Path(tmp))
+        csv_path = Path(tmp) / "residents.csv"
+        write_resident_csv(csv_path, district, rows)
+        setup_s = time.perf_counter() - t0
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        imported = bench_import(district, csv_path, rows, url)
+        search = bench_search(district)
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · size {args.size} ({rows:,} residents)",
+        f"Machine: {info}",
+        f"District built in {setup_s:.1f} s ({len(district.grids)} grids).",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| resident import | {imported['product_rps']:,.0f} rows/s ({imported['product_s']:.1f} s, "
+        f"peak RSS {imported['maxrss_mb']:.0f} MB) | COPY {imported['copy_rps']:,.0f} rows/s "
+        f"({imported['copy_s']:.2f} s) | {imported['ratio']:.1%} | ≥ 50 % of COPY |",
+    ]
+    for label, r in search.items():
+        lines.append(
+            f"| scoped search, {label} | p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms | raw SQL "
+            f"p50 {r['raw_p50']:.1f} ms, p95 {r['raw_p95']:.1f} ms | {r['ratio_p95']:.2f}× | "
+            f"p95 ≤ 50 ms and ≤ 2× raw |")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if not args.no_record:
+        path = ROOT / "BENCHMARKS.md"
+        if not path.exists():
+            path.write_text("# Benchmarks\n\nAppended by `./dev bench`; each figure has a "
+                            "baseline measured in the same run.\n\n")
+        with path.open("a") as handle:
+            handle.write("\n" + report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
