@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 
 from gridgov.core.scoping import access_object
 from gridgov.people.models import (
@@ -123,7 +123,8 @@ def household_members(*, actor, household: Household, include_archived: bool = T
     )
     if not include_archived:
         qs = qs.active()
-    return qs.order_by("archived_at", "relation", "birth_date")
+    head_first = Case(When(relation="head", then=0), default=1)
+    return qs.order_by("archived_at", head_first, "birth_date")
 
 
 def resident_tags(*, actor, resident: Resident) -> QuerySet[ResidentTag]:
