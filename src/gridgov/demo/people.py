@@ -110,6 +110,8 @@ def seed_people(seed: int = 2026) -> int:
                     chosen.append("living_alone_elderly")
                 if resident.registration == "migrant":
                     chosen.append("migrant")
+                if number == 1 and relation == "head":
+                    chosen.append("veteran")  # every demo grid shows at least one tag
                 if rng.random() < 0.08:
                     chosen.append(rng.choice(["disability", "dibao", "chronic_disease", "veteran"]))
                 for code in chosen:

@@ -15,6 +15,7 @@ from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org.models import OrgUnit
 from gridgov.people import exports, selectors, services
 from gridgov.people.models import Consent, DuplicateCandidate, Household, Resident, ResidentTag
+from gridgov.people.privacy import minor_cutoff
 from gridgov.people.selectors import AGE_BRACKETS, ResidentFilters
 
 FORM_FIELDS = [
@@ -107,6 +108,7 @@ def household_detail(request, uid):
             "household_kinds": Household.Kind.choices,
             "household_statuses": Household.Status.choices,
             "consent_methods": Consent.Method.choices,
+            "minor_cutoff": minor_cutoff(),
         },
     )
 

@@ -1,8 +1,10 @@
 """`gridgov start`: migrate, seed the demo district when the database is empty, print one
-login per role, and serve on http://127.0.0.1:8000 with several worker processes."""
+login per role, and serve on http://127.0.0.1:8000 with several web worker processes and
+one background-task worker."""
 
 import os
 import shutil
+import subprocess
 import sys
 
 from django.conf import settings
@@ -41,21 +43,31 @@ class Command(BaseCommand):
         if gunicorn is None:
             raise CommandError("gunicorn is not installed")
         sys.stdout.flush()
-        os.execv(  # noqa: S606 - replaces this process with the app server
-            gunicorn,
-            [
-                gunicorn,
-                "gridgov.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
+        # A background-task worker (imports, exports) next to the web workers.
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [sys.executable, "-m", "gridgov.manage", "db_worker", "--no-reload", "--interval", "1"]
         )
+        try:
+            subprocess.run(  # noqa: S603
+                [
+                    gunicorn,
+                    "gridgov.wsgi:application",
+                    "--bind",
+                    bind,
+                    "--workers",
+                    str(workers),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "5",
+                ],
+                check=False,
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
 
     def _print_logins(self, bind):
         password = demo_password()
