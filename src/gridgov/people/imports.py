@@ -654,6 +654,39 @@ def _households_for(batch: list[RowPlan]) -> dict[tuple[int, str], Household]:
     return found
 
 
+def column_mapping_save(*, actor, name: str, text: str):
+    """Save “their header = our column” lines (our column by its Chinese header or key)."""
+    from gridgov.people.models import ColumnMapping
+
+    scope = actor.scope_paths("people.import")
+    if not scope:
+        from gridgov.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    name = clean_text(name)[:60]
+    ours = {alias.lower(): key for key, names in COLUMNS.items() for alias in [key, *names]}
+    mapping, errors = {}, []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        theirs, _sep, target = line.partition("=")
+        key = ours.get(clean_text(target).lower())
+        if not clean_text(theirs) or key is None:
+            errors.append(_("Line %(n)d: write “their header = our column”.") % {"n": number})
+            continue
+        mapping[clean_text(theirs)] = key
+    if not name:
+        errors.append(_("Give the mapping a name."))
+    if errors or not mapping:
+        from gridgov.core.errors import ValidationFailed
+
+        raise ValidationFailed(details={"mapping": errors or [_("Add at least one line.")]})
+    profile, _created = ColumnMapping.objects.update_or_create(
+        scope_path=scope[0], name=name, defaults={"mapping": mapping, "created_by": actor}
+    )
+    return profile
+
+
 def template_xlsx() -> bytes:
     """The downloadable template: Chinese headers, a notes row, one example row."""
     import openpyxl

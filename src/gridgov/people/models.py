@@ -405,3 +405,29 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ColumnMapping(models.Model):
+    """A saved header mapping for files exported by another system (数据转换中间件)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    scope_path = models.CharField(max_length=255, editable=False)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "people"
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["scope_path", "name"], name="mapping_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

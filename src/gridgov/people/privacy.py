@@ -158,7 +158,7 @@ PERSONAL_FIELDS: dict[str, PersonalField] = {
 }
 
 # Models of the people app that hold no personal data (catalogues, job bookkeeping).
-NON_PERSONAL_MODELS = {"TagCategory", "ImportJob"}
+NON_PERSONAL_MODELS = {"TagCategory", "ImportJob", "ColumnMapping"}
 # Columns of the people app that hold no personal data (technical or organisational).
 NON_PERSONAL_FIELDS = {
     "id",

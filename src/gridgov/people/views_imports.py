@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import requires
 from gridgov.people import imports, selectors
-from gridgov.people.models import ImportJob
+from gridgov.people.models import ColumnMapping, ImportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -17,8 +17,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @requires("people.import")
 def import_list(request):
     error = None
-    if request.method == "POST":
+    mappings = ColumnMapping.objects.visible_to(request.user, "import").order_by("name")
+    if request.method == "POST" and request.POST.get("action") == "save_mapping":
+        try:
+            imports.column_mapping_save(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                text=request.POST.get("mapping", ""),
+            )
+        except GridGovError as exc:
+            error = "; ".join(m for msgs in (exc.details or {}).values() for m in msgs) or str(
+                exc.message
+            )
+        else:
+            return redirect("people:import_list")
+    elif request.method == "POST":
         upload = request.FILES.get("file")
+        profile = mappings.filter(pk=request.POST.get("mapping") or 0).first()
         try:
             if upload is None:
                 raise GridGovError(_("Choose a file."))
@@ -26,6 +41,7 @@ def import_list(request):
                 actor=request.user,
                 upload=upload,
                 mode=request.POST.get("mode", ImportJob.Mode.ALL_OR_NOTHING),
+                mapping=profile.mapping if profile else None,
             )
         except GridGovError as exc:
             error = str(exc.message)
@@ -38,6 +54,7 @@ def import_list(request):
             "jobs": selectors.import_job_list(actor=request.user)[:50],
             "error": error,
             "modes": ImportJob.Mode.choices,
+            "mappings": mappings,
         },
         status=400 if error else 200,
     )

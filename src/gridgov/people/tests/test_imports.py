@@ -288,3 +288,24 @@ def test_crash_mid_import_and_rerun_ends_with_exactly_the_right_rows(
     assert Resident.objects.values("import_key").distinct().count() == n
     assert Household.objects.count() == n // 3
     assert not Household.objects.filter(members__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_saved_column_mapping_reads_another_systems_headers(org_tree, staff, ids, tmp_path):
+    mapping = imports.column_mapping_save(
+        actor=staff,
+        name="旧系统",
+        text="网格 = 网格代码\n户号码 = 户编号\n身份证 = 证件号码\n"
+        "人员姓名 = 姓名\n关系 = 与户主关系\n住址 = 地址",
+    )
+    header = ["网格", "户号码", "住址", "人员姓名", "身份证", "关系"]
+    row = ["310104003001001", "H1", "1号楼", "王五", ids(), "户主"]
+    path = write_csv(tmp_path / "old.csv", [row], header=header, notes=False)
+    job = imports.job_create(
+        actor=staff, upload_path=path, file_name=path.name, mode="all", mapping=mapping.mapping
+    )
+    assert imports.run_import(job).created_rows == 1
+    from gridgov.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        imports.column_mapping_save(actor=staff, name="坏", text="身份证 = 不存在的列")
