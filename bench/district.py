@@ -11,18 +11,31 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from gridgov.accounts.models import Membership, User
-from gridgov.accounts.roles import Role
 from stdnum.cn import ric
 
+from gridgov.accounts.models import Membership, User
+from gridgov.accounts.roles import Role
 from gridgov.demo.people import GIVEN, SURNAMES, fictitious_phone
 from gridgov.org.models import OrgUnit
 from gridgov.org.services import divisions_import, grids_import_geojson
 
 RESIDENTS_PER_GRID = 1000
 GRIDS_PER_COMMUNITY = 8
-HEADER = ["网格代码", "户编号", "地址", "户类型", "姓名", "性别", "出生日期", "证件类型",
-          "证件号码", "联系电话", "与户主关系", "户籍类别", "特殊人群"]
+HEADER = [
+    "网格代码",
+    "户编号",
+    "地址",
+    "户类型",
+    "姓名",
+    "性别",
+    "出生日期",
+    "证件类型",
+    "证件号码",
+    "联系电话",
+    "与户主关系",
+    "户籍类别",
+    "特殊人群",
+]
 
 
 @dataclass
@@ -37,11 +50,17 @@ class District:
 def _subset_divisions(shared: Path, district_code: str, target: Path) -> None:
     """Copy the rows of one district (and its province and city) from the national files."""
     target.mkdir(parents=True, exist_ok=True)
-    wanted = {"provinces.csv": district_code[:2], "cities.csv": district_code[:4],
-              "areas.csv": district_code, "streets.csv": district_code}
+    wanted = {
+        "provinces.csv": district_code[:2],
+        "cities.csv": district_code[:4],
+        "areas.csv": district_code,
+        "streets.csv": district_code,
+    }
     for name, prefix in wanted.items():
-        with (shared / name).open(encoding="utf-8-sig") as source, \
-                (target / name).open("w", encoding="utf-8", newline="") as out:
+        with (
+            (shared / name).open(encoding="utf-8-sig") as source,
+            (target / name).open("w", encoding="utf-8", newline="") as out,
+        ):
             reader = csv.reader(source)
             writer = csv.writer(out)
             writer.writerow(next(reader))
@@ -50,15 +69,17 @@ def _subset_divisions(shared: Path, district_code: str, target: Path) -> None:
                     writer.writerow(row)
 
 
-def build_district(*, residents: int, shared: Path, workdir: Path, district_code: str = "310104",
-                   seed: int = 1) -> District:
+def build_district(
+    *, residents: int, shared: Path, workdir: Path, district_code: str = "310104", seed: int = 1
+) -> District:
     from gridgov.audit.services import SystemActor
 
     rng = random.Random(seed)
     _subset_divisions(shared, district_code, workdir / "divisions")
     divisions_import(workdir / "divisions", actor=SystemActor("bench"))
-    streets = list(OrgUnit.objects.filter(level="street", parent__code=district_code)
-                   .order_by("code"))
+    streets = list(
+        OrgUnit.objects.filter(level="street", parent__code=district_code).order_by("code")
+    )
     grid_count = max(1, residents // RESIDENTS_PER_GRID)
     community_count = max(1, grid_count // GRIDS_PER_COMMUNITY)
     communities = []
@@ -66,37 +87,60 @@ def build_district(*, residents: int, shared: Path, workdir: Path, district_code
         street = streets[i % len(streets)]
         code = f"{street.code}{i // len(streets) + 1:03d}"
         unit, _ = OrgUnit.objects.get_or_create(
-            code=code, defaults={"name": f"{street.name[:-2]}第{i // len(streets) + 1}社区",
-                                 "level": "community", "parent": street,
-                                 "path": f"{street.path}{code}/"})
+            code=code,
+            defaults={
+                "name": f"{street.name[:-2]}第{i // len(streets) + 1}社区",
+                "level": "community",
+                "parent": street,
+                "path": f"{street.path}{code}/",
+            },
+        )
         communities.append(unit)
     importer = User.objects.create(username="bench_importer", must_change_password=False)
-    Membership.objects.bulk_create([Membership(user=importer, role=Role.COMMUNITY_STAFF,
-                                               org_unit=c) for c in communities])
+    Membership.objects.bulk_create(
+        [Membership(user=importer, role=Role.COMMUNITY_STAFF, org_unit=c) for c in communities]
+    )
     features = []
     for g in range(grid_count):
         community = communities[g % len(communities)]
         number = g // len(communities) + 1
         x0, y0 = 121.40 + (g % 50) * 0.004, 31.15 + (g // 50) * 0.003
         ring = [[x0, y0], [x0 + 0.004, y0], [x0 + 0.004, y0 + 0.003], [x0, y0 + 0.003], [x0, y0]]
-        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                         "properties": {"code": f"{community.code}{number:03d}",
-                                        "name": f"{community.name}第{number}网格",
-                                        "households": 400}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "code": f"{community.code}{number:03d}",
+                    "name": f"{community.name}第{number}网格",
+                    "households": 400,
+                },
+            }
+        )
     for community in communities:
         mine = [f for f in features if f["properties"]["code"].startswith(community.code)]
-        grids_import_geojson(json.dumps({"type": "FeatureCollection", "features": mine})
-                             .encode(), actor=importer)
-    grids = list(OrgUnit.objects.filter(level="grid", path__startswith=communities[0].path[:16])
-                 .order_by("code")) or list(OrgUnit.objects.filter(level="grid").order_by("code"))
+        grids_import_geojson(
+            json.dumps({"type": "FeatureCollection", "features": mine}).encode(), actor=importer
+        )
+    grids = list(
+        OrgUnit.objects.filter(level="grid", path__startswith=communities[0].path[:16]).order_by(
+            "code"
+        )
+    ) or list(OrgUnit.objects.filter(level="grid").order_by("code"))
     grid_worker = User.objects.create(username="bench_gridworker", must_change_password=False)
     Membership.objects.create(user=grid_worker, role=Role.GRID_WORKER, org_unit=grids[0])
     street_staff = User.objects.create(username="bench_street", must_change_password=False)
-    Membership.objects.create(user=street_staff, role=Role.STREET_STAFF,
-                              org_unit=grids[0].parent.parent)
+    Membership.objects.create(
+        user=street_staff, role=Role.STREET_STAFF, org_unit=grids[0].parent.parent
+    )
     rng.random()
-    return District(district_code, list(OrgUnit.objects.filter(level="grid").order_by("code")),
-                    importer, grid_worker, street_staff)
+    return District(
+        district_code,
+        list(OrgUnit.objects.filter(level="grid").order_by("code")),
+        importer,
+        grid_worker,
+        street_staff,
+    )
 
 
 def write_resident_csv(path: Path, district: District, residents: int, seed: int = 1) -> int:
@@ -126,13 +170,22 @@ def write_resident_csv(path: Path, district: District, residents: int, seed: int
                 age = min(99, int(rng.triangular(0, 95, 38)))
                 birth = today - timedelta(days=age * 365 + rng.randrange(365))
                 sex = rng.choice("MF")
-                writer.writerow([
-                    grid.code, f"H{household:07d}", f"{grid.name} {household % 40 + 1}号楼 "
-                    f"{household % 600 + 101}室", "家庭户",
-                    surname + rng.choice(GIVEN) + rng.choice(GIVEN), "", "", "居民身份证",
-                    unique_id(birth, sex), fictitious_phone(rng)
-                    if age >= 16 else "", "户主" if member == 0 else rng.choice(
-                        ["配偶", "子女", "父母"]), rng.choice(["户籍人口", "常住人口", "流动人口"]),
-                    "退役军人" if rng.random() < 0.01 else ""])
+                writer.writerow(
+                    [
+                        grid.code,
+                        f"H{household:07d}",
+                        f"{grid.name} {household % 40 + 1}号楼 {household % 600 + 101}室",
+                        "家庭户",
+                        surname + rng.choice(GIVEN) + rng.choice(GIVEN),
+                        "",
+                        "",
+                        "居民身份证",
+                        unique_id(birth, sex),
+                        fictitious_phone(rng) if age >= 16 else "",
+                        "户主" if member == 0 else rng.choice(["配偶", "子女", "父母"]),
+                        rng.choice(["户籍人口", "常住人口", "流动人口"]),
+                        "退役军人" if rng.random() < 0.01 else "",
+                    ]
+                )
                 written += 1
     return written
