@@ -166,3 +166,16 @@ def import_job_list(*, actor) -> QuerySet[ImportJob]:
 
 def import_job_get(*, actor, uid) -> ImportJob:
     return access_object(actor, ImportJob.objects.filter(created_by=actor), "import", uid=uid)
+
+
+def grids_where_actor_keeps_records(*, actor) -> QuerySet:
+    """Grids in which the actor may create households (``people.change``)."""
+    from gridgov.org.models import OrgUnit
+
+    paths = actor.scope_paths("people.change")
+    if not paths:
+        return OrgUnit.objects.none()
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+    return OrgUnit.objects.filter(query, level=OrgUnit.Level.GRID).order_by("code")

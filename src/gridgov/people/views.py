@@ -117,10 +117,7 @@ def household_detail(request, uid):
 def household_create(request):
     errors: dict = {}
     values = {"grid": request.GET.get("grid", ""), "number": "", "address": "", "kind": "family"}
-    grids = OrgUnit.objects.visible_to(request.user, "change").filter(level="grid")
-    grids = [
-        g for g in grids.order_by("code") if path_in_scope(request.user, g.path, "people.change")
-    ]
+    grids = list(selectors.grids_where_actor_keeps_records(actor=request.user))
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
         grid = next((g for g in grids if g.code == values["grid"]), None)

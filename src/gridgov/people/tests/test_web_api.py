@@ -195,3 +195,22 @@ def test_personal_data_field_registry_is_complete():
             assert entry.legal_basis in {"statutory_duty", "consent"}
             if entry.sensitive:
                 assert entry.impact_assessment, key
+
+
+def test_grid_worker_creates_a_household_in_their_grid(org_tree, make_user, login_client):
+    from gridgov.people.models import Household
+
+    worker = make_user(Role.GRID_WORKER, org_tree["g1a"])
+    client = login_client(worker)
+    form = client.get("/people/households/new/")
+    assert [g.code for g in form.context["grids"]] == [org_tree["g1a"].code]
+    response = client.post(
+        "/people/households/new/",
+        {"grid": org_tree["g1a"].code, "number": "H9", "address": "9号楼", "kind": "family"},
+    )
+    assert response.status_code == 302 and Household.objects.get().number == "H9"
+    refused = client.post(
+        "/people/households/new/",
+        {"grid": org_tree["g2a"].code, "number": "H9", "address": "x", "kind": "family"},
+    )
+    assert refused.status_code == 400 and Household.objects.count() == 1
