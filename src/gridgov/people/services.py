@@ -212,15 +212,27 @@ def _refuse_duplicate_id(resident: Resident, number: str | None) -> None:
         )
 
 
+def _community_path(scope_path: str) -> str:
+    """``…/community/grid/`` → ``…/community/``."""
+    return "/".join(scope_path.rstrip("/").split("/")[:-1]) + "/"
+
+
 def _flag_duplicates(resident: Resident) -> int:
-    """Same phone and name anywhere, or a near-identical name in the same household."""
+    """Same phone and name in the same community, or a near-identical name with the same
+    birth date in the same household. Kept within one community so that the reviewer
+    (community staff) sees nothing outside their scope."""
+    community = _community_path(resident.scope_path)
     flagged = 0
     candidates = []
     if resident.phone_index:
         candidates += [
             (o, DuplicateCandidate.Reason.PHONE_AND_NAME)
             for o in Resident.objects.active()
-            .filter(phone_index=resident.phone_index, name=resident.name)
+            .filter(
+                phone_index=resident.phone_index,
+                name=resident.name,
+                scope_path__startswith=community,
+            )
             .exclude(pk=resident.pk)
         ]
     for other in (
@@ -232,7 +244,7 @@ def _flag_duplicates(resident: Resident) -> int:
         _created = DuplicateCandidate.objects.get_or_create(
             resident=resident,
             other=other,
-            defaults={"reason": reason, "scope_path": resident.scope_path},
+            defaults={"reason": reason, "scope_path": community},
         )[1]
         flagged += int(_created)
     return flagged

@@ -329,3 +329,16 @@ def test_key_rotation_re_encrypts_and_keeps_search(
         assert AuditRecord.objects.filter(action="people.keys.rotate").exists()
     finally:
         crypto.keyring.cache_clear()
+
+
+def test_duplicate_flags_stay_inside_one_community(
+    org_tree, staff, household, other_household, make_user, resident_data, ids
+):
+    phone = ids.phone()
+    services.resident_create(
+        actor=make_user(Role.COMMUNITY_STAFF, org_tree["c2"]),
+        household=other_household,
+        data=resident_data(phone=phone),
+    )
+    services.resident_create(actor=staff, household=household, data=resident_data(phone=phone))
+    assert not DuplicateCandidate.objects.exists()
