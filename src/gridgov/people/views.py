@@ -15,23 +15,11 @@ from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org.models import OrgUnit
 from gridgov.people import exports, selectors, services
 from gridgov.people.models import Consent, DuplicateCandidate, Household, Resident, ResidentTag
+from gridgov.people.policies import ALL_RESIDENT_FIELDS
 from gridgov.people.privacy import minor_cutoff
 from gridgov.people.selectors import AGE_BRACKETS, ResidentFilters
 
-FORM_FIELDS = [
-    "name",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "id_type",
-    "id_number",
-    "phone",
-    "relation",
-    "registration",
-    "residence",
-    "occupation",
-    "education",
-]
+FORM_FIELDS = ALL_RESIDENT_FIELDS
 
 
 def _filters(request) -> ResidentFilters:
