@@ -43,6 +43,13 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["conftest.FastArgon2PasswordHasher"]
+    # Background tasks run inline in tests (the database worker is exercised by the
+    # `run_import` command tests).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    from django.tasks import task_backends
+
+    task_backends._settings = None
+    task_backends.__dict__.pop("settings", None)
     root = logging.getLogger()
     root.addHandler(LOG_CAPTURE)
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -88,6 +88,7 @@ TEMPLATE_NOTES = {
 }
 NOTES_MARKERS = ("说明", "#", "注")
 BATCH = 1000
+PREVIEW_ROWS = 10
 
 
 @dataclass
@@ -436,6 +437,7 @@ def _run_import(job: ImportJob) -> ImportJob:
             _set(job, status=ImportJob.Status.VALIDATING)
             validator = Validator(actor)
             problems: list[Problem] = []
+            sample: list[dict[str, str]] = []
             total = rejected = 0
             for row, record in iter_records(path, kind, job.mapping):
                 total += 1
@@ -451,8 +453,14 @@ def _run_import(job: ImportJob) -> ImportJob:
                         problems.extend(row_problems)
                 else:
                     spool.write(_spool_line(plan))
+                    if len(sample) < PREVIEW_ROWS:
+                        sample.append(_preview_row(plan))
             job.total_rows, job.rejected_rows = total, rejected
             job.problems = [p.as_dict() for p in problems]
+            job.sample = sample
+            if job.mode == ImportJob.Mode.PREVIEW:
+                _set(job, status=ImportJob.Status.CHECKED)
+                return job
             if rejected and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 message = _("Nothing was imported: %(n)d row(s) have errors.") % {"n": rejected}
                 _set(
@@ -488,6 +496,48 @@ def _run_import(job: ImportJob) -> ImportJob:
                 finished_at=timezone.now(),
                 message=str(exc.message),
             )
+    return job
+
+
+def _preview_row(plan: RowPlan) -> dict[str, str]:
+    from gridgov.core.masking import mask_id_number, mask_phone
+
+    values = plan.values
+    return {
+        "row": str(plan.row),
+        "grid": plan.grid.code,
+        "household": plan.household_number,
+        "address": plan.address,
+        "name": values.get("name", ""),
+        "birth_date": str(values.get("birth_date", "")),
+        "id_number": mask_id_number(values["id_number"]) if values.get("id_number") else "",
+        "phone": mask_phone(values["phone"]) if values.get("phone") else "",
+        "tags": "、".join(t.name for t in plan.tags),
+    }
+
+
+def job_proceed(*, actor, job: ImportJob, mode: str) -> ImportJob:
+    """After a preview, import the same file for real (all-or-nothing or valid rows)."""
+    from gridgov.core.errors import Conflict
+
+    if job.created_by_id != actor.pk:
+        from gridgov.core.errors import NotFound
+
+        raise NotFound()
+    if job.status != ImportJob.Status.CHECKED or mode not in {
+        ImportJob.Mode.ALL_OR_NOTHING,
+        ImportJob.Mode.VALID_ROWS,
+    }:
+        raise Conflict(_("This import is not waiting for a go-ahead."))
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
+        mode=mode, status=ImportJob.Status.QUEUED
+    )
+    if not updated:
+        raise Conflict()
+    from gridgov.people.tasks import run_import_task
+
+    run_import_task.enqueue(job.pk)
+    job.refresh_from_db()
     return job
 
 

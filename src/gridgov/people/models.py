@@ -352,12 +352,14 @@ class DuplicateCandidate(models.Model):
 
 class ImportJob(models.Model):
     class Mode(models.TextChoices):
+        PREVIEW = "preview", _("check and preview only, write nothing")
         ALL_OR_NOTHING = "all", _("all or nothing")
         VALID_ROWS = "valid", _("import valid rows, report the rest")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         VALIDATING = "validating", _("checking")
+        CHECKED = "checked", _("checked, waiting for your go-ahead")
         IMPORTING = "importing", _("importing")
         DONE = "done", _("done")
         REJECTED = "rejected", _("rejected")
@@ -382,6 +384,8 @@ class ImportJob(models.Model):
     unchanged_rows = models.PositiveIntegerField(default=0)
     rejected_rows = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
+    # The first rows as they will be stored (personal numbers masked), for the preview.
+    sample = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -63,6 +64,14 @@ def import_list(request):
 @requires("people.import")
 def import_detail(request, uid):
     job = selectors.import_job_get(actor=request.user, uid=uid)
+    if request.method == "POST":
+        try:
+            job = imports.job_proceed(
+                actor=request.user, job=job, mode=request.POST.get("mode", "")
+            )
+        except GridGovError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("people:import_detail", uid=job.uid)
     template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"
     return render(request, template, {"job": job, "problems": job.problems[:200]})
 

@@ -309,3 +309,22 @@ def test_saved_column_mapping_reads_another_systems_headers(org_tree, staff, ids
 
     with pytest.raises(ValidationFailed):
         imports.column_mapping_save(actor=staff, name="坏", text="身份证 = 不存在的列")
+
+
+@pytest.mark.django_db
+def test_preview_writes_nothing_then_proceeds(org_tree, staff, ids, tmp_path, login_client):
+    path = write_csv(tmp_path / "p.csv", rows_for(ids, 4))
+    job = imports.run_import(
+        imports.job_create(actor=staff, upload_path=path, file_name=path.name, mode="preview")
+    )
+    assert job.status == "checked" and Resident.objects.count() == 0
+    assert len(job.sample) == 4 and "*" in job.sample[0]["id_number"]
+    client = login_client(staff)
+    page = client.get(f"/people/imports/{job.uid}/").content.decode()
+    assert job.sample[0]["id_number"] in page
+    response = client.post(f"/people/imports/{job.uid}/", {"mode": "valid"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "done" and Resident.objects.count() == 4
+    again = client.post(f"/people/imports/{job.uid}/", {"mode": "valid"}, follow=True)
+    assert "not waiting" in again.content.decode()
