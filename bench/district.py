@@ -69,13 +69,31 @@ def _subset_divisions(shared: Path, district_code: str, target: Path) -> None:
                     writer.writerow(row)
 
 
+def _demo_divisions(target: Path) -> None:
+    from gridgov.demo.seed import HIERARCHY, STREETS
+
+    target.mkdir(parents=True, exist_ok=True)
+    (province, province_name, _), (city, city_name, _), (area, area_name, _) = HIERARCHY
+    (target / "provinces.csv").write_text(f"code,name\n{province},{province_name}\n")
+    (target / "cities.csv").write_text(f"code,name,provinceCode\n{city},{city_name},{province}\n")
+    (target / "areas.csv").write_text(
+        f"code,name,cityCode,provinceCode\n{area},{area_name},{city},{province}\n"
+    )
+    streets = "".join(f"{code},{name},{area},{province},{city}\n" for code, name in STREETS)
+    (target / "streets.csv").write_text("code,name,areaCode,provinceCode,cityCode\n" + streets)
+
+
 def build_district(
     *, residents: int, shared: Path, workdir: Path, district_code: str = "310104", seed: int = 1
 ) -> District:
     from gridgov.audit.services import SystemActor
 
     rng = random.Random(seed)
-    _subset_divisions(shared, district_code, workdir / "divisions")
+    if (shared / "streets.csv").exists():
+        _subset_divisions(shared, district_code, workdir / "divisions")
+    else:  # without the national files: the demo district's two real streets
+        _demo_divisions(workdir / "divisions")
+        district_code = "310104"
     divisions_import(workdir / "divisions", actor=SystemActor("bench"))
     streets = list(
         OrgUnit.objects.filter(level="street", parent__code=district_code).order_by("code")
