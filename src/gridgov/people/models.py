@@ -179,7 +179,22 @@ class Resident(models.Model):
                 name="resident_scope_name_idx",
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
             ),
-            models.Index(fields=["name_initials"], name="resident_initials_idx"),
+            models.Index(
+                fields=["name_initials"],
+                name="resident_initials_idx",
+                opclasses=["varchar_pattern_ops"],  # pinyin-initial prefixes
+                condition=Q(archived_at__isnull=True),
+            ),
+            # Active-resident lists: counting a scope, paging in name order, and name
+            # prefixes, each from an index rather than a scan of every row.
+            models.Index(
+                fields=["scope_path"],
+                name="resident_active_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(archived_at__isnull=True),
+            ),
+            # Names in byte order (serves "name starts with" and "order by name") are
+            # indexed by migration 0006: the collation is spelled differently per database.
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
         ]
 

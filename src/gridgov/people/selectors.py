@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Collate
 
 from gridgov.core.scoping import access_object
 from gridgov.people.models import (
@@ -25,13 +26,20 @@ AGE_BRACKETS = {"0-18": (0, 18), "19-60": (19, 60), "60+": (60, None), "80+": (8
 # Tags computed from other data rather than stored.
 DERIVED_TAGS = {"oldest_old": "80+"}
 SORTS = {
-    "name": "name",
-    "-name": "-name",
     "birth": "birth_date",
     "-birth": "-birth_date",
     "updated": "updated_at",
     "-updated": "-updated_at",
 }
+
+
+def _by_name(descending: bool = False):
+    """Names in byte (code point) order, which the name index provides on PostgreSQL
+    (for Chinese names it matches the usual collation's order)."""
+    from django.db import connection
+
+    expression = Collate("name", "C" if connection.vendor == "postgresql" else "BINARY")
+    return expression.desc() if descending else expression.asc()
 
 
 def _years_ago(years: int, today: date) -> date:
@@ -79,7 +87,8 @@ def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[
         elif re.fullmatch(r"[A-Za-z]{1,10}", q):
             qs = qs.filter(name_initials__startswith=q.lower())
         else:
-            qs = qs.filter(name__contains=q)
+            # Surname or full name, as people search; a prefix uses an index.
+            qs = qs.filter(name__startswith=q)
     if f.address.strip():
         qs = qs.filter(household__address__contains=f.address.strip())
     if f.tag in DERIVED_TAGS:
@@ -91,7 +100,9 @@ def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[
         qs = qs.filter(age_bracket_filter(f.age))
     if f.grid:
         qs = qs.filter(household__grid__code=f.grid)
-    return qs.order_by(SORTS.get(f.sort, "name"), "pk")
+    if f.sort in SORTS:
+        return qs.order_by(SORTS[f.sort], "pk")
+    return qs.order_by(_by_name(descending=f.sort == "-name"), "pk")
 
 
 def resident_get(*, actor, uid, action: str = "view") -> Resident:
