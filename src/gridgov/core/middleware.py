@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from gridgov.core.policies import policies_cached
 from gridgov.core.request_context import (
     RequestContext,
     client_ip,
@@ -21,7 +22,9 @@ class RequestContextMiddleware:
         request.client_ip = client_ip(request)
         token = set_request_context(RequestContext(request.request_id, request.client_ip))
         try:
-            response = self.get_response(request)
+            # One read of each policy per request: consistent values, fewer queries.
+            with policies_cached():
+                response = self.get_response(request)
         finally:
             reset_request_context(token)
         response["X-Request-ID"] = request.request_id

@@ -150,17 +150,25 @@ def policies_cached():
         _cache.reset(token)
 
 
+def policy_cache_forget(key: str) -> None:
+    """After a change, the rest of the block reads the new version."""
+    cache = _cache.get()
+    if cache is not None:
+        cache.pop(key, None)
+
+
 def policy_in_force(key: str) -> PolicyInForce:
     cache = _cache.get()
     if cache is not None and key in cache:
         return cache[key]
-    result = _policy_in_force(key)
+    result = policy_latest(key)
     if cache is not None:
         cache[key] = result
     return result
 
 
-def _policy_in_force(key: str) -> PolicyInForce:
+def policy_latest(key: str) -> PolicyInForce:
+    """The newest version, read from the database (bypassing the per-block cache)."""
     from gridgov.core.models import PolicyVersion
 
     definition = REGISTRY[key]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.models import PolicyVersion
-from gridgov.core.policies import REGISTRY, policy_in_force
+from gridgov.core.policies import REGISTRY, policy_latest, policy_cache_forget
 from gridgov.core.scoping import require_permission
 
 
@@ -35,8 +35,15 @@ def policy_update(*, actor, key: str, value: dict[str, Any], note: str) -> Polic
         validated = definition.schema.model_validate(value)
     except pydantic.ValidationError as exc:
         raise ValidationFailed(details=pydantic_field_errors(exc)) from exc
+    try:
+        return _save_version(actor, key, validated, note)
+    except IntegrityError as exc:  # another administrator saved the same version first
+        raise Conflict() from exc
+
+
+def _save_version(actor, key, validated, note) -> PolicyVersion:
     with transaction.atomic():
-        current = policy_in_force(key)
+        current = policy_latest(key)  # not the per-request cache: the latest row
         row = PolicyVersion.objects.create(
             key=key,
             version=current.version + 1,
@@ -44,6 +51,7 @@ def policy_update(*, actor, key: str, value: dict[str, Any], note: str) -> Polic
             note=note.strip()[:500],
             created_by=actor,
         )
+        policy_cache_forget(key)
         audit_record(
             "policy.update",
             actor=actor,

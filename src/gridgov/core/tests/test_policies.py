@@ -137,4 +137,5 @@ def test_session_api_writes_need_the_csrf_header(org_tree, make_user, login_clie
         headers={"X-CSRFToken": token},
     )
     assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["version"] == 1 and accepted.json()["value"]["idle_minutes"] == 25
     assert policy_get("accounts.session").idle_minutes == 25
