@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.models import PolicyVersion
-from gridgov.core.policies import REGISTRY, policy_latest, policy_cache_forget
+from gridgov.core.policies import REGISTRY, policy_cache_forget, policy_latest
 from gridgov.core.scoping import require_permission
 
 
