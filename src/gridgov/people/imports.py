@@ -422,7 +422,11 @@ def job_start(*, actor, upload, mode: str, mapping: dict | None = None) -> Impor
 def run_import(job: ImportJob) -> ImportJob:
     """Validate, then write in batches. Safe to run again after a crash."""
     with policies_cached():
-        return _run_import(job)
+        job = _run_import(job)
+    if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
+        # The uploaded file holds personal data: it goes once the job is over (H2).
+        Path(job.stored_path).unlink(missing_ok=True)
+    return job
 
 
 def _run_import(job: ImportJob) -> ImportJob:

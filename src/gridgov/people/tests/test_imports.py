@@ -328,3 +328,17 @@ def test_preview_writes_nothing_then_proceeds(org_tree, staff, ids, tmp_path, lo
     assert job.status == "done" and Resident.objects.count() == 4
     again = client.post(f"/people/imports/{job.uid}/", {"mode": "valid"}, follow=True)
     assert "not waiting" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_uploaded_file_is_deleted_when_the_job_ends(org_tree, staff, ids, tmp_path):
+    path = write_csv(tmp_path / "d.csv", rows_for(ids, 2))
+    job = imports.job_create(actor=staff, upload_path=path, file_name=path.name, mode="preview")
+    stored = Path(job.stored_path)
+    assert stored.exists() and oct(stored.stat().st_mode)[-3:] == "600"
+    imports.run_import(job)
+    assert stored.exists()  # kept for the go-ahead after a preview
+    job.mode = "all"
+    job.save()
+    imports.run_import(job)
+    assert job.status == "done" and not stored.exists()
