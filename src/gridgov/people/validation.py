@@ -11,10 +11,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -46,6 +53,31 @@ class ResidentId:
     sex: str  # "M" or "F"
 
 
+@lru_cache(maxsize=8192)
+def _region_known(region: str, year: int) -> bool:
+    """Whether a 6-digit region code existed in that year (python-stdnum's table; cached
+    because it is the slow part of checking an ID and few codes repeat many times)."""
+    try:
+        ric.get_birth_place(f"{region}{year:04d}0101" + "0000")
+    except (InvalidComponent, KeyError):  # KeyError: a code that is not a county
+        return False
+    return True
+
+
+def _validate_ric(number: str) -> str:
+    """``stdnum.cn.ric.validate`` with the region lookup cached."""
+    if len(number) != 18:
+        raise InvalidLength()
+    if not number[:-1].isdigit():
+        raise InvalidFormat()
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidChecksum()
+    birth = ric.get_birth_date(number)
+    if not _region_known(number[:6], birth.year):
+        raise InvalidComponent()
+    return number
+
+
 def parse_resident_id(raw) -> ResidentId:
     """An 18-digit resident ID (GB 11643: ISO 7064 MOD 11-2 check digit), or a legacy
     15-digit one converted to 18 digits."""
@@ -70,7 +102,7 @@ def parse_resident_id(raw) -> ResidentId:
         body = text[:6] + "19" + text[6:]
         text = body + ric.calc_check_digit(body + "0")
     try:
-        number = ric.validate(text)
+        number = _validate_ric(text)
     except InvalidLength as exc:
         raise FieldInvalid(
             _("A resident ID has 18 characters (or 15 for old cards)."), rule="id_length"

@@ -121,3 +121,12 @@ def test_formula_cells_are_neutralised():
     for text in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"]:
         assert neutralise_formula(text).startswith("'")
     assert neutralise_formula("张三") == "张三"
+
+
+def test_region_codes_that_are_not_counties_are_refused_cleanly():
+    """python-stdnum raises KeyError for some prefecture-level codes; we report a rule."""
+    body = "11019919800101001"
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(FieldInvalid) as exc:
+        parse_resident_id(number)
+    assert exc.value.rule == "id_component"
