@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.audit.services import audit_record
+from gridgov.core.bulk import insert_many
 from gridgov.core.crypto import blind_index
 from gridgov.core.errors import ImportRejected
 from gridgov.core.policies import policies_cached, policy_get
@@ -624,10 +625,8 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
                 duplicates += 1
                 continue
             fresh.append((resident, plan))
-        # ignore_conflicts: a concurrent run of the same job may have inserted a row first.
-        Resident.objects.bulk_create(
-            [r for r, _p in fresh], batch_size=BATCH, ignore_conflicts=True
-        )
+        # Conflicts are skipped: a concurrent run of the same job may have inserted a row first.
+        insert_many(Resident, [r for r, _p in fresh])
         stored = {
             r.uid: r.pk
             for r in Resident.objects.filter(uid__in=[r.uid for r, _p in fresh]).only("pk", "uid")
@@ -654,8 +653,8 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
                 )
                 for t in plan.tags
             ]
-        ResidentHistory.objects.bulk_create(histories, batch_size=BATCH)
-        ResidentTag.objects.bulk_create(tags, batch_size=BATCH)
+        insert_many(ResidentHistory, histories)
+        insert_many(ResidentTag, tags)
         job.processed_rows += len(batch)
         job.created_rows += len(fresh)
         job.unchanged_rows += len(batch) - len(fresh) - duplicates
