@@ -212,3 +212,30 @@ def _audit_triggers_for_transactional_tests(request):
     triggers.create(connection)
     yield
     triggers.lift(connection)
+
+
+@pytest.fixture(autouse=True)
+def _default_catalogues(request):
+    """Catalogues seeded by data migrations (the special-population tags) are wiped by the
+    flush that ends a transactional test; put them back for every database test."""
+    if not any(name in request.fixturenames for name in ("db", "transactional_db")) and (
+        request.node.get_closest_marker("django_db") is None
+    ):
+        yield
+        return
+    request.getfixturevalue(
+        "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+    )
+    import importlib
+
+    from gridgov.people.models import TagCategory
+
+    tags = importlib.import_module("gridgov.people.migrations.0002_default_tags")
+    TagCategory.objects.bulk_create(
+        [
+            TagCategory(code=code, name=name, sensitivity=sensitivity, derived=derived, sort=i * 10)
+            for i, (code, name, sensitivity, derived) in enumerate(tags.DEFAULT_TAGS)
+        ],
+        ignore_conflicts=True,
+    )
+    yield
