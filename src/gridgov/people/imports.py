@@ -90,6 +90,7 @@ TEMPLATE_NOTES = {
 NOTES_MARKERS = ("说明", "#", "注")
 BATCH = 1000
 PREVIEW_ROWS = 10
+REFRESH_STATISTICS_ROWS = 10_000
 
 
 @dataclass
@@ -427,7 +428,21 @@ def run_import(job: ImportJob) -> ImportJob:
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
         # The uploaded file holds personal data: it goes once the job is over (H2).
         Path(job.stored_path).unlink(missing_ok=True)
+    if job.status == ImportJob.Status.DONE and job.created_rows >= REFRESH_STATISTICS_ROWS:
+        refresh_statistics()
     return job
+
+
+def refresh_statistics() -> None:
+    """After a large import, refresh the planner's statistics and the visibility map, so
+    scoped lists and counts use their indexes at once instead of after autovacuum."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for table in ("people_resident", "people_household", "people_residenttag"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 def _run_import(job: ImportJob) -> ImportJob:
