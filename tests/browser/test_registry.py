@@ -48,7 +48,8 @@ def test_grid_worker_finds_a_resident_by_pinyin_and_opens_the_household(
     sign_in(page, "wgy")
     page.goto(page.base + "/people/residents/")
     page.get_by_label("姓名、拼音首字母或号码后4位").fill("zs")
-    page.wait_for_function("document.querySelector('#resident-rows').innerText.includes('张三')")
+    # Locator waits, not wait_for_function: the page's CSP forbids evaluating strings.
+    page.locator("#resident-rows").get_by_role("link", name="张三").wait_for()
     text = page.locator("#resident-rows").inner_text()
     assert "110105********002X" in text and "138****1234" in text
     assert "11010519491231002X" not in page.content()
@@ -76,6 +77,6 @@ def test_staff_adds_a_member_with_live_validation_and_reveals_a_phone(page, regi
     assert "张小明" in page.content()
     page.locator("input[name=reason]").nth(1).fill("电话回访")
     page.get_by_role("button", name="查看完整").nth(1).click()
-    page.wait_for_function("document.body.innerText.includes('13812341234')")
+    page.get_by_text("13812341234").wait_for()
     assert not page.console_errors, page.console_errors
     page.screenshot(path="var/screenshot-household.png", full_page=True)
