@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gridgov.org",
     "gridgov.accounts",
     "gridgov.people",
+    "gridgov.events",
     "gridgov.demo",
 ]
 

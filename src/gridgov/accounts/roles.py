@@ -36,6 +36,11 @@ _ORG_WRITE = {"org.view", "org.change"}
 _PEOPLE_READ = {"people.view"}
 _PEOPLE_KEEP = {"people.view", "people.change", "people.import"}
 
+# Events: report; dispatch (accept, register, dispatch, escalate, approve); handle (check
+# in, handle); verify (on site); manage (catalogue, calendar, devices).
+_EV_DISPATCH = {"events.view", "events.report", "events.dispatch", "events.reveal"}
+_EV_HANDLE = {"events.view", "events.handle"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
         {
@@ -46,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.manage_users",
             "policy.view",
             "policy.change_system",
+            "events.manage",
         }
     ),
     Role.SECURITY_ADMIN: frozenset(
@@ -53,21 +59,38 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
     Role.DISTRICT_STAFF: frozenset(
-        _ORG_WRITE | _PEOPLE_READ | {"org.import", "policy.view", "people.export"}
+        _ORG_WRITE
+        | _PEOPLE_READ
+        | _EV_DISPATCH
+        | _EV_HANDLE
+        | {"org.import", "policy.view", "people.export", "events.manage"}
     ),
     Role.STREET_STAFF: frozenset(
-        _ORG_WRITE | _PEOPLE_READ | {"people.export", "people.export_full"}
+        _ORG_WRITE
+        | _PEOPLE_READ
+        | _EV_DISPATCH
+        | _EV_HANDLE
+        | {"people.export", "people.export_full"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _ORG_WRITE
         | _PEOPLE_KEEP
+        | _EV_DISPATCH
+        | _EV_HANDLE
+        | {"events.verify"}
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
     ),
-    Role.GRID_LEADER: frozenset(_ORG_READ | _PEOPLE_KEEP | {"people.reveal"}),
-    Role.GRID_WORKER: frozenset(_ORG_READ | {"people.view", "people.change"}),
-    Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ),
-    Role.VOLUNTEER: frozenset(_ORG_READ),
-    Role.RESIDENT: frozenset(),
+    Role.GRID_LEADER: frozenset(
+        _ORG_READ | _PEOPLE_KEEP | _EV_DISPATCH | _EV_HANDLE | {"people.reveal", "events.verify"}
+    ),
+    Role.GRID_WORKER: frozenset(
+        _ORG_READ
+        | _EV_HANDLE
+        | {"people.view", "people.change", "events.report", "events.verify"}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ | _EV_HANDLE),
+    Role.VOLUNTEER: frozenset(_ORG_READ | {"events.report"}),
+    Role.RESIDENT: frozenset({"events.report"}),
 }
 
 # The org level each role is normally scoped to (used to validate grants).

@@ -48,6 +48,16 @@ ACTIONS = {
     "people.export": _("residents exported"),
     "people.anonymise": _("archived residents anonymised"),
     "people.keys.rotate": _("field encryption keys rotated"),
+    # events
+    "events.event.report": _("event reported"),
+    "events.event.transition": _("event moved on in its loop"),
+    "events.event.escalate_overdue": _("overdue event escalated"),
+    "events.event.rate": _("event rated by the reporter"),
+    "events.event.reveal_contact": _("reporter's phone revealed"),
+    "events.category.change": _("event category changed"),
+    "events.calendar.change": _("working calendar changed"),
+    "events.device.create": _("alarm device registered"),
+    "events.classifier.train": _("event classifier trained"),
     # audit
     "audit.export": _("audit trail exported"),
     "audit.purge": _("audit records purged after retention"),

@@ -34,6 +34,18 @@ def _coerce(schema, form) -> dict:
         elif info.annotation is float:
             with contextlib.suppress(ValueError):
                 value[name] = float(raw)
+        elif info.annotation is bool:
+            value[name] = raw in {"1", "true", "on", "True"}
+        elif info.annotation not in (str, int):
+            # Structured values (time limits, ladders) are edited as JSON.
+            with contextlib.suppress(ValueError):
+                value[name] = json.loads(raw)
+    return value
+
+
+def _display(value):
+    if isinstance(value, dict | list) and not all(isinstance(v, str) for v in value):
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
@@ -60,7 +72,7 @@ def policy_edit(request, key: str):
     fields = [
         {
             "name": name,
-            "value": values.get(name),
+            "value": _display(values.get(name)),
             "description": info.description or "",
             "errors": errors.get(name, []),
         }

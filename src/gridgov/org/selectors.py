@@ -139,3 +139,14 @@ def grid_at_point(*, lon: float, lat: float, actor=None) -> OrgUnit | None:
     if actor is not None:
         qs = qs.visible_to(actor)
     return qs.order_by("code").first()
+
+
+def grid_nearest_point(*, lon: float, lat: float) -> OrgUnit | None:
+    """The grid nearest to a point outside every grid."""
+    index = _grid_index(_grid_fingerprint())
+    if not index.codes:
+        return None
+    position = index.tree.nearest(Point(lon, lat))
+    if position is None:
+        return None
+    return OrgUnit.objects.select_related("parent").filter(code=index.codes[position]).first()

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "gridgov.events"
+    label = "events"
+    verbose_name = _("Grid events")
+
+    def ready(self):
+        from gridgov.events import policies  # noqa: F401 - registers the events policies

@@ -1,0 +1,751 @@
+"""Writes of the event loop. Every write checks permission and scope, keeps the timeline,
+audits, and fails as a whole."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.audit.services import SystemActor, audit_record
+from gridgov.core.crypto import blind_index, encrypt_field
+from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.core.masking import mask_phone
+from gridgov.core.policies import policy_get
+from gridgov.core.scoping import path_in_scope
+from gridgov.events import classify, notify, photos, routing, sla
+from gridgov.events.calendar import WorkCalendar
+from gridgov.events.models import (
+    OPEN_STATES,
+    Category,
+    Channel,
+    Department,
+    Event,
+    EventAction,
+    EventRequest,
+    State,
+    Urgency,
+)
+from gridgov.events.workflow import RATE, TRANSITIONS
+from gridgov.people.validation import FieldInvalid, normalise_phone
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+MAX_TITLE = 100
+MAX_TEXT = 2000
+
+
+def new_tracking_code() -> str:
+    return "E" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(9))
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return _("reporter")
+    if isinstance(actor, SystemActor):
+        return f"system:{actor.name}"
+    return str(actor)[:60]
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _timeline(event, action, from_state, actor, note="", data=None, public=False, at=None):
+    return EventAction.objects.create(
+        event=event,
+        action=action,
+        from_state=from_state,
+        to_state=event.state,
+        actor=_user(actor),
+        actor_name=_actor_name(actor),
+        note=note[:1000],
+        data=data or {},
+        public=public,
+        created_at=at or timezone.now(),
+    )
+
+
+# Reporting ---------------------------------------------------------------------
+
+
+@dataclass
+class ReportInput:
+    channel: str
+    title: str
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    grid_code: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    client_id: str = ""
+    category_code: str = ""
+    urgency: str = ""
+    photos: list = field(default_factory=list)
+
+
+def _clean_report(data: ReportInput) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not data.title.strip():
+        errors["title"] = [_("Say in a few words what is wrong.")]
+    elif len(data.title) > MAX_TITLE:
+        errors["title"] = [_("At most %(n)d characters.") % {"n": MAX_TITLE}]
+    if len(data.description) > MAX_TEXT:
+        errors["description"] = [_("At most %(n)d characters.") % {"n": MAX_TEXT}]
+    if len(data.address) > 200:
+        errors["address"] = [_("At most %(n)d characters.") % {"n": 200}]
+    if len(data.client_id) > 64:
+        errors["client_id"] = [_("At most %(n)d characters.") % {"n": 64}]
+    if (data.lon is None) != (data.lat is None):
+        errors["location"] = [_("Give both longitude and latitude.")]
+    elif data.lon is not None and not (
+        math.isfinite(data.lon)
+        and math.isfinite(data.lat)
+        and 73 <= data.lon <= 136
+        and 3 <= data.lat <= 54
+    ):
+        errors["location"] = [_("The location is not in China.")]
+    if data.contact_phone:
+        try:
+            data.contact_phone = normalise_phone(data.contact_phone)
+        except FieldInvalid as exc:
+            errors["contact_phone"] = [str(exc)]
+    if len(data.contact_name) > 50:
+        errors["contact_name"] = [_("At most %(n)d characters.") % {"n": 50}]
+    if data.urgency and data.urgency not in Urgency.values:
+        errors["urgency"] = [_("Unknown urgency %(u)s.") % {"u": data.urgency[:20]}]
+    return errors
+
+
+def _place(actor, data: ReportInput):
+    """(grid, unit, outside_grids) for the report, or a validation error."""
+    if data.lon is not None:
+        placement = routing.place(lon=data.lon, lat=data.lat)
+        if placement is None:
+            raise ValidationFailed(details={"location": [_("No grid is set up yet.")]})
+        return placement.grid, placement.unit, placement.outside_grids
+    if data.grid_code:
+        from gridgov.org.models import OrgUnit
+
+        grid = OrgUnit.objects.filter(code=data.grid_code, level="grid", is_active=True).first()
+        if grid is None:
+            raise ValidationFailed(details={"grid": [_("Unknown grid.")]})
+        return grid, grid, False
+    raise ValidationFailed(details={"location": [_("Give the location or choose a grid.")]})
+
+
+def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
+    """Create an event from any channel. Returns (event, created).
+
+    Resending with the same ``client_id`` returns the first event (flaky connections).
+    Staff reports skip the public checks; grid workers' patrol reports are accepted,
+    registered and dispatched to the reporter at once.
+    """
+    user = _user(actor)
+    if user is not None and data.client_id:
+        existing = Event.objects.filter(reporter=user, client_id=data.client_id).first()
+        if existing is not None:
+            return existing, False
+    errors = _clean_report(data)
+    category = None
+    if data.category_code:
+        category = Category.objects.filter(
+            code=data.category_code, is_active=True, parent__isnull=False
+        ).first()
+        if category is None:
+            errors["category"] = [_("Unknown category %(c)s.") % {"c": data.category_code[:10]}]
+    if errors:
+        raise ValidationFailed(details=errors)
+    grid, unit, outside = _place(actor, data)
+    if user is not None and data.channel in (Channel.PATROL, Channel.HOTLINE, Channel.STAFF):
+        # Staff may only report inside their own scope.
+        if not path_in_scope(user, unit.path, "events.report"):
+            raise PermissionDenied()
+    photos.check_uploads(data.photos)
+    now = timezone.now()
+    calendar = WorkCalendar.load()
+    accept_due, _assumed = sla.deadline(now, policy_get("events.sla").accept, calendar)
+    suggestion = classify.suggest(f"{data.title} {data.description}")
+    try:
+        with transaction.atomic():
+            event = Event(
+                tracking_code=new_tracking_code(),
+                client_id=data.client_id if user is not None else "",
+                channel=data.channel,
+                title=data.title.strip(),
+                description=data.description.strip(),
+                address=data.address.strip(),
+                lon=data.lon,
+                lat=data.lat,
+                grid=grid,
+                scope_path=unit.path,
+                outside_grids=outside,
+                reporter=user,
+                found_by_grid_worker=data.channel == Channel.PATROL,
+                contact_name=data.contact_name.strip(),
+                level=Event.Level.GRID if grid else Event.Level.COMMUNITY,
+                responsible_unit=unit,
+                reported_at=now,
+                accept_due=accept_due,
+                suggested_category=suggestion.category if suggestion else None,
+                suggestion_confidence=suggestion.confidence if suggestion else None,
+                suggested_assignee=routing.least_loaded_worker(grid),
+            )
+            if data.contact_phone:
+                event.contact_phone_encrypted = encrypt_field(
+                    data.contact_phone, associated_data=str(event.uid)
+                )
+                event.contact_phone_masked = mask_phone(data.contact_phone)
+                event.contact_phone_index = blind_index(data.contact_phone, purpose="phone")
+            event.save()
+            first = _timeline(
+                event,
+                "report",
+                "",
+                actor,
+                note=_("Outside every grid: placed in the community queue.") if outside else "",
+                data={"channel": data.channel},
+                public=True,
+                at=now,
+            )
+            photos.store_photos(event, data.photos, action=first)
+            audit_record(
+                "events.event.report",
+                actor=actor,
+                target=event,
+                changes={"channel": data.channel, "grid": grid.code if grid else None},
+            )
+    except IntegrityError:
+        # The same client id raced in twice: the first one won.
+        existing = Event.objects.filter(reporter=user, client_id=data.client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    notify.inbox(
+        notify.unit_staff(event.responsible_unit, "events.dispatch")
+        + notify.unit_staff(_community_of(event), "events.dispatch"),
+        kind="new",
+        message=_("New event %(code)s: %(title)s") % {"code": event.tracking_code, "title": event.title},
+        event=event,
+    )
+    if data.channel == Channel.PATROL and user is not None:
+        _patrol_fast_path(event, user, category, data.urgency)
+        event.refresh_from_db()
+    return event, True
+
+
+def _community_of(event):
+    return routing.ancestor_at(event.scope_path, "community")
+
+
+def _patrol_fast_path(event, worker, category, urgency) -> None:
+    """A grid worker found it: they are the first receiver, and it is theirs to handle."""
+    category = category or event.suggested_category
+    if category is None or not worker.has_permission("events.handle"):
+        return
+    system = worker
+    transition(actor=system, event=event, action="accept", _self_report=True)
+    event.refresh_from_db()
+    transition(
+        actor=system,
+        event=event,
+        action="classify",
+        category_code=category.code,
+        urgency=urgency or category.default_urgency,
+        _self_report=True,
+    )
+    event.refresh_from_db()
+    transition(actor=system, event=event, action="dispatch", assignee=worker, _self_report=True)
+    event.refresh_from_db()
+    transition(actor=system, event=event, action="check_in", _self_report=True)
+
+
+# Transitions -------------------------------------------------------------------
+
+
+def _may(actor, event: Event, permission: str) -> bool:
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if path_in_scope(actor, event.scope_path, permission):
+        return True
+    # A department's handlers act on events given to their department.
+    if event.department_id and permission == "events.handle":
+        return event.department.members.filter(pk=actor.pk).exists()
+    return False
+
+
+def allowed_actions(actor, event: Event) -> list[str]:
+    return [
+        t.action
+        for t in TRANSITIONS.values()
+        if event.state in t.sources and _may(actor, event, t.permission)
+    ]
+
+
+def _deadline_from(event, start, urgency, category) -> tuple[datetime, bool]:
+    calendar = WorkCalendar.load()
+    return sla.deadline(start, sla.handle_limit(urgency, category), calendar)
+
+
+def _assignee_for(event: Event, assignee):
+    """A person who may handle events of the event's unit."""
+    if assignee is None or not getattr(assignee, "is_active", False):
+        raise ValidationFailed(details={"assignee": [_("Choose who handles it.")]})
+    if not path_in_scope(assignee, event.scope_path, "events.handle"):
+        raise ValidationFailed(
+            details={"assignee": [_("%(u)s cannot handle events here.") % {"u": assignee}]}
+        )
+    return assignee
+
+
+def transition(
+    *,
+    actor,
+    event: Event,
+    action: str,
+    version: int | None = None,
+    note: str = "",
+    files=(),
+    _self_report: bool = False,
+    **params: Any,
+) -> Event:
+    """Apply one action of the state machine, or raise.
+
+    Illegal for the current state → Conflict (409) naming the state; someone else changed
+    the event meanwhile (``version`` given and stale, or the row moved on) → Conflict.
+    """
+    definition = TRANSITIONS.get(action)
+    if definition is None:
+        raise ValidationFailed(details={"action": [_("Unknown action %(a)s.") % {"a": action[:30]}]})
+    if len(note) > 1000:
+        raise ValidationFailed(details={"note": [_("At most %(n)d characters.") % {"n": 1000}]})
+    with transaction.atomic():
+        current = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
+        # A grid worker's own patrol report: as first receiver they register it themselves.
+        permission = "events.handle" if _self_report else definition.permission
+        if not _may(actor, current, permission):
+            raise PermissionDenied()
+        if version is not None and version != current.version:
+            raise Conflict(
+                _("Someone else changed this event meanwhile; it is now “%(state)s”. Reload.")
+                % {"state": current.get_state_display()},
+                details={"state": current.state, "version": current.version},
+            )
+        if current.state not in definition.sources:
+            raise Conflict(
+                _("“%(action)s” is not possible while the event is “%(state)s”.")
+                % {"action": definition.label, "state": current.get_state_display()},
+                code="illegal_transition",
+                details={"state": current.state, "action": action},
+            )
+        if definition.needs_reason and not note.strip():
+            raise ValidationFailed(details={"note": [_("Give a reason.")]})
+        from_state = current.state
+        now = timezone.now()
+        changes, public, data = _APPLY[action](current, actor, now, note=note, **params)
+        if definition.target is not None and "state" not in changes:
+            changes["state"] = definition.target
+        changes["version"] = current.version + 1
+        changes["updated_at"] = now
+        updated = Event.objects.filter(pk=current.pk, version=current.version).update(**changes)
+        if updated != 1:
+            raise Conflict()
+        for key, value in changes.items():
+            setattr(current, key, value)
+        step = _timeline(current, action, from_state, actor, note, data, public, at=now)
+        if files:
+            photos.store_photos(current, list(files), action=step)
+        audit_record(
+            "events.event.transition",
+            actor=actor,
+            target=current,
+            changes={"action": action, "from": from_state, "to": current.state, **data},
+        )
+    _after(current, action, actor, data)
+    event.__dict__.update({k: getattr(current, k) for k in changes})
+    return current
+
+
+def _touch_clock(event, now) -> dict:
+    """Leaving a paused state shifts the deadlines by the pause."""
+    if event.paused_at is None:
+        return {}
+    pause = now - event.paused_at
+    out = {"paused_at": None}
+    if event.handle_due:
+        out["handle_due"] = event.handle_due + pause
+    return out
+
+
+def _apply_accept(event, actor, now, **_):
+    return {"accepted_at": now}, True, {}
+
+
+def _apply_close_unresolved(event, actor, now, note="", **_):
+    return {"closed_at": now, "close_reason": note[:200]}, True, {}
+
+
+def _apply_merge(event, actor, now, duplicate_of=None, **_):
+    target = None
+    if duplicate_of:
+        target = (
+            Event.objects.visible_to(actor)
+            .filter(tracking_code=str(duplicate_of)[:12])
+            .exclude(pk=event.pk)
+            .first()
+        )
+    if target is None or target.state == State.MERGED:
+        raise ValidationFailed(details={"duplicate_of": [_("Choose the event it duplicates.")]})
+    return (
+        {"duplicate_of_id": target.pk, "closed_at": now, "close_reason": target.tracking_code},
+        True,
+        {"duplicate_of": target.tracking_code},
+    )
+
+
+def _apply_classify(event, actor, now, category_code="", urgency="", **_):
+    category = Category.objects.filter(
+        code=category_code, is_active=True, parent__isnull=False
+    ).first()
+    errors = {}
+    if category is None:
+        errors["category"] = [_("Unknown category %(c)s.") % {"c": str(category_code)[:10]}]
+    urgency = urgency or (category.default_urgency if category else "")
+    if urgency not in Urgency.values:
+        errors["urgency"] = [_("Unknown urgency %(u)s.") % {"u": str(urgency)[:20]}]
+    if errors:
+        raise ValidationFailed(details=errors, status=422)
+    due, assumed = _deadline_from(event, now, urgency, category)
+    feedback_due, _a = sla.deadline(now, policy_get("events.sla").feedback, WorkCalendar.load())
+    # The first receiver — the unit of whoever registers it — is responsible from now on.
+    unit = routing.ancestor_at(event.scope_path, "community") or event.responsible_unit
+    if _user(actor) is not None and event.grid_id:
+        mine = [
+            m.org_unit
+            for m in actor.memberships_cached
+            if event.scope_path.startswith(m.org_unit.path)
+        ]
+        if mine:
+            unit = max(mine, key=lambda u: len(u.path))
+    return (
+        {
+            "category_id": category.pk,
+            "category_version": category.version,
+            "urgency": urgency,
+            "classified_at": now,
+            "handle_due": due,
+            "feedback_due": feedback_due,
+            "calendar_assumed": assumed,
+            "responsible_unit_id": unit.pk,
+            "department_id": category.department_id,
+        },
+        False,
+        {"category": category.code, "urgency": urgency},
+    )
+
+
+def _apply_dispatch(event, actor, now, assignee=None, **_):
+    worker = _assignee_for(event, assignee)
+    return (
+        {
+            "assignee_id": worker.pk,
+            "dispatched_at": now,
+            "checked_in_at": None,
+            "level": Event.Level.GRID,
+        },
+        True,
+        {"assignee": worker.username},
+    )
+
+
+def _apply_reassign(event, actor, now, assignee=None, **_):
+    changes, public, data = _apply_dispatch(event, actor, now, assignee=assignee)
+    if event.assignee_id == changes["assignee_id"]:
+        raise ValidationFailed(details={"assignee": [_("It is already theirs.")]})
+    return changes, False, data
+
+
+def _apply_escalate(event, actor, now, level="street", department=None, **_):
+    if level not in ("street", "district"):
+        raise ValidationFailed(details={"level": [_("Escalate to the street or the district.")]})
+    unit = routing.ancestor_at(event.scope_path, level)
+    dept = None
+    if department:
+        dept = Department.objects.visible_to(actor).filter(code=str(department)[:20]).first()
+        if dept is None:
+            raise ValidationFailed(details={"department": [_("Unknown department.")]})
+    return (
+        {
+            "level": level,
+            "responsible_unit_id": unit.pk if unit else event.responsible_unit_id,
+            "department_id": dept.pk if dept else event.department_id,
+            "assignee_id": None,
+            "checked_in_at": None,
+            "dispatched_at": event.dispatched_at or now,
+        },
+        True,
+        {"level": level, "department": dept.code if dept else None},
+    )
+
+
+def _apply_check_in(event, actor, now, **_):
+    if event.assignee_id and event.assignee_id != actor.pk:
+        raise PermissionDenied(_("This event is assigned to someone else."))
+    return {"checked_in_at": now, "assignee_id": event.assignee_id or actor.pk}, True, {}
+
+
+def _apply_return(event, actor, now, **_):
+    return {"assignee_id": None, "checked_in_at": None}, False, {}
+
+
+def _apply_wait(event, actor, now, **_):
+    changes = {}
+    if policy_get("events.sla").stop_clock_when_waiting:
+        changes["paused_at"] = now
+    return changes, True, {}
+
+
+def _apply_resume_clock(event, actor, now, **_):
+    return _touch_clock(event, now), False, {}
+
+
+def _apply_handle(event, actor, now, result="", **_):
+    result = (result or "").strip()
+    if not result:
+        raise ValidationFailed(details={"result": [_("Say what was done.")]})
+    if len(result) > MAX_TEXT:
+        raise ValidationFailed(details={"result": [_("At most %(n)d characters.") % {"n": MAX_TEXT}]})
+    return {"handled_at": now, "result": result}, True, {}
+
+
+def _apply_verify_pass(event, actor, now, **_):
+    return {"closed_at": now}, True, {}
+
+
+def _apply_verify_fail(event, actor, now, **_):
+    return {"rework_count": event.rework_count + 1, "handled_at": None}, False, {}
+
+
+def _apply_request(kind):
+    def apply(event, actor, now, note="", working_days=None, **_):
+        days = None
+        if kind == EventRequest.Kind.EXTENSION:
+            try:
+                days = int(working_days)
+            except (TypeError, ValueError):
+                days = 0
+            if not 1 <= days <= 30:
+                raise ValidationFailed(details={"working_days": [_("Between 1 and 30 days.")]})
+        if EventRequest.objects.filter(event=event, kind=kind, status="pending").exists():
+            raise Conflict(_("A request is already waiting for a decision."))
+        EventRequest.objects.create(
+            event=event, kind=kind, working_days=days, reason=note[:500], requested_by=_user(actor)
+        )
+        return {}, False, {"request": kind, "working_days": days}
+
+    return apply
+
+
+def _apply_decide(kind):
+    def apply(event, actor, now, approve=None, note="", **_):
+        request = EventRequest.objects.filter(event=event, kind=kind, status="pending").first()
+        if request is None:
+            raise Conflict(_("No request is waiting for a decision."))
+        approved = approve in (True, "1", "true", "yes", "on")
+        request.status = EventRequest.Status.APPROVED if approved else EventRequest.Status.REFUSED
+        request.decided_by = _user(actor)
+        request.decided_at = now
+        request.decision_note = note[:500]
+        request.save()
+        changes: dict[str, Any] = {}
+        if approved and kind == EventRequest.Kind.EXTENSION:
+            due, assumed = WorkCalendar.load().add_working_days(
+                timezone.localtime(event.handle_due or now), request.working_days
+            )
+            changes = {
+                "handle_due": due,
+                "extension_count": event.extension_count + 1,
+                "calendar_assumed": event.calendar_assumed or assumed,
+                "due_soon_notified": False,
+            }
+        if approved and kind == EventRequest.Kind.SUSPENSION:
+            changes = {"state": State.SUSPENDED, "closed_at": now, "close_reason": request.reason}
+        return changes, approved, {"request": kind, "approved": approved}
+
+    return apply
+
+
+def _apply_resume(event, actor, now, **_):
+    return {"closed_at": None, "close_reason": ""}, True, {}
+
+
+def _apply_reopen(event, actor, now, **_):
+    window = policy_get("events.loop").reopen_days
+    if event.closed_at and now - event.closed_at > timedelta(days=window):
+        raise Conflict(
+            _("Events can be reopened within %(n)d days of closing.") % {"n": window},
+            code="reopen_window_passed",
+        )
+    due, assumed = _deadline_from(event, now, event.urgency or "deadline", event.category)
+    return (
+        {
+            "closed_at": None,
+            "handled_at": None,
+            "reopen_count": event.reopen_count + 1,
+            "handle_due": due,
+            "calendar_assumed": assumed,
+            "due_soon_notified": False,
+            "overdue_level": 0,
+        },
+        True,
+        {},
+    )
+
+
+_APPLY = {
+    "accept": _apply_accept,
+    "reject": _apply_close_unresolved,
+    "out_of_area": _apply_close_unresolved,
+    "unfounded": _apply_close_unresolved,
+    "merge": _apply_merge,
+    "classify": _apply_classify,
+    "dispatch": _apply_dispatch,
+    "reassign": _apply_reassign,
+    "escalate": _apply_escalate,
+    "check_in": _apply_check_in,
+    "return": _apply_return,
+    "wait_reporter": _apply_wait,
+    "reporter_replied": _apply_resume_clock,
+    "handle": _apply_handle,
+    "verify_pass": _apply_verify_pass,
+    "verify_fail": _apply_verify_fail,
+    "request_extension": _apply_request(EventRequest.Kind.EXTENSION),
+    "decide_extension": _apply_decide(EventRequest.Kind.EXTENSION),
+    "request_suspension": _apply_request(EventRequest.Kind.SUSPENSION),
+    "decide_suspension": _apply_decide(EventRequest.Kind.SUSPENSION),
+    "resume": _apply_resume,
+    "reopen": _apply_reopen,
+}
+assert set(_APPLY) == set(TRANSITIONS), "every transition needs its effect"
+
+
+def _after(event: Event, action: str, actor, data: dict) -> None:
+    """Inbox notices once the transition is committed."""
+    code = event.tracking_code
+    if action in ("dispatch", "reassign") and event.assignee_id and event.assignee_id != getattr(
+        actor, "pk", None
+    ):
+        notify.inbox(
+            [event.assignee],
+            kind="assigned",
+            message=_("Event %(code)s is yours to handle: %(title)s")
+            % {"code": code, "title": event.title},
+            event=event,
+            key=f"assigned:{event.pk}:{event.version}",
+        )
+    elif action == "escalate":
+        recipients = notify.unit_staff(event.responsible_unit, "events.handle")
+        if event.department_id:
+            recipients += list(event.department.members.all())
+        notify.inbox(
+            recipients,
+            kind="escalated",
+            message=_("Event %(code)s needs you to check in (吹哨报到): %(title)s")
+            % {"code": code, "title": event.title},
+            event=event,
+            key=f"escalated:{event.pk}:{event.version}",
+        )
+    elif action == "handle":
+        verifiers = [event.assignee] if event.assignee_id else []
+        verifiers += notify.unit_staff(event.grid, "events.verify") if event.grid_id else []
+        notify.inbox(
+            verifiers,
+            kind="to_verify",
+            message=_("Event %(code)s is handled; verify it on site.") % {"code": code},
+            event=event,
+            key=f"to_verify:{event.pk}:{event.version}",
+        )
+    elif action in ("request_extension", "request_suspension"):
+        notify.inbox(
+            notify.unit_staff(event.responsible_unit, "events.dispatch"),
+            kind="request",
+            message=_("Event %(code)s: a request waits for your decision.") % {"code": code},
+            event=event,
+            key=f"request:{event.pk}:{event.version}",
+        )
+    if action == "verify_pass":
+        _tell_reporter(
+            event,
+            _("Your report %(code)s is resolved. Please rate it.") % {"code": code},
+        )
+
+
+def _tell_reporter(event: Event, message: str) -> None:
+    if event.reporter_id:
+        notify.send_external(recipient=f"user:{event.reporter_id}", message=message)
+    elif event.contact_phone_masked:
+        notify.send_external(recipient=f"phone:{event.contact_phone_masked}", message=message)
+
+
+# Rating ------------------------------------------------------------------------
+
+
+def rate_event(
+    *, event: Event, rating: int, actually_fixed: bool | None, comment: str = "", actor=None
+) -> Event:
+    """The reporter's 1–5 rating and their answer to "was it actually fixed?"."""
+    errors = {}
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        errors["rating"] = [_("Give 1 to 5 stars.")]
+    if len(comment) > 500:
+        errors["comment"] = [_("At most %(n)d characters.") % {"n": 500}]
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        if current.state != State.CLOSED:
+            raise Conflict(
+                _("Only closed events can be rated; this one is “%(state)s”.")
+                % {"state": current.get_state_display()},
+                code="illegal_transition",
+                details={"state": current.state, "action": RATE},
+            )
+        if current.rated_at is not None:
+            raise Conflict(_("This event has already been rated."), code="already_rated")
+        now = timezone.now()
+        changes = {
+            "rating": rating,
+            "actually_fixed": actually_fixed,
+            "rating_comment": comment.strip(),
+            "rated_at": now,
+            "version": current.version + 1,
+        }
+        Event.objects.filter(pk=current.pk).update(**changes)
+        for key, value in changes.items():
+            setattr(current, key, value)
+        _timeline(current, RATE, State.CLOSED, actor, comment, {"rating": rating}, public=True)
+        audit_record(
+            "events.event.rate",
+            actor=actor,
+            target=current,
+            changes={"rating": rating, "actually_fixed": actually_fixed},
+        )
+    return current
+
+
+def find_by_tracking_code(code: str) -> Event:
+    event = Event.objects.filter(tracking_code=(code or "").strip().upper()[:12]).first()
+    if event is None:
+        raise NotFound(_("No report has this tracking code."))
+    return event
+
+
+def open_events_for(user):
+    return Event.objects.filter(assignee=user, state__in=OPEN_STATES)
