@@ -384,15 +384,15 @@ def _touch_clock(event, now) -> dict:
     return out
 
 
-def _apply_accept(event, actor, now, **_):
+def _apply_accept(event, actor, now, **_extra):
     return {"accepted_at": now}, True, {}
 
 
-def _apply_close_unresolved(event, actor, now, note="", **_):
+def _apply_close_unresolved(event, actor, now, note="", **_extra):
     return {"closed_at": now, "close_reason": note[:200]}, True, {}
 
 
-def _apply_merge(event, actor, now, duplicate_of=None, **_):
+def _apply_merge(event, actor, now, duplicate_of=None, **_extra):
     target = None
     if duplicate_of:
         target = (
@@ -410,7 +410,7 @@ def _apply_merge(event, actor, now, duplicate_of=None, **_):
     )
 
 
-def _apply_classify(event, actor, now, category_code="", urgency="", **_):
+def _apply_classify(event, actor, now, category_code="", urgency="", **_extra):
     category = Category.objects.filter(
         code=category_code, is_active=True, parent__isnull=False
     ).first()
@@ -451,7 +451,7 @@ def _apply_classify(event, actor, now, category_code="", urgency="", **_):
     )
 
 
-def _apply_dispatch(event, actor, now, assignee=None, **_):
+def _apply_dispatch(event, actor, now, assignee=None, **_extra):
     worker = _assignee_for(event, assignee)
     return (
         {
@@ -465,20 +465,22 @@ def _apply_dispatch(event, actor, now, assignee=None, **_):
     )
 
 
-def _apply_reassign(event, actor, now, assignee=None, **_):
+def _apply_reassign(event, actor, now, assignee=None, **_extra):
     changes, public, data = _apply_dispatch(event, actor, now, assignee=assignee)
     if event.assignee_id == changes["assignee_id"]:
         raise ValidationFailed(details={"assignee": [_("It is already theirs.")]})
     return changes, False, data
 
 
-def _apply_escalate(event, actor, now, level="street", department=None, **_):
+def _apply_escalate(event, actor, now, level="street", department=None, **_extra):
     if level not in ("street", "district"):
         raise ValidationFailed(details={"level": [_("Escalate to the street or the district.")]})
     unit = routing.ancestor_at(event.scope_path, level)
     dept = None
     if department:
-        dept = Department.objects.visible_to(actor).filter(code=str(department)[:20]).first()
+        # A department of the event's own district.
+        district = routing.ancestor_at(event.scope_path, "district")
+        dept = Department.objects.filter(district=district, code=str(department)[:20]).first()
         if dept is None:
             raise ValidationFailed(details={"department": [_("Unknown department.")]})
     return (
@@ -495,28 +497,28 @@ def _apply_escalate(event, actor, now, level="street", department=None, **_):
     )
 
 
-def _apply_check_in(event, actor, now, **_):
+def _apply_check_in(event, actor, now, **_extra):
     if event.assignee_id and event.assignee_id != actor.pk:
         raise PermissionDenied(_("This event is assigned to someone else."))
     return {"checked_in_at": now, "assignee_id": event.assignee_id or actor.pk}, True, {}
 
 
-def _apply_return(event, actor, now, **_):
+def _apply_return(event, actor, now, **_extra):
     return {"assignee_id": None, "checked_in_at": None}, False, {}
 
 
-def _apply_wait(event, actor, now, **_):
+def _apply_wait(event, actor, now, **_extra):
     changes = {}
     if policy_get("events.sla").stop_clock_when_waiting:
         changes["paused_at"] = now
     return changes, True, {}
 
 
-def _apply_resume_clock(event, actor, now, **_):
+def _apply_resume_clock(event, actor, now, **_extra):
     return _touch_clock(event, now), False, {}
 
 
-def _apply_handle(event, actor, now, result="", **_):
+def _apply_handle(event, actor, now, result="", **_extra):
     result = (result or "").strip()
     if not result:
         raise ValidationFailed(details={"result": [_("Say what was done.")]})
@@ -525,16 +527,16 @@ def _apply_handle(event, actor, now, result="", **_):
     return {"handled_at": now, "result": result}, True, {}
 
 
-def _apply_verify_pass(event, actor, now, **_):
+def _apply_verify_pass(event, actor, now, **_extra):
     return {"closed_at": now}, True, {}
 
 
-def _apply_verify_fail(event, actor, now, **_):
+def _apply_verify_fail(event, actor, now, **_extra):
     return {"rework_count": event.rework_count + 1, "handled_at": None}, False, {}
 
 
 def _apply_request(kind):
-    def apply(event, actor, now, note="", working_days=None, **_):
+    def apply(event, actor, now, note="", working_days=None, **_extra):
         days = None
         if kind == EventRequest.Kind.EXTENSION:
             try:
@@ -554,7 +556,7 @@ def _apply_request(kind):
 
 
 def _apply_decide(kind):
-    def apply(event, actor, now, approve=None, note="", **_):
+    def apply(event, actor, now, approve=None, note="", **_extra):
         request = EventRequest.objects.filter(event=event, kind=kind, status="pending").first()
         if request is None:
             raise Conflict(_("No request is waiting for a decision."))
@@ -582,11 +584,11 @@ def _apply_decide(kind):
     return apply
 
 
-def _apply_resume(event, actor, now, **_):
+def _apply_resume(event, actor, now, **_extra):
     return {"closed_at": None, "close_reason": ""}, True, {}
 
 
-def _apply_reopen(event, actor, now, **_):
+def _apply_reopen(event, actor, now, **_extra):
     window = policy_get("events.loop").reopen_days
     if event.closed_at and now - event.closed_at > timedelta(days=window):
         raise Conflict(
