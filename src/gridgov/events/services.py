@@ -327,7 +327,7 @@ def transition(
     if len(note) > 1000:
         raise ValidationFailed(details={"note": [_("At most %(n)d characters.") % {"n": 1000}]})
     with transaction.atomic():
-        current = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
+        current = Event.objects.select_for_update(of=("self",)).select_related("department").get(pk=event.pk)
         # A grid worker's own patrol report: as first receiver they register it themselves.
         permission = "events.handle" if _self_report else definition.permission
         if not _may(actor, current, permission):
