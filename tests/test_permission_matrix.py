@@ -187,6 +187,80 @@ ROUTES = [
         "people.import",
         ("own_job", "other_job"),
     ),
+    # events
+    Route("events:event_list", "GET", "/events/", "events.view"),
+    Route("events:my_events", "GET", "/events/mine/", "events.handle"),
+    Route("events:event_report", "GET", "/events/new/", "events.report"),
+    Route("events:event_map", "GET", "/events/map/", "events.view"),
+    Route("events:inbox", "GET", "/events/inbox/", SIGNED_IN),
+    Route("events:inbox_read", "POST", "/events/inbox/read/", SIGNED_IN, ok=(302,)),
+    Route("events:event_detail", "GET", "/events/{in}/", "events.view", ("event_in", "event_out")),
+    Route(
+        "events:event_act",
+        "POST",
+        "/events/{in}/act/",
+        "events.view",
+        ("event_in", "event_out"),
+        ok=(302,),
+        data={"action": "accept"},
+    ),
+    Route(
+        "events:event_reveal_contact",
+        "POST",
+        "/events/{in}/reveal/",
+        "events.reveal",
+        ("event_in", "event_out"),
+        data={"reason": "matrix"},
+    ),
+    Route(
+        "events:event_photo",
+        "GET",
+        "/events/photos/{in}/",
+        "events.view",
+        ("photo_in", "photo_out"),
+    ),
+    Route("events:category_list", "GET", "/events/categories/", "events.manage"),
+    Route(
+        "events:category_edit",
+        "GET",
+        "/events/categories/{in}/",
+        "events.manage",
+        ("category", "no_category"),
+    ),
+    Route(
+        "events:classifier_train", "POST", "/events/categories/train/", "events.manage", ok=(302,)
+    ),
+    Route("events:calendar", "GET", "/events/calendar/", "events.manage"),
+    Route(
+        "events:calendar_change",
+        "POST",
+        "/events/calendar/change/",
+        "events.manage",
+        ok=(302,),
+        data={"date": "2031-01-01", "is_workday": "0", "name": "元旦"},
+    ),
+    Route("events:public_report", "GET", "/events/report/?jurisdiction_id=310104", None),
+    Route("events:track", "GET", "/events/track/?code=ENOPE", None, public_status=(404,)),
+    Route(
+        "events:public_photo",
+        "GET",
+        "/events/track/ENOPE/photos/00000000-0000-0000-0000-000000000000/",
+        None,
+        public_status=(404,),
+    ),
+    Route("events:device_hook", "POST", "/events/hooks/device/none/", None, public_status=(401,)),
+    # Open311 reads are public and per jurisdiction (district).
+    Route("open311:services", "GET", "/open311/v2/services.json", None),
+    Route("open311:service", "GET", "/open311/v2/services/06010.xml", None),
+    Route("open311:requests", "GET", "/open311/v2/requests.json?jurisdiction_id=310104", None),
+    Route(
+        "open311:request",
+        "GET",
+        "/open311/v2/requests/{in}.json?jurisdiction_id=310104",
+        None,
+        ("event_code_in", "event_code_out"),
+        public_status=(200, 404),
+    ),
     # audit
     Route("audit:record_list", "GET", "/audit/", "audit.view"),
     Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
@@ -336,6 +410,40 @@ ROUTES = [
         "/api/v1/imports/{in}",
         ("own_job", "other_job"),
     ),
+    _api("GET", "/api/v1/events", "events.view", "/api/v1/events?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/events",
+        "events.report",
+        "/api/v1/events",
+        ok=(201,),
+        data={"title": "矩阵上报", "lon": 121.405, "lat": 31.205},
+    ),
+    _api(
+        "GET",
+        "/api/v1/events/{uid}",
+        "events.view",
+        "/api/v1/events/{in}",
+        ("event_in", "event_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/events/{uid}/actions",
+        "events.view",
+        "/api/v1/events/{in}/actions",
+        ("event_in", "event_out"),
+        ok=(200, 403, 409),
+        data={"action": "check_in"},
+    ),
+    _api("GET", "/api/v1/event-categories", "events.view", "/api/v1/event-categories"),
+    _api("GET", "/api/v1/notifications", SIGNED_IN, "/api/v1/notifications"),
+    _api(
+        "POST",
+        "/api/v1/notifications/{notification_id}/read",
+        SIGNED_IN,
+        "/api/v1/notifications/1/read",
+        ok=(204,),
+    ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).
@@ -432,7 +540,56 @@ def world(org_tree, make_user):
     objects["other_token"] = str(other_token.pk)
     objects["lon_g1a"], objects["lon_g2a"] = "121.405", "121.505"
     objects.update(_people_objects(org_tree, users, outsider))
+    objects.update(_event_objects(org_tree, users, outsider))
     return users, objects
+
+
+def _event_objects(org_tree, users, outsider) -> dict[str, str]:
+    """An event in g1a given to a department (so its handler sees it too), one in d2."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gridgov.events.models import Category, Department
+    from gridgov.events.services import ReportInput, report_event, transition
+
+    department = Department.objects.create(district=org_tree["d1"], code="M", name="矩阵部门")
+    department.members.add(users[Role.DEPARTMENT_HANDLER])
+    objects = {"category": str(Category.objects.get(code="06010").pk), "no_category": "999999"}
+    for key, lon, actor in [
+        ("in", 121.405, users[Role.COMMUNITY_STAFF]),
+        ("out", 121.505, outsider),
+    ]:
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+        photo = SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")
+        event, _ = report_event(
+            actor=None,
+            data=ReportInput(
+                channel="resident",
+                title="矩阵事件",
+                lon=lon,
+                lat=31.205,
+                contact_phone="13912345678",
+                photos=[photo],
+            ),
+        )
+        transition(actor=actor, event=event, action="accept")
+        transition(actor=actor, event=event, action="classify", category_code="06010")
+        if key == "in":
+            transition(
+                actor=actor,
+                event=event,
+                action="escalate",
+                level="district",
+                department="M",
+                note="矩阵",
+            )
+        objects[f"event_{key}"] = str(event.uid)
+        objects[f"event_code_{key}"] = event.tracking_code
+        objects[f"photo_{key}"] = str(event.photos.first().uid)
+    return objects
 
 
 def _people_objects(org_tree, users, outsider) -> dict[str, str]:

@@ -37,7 +37,7 @@ _PEOPLE_READ = {"people.view"}
 _PEOPLE_KEEP = {"people.view", "people.change", "people.import"}
 
 # Events: report; dispatch (accept, register, dispatch, escalate, approve); handle (check
-# in, handle); verify (on site); manage (catalogue, calendar, devices).
+# in, handle); verify (on site); manage (the district's catalogue and working calendar).
 _EV_DISPATCH = {"events.view", "events.report", "events.dispatch", "events.reveal"}
 _EV_HANDLE = {"events.view", "events.handle"}
 
@@ -51,7 +51,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.manage_users",
             "policy.view",
             "policy.change_system",
-            "events.manage",
         }
     ),
     Role.SECURITY_ADMIN: frozenset(
@@ -84,9 +83,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _ORG_READ | _PEOPLE_KEEP | _EV_DISPATCH | _EV_HANDLE | {"people.reveal", "events.verify"}
     ),
     Role.GRID_WORKER: frozenset(
-        _ORG_READ
-        | _EV_HANDLE
-        | {"people.view", "people.change", "events.report", "events.verify"}
+        _ORG_READ | _EV_HANDLE | {"people.view", "people.change", "events.report", "events.verify"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_ORG_READ | {"events.report"}),

@@ -2,6 +2,10 @@ from django.utils.translation import gettext_lazy as _
 
 # (permission, url name, label) — shown when the user holds the permission.
 NAV = [
+    ("events.handle", "events:my_events", _("My tasks")),
+    ("events.view", "events:event_list", _("Events")),
+    ("events.view", "events:event_map", _("Event map")),
+    ("events.report", "events:event_report", _("Report")),
     ("org.view", "org:unit_tree", _("Hierarchy")),
     ("org.view", "org:grid_map", _("Grid map")),
     ("org.view", "org:grid_list", _("Grids")),
@@ -10,6 +14,8 @@ NAV = [
     ("people.import", "people:import_list", _("Import")),
     ("people.merge", "people:duplicate_list", _("Possible duplicates")),
     ("accounts.view", "accounts:user_list", _("Users and roles")),
+    ("events.manage", "events:category_list", _("Event categories")),
+    ("events.manage", "events:calendar", _("Working calendar")),
     ("policy.view", "core:policy_list", _("Policies")),
     ("audit.view", "audit:record_list", _("Audit trail")),
 ]
@@ -24,4 +30,7 @@ def navigation(request):
         for permission, url_name, label in NAV
         if user.has_permission(permission)
     ]
-    return {"nav_items": items}
+    from gridgov.events.models import Notification
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"nav_items": items, "inbox_unread": unread}

@@ -134,10 +134,18 @@ class TrainingReport:
     model: ClassifierModel | None
 
 
-def _labelled() -> list[tuple[str, int]]:
-    rows = Event.objects.filter(
+def _labelled_events():
+    return Event.objects.filter(
         state__in=LABELLED_STATES, category__isnull=False, category__is_active=True
-    ).values_list("title", "description", "category_id")
+    )
+
+
+def labelled_count() -> int:
+    return _labelled_events().count()
+
+
+def _labelled() -> list[tuple[str, int]]:
+    rows = _labelled_events().values_list("title", "description", "category_id")
     return [(f"{t} {d}", c) for t, d, c in rows]
 
 

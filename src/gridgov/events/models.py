@@ -71,7 +71,7 @@ class Category(models.Model):
     default_urgency = models.CharField(
         _("default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.DEADLINE
     )
-    # Overrides of the urgency tiers' limits for this category, e.g. {"deadline": {"working_days": 5}}.
+    # Overrides of the urgency limits, e.g. {"deadline": {"working_days": 5}}.
     sla_overrides = models.JSONField(_("time-limit overrides"), default=dict, blank=True)
     department = models.ForeignKey(
         Department,
@@ -101,6 +101,12 @@ class Category(models.Model):
     def is_major(self) -> bool:
         return self.parent_id is None
 
+    @property
+    def sla_overrides_json(self) -> str:
+        import json
+
+        return json.dumps(self.sla_overrides, ensure_ascii=False)
+
 
 class CategoryRevision(models.Model):
     """The content of a category at each version (who changed what, and when)."""
@@ -117,6 +123,9 @@ class CategoryRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "version"], name="category_revision_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} v{self.version}"
 
 
 class CalendarDay(models.Model):
@@ -144,6 +153,9 @@ class CalendarYear(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class State(models.TextChoices):
@@ -377,6 +389,17 @@ class EventAction(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["event", "created_at"], name="eventaction_event_idx")]
 
+    @property
+    def action_label(self):
+        from gridgov.events.workflow import STEP_LABELS, TRANSITIONS
+
+        if self.action in TRANSITIONS:
+            return TRANSITIONS[self.action].label
+        return STEP_LABELS.get(self.action, self.action)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.action}"
+
 
 class EventPhoto(models.Model):
     """A photo re-encoded as JPEG without metadata; the GPS it carried is kept apart."""
@@ -392,6 +415,9 @@ class EventPhoto(models.Model):
     exif_lon = models.FloatField(null=True, blank=True)
     exif_lat = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.uid)
 
 
 class EventRequest(models.Model):
@@ -430,6 +456,9 @@ class EventRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.kind} {self.status}"
+
 
 class Notification(models.Model):
     """The in-app inbox of staff."""
@@ -453,6 +482,9 @@ class Notification(models.Model):
             )
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class DeviceSource(models.Model):
@@ -483,6 +515,9 @@ class DeviceNonce(models.Model):
             models.UniqueConstraint(fields=["device", "nonce"], name="device_nonce_unique")
         ]
 
+    def __str__(self) -> str:
+        return self.nonce
+
 
 class ClassifierModel(models.Model):
     """A text classifier trained on this deployment's own labelled events."""
@@ -493,3 +528,6 @@ class ClassifierModel(models.Model):
     accuracy = models.FloatField()
     # Serialised scikit-learn pipeline; written only by the training command.
     blob = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"classifier {self.pk} ({self.accuracy:.3f})"

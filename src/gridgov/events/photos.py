@@ -78,7 +78,11 @@ def _decode(upload) -> Image.Image:
         return image
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationFailed(
-            details={"photos": [_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name}]}
+            details={
+                "photos": [
+                    _("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name}
+                ]
+            }
         ) from None
 
 

@@ -130,7 +130,8 @@ def _escalate_one(pk: int, rung: int, level: str, now) -> int:
             changes={"level": level, "rung": rung},
         )
     notify.inbox(
-        notify.unit_staff(unit, "events.dispatch") + ([event.assignee] if event.assignee_id else []),
+        notify.unit_staff(unit, "events.dispatch")
+        + ([event.assignee] if event.assignee_id else []),
         kind="overdue",
         message=_("Event %(code)s is overdue and escalated to you: %(title)s")
         % {"code": event.tracking_code, "title": event.title},

@@ -26,6 +26,7 @@ from gridgov.events.models import (
     Category,
     Channel,
     Department,
+    DeviceSource,
     Event,
     EventAction,
     EventRequest,
@@ -164,10 +165,10 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
     if errors:
         raise ValidationFailed(details=errors)
     grid, unit, outside = _place(actor, data)
-    if user is not None and data.channel in (Channel.PATROL, Channel.HOTLINE, Channel.STAFF):
-        # Staff may only report inside their own scope.
-        if not path_in_scope(user, unit.path, "events.report"):
-            raise PermissionDenied()
+    staff_channel = data.channel in (Channel.PATROL, Channel.HOTLINE, Channel.STAFF)
+    # Staff may only report inside their own scope.
+    if user is not None and staff_channel and not path_in_scope(user, unit.path, "events.report"):
+        raise PermissionDenied()
     photos.check_uploads(data.photos)
     now = timezone.now()
     calendar = WorkCalendar.load()
@@ -232,7 +233,8 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
         notify.unit_staff(event.responsible_unit, "events.dispatch")
         + notify.unit_staff(_community_of(event), "events.dispatch"),
         kind="new",
-        message=_("New event %(code)s: %(title)s") % {"code": event.tracking_code, "title": event.title},
+        message=_("New event %(code)s: %(title)s")
+        % {"code": event.tracking_code, "title": event.title},
         event=event,
     )
     if data.channel == Channel.PATROL and user is not None:
@@ -271,6 +273,8 @@ def _patrol_fast_path(event, worker, category, urgency) -> None:
 
 
 def _may(actor, event: Event, permission: str) -> bool:
+    if isinstance(actor, SystemActor):
+        return True  # automatic routing of device alarms
     if not getattr(actor, "is_authenticated", False):
         return False
     if path_in_scope(actor, event.scope_path, permission):
@@ -323,11 +327,17 @@ def transition(
     """
     definition = TRANSITIONS.get(action)
     if definition is None:
-        raise ValidationFailed(details={"action": [_("Unknown action %(a)s.") % {"a": action[:30]}]})
+        raise ValidationFailed(
+            details={"action": [_("Unknown action %(a)s.") % {"a": action[:30]}]}
+        )
     if len(note) > 1000:
         raise ValidationFailed(details={"note": [_("At most %(n)d characters.") % {"n": 1000}]})
     with transaction.atomic():
-        current = Event.objects.select_for_update(of=("self",)).select_related("department").get(pk=event.pk)
+        current = (
+            Event.objects.select_for_update(of=("self",))
+            .select_related("department")
+            .get(pk=event.pk)
+        )
         # A grid worker's own patrol report: as first receiver they register it themselves.
         permission = "events.handle" if _self_report else definition.permission
         if not _may(actor, current, permission):
@@ -523,7 +533,9 @@ def _apply_handle(event, actor, now, result="", **_extra):
     if not result:
         raise ValidationFailed(details={"result": [_("Say what was done.")]})
     if len(result) > MAX_TEXT:
-        raise ValidationFailed(details={"result": [_("At most %(n)d characters.") % {"n": MAX_TEXT}]})
+        raise ValidationFailed(
+            details={"result": [_("At most %(n)d characters.") % {"n": MAX_TEXT}]}
+        )
     return {"handled_at": now, "result": result}, True, {}
 
 
@@ -641,8 +653,10 @@ assert set(_APPLY) == set(TRANSITIONS), "every transition needs its effect"
 def _after(event: Event, action: str, actor, data: dict) -> None:
     """Inbox notices once the transition is committed."""
     code = event.tracking_code
-    if action in ("dispatch", "reassign") and event.assignee_id and event.assignee_id != getattr(
-        actor, "pk", None
+    if (
+        action in ("dispatch", "reassign")
+        and event.assignee_id
+        and event.assignee_id != getattr(actor, "pk", None)
     ):
         notify.inbox(
             [event.assignee],
@@ -740,6 +754,72 @@ def rate_event(
             changes={"rating": rating, "actually_fixed": actually_fixed},
         )
     return current
+
+
+# Devices ------------------------------------------------------------------------
+
+
+def device_register(
+    *, actor, code: str, name: str, category_code: str, lon: float, lat: float, address: str = ""
+) -> tuple[DeviceSource, str]:
+    """Register an alarm device; returns it and its signing secret (shown once)."""
+    category = Category.objects.filter(code=category_code, parent__isnull=False).first()
+    errors = {}
+    if category is None:
+        errors["category"] = [_("Unknown category %(c)s.") % {"c": category_code[:10]}]
+    if not code or len(code) > 40 or DeviceSource.objects.filter(code=code).exists():
+        errors["code"] = [_("Give a new device code of at most 40 characters.")]
+    if routing.place(lon=lon, lat=lat) is None:
+        errors["location"] = [_("No grid is set up yet.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = DeviceSource.objects.create(
+            code=code,
+            name=name[:100],
+            category=category,
+            lon=lon,
+            lat=lat,
+            address=address[:200],
+            secret_encrypted=encrypt_field(secret, associated_data=f"device:{code}"),
+        )
+        audit_record(
+            "events.device.create",
+            actor=actor,
+            target_type="events.devicesource",
+            target_id=str(device.pk),
+            changes={"code": code},
+        )
+    return device, secret
+
+
+def device_alarm(*, device: DeviceSource, payload: dict) -> Event:
+    """An alarm becomes an immediate event, registered and dispatched without waiting."""
+    system = SystemActor(f"device:{device.code}")
+    message = str(payload.get("message", ""))[:MAX_TEXT]
+    data = ReportInput(
+        channel=Channel.DEVICE,
+        title=f"{device.name}: {device.category.name}"[:MAX_TITLE],
+        description=message,
+        lon=device.lon,
+        lat=device.lat,
+        address=device.address,
+    )
+    event, _created = report_event(actor=system, data=data)
+    transition(actor=system, event=event, action="accept")
+    transition(
+        actor=system,
+        event=event,
+        action="classify",
+        category_code=device.category.code,
+        urgency=Urgency.IMMEDIATE,
+    )
+    worker = routing.least_loaded_worker(event.grid)
+    if worker is not None:
+        transition(actor=system, event=event, action="dispatch", assignee=worker)
+    event.refresh_from_db()
+    return event
 
 
 def find_by_tracking_code(code: str) -> Event:

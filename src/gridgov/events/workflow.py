@@ -139,6 +139,13 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
+# Timeline steps that are not staff actions.
+STEP_LABELS = {
+    "report": _("Reported"),
+    "rate": _("Rated by the reporter"),
+    "overdue_escalate": _("Overdue: escalated automatically"),
+}
+
 # The reporter's rating is not a staff action: it is checked by tracking code or account.
 RATE = "rate"
 

@@ -45,8 +45,9 @@ def report(crew):
     from gridgov.events.services import ReportInput, report_event
 
     def factory(title="楼道里堆满了垃圾", lon=121.405, lat=31.205, **fields):
-        data = ReportInput(channel=fields.pop("channel", Channel.RESIDENT), title=title,
-                           lon=lon, lat=lat, **fields)
+        data = ReportInput(
+            channel=fields.pop("channel", Channel.RESIDENT), title=title, lon=lon, lat=lat, **fields
+        )
         event, _ = report_event(actor=fields.pop("actor", None), data=data)
         return event
 

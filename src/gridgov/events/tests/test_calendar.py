@@ -55,7 +55,9 @@ def test_spring_festival_2025(cal):
 
 def test_sla_policy_limits(cal):
     start = at(2025, 9, 30)
-    assert deadline(start, TimeLimit(minutes=30), cal)[0] == datetime(2025, 9, 30, 10, 30, tzinfo=CN)
+    assert deadline(start, TimeLimit(minutes=30), cal)[0] == datetime(
+        2025, 9, 30, 10, 30, tzinfo=CN
+    )
     assert deadline(start, TimeLimit(hours=24), cal)[0] == at(2025, 10, 1)
     assert deadline(start, TimeLimit(working_days=3), cal)[0] == at(2025, 10, 11)
 

@@ -55,9 +55,7 @@ def _params(action: str, event: Event, crew, report) -> tuple[object, dict, str]
 
 
 LEGAL = [(t.action, s) for t in TRANSITIONS.values() for s in sorted(t.sources)]
-ILLEGAL = [
-    (t.action, s) for t in TRANSITIONS.values() for s in State.values if s not in t.sources
-]
+ILLEGAL = [(t.action, s) for t in TRANSITIONS.values() for s in State.values if s not in t.sources]
 
 
 @pytest.mark.parametrize(("action", "source"), LEGAL, ids=[f"{a}-{s}" for a, s in LEGAL])
@@ -102,7 +100,14 @@ def test_the_whole_loop_sets_deadlines_and_timeline(crew, report, advance):
     assert rated.rating == 5 and rated.actually_fixed is True
     actions = list(EventAction.objects.filter(event=event).values_list("action", flat=True))
     assert actions == [
-        "report", "accept", "classify", "dispatch", "check_in", "handle", "verify_pass", "rate"
+        "report",
+        "accept",
+        "classify",
+        "dispatch",
+        "check_in",
+        "handle",
+        "verify_pass",
+        "rate",
     ]
     with pytest.raises(Conflict):
         rate_event(event=event, rating=4, actually_fixed=True)
@@ -190,12 +195,18 @@ def test_extension_moves_the_deadline_by_working_days(crew, report, advance):
     event = advance(report(), "accept", "classify", "dispatch", "check_in")
     due = event.handle_due
     transition(
-        actor=crew["worker"], event=event, action="request_extension", note="等配件",
+        actor=crew["worker"],
+        event=event,
+        action="request_extension",
+        note="等配件",
         working_days=2,
     )
     with pytest.raises(Conflict):  # one pending request at a time
         transition(
-            actor=crew["worker"], event=event, action="request_extension", note="x",
+            actor=crew["worker"],
+            event=event,
+            action="request_extension",
+            note="x",
             working_days=1,
         )
     transition(actor=crew["dispatcher"], event=event, action="decide_extension", approve=True)
@@ -229,12 +240,19 @@ def test_waiting_for_the_reporter_stops_the_clock(crew, report, advance, time_ma
 def test_escalation_to_a_department_needs_check_in(crew, report, advance):
     event = advance(report(), "accept", "classify")
     transition(
-        actor=crew["dispatcher"], event=event, action="escalate", level="district",
-        department="CG", note="需城管执法",
+        actor=crew["dispatcher"],
+        event=event,
+        action="escalate",
+        level="district",
+        department="CG",
+        note="需城管执法",
     )
     event.refresh_from_db()
     assert (event.state, event.level, event.department, event.assignee) == (
-        State.DISPATCHED, "district", crew["department"], None
+        State.DISPATCHED,
+        "district",
+        crew["department"],
+        None,
     )
     assert Event.objects.visible_to(crew["handler"]).filter(pk=event.pk).exists()
     transition(actor=crew["handler"], event=event, action="check_in")

@@ -1,0 +1,136 @@
+"""Admin writes of the event loop: catalogue edits (versioned) and the working calendar."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticError
+
+from gridgov.audit.services import audit_record
+from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.events.models import CalendarDay, CalendarYear, Category, CategoryRevision, Urgency
+from gridgov.events.policies import TimeLimit
+
+
+def _snapshot(category: Category) -> dict:
+    return {
+        "name": category.name,
+        "name_en": category.name_en,
+        "default_urgency": category.default_urgency,
+        "sla_overrides": category.sla_overrides,
+        "keywords": category.keywords,
+        "on_site_resolvable": category.on_site_resolvable,
+        "is_active": category.is_active,
+        "department": category.department_id,
+    }
+
+
+def category_update(
+    *,
+    actor,
+    category: Category,
+    name: str,
+    name_en: str,
+    default_urgency: str,
+    keywords: str | list[str],
+    sla_overrides: str | dict,
+    on_site_resolvable: bool,
+    is_active: bool,
+    expected_version: int,
+) -> Category:
+    errors: dict[str, list[str]] = {}
+    name = name.strip()
+    if not name or len(name) > 60:
+        errors["name"] = [_("Give a name of at most 60 characters.")]
+    if default_urgency not in Urgency.values:
+        errors["default_urgency"] = [_("Unknown urgency %(u)s.") % {"u": default_urgency[:20]}]
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.replace("，", ",").split(",") if k.strip()]
+    if any(len(k) > 20 for k in keywords) or len(keywords) > 100:
+        errors["keywords"] = [_("At most 100 keywords of at most 20 characters.")]
+    if isinstance(sla_overrides, str):
+        try:
+            sla_overrides = json.loads(sla_overrides) if sla_overrides.strip() else {}
+        except ValueError:
+            sla_overrides = None
+    try:
+        if not isinstance(sla_overrides, dict) or not set(sla_overrides) <= set(Urgency.values):
+            raise ValueError
+        sla_overrides = {
+            k: TimeLimit.model_validate(v).model_dump(exclude_none=True)
+            for k, v in sla_overrides.items()
+        }
+    except (ValueError, PydanticError):
+        errors["sla_overrides"] = [
+            _('JSON such as {"deadline": {"working_days": 5}} (minutes, hours or working_days).')
+        ]
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        current = Category.objects.select_for_update().get(pk=category.pk)
+        if current.version != expected_version:
+            raise Conflict()
+        before = _snapshot(current)
+        current.name, current.name_en = name, name_en.strip()[:80]
+        current.default_urgency = default_urgency
+        current.keywords = keywords
+        current.sla_overrides = sla_overrides
+        current.on_site_resolvable = on_site_resolvable
+        current.is_active = is_active
+        current.version += 1
+        current.save()
+        after = _snapshot(current)
+        CategoryRevision.objects.create(
+            category=current, version=current.version, content=after, changed_by=actor
+        )
+        audit_record(
+            "events.category.change",
+            actor=actor,
+            target=current,
+            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        )
+    category.__dict__.update(current.__dict__)
+    return current
+
+
+def calendar_set_day(*, actor, day: str | date, is_workday: bool, name: str = "") -> CalendarDay:
+    try:
+        value = day if isinstance(day, date) else date.fromisoformat(str(day))
+    except ValueError:
+        raise ValidationFailed(details={"date": [_("Give a date as YYYY-MM-DD.")]}) from None
+    with transaction.atomic():
+        row, _created = CalendarDay.objects.update_or_create(
+            date=value, defaults={"is_workday": is_workday, "name": name.strip()[:40]}
+        )
+        audit_record(
+            "events.calendar.change",
+            actor=actor,
+            target_type="events.calendarday",
+            target_id=value.isoformat(),
+            changes={"is_workday": is_workday, "name": row.name},
+        )
+    return row
+
+
+def calendar_confirm_year(*, actor, year) -> CalendarYear:
+    try:
+        value = int(year)
+        if not 2000 <= value <= 2100:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationFailed(details={"year": [_("Give a year.")]}) from None
+    with transaction.atomic():
+        row, _created = CalendarYear.objects.get_or_create(
+            year=value, defaults={"confirmed_by": actor}
+        )
+        audit_record(
+            "events.calendar.change",
+            actor=actor,
+            target_type="events.calendaryear",
+            target_id=str(value),
+            changes={"confirmed": True},
+        )
+    return row

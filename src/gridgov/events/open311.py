@@ -1,0 +1,287 @@
+"""Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2) over the event loop.
+
+Categories are services (service_code = category code); events are service requests
+(service_request_id = tracking code). Creating a request needs an ``api_key`` — a
+GridGov API token of an account allowed to report. Reads are public as the spec
+intends, so they carry no personal data: the title stands for the description,
+numbers in notes are masked and locations are rounded to about 10 m.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML, never parse it
+from datetime import datetime, timedelta
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from gridgov.accounts.services import token_authenticate
+from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
+from gridgov.core.masking import mask_text
+from gridgov.core.permissions import public
+from gridgov.events import services
+from gridgov.events.models import OPEN_STATES, Category, Channel, Event, EventAction
+
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+FORMATS = ("json", "xml")
+
+
+def _respond(data, fmt: str, root: str, item: str, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        element = ET.Element(root)
+        for entry in data if isinstance(data, list) else [data]:
+            child = ET.SubElement(element, item) if item else element
+            for key, value in entry.items():
+                if isinstance(value, list):
+                    holder = ET.SubElement(child, key)
+                    for part in value:
+                        sub = ET.SubElement(holder, key.rstrip("s"))
+                        for k, v in part.items():
+                            ET.SubElement(sub, k).text = "" if v is None else str(v)
+                    continue
+                ET.SubElement(child, key).text = (
+                    ""
+                    if value is None
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value)
+                )
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="utf-8")
+        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(fmt: str, status: int, description: str) -> HttpResponse:
+    return _respond(
+        [{"code": status, "description": description}], fmt, "errors", "error", status=status
+    )
+
+
+def _format(fmt: str) -> str:
+    return fmt if fmt in FORMATS else "json"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _service(category: Category) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.name_en or category.name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(category.keywords or []),
+        "group": category.parent.name if category.parent_id else "",
+    }
+
+
+def _services():
+    return Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
+
+
+@public
+def services_list(request, fmt: str):
+    fmt = _format(fmt)
+    return _respond([_service(c) for c in _services().order_by("code")], fmt, "services", "service")
+
+
+@public
+def service_definition(request, code: str, fmt: str):
+    fmt = _format(fmt)
+    category = _services().filter(code=code[:5]).first()
+    if category is None:
+        return _error(fmt, 404, f"service_code {code[:20]} not found")
+    return _respond(
+        {"service_code": category.code, "attributes": []}, fmt, "service_definition", ""
+    )
+
+
+def _status_note(event: Event, notes: dict[int, str]) -> str | None:
+    if event.state in {"rejected", "merged", "unfounded", "out_of_area", "suspended"}:
+        return str(event.get_state_display())
+    note = notes.get(event.pk)
+    return mask_text(note) if note else str(event.get_state_display())
+
+
+def _request_out(event: Event, notes: dict[int, str]) -> dict:
+    return {
+        "service_request_id": event.tracking_code,
+        "status": "open" if event.state in OPEN_STATES else "closed",
+        "status_notes": _status_note(event, notes),
+        "service_name": event.category.name if event.category_id else None,
+        "service_code": event.category.code if event.category_id else "",
+        "description": mask_text(event.title),
+        "agency_responsible": event.responsible_unit.name if event.responsible_unit_id else None,
+        "service_notice": None,
+        "requested_datetime": _iso(event.reported_at),
+        "updated_datetime": _iso(event.updated_at),
+        "expected_datetime": _iso(event.handle_due),
+        "address": event.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(event.lat, 4) if event.lat is not None else None,
+        "long": round(event.lon, 4) if event.lon is not None else None,
+        "media_url": None,
+    }
+
+
+def _latest_public_notes(events: list[Event]) -> dict[int, str]:
+    notes: dict[int, str] = {}
+    for event_id, note in (
+        EventAction.objects.filter(event__in=events, public=True)
+        .exclude(note="")
+        .order_by("created_at", "pk")
+        .values_list("event_id", "note")
+    ):
+        notes[event_id] = note
+    return notes
+
+
+def _requests_response(events, fmt):
+    events = list(events)
+    notes = _latest_public_notes(events)
+    return _respond([_request_out(e, notes) for e in events], fmt, "service_requests", "request")
+
+
+class _NoJurisdiction(Exception):
+    pass
+
+
+def _public_events(request):
+    """Events of the jurisdiction (district) asked for; optional when there is only one."""
+    from gridgov.org.models import OrgUnit
+
+    districts = OrgUnit.objects.filter(level=OrgUnit.Level.DISTRICT, is_active=True)
+    code = request.GET.get("jurisdiction_id", "")[:20]
+    if code:
+        district = districts.filter(code=code).first()
+    else:
+        district = districts.first() if districts.count() == 1 else None
+    if district is None:
+        raise _NoJurisdiction(code)
+    return Event.objects.select_related("category", "responsible_unit").filter(
+        scope_path__startswith=district.path
+    )
+
+
+def _jurisdiction_error(fmt, exc):
+    if exc.args and exc.args[0]:
+        return _error(fmt, 404, f"jurisdiction_id {exc.args[0]} not found")
+    return _error(fmt, 400, "jurisdiction_id is required (the district code)")
+
+
+@csrf_exempt
+@public
+def requests_view(request, fmt: str):
+    fmt = _format(fmt)
+    if request.method == "POST":
+        return _create(request, fmt)
+    if request.method != "GET":
+        return _error(fmt, 400, "method not allowed")
+    params = request.GET
+    try:
+        qs = _public_events(request)
+    except _NoJurisdiction as exc:
+        return _jurisdiction_error(fmt, exc)
+    if params.get("service_request_id"):
+        codes = [c.strip().upper()[:12] for c in params["service_request_id"].split(",")][:100]
+        return _requests_response(qs.filter(tracking_code__in=codes), fmt)
+    now = timezone.now()
+    try:
+        end = parse_datetime(params["end_date"]) if params.get("end_date") else now
+        start = (
+            parse_datetime(params["start_date"])
+            if params.get("start_date")
+            else end - DEFAULT_WINDOW
+        )
+        if start is None or end is None:
+            raise ValueError
+    except ValueError:
+        return _error(fmt, 400, "start_date and end_date must be w3 datetimes")
+    qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
+    if params.get("service_code"):
+        qs = qs.filter(
+            category__code__in=[c.strip()[:5] for c in params["service_code"].split(",")]
+        )
+    status = params.get("status", "")
+    if status:
+        statuses = {s.strip() for s in status.split(",")}
+        if not statuses <= {"open", "closed"}:
+            return _error(fmt, 400, "status must be open or closed")
+        if statuses == {"open"}:
+            qs = qs.filter(state__in=OPEN_STATES)
+        elif statuses == {"closed"}:
+            qs = qs.exclude(state__in=OPEN_STATES)
+    return _requests_response(qs.order_by("-reported_at")[:MAX_REQUESTS], fmt)
+
+
+@public
+def request_detail(request, request_id: str, fmt: str):
+    fmt = _format(fmt)
+    try:
+        qs = _public_events(request)
+    except _NoJurisdiction as exc:
+        return _jurisdiction_error(fmt, exc)
+    event = qs.filter(tracking_code=request_id.upper()[:12]).first()
+    if event is None:
+        return _error(fmt, 404, f"service_request_id {request_id[:20]} not found")
+    return _requests_response([event], fmt)
+
+
+def _float(value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValidationFailed(details={"location": ["lat and long must be numbers"]}) from None
+
+
+def _create(request, fmt: str) -> HttpResponse:
+    form = request.POST
+    user = token_authenticate(form.get("api_key", ""))
+    if user is None or not user.has_permission("events.report"):
+        return _error(fmt, 403, "api_key is missing or not valid")
+    code = form.get("service_code", "")[:5]
+    if not _services().filter(code=code).exists():
+        return _error(fmt, 404, f"service_code {code[:20]} not found")
+    lat, lon = form.get("lat"), form.get("long")
+    if not (lat and lon) and not form.get("address_string") and not form.get("address_id"):
+        return _error(fmt, 400, "a location is required: lat and long, or address_string")
+    name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
+    description = form.get("description", "")
+    try:
+        if not (lat and lon):
+            raise ValidationFailed(
+                details={"location": ["this jurisdiction needs lat and long to place a request"]}
+            )
+        data = services.ReportInput(
+            channel=Channel.OPEN311,
+            title=(description or code).strip()[:100],
+            description=description,
+            lon=_float(lon),
+            lat=_float(lat),
+            address=form.get("address_string", ""),
+            category_code=code,
+            contact_name=name[:50],
+            contact_phone=form.get("phone", ""),
+        )
+        event, _ = services.report_event(actor=user, data=data)
+    except PermissionDenied:
+        return _error(fmt, 403, "the location is outside this api_key's jurisdiction")
+    except GridGovError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        text = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in details.items())
+        return _error(fmt, 400, text or str(exc.message))
+    return _respond(
+        [{"service_request_id": event.tracking_code, "service_notice": "", "account_id": None}],
+        fmt,
+        "service_requests",
+        "request",
+        status=201,
+    )

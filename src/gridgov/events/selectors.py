@@ -1,0 +1,179 @@
+"""Reads of the event loop, always scoped."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from gridgov.core.errors import NotFound
+from gridgov.core.scoping import access_object
+from gridgov.events.models import (
+    OPEN_STATES,
+    Category,
+    Department,
+    Event,
+    EventAction,
+    EventPhoto,
+    Notification,
+    State,
+)
+
+WAITING_FOR_CLOCK = [State.CLASSIFIED, State.DISPATCHED, State.HANDLING, State.HANDLED]
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    state: str = ""  # a state, or "open" / "overdue" / "to_verify"
+    grid: str = ""
+    q: str = ""
+    mine: bool = False
+
+
+def event_list(*, actor, filters: EventFilters = EventFilters()) -> QuerySet[Event]:
+    qs = Event.objects.visible_to(actor).select_related("category", "grid", "assignee")
+    now = timezone.now()
+    if filters.state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif filters.state == "overdue":
+        qs = qs.filter(state__in=WAITING_FOR_CLOCK, handle_due__lt=now, paused_at__isnull=True)
+    elif filters.state == "to_verify":
+        qs = qs.filter(state=State.HANDLED)
+    elif filters.state in State.values:
+        qs = qs.filter(state=filters.state)
+    if filters.grid:
+        qs = qs.filter(grid__code=filters.grid)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(tracking_code=filters.q.upper()))
+    if filters.mine:
+        qs = qs.filter(assignee=actor)
+    return (
+        qs.order_by("handle_due", "-reported_at", "pk")
+        if filters.state
+        else qs.order_by("-reported_at", "-pk")
+    )
+
+
+def dispatcher_queue(*, actor) -> QuerySet[Event]:
+    """Events waiting for a dispatcher: new, accepted, registered, returned; most urgent first."""
+    return (
+        Event.objects.visible_to(actor, "dispatch")
+        .filter(state__in=[State.REPORTED, State.ACCEPTED, State.CLASSIFIED])
+        .select_related("category", "grid", "suggested_category", "suggested_assignee")
+        .order_by("accept_due", "pk")
+    )
+
+
+def worker_lists(*, actor) -> dict[str, list[Event]]:
+    """The grid worker's phone view: today's, overdue, and to verify."""
+    now = timezone.now()
+    mine = Event.objects.visible_to(actor).filter(assignee=actor).select_related("category")
+    active = mine.filter(state__in=[State.DISPATCHED, State.HANDLING, State.WAITING])
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    return {
+        "overdue": list(active.filter(handle_due__lt=now).order_by("handle_due")[:50]),
+        "today": list(
+            active.filter(Q(handle_due__gte=now) | Q(handle_due__isnull=True))
+            .filter(Q(handle_due__lte=end_of_day) | Q(dispatched_at__gte=now - timedelta(days=1)))
+            .order_by("handle_due")[:50]
+        ),
+        "open": list(active.filter(handle_due__gt=end_of_day).order_by("handle_due")[:50]),
+        "to_verify": list(
+            Event.objects.visible_to(actor, "verify")
+            .filter(state=State.HANDLED)
+            .select_related("category")
+            .order_by("handled_at")[:50]
+        ),
+    }
+
+
+def event_get(*, actor, uid, action: str = "view") -> Event:
+    return access_object(
+        actor,
+        Event.objects.select_related(
+            "category", "grid", "assignee", "department", "responsible_unit", "duplicate_of"
+        ),
+        action,
+        uid=uid,
+    )
+
+
+def event_timeline(event: Event, *, public_only: bool = False) -> QuerySet[EventAction]:
+    qs = EventAction.objects.filter(event=event).select_related("actor")
+    return qs.filter(public=True) if public_only else qs
+
+
+def event_photos(event: Event) -> QuerySet[EventPhoto]:
+    return EventPhoto.objects.filter(event=event).order_by("pk")
+
+
+def photo_get(*, actor, uid) -> EventPhoto:
+    photo = EventPhoto.objects.select_related("event").filter(uid=uid).first()
+    if photo is None:
+        raise NotFound()
+    access_object(actor, Event.objects.all(), "view", pk=photo.event_id)
+    return photo
+
+
+def duplicate_suggestions(*, actor, event: Event, limit: int = 5) -> list[Event]:
+    """Open events of the same (or suggested) category near the event, recently."""
+    from gridgov.core.policies import policy_get
+
+    category_id = event.category_id or event.suggested_category_id
+    if event.lon is None or category_id is None:
+        return []
+    policy = policy_get("events.duplicates")
+    # About 111 km per degree of latitude; longitude shrinks with cos(latitude).
+    dlat = policy.radius_m / 111_000
+    dlon = dlat / max(0.1, math.cos(math.radians(event.lat)))
+    since = event.reported_at - timedelta(hours=policy.window_hours)
+    candidates = (
+        Event.objects.visible_to(actor)
+        .filter(
+            Q(category_id=category_id) | Q(suggested_category_id=category_id),
+            reported_at__gte=since,
+            lon__range=(event.lon - dlon, event.lon + dlon),
+            lat__range=(event.lat - dlat, event.lat + dlat),
+        )
+        .exclude(pk=event.pk)
+        .exclude(state=State.MERGED)
+        .order_by("-reported_at")
+    )
+    nearby = []
+    for other in candidates[:50]:
+        if _metres(event.lon, event.lat, other.lon, other.lat) <= policy.radius_m:
+            nearby.append(other)
+    return nearby[:limit]
+
+
+def _metres(lon1, lat1, lon2, lat2) -> float:
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def category_tree(*, active_only: bool = True) -> list[Category]:
+    qs = Category.objects.select_related("parent", "department").order_by("kind", "code")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs)
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True, parent__isnull=False).order_by("code")
+
+
+def departments_for(event: Event) -> QuerySet[Department]:
+    from gridgov.events.routing import ancestor_at
+
+    return Department.objects.filter(district=ancestor_at(event.scope_path, "district"))
+
+
+def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user).select_related("event")
+    return qs.filter(read_at__isnull=True) if unread_only else qs

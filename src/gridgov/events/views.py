@@ -1,0 +1,334 @@
+"""Event pages for staff: lists and the dispatcher queue, the grid worker's phone list,
+event detail with its timeline and actions, reporting, the map and the inbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.models import User
+from gridgov.audit.services import audit_record
+from gridgov.core.crypto import decrypt_field
+from gridgov.core.errors import GridGovError, ValidationFailed
+from gridgov.core.permissions import SIGNED_IN, requires
+from gridgov.core.scoping import path_in_scope
+from gridgov.events import routing, selectors, services
+from gridgov.events.api import channel_for
+from gridgov.events.models import Notification, Urgency
+from gridgov.events.selectors import EventFilters
+from gridgov.events.sla import sla_colour
+from gridgov.events.workflow import TRANSITIONS
+from gridgov.org.models import OrgUnit
+from gridgov.org.selectors import grid_feature_collection, grid_list
+
+TABS = [
+    ("open", _("Open")),
+    ("overdue", _("Overdue")),
+    ("to_verify", _("To verify")),
+    ("closed", _("Closed")),
+    ("", _("All")),
+]
+
+
+def error_text(exc: GridGovError) -> str:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    detail = "; ".join(
+        f"{k}: {m}" for k, msgs in details.items() if isinstance(msgs, list) for m in msgs
+    )
+    return f"{exc.message} {detail}".strip()
+
+
+def _with_sla(events):
+    now = timezone.now()
+    for event in events:
+        event.sla = (
+            sla_colour(
+                now, event.classified_at or event.reported_at, event.handle_due or event.accept_due
+            )
+            if event.is_open
+            else "secondary"
+        )
+        event.countdown = (
+            (event.handle_due or event.accept_due) - now
+            if event.is_open and (event.handle_due or event.accept_due)
+            else None
+        )
+    return events
+
+
+@requires("events.view")
+def event_list(request):
+    filters = EventFilters(
+        state=request.GET.get("state", "open")[:20],
+        grid=request.GET.get("grid", "")[:20],
+        q=request.GET.get("q", "")[:50],
+    )
+    page = Paginator(selectors.event_list(actor=request.user, filters=filters), 25).get_page(
+        request.GET.get("page")
+    )
+    _with_sla(page.object_list)
+    queue = []
+    if request.user.has_permission("events.dispatch"):
+        queue = _with_sla(list(selectors.dispatcher_queue(actor=request.user)[:50]))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "tabs": TABS,
+            "queue": queue,
+            "query": params.urlencode(),
+            "can_report": request.user.has_permission("events.report"),
+        },
+    )
+
+
+@requires("events.handle")
+def my_events(request):
+    lists = selectors.worker_lists(actor=request.user)
+    for events in lists.values():
+        _with_sla(events)
+    return render(
+        request,
+        "events/mine.html",
+        {"lists": lists, "workload": routing.workload_warning(request.user)},
+    )
+
+
+def _action_forms(request, event):
+    allowed = services.allowed_actions(request.user, event)
+    return [TRANSITIONS[a] for a in allowed]
+
+
+@requires("events.view")
+def event_detail(request, uid):
+    event = selectors.event_get(actor=request.user, uid=uid)
+    _with_sla([event])
+    workers = []
+    if path_in_scope(request.user, event.scope_path, "events.dispatch"):
+        workers = [
+            u
+            for u in User.objects.filter(is_active=True, memberships__role="grid_worker")
+            .distinct()
+            .order_by("username")
+            if path_in_scope(u, event.scope_path, "events.handle")
+        ]
+    return render(
+        request,
+        "events/event_detail.html",
+        {
+            "event": event,
+            "timeline": selectors.event_timeline(event),
+            "photos": selectors.event_photos(event),
+            "actions": _action_forms(request, event),
+            "categories": selectors.leaf_categories(),
+            "urgencies": Urgency.choices,
+            "workers": workers,
+            "departments": selectors.departments_for(event),
+            "duplicates": selectors.duplicate_suggestions(actor=request.user, event=event),
+            "workload": routing.workload_warning(event.suggested_assignee),
+            "pending": event.requests.filter(status="pending"),
+            "can_reveal": path_in_scope(request.user, event.scope_path, "events.reveal"),
+        },
+    )
+
+
+@requires("events.view")
+@require_POST
+def event_act(request, uid):
+    event = selectors.event_get(actor=request.user, uid=uid)
+    post = request.POST
+    params = {}
+    if post.get("category"):
+        params.update(category_code=post["category"][:10], urgency=post.get("urgency", "")[:12])
+    if post.get("assignee"):
+        params["assignee"] = User.objects.filter(username=post["assignee"][:150]).first()
+    for key in ("level", "department", "duplicate_of", "working_days", "result"):
+        if post.get(key):
+            params[key] = post[key][:2000]
+    if "approve" in post:
+        params["approve"] = post["approve"] == "1"
+    try:
+        version = int(post.get("version", "")) if post.get("version") else None
+        services.transition(
+            actor=request.user,
+            event=event,
+            action=post.get("action", "")[:30],
+            version=version,
+            note=post.get("note", "")[:1000],
+            files=request.FILES.getlist("photos"),
+            **params,
+        )
+    except (GridGovError, ValueError) as exc:
+        messages.error(request, error_text(exc) if isinstance(exc, GridGovError) else str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("events:event_detail", uid=event.uid)
+
+
+@requires("events.reveal")
+@require_POST
+def event_reveal_contact(request, uid):
+    event = selectors.event_get(actor=request.user, uid=uid, action="reveal")
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason or not event.contact_phone_encrypted:
+        messages.error(request, _("Give a reason."))
+        return redirect("events:event_detail", uid=event.uid)
+    phone = decrypt_field(event.contact_phone_encrypted, associated_data=str(event.uid))
+    audit_record(
+        "events.event.reveal_contact", actor=request.user, target=event, changes={"reason": reason}
+    )
+    return render(request, "events/_revealed.html", {"value": phone})
+
+
+def report_form_context(request, values, errors):
+    grids = []
+    if request.user.is_authenticated:
+        grids = [
+            g
+            for g in OrgUnit.objects.filter(level="grid", is_active=True).order_by("code")
+            if path_in_scope(request.user, g.path, "events.report")
+        ]
+    return {
+        "values": values,
+        "errors": errors,
+        "grids": grids,
+        "categories": selectors.leaf_categories(),
+        "urgencies": Urgency.choices,
+        "geojson": grid_feature_collection(grid_list(actor=request.user))
+        if request.user.is_authenticated
+        else None,
+    }
+
+
+FORM_FIELDS = (
+    "title",
+    "description",
+    "address",
+    "lon",
+    "lat",
+    "grid",
+    "category",
+    "urgency",
+    "contact_name",
+    "contact_phone",
+    "client_id",
+    "channel",
+)
+
+
+def _float(value):
+    try:
+        return float(value) if value not in ("", None) else None
+    except ValueError:
+        raise ValidationFailed(details={"location": [_("The location is not valid.")]}) from None
+
+
+def input_from_post(post, files, channel) -> services.ReportInput:
+    return services.ReportInput(
+        channel=channel,
+        title=post.get("title", "")[:300],
+        description=post.get("description", "")[:5000],
+        lon=_float(post.get("lon")),
+        lat=_float(post.get("lat")),
+        address=post.get("address", "")[:300],
+        grid_code=post.get("grid", "")[:20],
+        category_code=post.get("category", "")[:10],
+        urgency=post.get("urgency", "")[:12],
+        contact_name=post.get("contact_name", "")[:60],
+        contact_phone=post.get("contact_phone", "")[:30],
+        client_id=post.get("client_id", "")[:80],
+        photos=files.getlist("photos"),
+    )
+
+
+@requires("events.report")
+def event_report(request):
+    values = {f: "" for f in FORM_FIELDS}
+    errors: dict = {}
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in FORM_FIELDS}
+        try:
+            data = input_from_post(
+                request.POST, request.FILES, channel_for(request.user, values["channel"])
+            )
+            event, created = services.report_event(actor=request.user, data=data)
+        except ValidationFailed as exc:
+            errors = exc.details or {"form": [str(exc.message)]}
+        except GridGovError as exc:
+            errors = {"form": [error_text(exc)]}
+        else:
+            if event.outside_grids:
+                messages.warning(
+                    request, _("The location is outside every grid: the community queue has it.")
+                )
+            messages.success(
+                request,
+                _("Reported as %(code)s.") % {"code": event.tracking_code}
+                if created
+                else _("Already received as %(code)s.") % {"code": event.tracking_code},
+            )
+            if selectors.Event.objects.visible_to(request.user).filter(pk=event.pk).exists():
+                return redirect("events:event_detail", uid=event.uid)
+            return redirect("events:event_list")
+    context = report_form_context(request, values, errors)
+    context["can_hotline"] = request.user.has_permission("events.dispatch")
+    return render(request, "events/report_form.html", context, status=400 if errors else 200)
+
+
+@requires("events.view")
+def event_map(request):
+    events = selectors.event_list(actor=request.user, filters=EventFilters(state="open")).filter(
+        lon__isnull=False
+    )[:2000]
+    now = timezone.now()
+    points = [
+        {
+            "uid": str(e.uid),
+            "code": e.tracking_code,
+            "title": e.title,
+            "lon": e.lon,
+            "lat": e.lat,
+            "overdue": bool(e.handle_due and e.handle_due < now),
+        }
+        for e in events
+    ]
+    return render(
+        request,
+        "events/event_map.html",
+        {
+            "geojson": grid_feature_collection(grid_list(actor=request.user)),
+            "points": points,
+        },
+    )
+
+
+@requires("events.view")
+def event_photo(request, uid):
+    photo = selectors.photo_get(actor=request.user, uid=uid)
+    return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
+
+
+@requires(SIGNED_IN)
+def inbox(request):
+    page = Paginator(selectors.inbox(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "events/inbox.html", {"page": page})
+
+
+@requires(SIGNED_IN)
+@require_POST
+def inbox_read(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("events:inbox")

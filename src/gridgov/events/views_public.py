@@ -1,0 +1,187 @@
+"""Pages without sign-in: the resident's H5 report form, tracking by code with the
+rating, public photos, and the signed device webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+from django.core.cache import cache
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from gridgov.core.crypto import blind_index, decrypt_field
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
+from gridgov.core.permissions import public
+from gridgov.core.policies import policy_get
+from gridgov.core.request_context import client_ip
+from gridgov.events import selectors, services
+from gridgov.events.models import Channel, DeviceNonce, DeviceSource, Event, EventPhoto, State
+from gridgov.events.views import FORM_FIELDS, error_text, input_from_post
+from gridgov.org.models import Grid
+from gridgov.org.selectors import grid_feature_collection
+from gridgov.people.validation import FieldInvalid, normalise_phone
+
+
+def _rate_limited(request, phone: str) -> bool:
+    """Per IP per hour (shared cache), and per phone per day (the events themselves)."""
+    loop = policy_get("events.loop")
+    key = f"events:public:ip:{client_ip(request) or 'unknown'}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count > loop.public_per_ip_per_hour:
+        return True
+    if phone:
+        try:
+            index = blind_index(normalise_phone(phone), purpose="phone")
+        except FieldInvalid:
+            return False
+        since = timezone.now() - timezone.timedelta(days=1)
+        recent = Event.objects.filter(contact_phone_index=index, reported_at__gte=since).count()
+        return recent >= loop.public_per_phone_per_day
+    return False
+
+
+def _public_geojson(request):
+    """The grids of the district in the link (``?jurisdiction_id=``), or of the only one."""
+    from gridgov.org.models import OrgUnit
+
+    districts = OrgUnit.objects.filter(level=OrgUnit.Level.DISTRICT, is_active=True)
+    code = request.GET.get("jurisdiction_id", "")[:20]
+    district = districts.filter(code=code).first() if code else None
+    if district is None and districts.count() == 1:
+        district = districts.first()
+    grids = Grid.objects.select_related("unit").filter(unit__is_active=True)
+    if district is None:
+        return grid_feature_collection(grids.none())
+    return grid_feature_collection(grids.filter(unit__path__startswith=district.path))
+
+
+@public
+def public_report(request):
+    values = {f: "" for f in FORM_FIELDS}
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in FORM_FIELDS}
+        if _rate_limited(request, values["contact_phone"]):
+            errors = {"form": [_("Too many reports from here; please try again later.")]}
+            status = 429
+        else:
+            try:
+                data = input_from_post(request.POST, request.FILES, Channel.RESIDENT)
+                data.category_code = data.urgency = data.grid_code = data.client_id = ""
+                event, _created = services.report_event(actor=None, data=data)
+            except GridGovError as exc:
+                errors = (
+                    exc.details
+                    if isinstance(exc, ValidationFailed) and exc.details
+                    else {"form": [error_text(exc)]}
+                )
+                status = 400
+            else:
+                request.session["tracking_code"] = event.tracking_code
+                return redirect(f"{_track_url()}?code={event.tracking_code}&new=1")
+    return render(
+        request,
+        "events/public_report.html",
+        {"values": values, "errors": errors, "geojson": _public_geojson(request)},
+        status=status,
+    )
+
+
+def _track_url():
+    from django.urls import reverse
+
+    return reverse("events:track")
+
+
+@public
+def track(request):
+    code = (request.GET.get("code") or request.POST.get("code") or "").strip().upper()[:12]
+    event = None
+    error = ""
+    if code:
+        try:
+            event = services.find_by_tracking_code(code)
+        except NotFound as exc:
+            error = str(exc.message)
+    if event is not None and request.method == "POST":
+        try:
+            fixed = request.POST.get("actually_fixed", "")
+            services.rate_event(
+                event=event,
+                rating=int(request.POST.get("rating", "0") or 0),
+                actually_fixed={"yes": True, "no": False}.get(fixed),
+                comment=request.POST.get("comment", "")[:600],
+            )
+        except (GridGovError, ValueError) as exc:
+            error = error_text(exc) if isinstance(exc, GridGovError) else _("Give 1 to 5 stars.")
+        else:
+            return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
+    context = {"code": code, "event": event, "error": error, "new": request.GET.get("new") == "1"}
+    if event is not None:
+        context["steps"] = selectors.event_timeline(event, public_only=True)
+        context["photos"] = selectors.event_photos(event)
+        context["can_rate"] = event.state == State.CLOSED and event.rated_at is None
+    return render(request, "events/track.html", context, status=404 if code and not event else 200)
+
+
+@public
+def public_photo(request, code: str, uid):
+    """Photos of an event for whoever holds its tracking code (stored without metadata)."""
+    photo = EventPhoto.objects.filter(uid=uid, event__tracking_code=code.upper()[:12]).first()
+    if photo is None:
+        raise Http404
+    return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
+
+
+def _hook_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message}, status=status)
+
+
+@csrf_exempt
+@public
+@require_POST
+def device_hook(request, code: str):
+    """A device alarm: ``X-GridGov-Timestamp`` (unix seconds), ``X-GridGov-Nonce`` and
+    ``X-GridGov-Signature`` = hex HMAC-SHA256 of "timestamp.nonce.body" with the device's
+    secret. Stale timestamps and reused nonces are refused (replay protection)."""
+    device = DeviceSource.objects.filter(code=code[:40], is_active=True).first()
+    timestamp = request.headers.get("X-GridGov-Timestamp", "")
+    nonce = request.headers.get("X-GridGov-Nonce", "")[:64]
+    signature = request.headers.get("X-GridGov-Signature", "")
+    if device is None or not timestamp.isdigit() or not nonce:
+        return _hook_error(401, "bad_signature", _("The signature is missing or not valid."))
+    secret = decrypt_field(device.secret_encrypted, associated_data=f"device:{device.code}")
+    message = f"{timestamp}.{nonce}.".encode() + request.body
+    expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return _hook_error(401, "bad_signature", _("The signature is missing or not valid."))
+    skew = policy_get("events.loop").device_clock_skew_seconds
+    if abs(timezone.now().timestamp() - int(timestamp)) > skew:
+        return _hook_error(401, "stale", _("The timestamp is too old or in the future."))
+    try:
+        payload = json.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return _hook_error(400, "bad_body", _("The body must be a JSON object."))
+    from django.db import IntegrityError, transaction
+
+    try:
+        with transaction.atomic():
+            DeviceNonce.objects.create(device=device, nonce=nonce)
+    except IntegrityError:
+        return _hook_error(409, "replayed", _("This message was already received."))
+    event = services.device_alarm(device=device, payload=payload)
+    return JsonResponse({"tracking_code": event.tracking_code, "state": event.state}, status=201)
