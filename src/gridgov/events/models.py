@@ -389,6 +389,9 @@ class EventAction(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["event", "created_at"], name="eventaction_event_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.action}"
+
     @property
     def action_label(self):
         from gridgov.events.workflow import STEP_LABELS, TRANSITIONS
@@ -396,9 +399,6 @@ class EventAction(models.Model):
         if self.action in TRANSITIONS:
             return TRANSITIONS[self.action].label
         return STEP_LABELS.get(self.action, self.action)
-
-    def __str__(self) -> str:
-        return f"{self.event_id} {self.action}"
 
 
 class EventPhoto(models.Model):
