@@ -216,7 +216,8 @@ def _audit_triggers_for_transactional_tests(request):
 
 @pytest.fixture(autouse=True)
 def _default_catalogues(request):
-    """Catalogues seeded by data migrations (the special-population tags) are wiped by the
+    """Catalogues seeded by data migrations (special-population tags, event categories) are
+    wiped by the
     flush that ends a transactional test; put them back for every database test."""
     if not any(name in request.fixturenames for name in ("db", "transactional_db")) and (
         request.node.get_closest_marker("django_db") is None
@@ -238,4 +239,8 @@ def _default_catalogues(request):
         ],
         ignore_conflicts=True,
     )
+    from gridgov.events.catalogue import load_seed_categories
+    from gridgov.events.models import Category
+
+    load_seed_categories(Category)
     yield

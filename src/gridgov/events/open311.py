@@ -12,6 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML, never parse it
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -109,12 +110,13 @@ def _status_note(event: Event, notes: dict[int, str]) -> str | None:
 
 
 def _request_out(event: Event, notes: dict[int, str]) -> dict:
+    service = event.category or event.suggested_category  # registered, or as requested
     return {
         "service_request_id": event.tracking_code,
         "status": "open" if event.state in OPEN_STATES else "closed",
         "status_notes": _status_note(event, notes),
-        "service_name": event.category.name if event.category_id else None,
-        "service_code": event.category.code if event.category_id else "",
+        "service_name": service.name if service else None,
+        "service_code": service.code if service else "",
         "description": mask_text(event.title),
         "agency_responsible": event.responsible_unit.name if event.responsible_unit_id else None,
         "service_notice": None,
@@ -164,9 +166,9 @@ def _public_events(request):
         district = districts.first() if districts.count() == 1 else None
     if district is None:
         raise _NoJurisdiction(code)
-    return Event.objects.select_related("category", "responsible_unit").filter(
-        scope_path__startswith=district.path
-    )
+    return Event.objects.select_related(
+        "category", "suggested_category", "responsible_unit"
+    ).filter(scope_path__startswith=district.path)
 
 
 def _jurisdiction_error(fmt, exc):
@@ -205,8 +207,10 @@ def requests_view(request, fmt: str):
         return _error(fmt, 400, "start_date and end_date must be w3 datetimes")
     qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
     if params.get("service_code"):
+        codes = [c.strip()[:5] for c in params["service_code"].split(",")]
         qs = qs.filter(
-            category__code__in=[c.strip()[:5] for c in params["service_code"].split(",")]
+            Q(category__code__in=codes)
+            | Q(category__isnull=True, suggested_category__code__in=codes)
         )
     status = params.get("status", "")
     if status:

@@ -165,8 +165,13 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
     if errors:
         raise ValidationFailed(details=errors)
     grid, unit, outside = _place(actor, data)
-    staff_channel = data.channel in (Channel.PATROL, Channel.HOTLINE, Channel.STAFF)
-    # Staff may only report inside their own scope.
+    staff_channel = data.channel in (
+        Channel.PATROL,
+        Channel.HOTLINE,
+        Channel.STAFF,
+        Channel.OPEN311,
+    )
+    # Staff and integration accounts may only report inside their own scope.
     if user is not None and staff_channel and not path_in_scope(user, unit.path, "events.report"):
         raise PermissionDenied()
     photos.check_uploads(data.photos)
@@ -174,6 +179,8 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
     calendar = WorkCalendar.load()
     accept_due, _assumed = sla.deadline(now, policy_get("events.sla").accept, calendar)
     suggestion = classify.suggest(f"{data.title} {data.description}")
+    if category is not None:  # the reporter chose it: the dispatcher confirms
+        suggestion = classify.Suggestion(category, 1.0, category.default_urgency, ())
     try:
         with transaction.atomic():
             event = Event(
