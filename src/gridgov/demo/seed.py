@@ -226,11 +226,19 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.people import seed_people
 
     residents = seed_people()
+    from gridgov.demo.events import seed_events
+
+    events = seed_events()
     audit_record(
         "org.demo.seed",
         actor=actor,
         org_unit_path=units["310104"].path,
-        changes={"grids": grid_index, "users": len(DEMO_USERS), "residents": residents},
+        changes={
+            "grids": grid_index,
+            "users": len(DEMO_USERS),
+            "residents": residents,
+            "events": events,
+        },
     )
     return logins
 

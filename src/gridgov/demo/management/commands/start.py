@@ -47,6 +47,11 @@ class Command(BaseCommand):
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
             [sys.executable, "-m", "gridgov.manage", "db_worker", "--no-reload", "--interval", "1"]
         )
+        # Deadlines: due-soon notices and escalation of overdue events, every minute.
+        scanner = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gridgov.manage", "events_scan", "--loop", "60"],
+            stdout=subprocess.DEVNULL,
+        )
         try:
             subprocess.run(  # noqa: S603
                 [
@@ -66,8 +71,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for process in (worker, scanner):
+                process.terminate()
+                process.wait(timeout=10)
 
     def _print_logins(self, bind):
         password = demo_password()

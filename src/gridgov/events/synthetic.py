@@ -1,0 +1,279 @@
+"""Synthetic events with consistent timelines, for the demo district and benchmarks.
+
+States follow a realistic mix (most closed, some open, a few closed without being
+resolved); times follow the daily rhythm, deadlines follow the working calendar, and
+some events are overdue, reworked, extended or rated. Rows are written in bulk.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridgov.events import sla
+from gridgov.events.calendar import WorkCalendar
+from gridgov.events.models import Category, Channel, Event, EventAction, State
+from gridgov.events.services import new_tracking_code
+
+PLACES = [
+    "小区门口",
+    "3号楼楼道",
+    "菜场旁",
+    "幼儿园门口",
+    "地下车库",
+    "弄堂口",
+    "健身步道",
+    "垃圾厢房",
+    "公交站旁",
+    "12号楼北侧",
+    "沿街商铺前",
+    "社区广场",
+]
+STATE_MIX = [
+    (State.CLOSED, 58),
+    (State.HANDLING, 7),
+    (State.DISPATCHED, 5),
+    (State.HANDLED, 4),
+    (State.CLASSIFIED, 3),
+    (State.ACCEPTED, 2),
+    (State.REPORTED, 4),
+    (State.WAITING, 1),
+    (State.REJECTED, 4),
+    (State.MERGED, 3),
+    (State.UNFOUNDED, 3),
+    (State.OUT_OF_AREA, 3),
+    (State.SUSPENDED, 3),
+]
+CHANNEL_MIX = [
+    (Channel.PATROL, 55),
+    (Channel.RESIDENT, 20),
+    (Channel.HOTLINE, 20),
+    (Channel.DEVICE, 2),
+    (Channel.OPEN311, 3),
+]
+# Reporting hours: a day peak and a quieter evening; nights are rare.
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 9, 11, 13, 13, 12, 10, 8, 6, 5, 4, 3, 2]
+
+
+@dataclass
+class GridStaff:
+    grid: object  # OrgUnit of level grid
+    workers: list
+    centre: tuple[float, float]
+
+
+def _pick(rng: random.Random, mix):
+    values, weights = zip(*mix, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    day = start + timedelta(days=rng.randrange(max(1, (end - start).days)))
+    hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+    local = timezone.localtime(day).replace(hour=hour, minute=rng.randrange(60), second=0)
+    return min(local, end - timedelta(minutes=5))
+
+
+def build(
+    *,
+    rng: random.Random,
+    staff: list[GridStaff],
+    categories: list[Category],
+    count: int,
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar,
+):
+    """Yield (event, [actions]) pairs, not saved."""
+    policy = sla.policy_get("events.sla")
+    for _ in range(count):
+        place = rng.choice(staff)
+        category = rng.choice(categories)
+        state = _pick(rng, STATE_MIX)
+        # Open events are recent; a tenth of them are overdue.
+        if state in (State.REPORTED, State.ACCEPTED):
+            reported = end - timedelta(minutes=rng.randrange(5, 6 * 60))
+        elif state in (
+            State.CLASSIFIED,
+            State.DISPATCHED,
+            State.HANDLING,
+            State.WAITING,
+            State.HANDLED,
+        ):
+            days_back = rng.randrange(8, 20) if rng.random() < 0.15 else rng.randrange(0, 3)
+            reported = end - timedelta(days=days_back, minutes=rng.randrange(30, 600))
+        else:
+            reported = _moment(rng, start, end - timedelta(days=2))
+        channel = _pick(rng, CHANNEL_MIX)
+        worker = rng.choice(place.workers) if place.workers else None
+        lon = place.centre[0] + rng.uniform(-0.002, 0.002)
+        lat = place.centre[1] + rng.uniform(-0.002, 0.002)
+        keyword = rng.choice(category.keywords or [category.name])
+        event = Event(
+            tracking_code=new_tracking_code(),
+            channel=channel,
+            state=state,
+            title=f"{rng.choice(PLACES)}{keyword}"[:100],
+            description=f"{category.name}：{keyword}，请尽快处理。",
+            lon=lon,
+            lat=lat,
+            grid=place.grid,
+            scope_path=place.grid.path,
+            found_by_grid_worker=channel == Channel.PATROL,
+            level=Event.Level.GRID,
+            responsible_unit=place.grid.parent,
+            reported_at=reported,
+            accept_due=reported + timedelta(minutes=policy.accept.minutes or 30),
+            suggested_category=category,
+            suggestion_confidence=round(rng.uniform(0.4, 0.99), 3),
+        )
+        actions = [("report", "", State.REPORTED, reported, "")]
+        t = reported
+        if state == State.REPORTED:
+            yield event, actions
+            continue
+        t += timedelta(minutes=rng.randrange(2, 40))
+        event.accepted_at = t
+        if state in (State.REJECTED, State.OUT_OF_AREA, State.MERGED):
+            event.closed_at = t
+            event.close_reason = {
+                "rejected": "信息不全，无法核实",
+                "out_of_area": "属于相邻街道",
+                "merged": "重复上报",
+            }[state]
+            actions.append(
+                (
+                    {"rejected": "reject", "out_of_area": "out_of_area", "merged": "merge"}[state],
+                    State.REPORTED,
+                    state,
+                    t,
+                    event.close_reason,
+                )
+            )
+            yield event, actions
+            continue
+        actions.append(("accept", State.REPORTED, State.ACCEPTED, t, ""))
+        if state == State.ACCEPTED:
+            yield event, actions
+            continue
+        t += timedelta(minutes=rng.randrange(1, 30))
+        urgency = category.default_urgency
+        due, assumed = sla.deadline(t, sla.handle_limit(urgency, category), calendar)
+        event.category, event.category_version, event.urgency = category, category.version, urgency
+        event.classified_at, event.handle_due, event.calendar_assumed = t, due, assumed
+        event.feedback_due = t + timedelta(hours=24)
+        event.department_id = category.department_id
+        actions.append(("classify", State.ACCEPTED, State.CLASSIFIED, t, ""))
+        if state == State.CLASSIFIED:
+            yield event, actions
+            continue
+        if state == State.UNFOUNDED:
+            event.closed_at = t + timedelta(hours=rng.randrange(1, 24))
+            event.close_reason = "现场核实不属实"
+            actions.append(
+                ("unfounded", State.CLASSIFIED, state, event.closed_at, event.close_reason)
+            )
+            yield event, actions
+            continue
+        t += timedelta(minutes=rng.randrange(3, 60))
+        event.assignee, event.dispatched_at = worker, t
+        actions.append(("dispatch", State.CLASSIFIED, State.DISPATCHED, t, ""))
+        if state == State.DISPATCHED:
+            yield event, actions
+            continue
+        t += timedelta(minutes=rng.randrange(5, 120))
+        event.checked_in_at = t
+        actions.append(("check_in", State.DISPATCHED, State.HANDLING, t, ""))
+        if state == State.SUSPENDED:
+            event.closed_at = t + timedelta(days=rng.randrange(1, 5))
+            event.close_reason = "涉及历史遗留问题，需统筹解决"
+            actions.append(
+                ("decide_suspension", State.HANDLING, state, event.closed_at, event.close_reason)
+            )
+            yield event, actions
+            continue
+        if state in (State.HANDLING, State.WAITING):
+            if state == State.WAITING:
+                event.paused_at = t + timedelta(hours=1)
+                actions.append(
+                    (
+                        "wait_reporter",
+                        State.HANDLING,
+                        state,
+                        event.paused_at,
+                        "等待居民提供补充信息",
+                    )
+                )
+            yield event, actions
+            continue
+        span = (due - t).total_seconds()
+        # Most are handled in time; some run late.
+        share = rng.uniform(0.1, 0.9) if rng.random() < 0.9 else rng.uniform(1.05, 2.0)
+        t += timedelta(seconds=max(600, span * share))
+        if rng.random() < 0.08:
+            event.rework_count = 1
+            actions.append(("handle", State.HANDLING, State.HANDLED, t, "已处理"))
+            t += timedelta(hours=rng.randrange(1, 8))
+            actions.append(("verify_fail", State.HANDLED, State.HANDLING, t, "现场仍有问题"))
+            t += timedelta(hours=rng.randrange(1, 12))
+        event.handled_at, event.result = t, "已到现场处理完毕"
+        actions.append(("handle", State.HANDLING, State.HANDLED, t, event.result))
+        if state == State.HANDLED or t >= end:
+            event.state = State.HANDLED
+            yield event, actions
+            continue
+        t += timedelta(hours=rng.randrange(1, 20))
+        if t >= end:
+            event.state = State.HANDLED
+            yield event, actions
+            continue
+        event.closed_at = t
+        actions.append(("verify_pass", State.HANDLED, State.CLOSED, t, ""))
+        if channel != Channel.PATROL and rng.random() < 0.75:
+            event.rating = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 4, 3])[0]
+            event.actually_fixed = event.rating >= 3 or rng.random() < 0.3
+            event.rated_at = t + timedelta(hours=rng.randrange(1, 30))
+            actions.append(("rate", State.CLOSED, State.CLOSED, event.rated_at, ""))
+        yield event, actions
+
+
+def save(pairs, *, batch: int = 2000) -> int:
+    """Write events and their timelines in bulk; returns the number of events."""
+    total = 0
+    buffer = []
+    for pair in pairs:
+        buffer.append(pair)
+        if len(buffer) >= batch:
+            total += _flush(buffer)
+            buffer = []
+    total += _flush(buffer)
+    return total
+
+
+def _flush(pairs) -> int:
+    if not pairs:
+        return 0
+    with transaction.atomic():
+        events = Event.objects.bulk_create([e for e, _ in pairs], batch_size=1000)
+        steps = [
+            EventAction(
+                event=event,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                actor=event.assignee if action in ("check_in", "handle") else None,
+                actor_name=str(event.assignee or "")[:60],
+                note=note,
+                public=action
+                in ("report", "accept", "dispatch", "handle", "verify_pass", "reject", "rate"),
+                created_at=at,
+            )
+            for event, (_e, actions) in zip(events, pairs, strict=True)
+            for action, from_state, to_state, at, note in actions
+        ]
+        EventAction.objects.bulk_create(steps, batch_size=2000)
+    return len(pairs)
