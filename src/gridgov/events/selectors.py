@@ -68,19 +68,17 @@ def dispatcher_queue(*, actor) -> QuerySet[Event]:
 
 
 def worker_lists(*, actor) -> dict[str, list[Event]]:
-    """The grid worker's phone view: today's, overdue, and to verify."""
+    """The grid worker's phone view: overdue, to do (soonest due first), and to verify."""
     now = timezone.now()
     mine = Event.objects.visible_to(actor).filter(assignee=actor).select_related("category")
     active = mine.filter(state__in=[State.DISPATCHED, State.HANDLING, State.WAITING])
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
     return {
         "overdue": list(active.filter(handle_due__lt=now).order_by("handle_due")[:50]),
-        "today": list(
-            active.filter(Q(handle_due__gte=now) | Q(handle_due__isnull=True))
-            .filter(Q(handle_due__lte=end_of_day) | Q(dispatched_at__gte=now - timedelta(days=1)))
-            .order_by("handle_due")[:50]
+        "todo": list(
+            active.filter(Q(handle_due__gte=now) | Q(handle_due__isnull=True)).order_by(
+                "handle_due"
+            )[:100]
         ),
-        "open": list(active.filter(handle_due__gt=end_of_day).order_by("handle_due")[:50]),
         "to_verify": list(
             Event.objects.visible_to(actor, "verify")
             .filter(state=State.HANDLED)

@@ -1,0 +1,148 @@
+"""The whole event loop in a real browser: a resident reports with a photo on the phone
+page → a dispatcher accepts, registers and dispatches → the grid worker checks in,
+handles and verifies → the resident rates it by tracking code."""
+
+import io
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from conftest import TEST_PASSWORD
+from gridgov.accounts.roles import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, username):
+    page.goto(page.base + "/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(page.base + "/")
+
+
+def _photo(tmp_path):
+    path = tmp_path / "photo.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 160, 90)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+def act(page, action, **fields):
+    page.locator(f'button[data-bs-target="#act-{action}"]').click()
+    form = page.locator(f'form[data-action="{action}"]')
+    form.wait_for(state="visible")
+    for name, value in fields.items():
+        field = form.locator(f'[name="{name}"]')
+        if name == "photos":
+            field.set_input_files(value)
+        elif name in ("category", "assignee"):
+            field.select_option(value)
+        else:
+            field.fill(value)
+    form.locator('button[type="submit"]').click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def people(org_tree, make_user):
+    from gridgov.org.models import GridAssignment
+
+    worker = make_user(Role.GRID_WORKER, org_tree["g1a"], username="wanggy")
+    GridAssignment.objects.create(
+        grid=org_tree["g1a"], user=worker, duty="full_time", start_date=date(2025, 1, 1)
+    )
+    make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="paiqian")
+    return worker
+
+
+def test_resident_report_to_rating(page, browser, live_server, people, tmp_path):
+    from gridgov.events.models import Event
+
+    # 1. The resident, on a phone, without an account.
+    page.goto(page.base + "/events/report/?jurisdiction_id=310104")
+    page.get_by_label("出了什么问题？").fill("小区门口暴露垃圾")
+    page.get_by_label("详情").fill("垃圾堆了三天没人清")
+    page.locator("#pick-map[data-ready='1']").wait_for()
+    box = page.locator("#pick-map").bounding_box()
+    # g1a is the western of the two grids drawn: tap a quarter of the way across.
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+    assert page.get_by_label("经度").input_value().startswith("121.40")
+    page.get_by_label("照片").set_input_files(_photo(tmp_path))
+    page.get_by_label("您的电话，用于回访（可选）").fill("13912345678")
+    page.get_by_role("button", name="提交").click()
+    code = page.locator("#tracking-code").inner_text()
+    page.screenshot(path=str(tmp_path / "1-reported.png"))
+    event = Event.objects.get(tracking_code=code)
+    assert event.grid.code == "310104003001001" and event.photos.count() == 1
+
+    # 2. The community dispatcher.
+    staff = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    desk = staff.new_page()
+    desk.base = page.base
+    desk.console_errors = []
+    desk.on("pageerror", lambda e: desk.console_errors.append(str(e)))
+    sign_in(desk, "paiqian")
+    desk.goto(desk.base + "/events/")
+    desk.locator("#dispatcher-queue").get_by_text("小区门口暴露垃圾").click()
+    assert "139****5678" in desk.content() and "13912345678" not in desk.content()
+    act(desk, "accept")
+    act(desk, "classify", category="06010")
+    act(desk, "dispatch", assignee="wanggy")
+    assert desk.locator("#event-state").inner_text() == "已派遣"
+    desk.screenshot(path=str(tmp_path / "2-dispatched.png"), full_page=True)
+
+    # 3. The grid worker, on a phone.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.base = page.base
+    phone.console_errors = []
+    phone.on("pageerror", lambda e: phone.console_errors.append(str(e)))
+    sign_in(phone, "wanggy")
+    phone.goto(phone.base + "/events/mine/")
+    phone.locator("#mine-todo").get_by_text("小区门口暴露垃圾").click()
+    act(phone, "check_in")
+    act(phone, "handle", result="已清运，并提醒保洁每日巡查", photos=_photo(tmp_path))
+    act(phone, "verify_pass")
+    assert phone.locator("#event-state").inner_text() == "已结案"
+    phone.screenshot(path=str(tmp_path / "3-closed.png"), full_page=True)
+
+    # 4. The resident rates it by tracking code.
+    page.goto(page.base + f"/events/track/?code={code}")
+    page.get_by_label("是").check()
+    page.locator("#rate-form input[name=rating][value='5']").check()
+    page.get_by_role("button", name="提交评价").click()
+    page.locator("#rated").wait_for()
+    event.refresh_from_db()
+    assert (event.state, event.rating, event.actually_fixed) == ("closed", 5, True)
+    assert [s for s in event.actions.values_list("action", flat=True)] == [
+        "report",
+        "accept",
+        "classify",
+        "dispatch",
+        "check_in",
+        "handle",
+        "verify_pass",
+        "rate",
+    ]
+    for errors in (page.console_errors, desk.console_errors, phone.console_errors):
+        assert not errors, errors
+    staff.close()
+    context.close()
+
+
+def test_event_map_draws_open_events(page, people, org_tree):
+    from gridgov.events.models import Channel
+    from gridgov.events.services import ReportInput, report_event
+
+    report_event(
+        actor=None,
+        data=ReportInput(channel=Channel.RESIDENT, title="路灯不亮", lon=121.405, lat=31.205),
+    )
+    sign_in(page, "paiqian")
+    page.goto(page.base + "/events/map/")
+    page.locator("#event-map[data-ready='1']").wait_for()
+    assert page.locator("#event-map canvas").count() >= 1
+    assert not page.console_errors, page.console_errors
