@@ -237,6 +237,19 @@ def main(argv=None) -> int:
             info = machine_info(cursor)
         imported = bench_import(district, csv_path, rows, url)
         search = bench_search(district)
+        from bench import events as event_bench
+
+        staff = event_bench.seed_staff(district)
+        generated_s = event_bench.generate_events(staff, rows)
+        scan = event_bench.bench_scan(rows)
+        smoke = args.size == "smoke"
+        http = event_bench.bench_http(
+            url,
+            district,
+            workers=2 if smoke else 4,
+            seconds=3 if smoke else 20,
+            concurrency=2 if smoke else 16,
+        )
     lines = [
         f"## {datetime.now():%Y-%m-%d %H:%M} · size {args.size} ({rows:,} residents)",
         f"Machine: {info}",
@@ -250,7 +263,28 @@ def main(argv=None) -> int:
         f"({imported['copy_s']:.2f} s) | {imported['ratio']:.1%} | ≥ 50 % of COPY |",
     ]
     lines += _search_lines(search)
+    lines += _event_lines(scan, http, generated_s)
     return _record("\n".join(lines) + "\n", args)
+
+
+def _ratio(value: float, baseline: float) -> str:
+    return f"{value / max(baseline, 1e-6):.2f}×"
+
+
+def _event_lines(scan: dict, http: dict, generated_s: float) -> list[str]:
+    events, base = http["events"], http["baseline"]
+    return [
+        f"| deadline scan, first run over {scan['events']:,} events ({generated_s:.0f} s to "
+        f"generate) | {scan['first_s']:.2f} s, {scan['escalated']:,} escalated, "
+        f"{scan['notified']:,} notices | — | — | — |",
+        f"| deadline scan, steady state | {scan['steady_s'] * 1000:.0f} ms | raw SQL of its "
+        f"queries {scan['raw_s'] * 1000:.0f} ms | {_ratio(scan['steady_s'], scan['raw_s'])} | — |",
+        f"| event creation over HTTP (routing, suggestion, audit, inbox) | {events['rps']:.0f} "
+        f"events/s, p50 {events['p50']:.0f} ms, p95 {events['p95']:.0f} ms, p99 "
+        f"{events['p99']:.0f} ms, {events['errors']} errors | GET /api/v1/me {base['rps']:.0f} "
+        f"req/s, p95 {base['p95']:.0f} ms | {events['rps'] / max(base['rps'], 1e-6):.2f}× | "
+        f"≥ 300 events/s, p95 ≤ 100 ms |",
+    ]
 
 
 def _search_lines(search: dict) -> list[str]:

@@ -304,7 +304,10 @@ class Event(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     calendar_assumed = models.BooleanField(default=False)  # Monday–Friday was assumed
+    # When "due soon" starts (a share of the limit before the deadline), kept with it.
+    due_soon_at = models.DateTimeField(null=True, blank=True)
     due_soon_notified = models.BooleanField(default=False)
+    accept_late_notified = models.BooleanField(default=False)
     overdue_level = models.PositiveSmallIntegerField(default=0)  # rungs of the ladder climbed
 
     result = models.TextField(_("result"), max_length=2000, blank=True)
@@ -344,6 +347,11 @@ class Event(models.Model):
                 fields=["scope_path"], name="event_scope_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["state", "handle_due"], name="event_state_due_idx"),
+            models.Index(
+                fields=["due_soon_at"],
+                name="event_due_soon_idx",
+                condition=Q(due_soon_notified=False),
+            ),
             models.Index(fields=["assignee", "state"], name="event_assignee_idx"),
         ]
 

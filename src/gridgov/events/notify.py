@@ -52,9 +52,13 @@ def inbox(recipients, *, kind: str, message: str, event=None, key: str = "") -> 
     return len(rows)
 
 
-def unit_staff(unit, permission: str) -> list:
-    """People whose membership is at ``unit`` with a role granting ``permission``."""
-    if unit is None:
+def unit_staff(units, permission: str) -> list:
+    """People whose membership is at the unit (or one of the units) with a role granting
+    ``permission``."""
+    units = [u for u in (units if isinstance(units, list | tuple) else [units]) if u is not None]
+    if not units:
         return []
-    members = Membership.objects.filter(org_unit=unit, user__is_active=True).select_related("user")
+    members = Membership.objects.filter(org_unit__in=units, user__is_active=True).select_related(
+        "user"
+    )
     return [m.user for m in members if role_grants(m.role, permission)]

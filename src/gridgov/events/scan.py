@@ -45,20 +45,19 @@ def scan(now: datetime | None = None) -> ScanResult:
 
 
 def _due_soon(now) -> int:
-    share = policy_get("events.sla").due_soon_share
-    # Candidates: due within the longest plausible window; the share is checked per event.
-    candidates = Event.objects.filter(
-        state__in=ACTIVE_STATES,
-        paused_at__isnull=True,
-        due_soon_notified=False,
-        handle_due__gt=now,
-        handle_due__lte=now + timedelta(days=10),
-    ).only("pk", "handle_due", "classified_at", "assignee_id", "tracking_code", "title")
+    due = (
+        Event.objects.filter(
+            due_soon_notified=False,
+            due_soon_at__lte=now,
+            handle_due__gt=now,
+            state__in=ACTIVE_STATES,
+            paused_at__isnull=True,
+        )
+        .select_related("assignee")
+        .only("pk", "handle_due", "assignee", "tracking_code")
+    )
     count = 0
-    for event in candidates.iterator(chunk_size=BATCH):
-        start = event.classified_at or event.handle_due
-        if (event.handle_due - now) > (event.handle_due - start) * share:
-            continue
+    for event in due[:BATCH]:
         if Event.objects.filter(pk=event.pk, due_soon_notified=False).update(
             due_soon_notified=True
         ):
@@ -142,20 +141,23 @@ def _escalate_one(pk: int, rung: int, level: str, now) -> int:
 
 
 def _late_acceptance(now) -> int:
-    late = Event.objects.filter(state=State.REPORTED, accept_due__lt=now).select_related(
-        "responsible_unit"
-    )[:BATCH]
+    late = Event.objects.filter(
+        state=State.REPORTED, accept_late_notified=False, accept_due__lt=now
+    ).only("pk", "scope_path", "tracking_code")
     count = 0
-    for event in late:
+    for event in late[:BATCH]:
+        if not Event.objects.filter(pk=event.pk, accept_late_notified=False).update(
+            accept_late_notified=True
+        ):
+            continue  # another scan took it
         community = routing.ancestor_at(event.scope_path, "community")
-        count += bool(
-            notify.inbox(
-                notify.unit_staff(community, "events.dispatch"),
-                kind="accept_late",
-                message=_("Event %(code)s waits to be accepted.") % {"code": event.tracking_code},
-                event=event,
-                key=f"accept_late:{event.pk}",
-            )
+        count += 1
+        notify.inbox(
+            notify.unit_staff(community, "events.dispatch"),
+            kind="accept_late",
+            message=_("Event %(code)s waits to be accepted.") % {"code": event.tracking_code},
+            event=event,
+            key=f"accept_late:{event.pk}",
         )
     return count
 

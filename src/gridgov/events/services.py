@@ -176,8 +176,7 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
         raise PermissionDenied()
     photos.check_uploads(data.photos)
     now = timezone.now()
-    calendar = WorkCalendar.load()
-    accept_due, _assumed = sla.deadline(now, policy_get("events.sla").accept, calendar)
+    accept_due, _assumed = sla.deadline(now, policy_get("events.sla").accept)
     suggestion = classify.suggest(f"{data.title} {data.description}")
     if category is not None:  # the reporter chose it: the dispatcher confirms
         suggestion = classify.Suggestion(category, 1.0, category.default_urgency, ())
@@ -237,8 +236,7 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
             raise
         return existing, False
     notify.inbox(
-        notify.unit_staff(event.responsible_unit, "events.dispatch")
-        + notify.unit_staff(_community_of(event), "events.dispatch"),
+        notify.unit_staff([event.responsible_unit, _community_of(event)], "events.dispatch"),
         kind="new",
         message=_("New event %(code)s: %(title)s")
         % {"code": event.tracking_code, "title": event.title},
@@ -398,6 +396,8 @@ def _touch_clock(event, now) -> dict:
     out = {"paused_at": None}
     if event.handle_due:
         out["handle_due"] = event.handle_due + pause
+    if event.due_soon_at:
+        out["due_soon_at"] = event.due_soon_at + pause
     return out
 
 
@@ -440,7 +440,7 @@ def _apply_classify(event, actor, now, category_code="", urgency="", **_extra):
     if errors:
         raise ValidationFailed(details=errors, status=422)
     due, assumed = _deadline_from(event, now, urgency, category)
-    feedback_due, _a = sla.deadline(now, policy_get("events.sla").feedback, WorkCalendar.load())
+    feedback_due, _a = sla.deadline(now, policy_get("events.sla").feedback)
     # The first receiver — the unit of whoever registers it — is responsible from now on.
     unit = routing.ancestor_at(event.scope_path, "community") or event.responsible_unit
     if _user(actor) is not None and event.grid_id:
@@ -458,6 +458,7 @@ def _apply_classify(event, actor, now, category_code="", urgency="", **_extra):
             "urgency": urgency,
             "classified_at": now,
             "handle_due": due,
+            "due_soon_at": sla.due_soon_from(now, due),
             "feedback_due": feedback_due,
             "calendar_assumed": assumed,
             "responsible_unit_id": unit.pk,
@@ -592,6 +593,7 @@ def _apply_decide(kind):
             )
             changes = {
                 "handle_due": due,
+                "due_soon_at": sla.due_soon_from(now, due),
                 "extension_count": event.extension_count + 1,
                 "calendar_assumed": event.calendar_assumed or assumed,
                 "due_soon_notified": False,
@@ -621,6 +623,7 @@ def _apply_reopen(event, actor, now, **_extra):
             "handled_at": None,
             "reopen_count": event.reopen_count + 1,
             "handle_due": due,
+            "due_soon_at": sla.due_soon_from(now, due),
             "calendar_assumed": assumed,
             "due_soon_notified": False,
             "overdue_level": 0,

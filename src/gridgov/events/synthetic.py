@@ -165,6 +165,7 @@ def build(
         due, assumed = sla.deadline(t, sla.handle_limit(urgency, category), calendar)
         event.category, event.category_version, event.urgency = category, category.version, urgency
         event.classified_at, event.handle_due, event.calendar_assumed = t, due, assumed
+        event.due_soon_at = sla.due_soon_from(t, due)
         event.feedback_due = t + timedelta(hours=24)
         event.department_id = category.department_id
         actions.append(("classify", State.ACCEPTED, State.CLASSIFIED, t, ""))
@@ -232,6 +233,8 @@ def build(
             yield event, actions
             continue
         event.closed_at = t
+        # Older unrated events have had their rating follow-up already.
+        event.rating_followup_sent = t < end - timedelta(hours=48)
         actions.append(("verify_pass", State.HANDLED, State.CLOSED, t, ""))
         if channel != Channel.PATROL and rng.random() < 0.75:
             event.rating = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 4, 3])[0]

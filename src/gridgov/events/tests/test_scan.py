@@ -74,8 +74,10 @@ def test_closed_and_waiting_events_do_not_escalate(crew, report, advance):
 
 def test_due_soon_notifies_the_assignee_once(crew, report, advance):
     event = advance(report(), "accept", "classify", "dispatch", "check_in")
+    event.refresh_from_db()
+    assert event.due_soon_at == event.handle_due - (event.handle_due - event.classified_at) * 0.25
     Event.objects.filter(pk=event.pk).update(
-        classified_at=timezone.now() - timedelta(hours=20),
+        due_soon_at=timezone.now() - timedelta(minutes=1),
         handle_due=timezone.now() + timedelta(hours=1),
     )
     assert scan().due_soon == 1

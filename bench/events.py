@@ -1,0 +1,233 @@
+"""Event benchmarks: creation over HTTP under concurrent load, and the deadline scan over
+a large event table — each next to a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed_staff(district):
+    """One full-time grid worker per grid, written in bulk."""
+    from django.contrib.auth.hashers import make_password
+
+    from gridgov.accounts.models import Membership, User
+    from gridgov.accounts.roles import Role
+    from gridgov.events.synthetic import GridStaff
+    from gridgov.org.models import Grid, GridAssignment
+
+    password = make_password(None)
+    grids = {g.unit_id: g for g in Grid.objects.select_related("unit", "unit__parent")}
+    users = User.objects.bulk_create(
+        [
+            User(username=f"bench_gw_{g.unit.code}", password=password, must_change_password=False)
+            for g in grids.values()
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=u, role=Role.GRID_WORKER, org_unit=g.unit)
+            for u, g in zip(users, grids.values(), strict=True)
+        ]
+    )
+    GridAssignment.objects.bulk_create(
+        [
+            GridAssignment(grid=g.unit, user=u, duty="full_time", start_date=date(2025, 1, 1))
+            for u, g in zip(users, grids.values(), strict=True)
+        ]
+    )
+    return [
+        GridStaff(g.unit, [u], ((g.min_lon + g.max_lon) / 2, (g.min_lat + g.max_lat) / 2))
+        for u, g in zip(users, grids.values(), strict=True)
+    ]
+
+
+def generate_events(staff, count: int, seed: int = 7) -> float:
+    """A year of events through the bulk path (COPY on PostgreSQL); returns seconds."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gridgov.core.bulk import insert_many
+    from gridgov.events import synthetic
+    from gridgov.events.calendar import WorkCalendar
+    from gridgov.events.models import Category, Event
+
+    categories = list(Category.objects.filter(is_active=True, parent__isnull=False))
+    end = timezone.now()
+    started = time.perf_counter()
+    pairs = synthetic.build(
+        rng=random.Random(seed),
+        staff=staff,
+        categories=categories,
+        count=count,
+        start=end - timedelta(days=365),
+        end=end,
+        calendar=WorkCalendar.load(),
+    )
+    batch = []
+    for event, _steps in pairs:
+        batch.append(event)
+        if len(batch) == 5000:
+            with transaction.atomic():
+                insert_many(Event, batch)
+            batch = []
+    with transaction.atomic():
+        insert_many(Event, batch)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")
+    return time.perf_counter() - started
+
+
+def _raw_scan_seconds() -> float:
+    """The same candidate queries as the scan, as raw SQL: what any scan must at least read."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    active = ["classified", "dispatched", "handling", "handled"]
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM events_event WHERE due_soon_notified = false AND due_soon_at <= %s "
+            "AND handle_due > %s AND state = ANY(%s) AND paused_at IS NULL LIMIT 500",
+            [now, now, active],
+        )
+        cursor.fetchall()
+        for rung, hours in enumerate([72, 24, 0][::-1], start=1):
+            cursor.execute(
+                "SELECT id FROM events_event WHERE state = ANY(%s) AND paused_at IS NULL "
+                "AND handle_due < %s AND overdue_level < %s LIMIT 500",
+                [active, now - timedelta(hours=hours), rung],
+            )
+            cursor.fetchall()
+        cursor.execute(
+            "SELECT id FROM events_event WHERE state = 'reported' "
+            "AND accept_late_notified = false AND accept_due < %s LIMIT 500",
+            [now],
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT id FROM events_event WHERE state = 'closed' AND rated_at IS NULL "
+            "AND rating_followup_sent = false AND closed_at < %s LIMIT 500",
+            [now - timedelta(hours=48)],
+        )
+        cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def bench_scan(total: int) -> dict:
+    from gridgov.events.scan import scan
+
+    started = time.perf_counter()
+    first = scan()
+    first_s = time.perf_counter() - started
+    steady, raw = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        again = scan()
+        steady.append(time.perf_counter() - started)
+        raw.append(_raw_scan_seconds())
+    return {
+        "events": total,
+        "first_s": first_s,
+        "escalated": first.escalated,
+        "notified": first.due_soon + first.late_acceptance + first.rating_followups,
+        "steady_s": sorted(steady)[len(steady) // 2],
+        "raw_s": sorted(raw)[len(raw) // 2],
+        "again_escalated": again.escalated,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_http(database_url: str, district, *, workers: int, seconds: int, concurrency: int):
+    """Event creation (routing, suggestion, audit, inbox) against GET /api/v1/me, each
+    under the same concurrent load from a separate process, on ``workers`` processes."""
+    from django.utils import timezone
+
+    from gridgov.accounts.services import token_create
+    from gridgov.org.models import Grid
+
+    operator = district.importer  # community staff of every community: records hotline calls
+    operator.password_changed_at = timezone.now()
+    operator.save(update_fields=["password_changed_at"])
+    _, token = token_create(user=operator, name="bench")
+    boxes = [(g.min_lon, g.min_lat, g.max_lon, g.max_lat) for g in Grid.objects.all()[:500]]
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "gridgov.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "3",
+        ],
+        env=env,
+        cwd=ROOT / "src",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(port)
+        results = {}
+        for kind in ("baseline", "events"):
+            spec = json.dumps(
+                {
+                    "url": f"http://127.0.0.1:{port}",
+                    "token": token,
+                    "kind": kind,
+                    "seconds": seconds,
+                    "concurrency": concurrency,
+                    "boxes": boxes,
+                }
+            )
+            out = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "bench.load"],
+                input=spec,
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+            )
+            if out.returncode:
+                raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
+            results[kind] = json.loads(out.stdout)
+        return results
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait_for(port: int) -> None:
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")

@@ -1,0 +1,85 @@
+"""A load generator in its own process: N threads send requests for S seconds and report
+throughput, latency percentiles and errors as JSON. Reads its spec from stdin."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import threading
+import time
+import uuid
+
+import requests
+
+
+def main() -> int:
+    spec = json.loads(sys.stdin.read())
+    deadline = time.perf_counter() + spec["seconds"]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    headers = {"Authorization": f"Bearer {spec['token']}"}
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        session = requests.Session()
+        mine, failed = [], 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                if spec["kind"] == "events":
+                    x0, y0, x1, y1 = rng.choice(spec["boxes"])
+                    response = session.post(
+                        spec["url"] + "/api/v1/events",
+                        json={
+                            "title": rng.choice(["楼道堆物", "路灯不亮", "占道经营", "噪音扰民"]),
+                            "lon": rng.uniform(x0, x1),
+                            "lat": rng.uniform(y0, y1),
+                            "channel": "hotline",
+                            "client_id": str(uuid.uuid4()),
+                        },
+                        headers=headers,
+                        timeout=30,
+                    )
+                    ok = response.status_code == 201
+                else:
+                    response = session.get(spec["url"] + "/api/v1/me", headers=headers, timeout=30)
+                    ok = response.status_code == 200
+            except requests.RequestException:
+                ok = False
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += not ok
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(spec["concurrency"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * (len(latencies) - 1)))]
+
+    print(
+        json.dumps(
+            {
+                "requests": len(latencies),
+                "rps": len(latencies) / elapsed,
+                "p50": pct(50),
+                "p95": pct(95),
+                "p99": pct(99),
+                "errors": errors[0],
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
