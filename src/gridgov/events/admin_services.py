@@ -11,7 +11,14 @@ from pydantic import ValidationError as PydanticError
 
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, ValidationFailed
-from gridgov.events.models import CalendarDay, CalendarYear, Category, CategoryRevision, Urgency
+from gridgov.events.models import (
+    CalendarDay,
+    CalendarYear,
+    Category,
+    CategoryRevision,
+    Department,
+    Urgency,
+)
 from gridgov.events.policies import TimeLimit
 
 
@@ -40,6 +47,7 @@ def category_update(
     on_site_resolvable: bool,
     is_active: bool,
     expected_version: int,
+    department_code: str = "",
 ) -> Category:
     errors: dict[str, list[str]] = {}
     name = name.strip()
@@ -67,6 +75,13 @@ def category_update(
         errors["sla_overrides"] = [
             _('JSON such as {"deadline": {"working_days": 5}} (minutes, hours or working_days).')
         ]
+    department = None
+    if department_code:
+        department = (
+            Department.objects.visible_to(actor, "manage").filter(code=department_code[:20]).first()
+        )
+        if department is None:
+            errors["department"] = [_("Unknown department.")]
     if errors:
         raise ValidationFailed(details=errors)
     with transaction.atomic():
@@ -80,6 +95,7 @@ def category_update(
         current.sla_overrides = sla_overrides
         current.on_site_resolvable = on_site_resolvable
         current.is_active = is_active
+        current.department = department
         current.version += 1
         current.save()
         after = _snapshot(current)

@@ -14,7 +14,7 @@ from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.permissions import requires
 from gridgov.events import admin_services, classify, selectors
 from gridgov.events.calendar import WorkCalendar
-from gridgov.events.models import CalendarDay, Category, Urgency
+from gridgov.events.models import CalendarDay, Category, Department, Urgency
 from gridgov.events.views import error_text
 
 
@@ -47,6 +47,7 @@ def category_edit(request, pk: int):
                 on_site_resolvable=request.POST.get("on_site_resolvable") == "1",
                 is_active=request.POST.get("is_active") == "1",
                 expected_version=int(request.POST.get("version", "0") or 0),
+                department_code=request.POST.get("department", ""),
             )
         except ValidationFailed as exc:
             errors = exc.details or {}
@@ -62,6 +63,7 @@ def category_edit(request, pk: int):
             "category": category,
             "errors": errors,
             "urgencies": Urgency.choices,
+            "departments": Department.objects.visible_to(request.user, "manage"),
             "revisions": category.revisions.select_related("changed_by").order_by("-version")[:20],
         },
         status=400 if errors else 200,

@@ -363,3 +363,23 @@ def test_role_matrix_roles_that_report(make_user, org_tree):
     assert channel_for(make_user(Role.RESIDENT, org_tree["g1a"]), "hotline") == "resident"
     assert channel_for(make_user(Role.COMMUNITY_STAFF, org_tree["c1"]), "hotline") == "hotline"
     assert channel_for(make_user(Role.GRID_WORKER, org_tree["g1a"]), "") == "patrol"
+
+
+def test_public_channel_is_rate_limited_per_ip(crew, client, make_user, org_tree):
+    from django.core.cache import cache
+
+    from gridgov.core.services import policy_update
+
+    cache.clear()
+    policy_update(
+        actor=make_user(Role.SYSTEM_ADMIN, org_tree["d1"]),
+        key="events.loop",
+        value={"public_per_ip_per_hour": 2},
+        note="test",
+    )
+    form = {"title": "垃圾", "lon": "121.405", "lat": "31.205"}
+    for _ in range(2):
+        assert client.post("/events/report/", form, REMOTE_ADDR="10.1.1.1").status_code == 302
+    assert client.post("/events/report/", form, REMOTE_ADDR="10.1.1.1").status_code == 429
+    assert client.post("/events/report/", form, REMOTE_ADDR="10.1.1.2").status_code == 302
+    assert Event.objects.count() == 3

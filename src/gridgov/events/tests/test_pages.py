@@ -75,6 +75,7 @@ def test_queue_and_map(crew, report, login_client, client):
 
 def test_category_edit_is_versioned_and_audited(crew, login_client, client):
     category = Category.objects.get(kind="matter", code="06010")
+    assert client.get(f"/events/categories/{category.pk}/").status_code == 302  # sign in first
     login_client(crew["district"])
     bad = client.post(
         f"/events/categories/{category.pk}/",
@@ -96,6 +97,7 @@ def test_category_edit_is_versioned_and_audited(crew, login_client, client):
             "sla_overrides": '{"deadline": {"working_days": 5}}',
             "version": "1",
             "is_active": "1",
+            "department": "CG",
         },
     )
     assert ok.status_code == 302
@@ -105,7 +107,7 @@ def test_category_edit_is_versioned_and_audited(crew, login_client, client):
         "same_day",
         ["垃圾", "堆物"],
     )
-    assert category.revisions.count() == 1
+    assert category.revisions.count() == 1 and category.department == crew["department"]
     assert AuditRecord.objects.filter(action="events.category.change").exists()
 
 
