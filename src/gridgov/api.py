@@ -16,6 +16,7 @@ from gridgov.core.api_support import permission_auth
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
+from gridgov.kpis.api import router as kpis_router
 from gridgov.org.api import router as org_router
 from gridgov.people.api import router as people_router
 
@@ -36,6 +37,7 @@ api.add_router("/", org_router)
 api.add_router("/", audit_router)
 api.add_router("/", people_router)
 api.add_router("/", events_router)
+api.add_router("/", kpis_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.people",
     "gridgov.events",
+    "gridgov.kpis",
     "gridgov.demo",
 ]
 

@@ -62,28 +62,34 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
-        | {"org.import", "policy.view", "people.export", "events.manage"}
+        | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
     ),
     Role.STREET_STAFF: frozenset(
         _ORG_WRITE
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
-        | {"people.export", "people.export_full"}
+        | {"people.export", "people.export_full", "kpis.view"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _ORG_WRITE
         | _PEOPLE_KEEP
         | _EV_DISPATCH
         | _EV_HANDLE
-        | {"events.verify"}
+        | {"events.verify", "kpis.view"}
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
     ),
     Role.GRID_LEADER: frozenset(
-        _ORG_READ | _PEOPLE_KEEP | _EV_DISPATCH | _EV_HANDLE | {"people.reveal", "events.verify"}
+        _ORG_READ
+        | _PEOPLE_KEEP
+        | _EV_DISPATCH
+        | _EV_HANDLE
+        | {"people.reveal", "events.verify", "kpis.view"}
     ),
     Role.GRID_WORKER: frozenset(
-        _ORG_READ | _EV_HANDLE | {"people.view", "people.change", "events.report", "events.verify"}
+        _ORG_READ
+        | _EV_HANDLE
+        | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_ORG_READ | {"events.report"}),

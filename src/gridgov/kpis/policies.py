@@ -1,0 +1,52 @@
+"""KPI targets and red/yellow/green thresholds: policy, overridable per level."""
+
+from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+
+
+class Target(BaseModel):
+    """Green at or beyond ``target``; yellow at or beyond ``yellow``; red otherwise
+    ("beyond" is above for higher-is-better KPIs, below for the others)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    target: float
+    yellow: float
+
+
+def _defaults() -> dict[str, Target]:
+    return {
+        "events.on_time_handling": Target(target=95, yellow=85),
+        "events.closure_rate": Target(target=95, yellow=85),
+        "events.on_time_closure": Target(target=95, yellow=85),
+        "events.rework_rate": Target(target=5, yellow=10),
+        "events.extension_rate": Target(target=5, yellow=10),
+        "events.avg_accept_minutes": Target(target=30, yellow=60),
+        "events.avg_handle_hours": Target(target=48, yellow=72),
+        "events.feedback_rate": Target(target=100, yellow=95),
+        "events.satisfaction": Target(target=90, yellow=80),
+        "events.discovery_rate": Target(target=60, yellow=40),
+        "events.missed_rate": Target(target=20, yellow=35),
+        "events.valid_report_rate": Target(target=90, yellow=80),
+        "events.on_time_acceptance": Target(target=95, yellow=85),
+        "events.on_time_check": Target(target=95, yellow=85),
+        "events.repeat_rate": Target(target=5, yellow=10),
+    }
+
+
+class KpiTargetPolicy(PolicySchema):
+    targets: dict[str, Target] = Field(default_factory=_defaults)
+    # level → KPI code → target, e.g. {"grid": {"events.discovery_rate": {...}}}
+    level_overrides: dict[str, dict[str, Target]] = Field(default_factory=dict)
+
+
+register_policy(
+    PolicyDefinition(
+        "kpis.targets",
+        KpiTargetPolicy,
+        _("KPI targets"),
+        _("Target and yellow threshold of every KPI, with overrides per level."),
+        "policy.change_system",
+    )
+)

@@ -1,0 +1,131 @@
+"""The KPI registry: each KPI is defined once, here or in its capability's ``kpis`` module,
+and everything that shows a number — pages, API, dashboards, reports — reads it from here.
+
+A KPI is a ratio (numerator rows ⊂ denominator rows) or an average of a duration over its
+rows, computed on a scoped queryset for a period, and grouped by unit, worker, department or
+category in one query.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+LEVELS = ("district", "street", "community", "grid", "worker", "department", "category")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: datetime
+    end: datetime  # exclusive
+
+    @property
+    def label(self) -> str:
+        first = timezone.localtime(self.start).date()
+        if self.kind == "day":
+            return first.isoformat()
+        if self.kind == "week":
+            return f"{first.isocalendar().year}-W{first.isocalendar().week:02d}"
+        if self.kind == "month":
+            return f"{first:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+        return str(first.year)
+
+    def previous(self) -> Period:
+        return period_containing(self.kind, timezone.localtime(self.start).date() - timedelta(1))
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def period_containing(kind: str, day: date) -> Period:
+    if kind not in PERIODS:
+        raise ValueError(kind)
+    if kind == "day":
+        start, end = day, day + timedelta(days=1)
+    elif kind == "week":
+        start = day - timedelta(days=day.weekday())
+        end = start + timedelta(days=7)
+    elif kind == "month":
+        start = day.replace(day=1)
+        end = start + timedelta(days=_calendar.monthrange(day.year, day.month)[1])
+    elif kind == "quarter":
+        month = (day.month - 1) // 3 * 3 + 1
+        start = date(day.year, month, 1)
+        end = date(day.year + (month + 3 > 12), (month + 2) % 12 + 1, 1)
+    else:
+        start, end = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    return Period(kind, _aware(start), _aware(end))
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    numerator: float
+    denominator: int
+    value: float | None  # None when there is nothing to measure (denominator 0)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    name: str | Promise
+    definition: str | Promise
+    formula: str | Promise
+    unit: str  # "%", "min", "h", "ratio"
+    higher_is_better: bool
+    source: Callable[[], QuerySet]  # the rows, unscoped; scoping is applied by the caller
+    denominator: Callable[[Period], Q]
+    numerator: Callable[[Period], Q] | None = None  # ratio KPIs
+    duration: Callable[[], object] | None = None  # average KPIs: an expression
+    scale: float = 100.0  # ratio → percent, or seconds → the unit
+    levels: tuple[str, ...] = LEVELS
+    periods: tuple[str, ...] = PERIODS
+    capability: str = ""
+    group_fields: dict[str, str] = field(default_factory=dict)  # level → field of the row
+
+    def grouped(self, queryset: QuerySet, period: Period, group: str | None):
+        """{group value: KpiValue} (or {None: …} ungrouped), in one query."""
+        rows = queryset.filter(self.denominator(period))
+        if group:
+            rows = rows.values(group)
+        if self.duration is not None:
+            aggregates = {"n": Count("pk"), "avg": Avg(self.duration())}
+        else:
+            aggregates = {"n": Count("pk"), "num": Count("pk", filter=self.numerator(period))}
+        if group:
+            result = {}
+            for row in rows.annotate(**aggregates).order_by():
+                result[row[group]] = self._value(row)
+            return result
+        return {None: self._value(rows.aggregate(**aggregates))}
+
+    def _value(self, row) -> KpiValue:
+        n = row["n"] or 0
+        if self.duration is not None:
+            average = row["avg"]
+            if average is None:
+                return KpiValue(0, n, None)
+            seconds = average.total_seconds() if isinstance(average, timedelta) else average / 1e6
+            return KpiValue(seconds, n, round(seconds / self.scale, 2))
+        num = row["num"] or 0
+        return KpiValue(num, n, round(num * self.scale / n, 2) if n else None)
+
+
+REGISTRY: dict[str, Kpi] = {}
+
+
+def register(kpi: Kpi) -> Kpi:
+    if kpi.code in REGISTRY:
+        raise ValueError(f"KPI {kpi.code} registered twice")
+    REGISTRY[kpi.code] = kpi
+    return kpi

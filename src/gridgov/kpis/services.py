@@ -1,0 +1,143 @@
+"""Reading KPI values: scoped, by level and period, with the target's colour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.core.policies import policy_in_force
+from gridgov.core.scoping import path_in_scope
+from gridgov.kpis.policies import Target
+from gridgov.kpis.registry import PERIODS, REGISTRY, Kpi, KpiValue, Period, period_containing
+from gridgov.org.models import OrgUnit
+
+UNIT_LEVELS = ("district", "street", "community", "grid")
+
+
+@dataclass(frozen=True)
+class Reading:
+    key: object  # a unit, user, department or category id; None for the unit itself
+    label: str
+    value: KpiValue
+    colour: str  # success / warning / danger / secondary
+    code: str = ""  # the unit's code, for drilling down
+
+
+def kpi_get(code: str) -> Kpi:
+    kpi = REGISTRY.get(code)
+    if kpi is None:
+        raise NotFound(_("No KPI has this code."))
+    return kpi
+
+
+def target_for(kpi: Kpi, level: str) -> tuple[Target | None, int]:
+    in_force = policy_in_force("kpis.targets")
+    target = in_force.value.level_overrides.get(level, {}).get(kpi.code)
+    return target or in_force.value.targets.get(kpi.code), in_force.version
+
+
+def colour(kpi: Kpi, value: float | None, target: Target | None) -> str:
+    if value is None or target is None:
+        return "secondary"
+    better = (lambda a, b: a >= b) if kpi.higher_is_better else (lambda a, b: a <= b)
+    if better(value, target.target):
+        return "success"
+    if better(value, target.yellow):
+        return "warning"
+    return "danger"
+
+
+def parse_period(kind: str, on: str = "") -> Period:
+    if kind not in PERIODS:
+        raise ValidationFailed(
+            details={"period": [_("One of: %(p)s.") % {"p": ", ".join(PERIODS)}]}
+        )
+    try:
+        day = date.fromisoformat(on) if on else timezone.localdate()
+    except ValueError:
+        raise ValidationFailed(details={"date": [_("Give a date as YYYY-MM-DD.")]}) from None
+    return period_containing(kind, day)
+
+
+def _unit_in_scope(actor, unit: OrgUnit) -> None:
+    if not path_in_scope(actor, unit.path, "kpis.view"):
+        raise NotFound()
+
+
+def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period) -> Reading:
+    _unit_in_scope(actor, unit)
+    value = kpi.grouped(_scoped(kpi, unit), period, None)[None]
+    target, _version = target_for(kpi, unit.level)
+    return Reading(None, unit.name, value, colour(kpi, value.value, target))
+
+
+def _scoped(kpi: Kpi, unit: OrgUnit):
+    return kpi.source().filter(scope_path__startswith=unit.path)
+
+
+def breakdown(*, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period) -> list[Reading]:
+    """The KPI for each child unit (or worker, department, category) under ``unit``; units
+    with nothing to measure are listed too."""
+    _unit_in_scope(actor, unit)
+    if level not in kpi.levels:
+        raise ValidationFailed(
+            details={"level": [_("This KPI has no level %(l)s.") % {"l": level}]}
+        )
+    target, _version = target_for(kpi, level)
+    rows = _scoped(kpi, unit)
+    if level in UNIT_LEVELS:
+        children = list(
+            OrgUnit.objects.filter(path__startswith=unit.path, level=level).order_by("code")
+        )
+        if level == "grid":
+            values = kpi.grouped(rows, period, kpi.group_fields["grid"])
+            return [_reading(kpi, c.pk, c.name, values.get(c.pk), target, c.code) for c in children]
+        return [
+            _reading(
+                kpi, c.pk, c.name, kpi.grouped(_scoped(kpi, c), period, None)[None], target, c.code
+            )
+            for c in children
+        ]
+    field = kpi.group_fields.get(level)
+    if field is None:
+        raise ValidationFailed(
+            details={"level": [_("This KPI has no level %(l)s.") % {"l": level}]}
+        )
+    values = kpi.grouped(rows, period, field)
+    labels = _labels(level, [k for k in values if k is not None])
+    return sorted(
+        (_reading(kpi, k, labels.get(k, "—"), v, target) for k, v in values.items() if k),
+        key=lambda r: r.label,
+    )
+
+
+def _reading(kpi, key, label, value, target, code="") -> Reading:
+    value = value or KpiValue(0, 0, None)
+    return Reading(key, label, value, colour(kpi, value.value, target), code)
+
+
+def _labels(level: str, keys: list) -> dict:
+    from gridgov.accounts.models import User
+    from gridgov.events.models import Category, Department
+
+    model = {"worker": User, "department": Department, "category": Category}[level]
+    return {o.pk: str(o) for o in model.objects.filter(pk__in=keys)}
+
+
+def trend(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, count: int = 6) -> list[tuple]:
+    """(period label, value) for this period and the ones before it, oldest first."""
+    _unit_in_scope(actor, unit)
+    periods = [period]
+    for _i in range(count - 1):
+        periods.append(periods[-1].previous())
+    rows = _scoped(kpi, unit)
+    return [(p.label, kpi.grouped(rows, p, None)[None].value) for p in reversed(periods)]
+
+
+def require_kpis(actor) -> None:
+    if not actor.has_permission("kpis.view"):
+        raise PermissionDenied()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from gridgov.kpis import views
+
+app_name = "kpis"
+
+urlpatterns = [
+    path("", views.kpi_list, name="kpi_list"),
+    path("<str:code>/", views.kpi_detail, name="kpi_detail"),
+]

@@ -1,0 +1,74 @@
+"""KPI pages: the list with this month's value at the user's own level, and a page per
+KPI with its definition, formula, targets, value, breakdown one level down, and trend."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from gridgov.core.permissions import requires
+from gridgov.kpis import services
+from gridgov.kpis.registry import PERIODS, REGISTRY
+from gridgov.org.models import OrgUnit
+
+NEXT_LEVEL = {"district": "street", "street": "community", "community": "grid", "grid": "worker"}
+
+
+def home_unit(user) -> OrgUnit | None:
+    paths = user.scope_paths("kpis.view")
+    return OrgUnit.objects.filter(path__in=paths).order_by("path").first() if paths else None
+
+
+def _unit(request) -> OrgUnit | None:
+    code = request.GET.get("unit", "")[:20]
+    if code:
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is not None:
+            return unit
+    return home_unit(request.user)
+
+
+@requires("kpis.view")
+def kpi_list(request):
+    unit = _unit(request)
+    period = services.parse_period(request.GET.get("period", "month")[:10])
+    rows = []
+    for kpi in REGISTRY.values():
+        reading = services.unit_value(actor=request.user, kpi=kpi, unit=unit, period=period)
+        target, _version = services.target_for(kpi, unit.level)
+        rows.append({"kpi": kpi, "reading": reading, "target": target})
+    return render(
+        request,
+        "kpis/kpi_list.html",
+        {"rows": rows, "unit": unit, "period": period, "periods": PERIODS},
+    )
+
+
+@requires("kpis.view")
+def kpi_detail(request, code: str):
+    kpi = services.kpi_get(code)
+    unit = _unit(request)
+    period = services.parse_period(
+        request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10]
+    )
+    level = request.GET.get("level", "") or NEXT_LEVEL.get(unit.level, "grid")
+    reading = services.unit_value(actor=request.user, kpi=kpi, unit=unit, period=period)
+    target, version = services.target_for(kpi, unit.level)
+    rows = services.breakdown(actor=request.user, kpi=kpi, unit=unit, level=level, period=period)
+    return render(
+        request,
+        "kpis/kpi_detail.html",
+        {
+            "kpi": kpi,
+            "unit": unit,
+            "period": period,
+            "periods": PERIODS,
+            "level": level,
+            "levels": [lv for lv in kpi.levels if lv != unit.level],
+            "reading": reading,
+            "target": target,
+            "policy_version": version,
+            "rows": rows,
+            "trend": services.trend(actor=request.user, kpi=kpi, unit=unit, period=period),
+            "unit_levels": services.UNIT_LEVELS,
+        },
+    )
