@@ -261,6 +261,15 @@ ROUTES = [
         ("event_code_in", "event_code_out"),
         public_status=(200, 404),
     ),
+    # KPIs
+    Route("kpis:kpi_list", "GET", "/kpis/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
+    Route(
+        "kpis:kpi_detail",
+        "GET",
+        "/kpis/events.closure_rate/?unit={in}",
+        "kpis.view",
+        ("c1_or_g1a", "c2"),
+    ),
     # audit
     Route("audit:record_list", "GET", "/audit/", "audit.view"),
     Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
@@ -443,6 +452,14 @@ ROUTES = [
         SIGNED_IN,
         "/api/v1/notifications/1/read",
         ok=(204,),
+    ),
+    _api("GET", "/api/v1/kpis", "kpis.view", "/api/v1/kpis"),
+    _api(
+        "GET",
+        "/api/v1/kpis/{code}/values",
+        "kpis.view",
+        "/api/v1/kpis/events.closure_rate/values?unit={in}&level=grid",
+        ("c1_or_g1a", "c2"),
     ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),

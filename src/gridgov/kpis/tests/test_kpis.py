@@ -1,0 +1,350 @@
+"""Every registered KPI against a hand-computed expectation on a small fixed set of events
+(October 2025, community c1), plus an empty grid (division by zero) and another district
+that must never be counted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gridgov.accounts.roles import Role
+from gridgov.core.errors import NotFound
+from gridgov.events.models import Category, Event
+from gridgov.kpis import services
+from gridgov.kpis.registry import REGISTRY
+
+pytestmark = pytest.mark.django_db
+CN = ZoneInfo("Asia/Shanghai")
+
+
+def t(month, day, hour=0, minute=0):
+    return datetime(2025, month, day, hour, minute, tzinfo=CN)
+
+
+# code → expected value for c1 in October 2025 (worked out by hand in the comments below).
+EXPECTED = {
+    "events.on_time_handling": 80.0,  # handled in Oct: E1 E2 E6 E10 E11; late: E2 → 4/5
+    "events.closure_rate": 57.14,  # registered in Oct: E1 E2 E3 E6 E7 E9 E11; closed E1 E2 E6 E11
+    "events.on_time_closure": 57.14,  # due in Oct, cases: E1 E2 E3 E6 E9 E10 E11; on time E1 E6 E10 E11
+    "events.rework_rate": 20.0,  # handled 5, reworked E2
+    "events.extension_rate": 14.29,  # registered 7, extended E2
+    "events.avg_accept_minutes": 15.71,  # (10+45+20+5+10+15+5)/7
+    "events.avg_handle_hours": 47.77,  # (24h40 + 94h + 23h50 + 72h30 + 23h50)/5
+    "events.feedback_rate": 75.0,  # public closed: E2 E6 E10 E11; reached E2 E6 E10
+    "events.satisfaction": 33.33,  # rated in Oct: E2 (5, fixed) E6 (4, not fixed) E10 (3)
+    "events.discovery_rate": 33.33,  # cases reported: E1 E2 E3 E6 E9 E11; patrol E1 E9
+    "events.missed_rate": 42.86,  # registered 7; public and resolved E2 E6 E11
+    "events.valid_report_rate": 66.67,  # patrol: E1 E7 E9; cases E1 E9
+    "events.on_time_acceptance": 85.71,  # accepted 7; late E2
+    "events.on_time_check": 60.0,  # closed after handling: E1 E2 E6 E10 E11; within 24 h E1 E6 E10
+    "events.repeat_rate": 11.11,  # reported in Oct: 9; merged E5
+}
+
+
+def test_every_registered_kpi_has_a_fixture_expectation():
+    assert set(EXPECTED) == set(REGISTRY), set(REGISTRY) ^ set(EXPECTED)
+
+
+def _event(grid, channel, reported, **fields):
+    fields.setdefault(
+        "accept_due", reported + timedelta(minutes=30) if "accepted_at" in fields else None
+    )
+    return Event.objects.create(
+        tracking_code=f"E{Event.objects.count():09d}",
+        channel=channel,
+        title="测试",
+        grid=grid,
+        scope_path=grid.path,
+        responsible_unit=grid,
+        found_by_grid_worker=channel == "patrol",
+        reported_at=reported,
+        **fields,
+    )
+
+
+@pytest.fixture
+def october(org_tree, make_user):
+    worker = make_user(Role.GRID_WORKER, org_tree["g1a"], username="w1")
+    worker2 = make_user(Role.GRID_WORKER, org_tree["g1b"], username="w2")
+    category = Category.objects.get(kind="matter", code="06010")
+    g1a, g1b, g2a = org_tree["g1a"], org_tree["g1b"], org_tree["g2a"]
+    common = {"category": category, "urgency": "deadline"}
+    # E1 patrol, on time everywhere
+    _event(
+        g1a,
+        "patrol",
+        t(10, 1, 9),
+        accepted_at=t(10, 1, 9, 10),
+        classified_at=t(10, 1, 9, 20),
+        handle_due=t(10, 3, 9, 20),
+        handled_at=t(10, 2, 10),
+        closed_at=t(10, 2, 12),
+        state="closed",
+        assignee=worker,
+        **common,
+    )
+    # E2 resident: late acceptance, late handling, reworked, extended, rated 5 and fixed
+    _event(
+        g1a,
+        "resident",
+        t(10, 5, 10),
+        accepted_at=t(10, 5, 10, 45),
+        classified_at=t(10, 5, 11),
+        handle_due=t(10, 8, 11),
+        handled_at=t(10, 9, 9),
+        closed_at=t(10, 10, 12),
+        state="closed",
+        rework_count=1,
+        extension_count=1,
+        rating=5,
+        actually_fixed=True,
+        rated_at=t(10, 11, 9),
+        assignee=worker,
+        **common,
+    )
+    # E3 hotline, still being handled (deadline passed)
+    _event(
+        g1b,
+        "hotline",
+        t(10, 6, 8),
+        accepted_at=t(10, 6, 8, 20),
+        classified_at=t(10, 6, 8, 30),
+        handle_due=t(10, 9, 8, 30),
+        state="handling",
+        assignee=worker,
+        **common,
+    )
+    # E4 rejected, E5 merged
+    _event(g1a, "resident", t(10, 7, 9), state="rejected", closed_at=t(10, 7, 10))
+    _event(g1a, "resident", t(10, 8, 9), state="merged", closed_at=t(10, 8, 10))
+    # E6 hotline: on time, rated 4 but not actually fixed
+    _event(
+        g1b,
+        "hotline",
+        t(10, 10, 10),
+        accepted_at=t(10, 10, 10, 5),
+        classified_at=t(10, 10, 10, 10),
+        handle_due=t(10, 13, 10, 10),
+        handled_at=t(10, 11, 10),
+        closed_at=t(10, 11, 15),
+        state="closed",
+        rating=4,
+        actually_fixed=False,
+        rated_at=t(10, 12, 9),
+        assignee=worker2,
+        **common,
+    )
+    # E7 patrol, unfounded
+    _event(
+        g1a,
+        "patrol",
+        t(10, 12, 9),
+        accepted_at=t(10, 12, 9, 10),
+        classified_at=t(10, 12, 9, 20),
+        handle_due=t(10, 15, 9, 20),
+        state="unfounded",
+        closed_at=t(10, 13, 9),
+        **common,
+    )
+    # E8 in the other district: never counted for c1 or d1
+    _event(
+        g2a,
+        "patrol",
+        t(10, 12, 9),
+        accepted_at=t(10, 12, 9, 1),
+        classified_at=t(10, 12, 9, 2),
+        handle_due=t(10, 15, 9),
+        handled_at=t(10, 12, 10),
+        closed_at=t(10, 12, 11),
+        state="closed",
+        **common,
+    )
+    # E9 patrol, suspended (挂账): never resolved
+    _event(
+        g1a,
+        "patrol",
+        t(10, 14, 9, 45),
+        accepted_at=t(10, 14, 10),
+        classified_at=t(10, 14, 10, 5),
+        handle_due=t(10, 17, 10, 5),
+        state="suspended",
+        closed_at=t(10, 16, 9),
+        assignee=worker,
+        **common,
+    )
+    # E10 reported and registered in September, handled, closed and rated in October
+    _event(
+        g1a,
+        "resident",
+        t(9, 28, 9),
+        accepted_at=t(9, 28, 9, 30),
+        classified_at=t(9, 28, 10),
+        handle_due=t(10, 2, 10),
+        handled_at=t(10, 1, 10, 30),
+        closed_at=t(10, 1, 14),
+        state="closed",
+        rating=3,
+        actually_fixed=True,
+        rated_at=t(10, 2, 9),
+        assignee=worker,
+        **common,
+    )
+    # E11 hotline: on time, verified 25 h after handling, reporter not reached yet
+    _event(
+        g1b,
+        "hotline",
+        t(10, 18, 9),
+        accepted_at=t(10, 18, 9, 5),
+        classified_at=t(10, 18, 9, 10),
+        handle_due=t(10, 21, 9, 10),
+        handled_at=t(10, 19, 9),
+        closed_at=t(10, 20, 10),
+        state="closed",
+        assignee=worker2,
+        **common,
+    )
+    from gridgov.org.models import OrgUnit
+
+    c1 = org_tree["c1"]
+    org_tree["empty"] = OrgUnit.objects.create(
+        code="310104003001009",
+        name="空网格",
+        level="grid",
+        parent=c1,
+        path=f"{c1.path}310104003001009/",
+    )
+    staff = make_user(Role.DISTRICT_STAFF, org_tree["d1"], username="kpi_district")
+    return staff, worker, worker2
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_kpi_value(code, october, org_tree):
+    staff, _w, _w2 = october
+    kpi = REGISTRY[code]
+    period = services.parse_period("month", "2025-10-15")
+    reading = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["c1"], period=period)
+    assert reading.value.value == EXPECTED[code]
+    # The district holds only c1's events: the other district's event is never counted.
+    district = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["d1"], period=period)
+    assert district.value == reading.value
+    # An empty grid: nothing to measure, no division by zero.
+    empty = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["empty"], period=period)
+    assert (empty.value.value, empty.value.denominator, empty.colour) == (None, 0, "secondary")
+    # September holds only E10's report: an empty month elsewhere gives None, not an error.
+    november = services.parse_period("month", "2025-11-15")
+    assert (
+        services.unit_value(actor=staff, kpi=kpi, unit=org_tree["c1"], period=november).value.value
+        is None
+    )
+
+
+def test_breakdowns_by_grid_and_worker(october, org_tree):
+    staff, worker, worker2 = october
+    period = services.parse_period("month", "2025-10-01")
+    by_grid = services.breakdown(
+        actor=staff,
+        kpi=REGISTRY["events.closure_rate"],
+        unit=org_tree["c1"],
+        level="grid",
+        period=period,
+    )
+    assert [(r.label, r.value.value) for r in by_grid] == [
+        ("网格001", 50.0),
+        ("网格002", 66.67),
+        ("空网格", None),
+    ]
+    by_worker = services.breakdown(
+        actor=staff,
+        kpi=REGISTRY["events.on_time_handling"],
+        unit=org_tree["c1"],
+        level="worker",
+        period=period,
+    )
+    assert {r.key: r.value.value for r in by_worker} == {worker.pk: 66.67, worker2.pk: 100.0}
+    by_street = services.breakdown(
+        actor=staff,
+        kpi=REGISTRY["events.repeat_rate"],
+        unit=org_tree["d1"],
+        level="street",
+        period=period,
+    )
+    assert [(r.code, r.value.value) for r in by_street] == [("310104003", 11.11)]
+
+
+def test_colours_follow_the_targets(october, org_tree):
+    staff, _w, _w2 = october
+    period = services.parse_period("month", "2025-10-01")
+    c1 = org_tree["c1"]
+    assert (
+        services.unit_value(
+            actor=staff, kpi=REGISTRY["events.on_time_closure"], unit=c1, period=period
+        ).colour
+        == "danger"
+    )  # 57 < 85
+    assert (
+        services.unit_value(
+            actor=staff, kpi=REGISTRY["events.repeat_rate"], unit=c1, period=period
+        ).colour
+        == "danger"
+    )  # 11.11 > 10 (lower is better)
+    assert (
+        services.unit_value(
+            actor=staff, kpi=REGISTRY["events.avg_accept_minutes"], unit=c1, period=period
+        ).colour
+        == "success"
+    )  # 15.7 ≤ 30
+
+
+def test_a_grid_worker_sees_only_their_grid(october, org_tree, make_user):
+    _staff, worker, _w2 = october
+    period = services.parse_period("month", "2025-10-01")
+    kpi = REGISTRY["events.closure_rate"]
+    assert (
+        services.unit_value(actor=worker, kpi=kpi, unit=org_tree["g1a"], period=period).value.value
+        == 50.0
+    )
+    for unit in ("g1b", "c1", "d1", "g2a"):
+        with pytest.raises(NotFound):
+            services.unit_value(actor=worker, kpi=kpi, unit=org_tree[unit], period=period)
+
+
+def test_periods():
+    from datetime import date
+
+    from gridgov.kpis.registry import period_containing
+
+    assert period_containing("quarter", date(2025, 11, 5)).label == "2025-Q4"
+    q4 = period_containing("quarter", date(2025, 11, 5))
+    assert (q4.start.date(), q4.end.date()) == (date(2025, 10, 1), date(2026, 1, 1))
+    assert period_containing("week", date(2025, 10, 1)).label == "2025-W40"
+    assert period_containing("month", date(2025, 1, 31)).previous().label == "2024-12"
+
+
+def test_api_values_and_scope(october, org_tree, login_client, client):
+    staff, worker, _w2 = october
+    login_client(staff)
+    response = client.get(
+        "/api/v1/kpis/events.closure_rate/values?unit=310104003001&level=grid&date=2025-10-10"
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["total"]["value"] == 57.14
+    assert [i["value"] for i in body["items"]] == [50.0, 66.67, None]
+    assert client.get("/api/v1/kpis").status_code == 200
+    assert client.get("/api/v1/kpis/nope/values").status_code == 404
+    assert client.get("/api/v1/kpis/events.closure_rate/values?period=decade").status_code == 422
+    login_client(worker)
+    assert (
+        client.get("/api/v1/kpis/events.closure_rate/values?unit=310104003001").status_code == 404
+    )
+    assert client.get("/api/v1/kpis/events.closure_rate/values?unit=310105").status_code == 404
+
+
+def test_pages(october, org_tree, login_client, client):
+    staff, _w, _w2 = october
+    login_client(staff)
+    page = client.get("/kpis/?unit=310104003001&period=month").content.decode()
+    assert "kpi-table" in page
+    detail = client.get("/kpis/events.closure_rate/?unit=310104003001&date=2025-10-10&level=grid")
+    assert detail.status_code == 200 and "57.14" in detail.content.decode()
