@@ -226,6 +226,15 @@ TASKS = {
 }
 UPLOAD_DIR = DATA_DIR / "uploads"
 EXPORT_DIR = DATA_DIR / "exports"
+# Who tells reporters about their events: one class per gateway (SMS, WeChat); the logging
+# sender writes one log line per message (demo and tests).
+GRIDGOV_NOTIFY_SENDERS = [
+    s.strip()
+    for s in os.environ.get("GRIDGOV_NOTIFY_SENDERS", "gridgov.events.notify.LoggingSender").split(
+        ","
+    )
+    if s.strip()
+]
 
 CACHES = {
     "default": (
