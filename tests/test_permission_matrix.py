@@ -456,6 +456,13 @@ ROUTES = [
     _api("GET", "/api/v1/kpis", "kpis.view", "/api/v1/kpis"),
     _api(
         "GET",
+        "/api/v1/kpis/scores",
+        "kpis.view",
+        "/api/v1/kpis/scores?unit={in}&who=worker",
+        ("c1_or_g1a", "c2"),
+    ),
+    _api(
+        "GET",
         "/api/v1/kpis/{code}/values",
         "kpis.view",
         "/api/v1/kpis/events.closure_rate/values?unit={in}&level=grid",

@@ -79,6 +79,18 @@ def worker_lists(*, actor) -> dict[str, list[Event]]:
                 "handle_due"
             )[:100]
         ),
+        # Escalated to my unit or my department and not yet checked in (报到).
+        "to_check_in": list(
+            Event.objects.visible_to(actor)
+            .filter(state=State.DISPATCHED, assignee__isnull=True)
+            .filter(
+                Q(responsible_unit__in=[m.org_unit_id for m in actor.memberships_cached])
+                | Q(department__members=actor)
+            )
+            .select_related("category")
+            .distinct()
+            .order_by("handle_due")[:50]
+        ),
         "to_verify": list(
             Event.objects.visible_to(actor, "verify")
             .filter(state=State.HANDLED)

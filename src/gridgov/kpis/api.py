@@ -105,3 +105,26 @@ def kpi_values(
         total=_value(total),
         items=[_value(r) for r in items],
     )
+
+
+class ScoreOut(Schema):
+    key: str
+    label: str
+    score: float | None
+    grade: str
+    parts: dict[str, float | None]
+
+
+@router.get("/kpis/scores", response=list[ScoreOut])
+@api_requires("kpis.view")
+def kpi_scores(request, who: str = "worker", unit: str = "", period: str = "month", date: str = ""):
+    scope = OrgUnit.objects.filter(code=unit[:20]).first() if unit else home_unit(request.user)
+    if scope is None:
+        raise NotFound(_("Unknown unit."))
+    when = services.parse_period(period[:10], date[:10])
+    return [
+        ScoreOut(key=str(s.key), label=s.label, score=s.score, grade=s.grade, parts=s.parts)
+        for s in services.composite_scores(
+            actor=request.user, unit=scope, who=who[:12], period=when
+        )
+    ]

@@ -35,12 +35,46 @@ def _defaults() -> dict[str, Target]:
     }
 
 
+def _composites() -> dict[str, dict[str, float]]:
+    return {
+        "worker": {
+            "events.on_time_handling": 0.3,
+            "events.rework_rate": 0.2,
+            "events.valid_report_rate": 0.2,
+            "events.on_time_check": 0.15,
+            "events.avg_handle_hours": 0.15,
+        },
+        "department": {
+            "events.on_time_handling": 0.4,
+            "events.rework_rate": 0.2,
+            "events.extension_rate": 0.2,
+            "events.avg_handle_hours": 0.2,
+        },
+    }
+
+
+class CompositePolicy(PolicySchema):
+    # Who is scored (worker, department) → KPI code → weight.
+    weights: dict[str, dict[str, float]] = Field(default_factory=_composites)
+    # Lowest score of each grade; below the last one is E.
+    grades: dict[str, float] = Field(default_factory=lambda: {"A": 90, "B": 75, "C": 60, "D": 40})
+
+
 class KpiTargetPolicy(PolicySchema):
     targets: dict[str, Target] = Field(default_factory=_defaults)
     # level → KPI code → target, e.g. {"grid": {"events.discovery_rate": {...}}}
     level_overrides: dict[str, dict[str, Target]] = Field(default_factory=dict)
 
 
+register_policy(
+    PolicyDefinition(
+        "kpis.composite",
+        CompositePolicy,
+        _("Composite scores"),
+        _("KPI weights of the composite score of grid workers and departments; A–E grades."),
+        "policy.change_system",
+    )
+)
 register_policy(
     PolicyDefinition(
         "kpis.targets",

@@ -141,3 +141,61 @@ def trend(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, count: int = 6) -> 
 def require_kpis(actor) -> None:
     if not actor.has_permission("kpis.view"):
         raise PermissionDenied()
+
+
+@dataclass(frozen=True)
+class Score:
+    key: object
+    label: str
+    score: float | None
+    grade: str
+    parts: dict[str, float | None]
+
+
+def kpi_score(kpi: Kpi, value: float | None, target: Target | None) -> float | None:
+    """0–100: how far the value goes toward its target (100 at or beyond it)."""
+    if value is None or target is None:
+        return None
+    if kpi.higher_is_better:
+        return round(min(100.0, 100.0 * value / target.target), 2) if target.target else 100.0
+    if value <= target.target:
+        return 100.0
+    return round(100.0 * target.target / value, 2)
+
+
+def grade(score: float | None) -> str:
+    if score is None:
+        return "—"
+    for letter, lowest in sorted(
+        policy_in_force("kpis.composite").value.grades.items(), key=lambda g: -g[1]
+    ):
+        if score >= lowest:
+            return letter
+    return "E"
+
+
+def composite_scores(*, actor, unit: OrgUnit, who: str, period: Period) -> list[Score]:
+    """The policy-weighted composite score of each worker or department under ``unit``;
+    KPIs with nothing to measure are left out and the weights of the others rescaled."""
+    weights = policy_in_force("kpis.composite").value.weights.get(who)
+    if not weights:
+        raise ValidationFailed(details={"who": [_("No composite score for %(w)s.") % {"w": who}]})
+    parts: dict[object, dict[str, float | None]] = {}
+    labels: dict[object, str] = {}
+    for code in weights:
+        kpi = kpi_get(code)
+        target, _version = target_for(kpi, who)
+        for reading in breakdown(actor=actor, kpi=kpi, unit=unit, level=who, period=period):
+            parts.setdefault(reading.key, {})[code] = kpi_score(kpi, reading.value.value, target)
+            labels[reading.key] = reading.label
+    scores = []
+    for key, by_code in parts.items():
+        measured = {c: v for c, v in by_code.items() if v is not None}
+        total_weight = sum(weights[c] for c in measured)
+        score = (
+            round(sum(weights[c] * v for c, v in measured.items()) / total_weight, 2)
+            if total_weight
+            else None
+        )
+        scores.append(Score(key, labels[key], score, grade(score), by_code))
+    return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.label))

@@ -36,10 +36,14 @@ def kpi_list(request):
         reading = services.unit_value(actor=request.user, kpi=kpi, unit=unit, period=period)
         target, _version = services.target_for(kpi, unit.level)
         rows.append({"kpi": kpi, "reading": reading, "target": target})
+    scores = {
+        who: services.composite_scores(actor=request.user, unit=unit, who=who, period=period)
+        for who in ("worker", "department")
+    }
     return render(
         request,
         "kpis/kpi_list.html",
-        {"rows": rows, "unit": unit, "period": period, "periods": PERIODS},
+        {"rows": rows, "unit": unit, "period": period, "periods": PERIODS, "scores": scores},
     )
 
 

@@ -130,3 +130,20 @@ def test_classifier_button_needs_enough_events(crew, login_client, client):
     response = client.post("/events/categories/train/", follow=True)
     assert response.status_code == 200
     assert "20" in response.content.decode()
+
+
+def test_department_handler_sees_what_to_check_in(crew, report, advance, login_client, client):
+    from gridgov.events.services import transition
+
+    event = advance(report(), "accept", "classify")
+    transition(
+        actor=crew["dispatcher"],
+        event=event,
+        action="escalate",
+        level="district",
+        department="CG",
+        note="需执法",
+    )
+    login_client(crew["handler"])
+    page = client.get("/events/mine/").content.decode()
+    assert 'id="mine-check-in"' in page and event.tracking_code in page

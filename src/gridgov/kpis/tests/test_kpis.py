@@ -348,3 +348,39 @@ def test_pages(october, org_tree, login_client, client):
     assert "kpi-table" in page
     detail = client.get("/kpis/events.closure_rate/?unit=310104003001&date=2025-10-10&level=grid")
     assert detail.status_code == 200 and "57.14" in detail.content.decode()
+
+
+def test_composite_scores_and_grades(october, org_tree):
+    staff, worker, worker2 = october
+    period = services.parse_period("month", "2025-10-01")
+    scores = {
+        s.key: s
+        for s in services.composite_scores(
+            actor=staff, unit=org_tree["c1"], who="worker", period=period
+        )
+    }
+    # worker (E1 E2 E3 E9 E10): on-time handling 2/3 = 66.67 → 70.18 of the 95 target
+    # (weight .3); rework 1/3 = 33.33 against ≤ 5 → 15.0 (.2); valid patrol reports E1 E9 →
+    # 100 (.2); checked within 24 h 2/3 → 70.18 (.15); average handling
+    # (24h40 + 94h + 72h30)/3 = 63.72 h against ≤ 48 → 75.33 (.15).
+    first = scores[worker.pk]
+    assert first.parts == {
+        "events.on_time_handling": 70.18,
+        "events.rework_rate": 15.0,
+        "events.valid_report_rate": 100.0,
+        "events.on_time_check": 70.18,
+        "events.avg_handle_hours": 75.33,
+    }
+    # 0.3 × 70.18 + 0.2 × 15 + 0.2 × 100 + 0.15 × 70.18 + 0.15 × 75.33 = 65.88
+    assert (first.score, first.grade) == (65.88, "C")
+    second = scores[worker2.pk]  # on time, no rework: full marks where measured
+    assert second.parts["events.on_time_handling"] == 100.0
+    assert second.parts["events.rework_rate"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("score", "letter"),
+    [(95, "A"), (90, "A"), (80, "B"), (60, "C"), (45, "D"), (39.9, "E"), (None, "—")],
+)
+def test_grades(score, letter):
+    assert services.grade(score) == letter
