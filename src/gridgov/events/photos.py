@@ -5,6 +5,8 @@ original carried is kept apart, for staff only."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -86,6 +88,25 @@ def _decode(upload) -> Image.Image:
         ) from None
 
 
+@contextmanager
+def written_files():
+    """Collects the photo files written inside the block and deletes them if the block
+    fails (the database rows roll back; the files must not stay behind)."""
+    paths: list[Path] = []
+    token = _written.set(paths)
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        _written.reset(token)
+
+
+_written: ContextVar[list[Path] | None] = ContextVar("written_photo_files", default=None)
+
+
 def store_photos(event, files, action=None) -> list[EventPhoto]:
     check_uploads(files)
     decoded = [_decode(upload) for upload in files]  # all checked before any is written
@@ -97,6 +118,9 @@ def store_photos(event, files, action=None) -> list[EventPhoto]:
         photo = EventPhoto(event=event, action=action, exif_lon=lon, exif_lat=lat)
         path = photo_dir() / f"{photo.uid}.jpg"
         clean.save(path, "JPEG", quality=85, optimize=True)  # no exif= → no metadata
+        written = _written.get()
+        if written is not None:
+            written.append(path)
         data = path.read_bytes()
         photo.stored_path = str(path)
         photo.width, photo.height = clean.size

@@ -181,7 +181,7 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
     if category is not None:  # the reporter chose it: the dispatcher confirms
         suggestion = classify.Suggestion(category, 1.0, category.default_urgency, ())
     try:
-        with transaction.atomic():
+        with photos.written_files(), transaction.atomic():
             event = Event(
                 tracking_code=new_tracking_code(),
                 client_id=data.client_id if user is not None else "",
@@ -337,7 +337,7 @@ def transition(
         )
     if len(note) > 1000:
         raise ValidationFailed(details={"note": [_("At most %(n)d characters.") % {"n": 1000}]})
-    with transaction.atomic():
+    with photos.written_files(), transaction.atomic():
         current = (
             Event.objects.select_for_update(of=("self",))
             .select_related("department")

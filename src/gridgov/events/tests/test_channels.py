@@ -383,3 +383,24 @@ def test_public_channel_is_rate_limited_per_ip(crew, client, make_user, org_tree
     assert client.post("/events/report/", form, REMOTE_ADDR="10.1.1.1").status_code == 429
     assert client.post("/events/report/", form, REMOTE_ADDR="10.1.1.2").status_code == 302
     assert Event.objects.count() == 3
+
+
+def test_a_failed_report_leaves_no_photo_file(crew, settings, tmp_path, monkeypatch):
+    from gridgov.events import services
+    from gridgov.events.services import ReportInput, report_event
+
+    settings.DATA_DIR = tmp_path
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        report_event(
+            actor=None,
+            data=ReportInput(
+                channel="resident", title="垃圾", lon=121.405, lat=31.205, photos=[_jpeg()]
+            ),
+        )
+    assert Event.objects.count() == 0 and EventPhoto.objects.count() == 0
+    assert not list((tmp_path / "event_photos").glob("*.jpg"))
