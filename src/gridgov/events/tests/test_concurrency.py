@@ -60,3 +60,39 @@ def test_a_stale_form_is_a_conflict_on_every_database(crew, report, advance):
             actor=crew["worker"], event=event, action="verify_fail", note="x", version=seen_version
         )
     assert caught.value.details["state"] == State.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections: PostgreSQL")
+def test_two_scans_at_once_escalate_each_event_once(crew, report, advance):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.events.models import Notification
+    from gridgov.events.scan import scan
+
+    events = [advance(report(title=f"超期{i}"), "accept", "classify", "dispatch") for i in range(6)]
+    Event.objects.filter(pk__in=[e.pk for e in events]).update(
+        handle_due=timezone.now() - timedelta(hours=1)
+    )
+    barrier = threading.Barrier(2)
+    counts = []
+
+    def run():
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=10)
+            counts.append(scan().escalated)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(counts) == 6
+    assert EventAction.objects.filter(action="overdue_escalate").count() == 6
+    assert Notification.objects.filter(kind="overdue", recipient=crew["worker"]).count() == 6
