@@ -263,6 +263,7 @@ ROUTES = [
     ),
     # KPIs
     Route("kpis:kpi_list", "GET", "/kpis/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
+    Route("kpis:dashboard", "GET", "/kpis/dashboard/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
     Route(
         "kpis:kpi_detail",
         "GET",

@@ -6,6 +6,7 @@ NAV = [
     ("events.view", "events:event_list", _("Events")),
     ("events.view", "events:event_map", _("Event map")),
     ("events.report", "events:event_report", _("Report")),
+    ("kpis.view", "kpis:dashboard", _("Dashboard")),
     ("kpis.view", "kpis:kpi_list", _("KPIs")),
     ("org.view", "org:unit_tree", _("Hierarchy")),
     ("org.view", "org:grid_map", _("Grid map")),

@@ -31,6 +31,9 @@ class EventFilters:
     grid: str = ""
     q: str = ""
     mine: bool = False
+    # The records behind a KPI number: its rows (or its numerator's) under a unit, in a period.
+    kpi_rows: Q | None = None
+    unit_path: str = ""
 
 
 def event_list(*, actor, filters: EventFilters = EventFilters()) -> QuerySet[Event]:
@@ -50,6 +53,10 @@ def event_list(*, actor, filters: EventFilters = EventFilters()) -> QuerySet[Eve
         qs = qs.filter(Q(title__icontains=filters.q) | Q(tracking_code=filters.q.upper()))
     if filters.mine:
         qs = qs.filter(assignee=actor)
+    if filters.kpi_rows is not None:
+        qs = qs.filter(filters.kpi_rows)
+    if filters.unit_path:
+        qs = qs.filter(scope_path__startswith=filters.unit_path)
     return (
         qs.order_by("handle_due", "-reported_at", "pk")
         if filters.state

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
 from gridgov.core.crypto import decrypt_field
-from gridgov.core.errors import GridGovError, ValidationFailed
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.events import routing, selectors, services
@@ -65,10 +65,13 @@ def _with_sla(events):
 
 @requires("events.view")
 def event_list(request):
+    kpi_rows, unit_path, kpi_title = _kpi_click_through(request)
     filters = EventFilters(
-        state=request.GET.get("state", "open")[:20],
+        state=request.GET.get("state", "" if kpi_rows is not None else "open")[:20],
         grid=request.GET.get("grid", "")[:20],
         q=request.GET.get("q", "")[:50],
+        kpi_rows=kpi_rows,
+        unit_path=unit_path,
     )
     page = Paginator(selectors.event_list(actor=request.user, filters=filters), 25).get_page(
         request.GET.get("page")
@@ -89,8 +92,32 @@ def event_list(request):
             "queue": queue,
             "query": params.urlencode(),
             "can_report": request.user.has_permission("events.report"),
+            "kpi_title": kpi_title,
         },
     )
+
+
+def _kpi_click_through(request):
+    """(rows, unit path, title) when the list is opened from a KPI number, else Nones."""
+    code = request.GET.get("kpi", "")[:40]
+    if not code:
+        return None, "", ""
+    from gridgov.kpis import services as kpi_services
+
+    kpi = kpi_services.kpi_get(code)
+    period = kpi_services.parse_period(
+        request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10]
+    )
+    unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")[:20]).first()
+    if unit is None or not path_in_scope(request.user, unit.path, "events.view"):
+        raise NotFound()
+    rows = kpi.denominator(period)
+    part = request.GET.get("part", "")
+    if part == "num" and kpi.numerator is not None:
+        rows &= kpi.numerator(period)
+    elif part == "miss" and kpi.numerator is not None:
+        rows &= ~kpi.numerator(period)
+    return rows, unit.path, f"{kpi.name} · {unit.name} · {period.label}"
 
 
 @requires("events.handle")

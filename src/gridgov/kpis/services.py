@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +97,14 @@ def breakdown(*, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period) -> 
         if level == "grid":
             values = kpi.grouped(rows, period, kpi.group_fields["grid"])
             return [_reading(kpi, c.pk, c.name, values.get(c.pk), target, c.code) for c in children]
+        lengths = {len(c.path) for c in children}
+        if len(lengths) == 1:
+            # Children's paths have one length: group by that prefix in a single query.
+            prefix = Substr("scope_path", 1, lengths.pop())
+            values = kpi.grouped(rows.annotate(kpi_prefix=prefix), period, "kpi_prefix")
+            return [
+                _reading(kpi, c.pk, c.name, values.get(c.path), target, c.code) for c in children
+            ]
         return [
             _reading(
                 kpi, c.pk, c.name, kpi.grouped(_scoped(kpi, c), period, None)[None], target, c.code
@@ -199,3 +208,36 @@ def composite_scores(*, actor, unit: OrgUnit, who: str, period: Period) -> list[
         )
         scores.append(Score(key, labels[key], score, grade(score), by_code))
     return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.label))
+
+
+@dataclass(frozen=True)
+class Tile:
+    kpi: Kpi
+    reading: Reading
+    previous: float | None
+    delta: float | None  # change against the previous period, in the KPI's unit
+    target: Target | None
+
+
+def dashboard_tiles(*, actor, unit: OrgUnit, period: Period) -> list[Tile]:
+    """Each KPI at the unit, with the change against the previous period."""
+    tiles = []
+    before = period.previous()
+    for kpi in REGISTRY.values():
+        reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period)
+        previous = kpi.grouped(_scoped(kpi, unit), before, None)[None].value
+        delta = (
+            round(reading.value.value - previous, 2)
+            if reading.value.value is not None and previous is not None
+            else None
+        )
+        target, _version = target_for(kpi, unit.level)
+        tiles.append(Tile(kpi, reading, previous, delta, target))
+    return tiles
+
+
+def ranking(rows: list[Reading], kpi: Kpi, size: int = 3) -> tuple[list, list]:
+    """The best and the worst ``size`` of sibling units that have a value."""
+    measured = [r for r in rows if r.value.value is not None]
+    ordered = sorted(measured, key=lambda r: r.value.value, reverse=kpi.higher_is_better)
+    return ordered[:size], list(reversed(ordered[-size:])) if len(ordered) > size else []

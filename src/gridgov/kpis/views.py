@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from gridgov.core.permissions import requires
+from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import services
 from gridgov.kpis.registry import PERIODS, REGISTRY
 from gridgov.org.models import OrgUnit
+from gridgov.org.selectors import grid_feature_collection, grid_list
 
 NEXT_LEVEL = {"district": "street", "street": "community", "community": "grid", "grid": "worker"}
 
@@ -74,5 +76,54 @@ def kpi_detail(request, code: str):
             "rows": rows,
             "trend": services.trend(actor=request.user, kpi=kpi, unit=unit, period=period),
             "unit_levels": services.UNIT_LEVELS,
+        },
+    )
+
+
+@requires("kpis.view")
+def dashboard(request):
+    """The unit's KPIs as tiles with the change against the previous period; its child
+    units for one KPI with the best and worst three; the grid map coloured by that KPI."""
+    unit = _unit(request)
+    period = services.parse_period(
+        request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10]
+    )
+    tiles = services.dashboard_tiles(actor=request.user, unit=unit, period=period)
+    kpi = services.kpi_get(request.GET.get("kpi", "events.on_time_closure")[:40])
+    level = NEXT_LEVEL.get(unit.level)
+    children = []
+    if level in services.UNIT_LEVELS:
+        children = services.breakdown(
+            actor=request.user, kpi=kpi, unit=unit, level=level, period=period
+        )
+    best, worst = services.ranking(children, kpi)
+    grids = (
+        children
+        if level == "grid"
+        else services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
+        if unit.level != "grid"
+        else []
+    )
+    geojson = grid_feature_collection(grid_list(actor=request.user, under=unit))
+    colours = {r.code: {"colour": r.colour, "value": r.value.value} for r in grids}
+    return render(
+        request,
+        "kpis/dashboard.html",
+        {
+            "unit": unit,
+            "period": period,
+            "periods": PERIODS,
+            "tiles": tiles,
+            "kpi": kpi,
+            "kpis": list(REGISTRY.values()),
+            "children": children,
+            "level": level,
+            "best": best,
+            "worst": worst,
+            "geojson": geojson,
+            "colours": colours,
+            "parent": unit.parent
+            if unit.parent and path_in_scope(request.user, unit.parent.path, "kpis.view")
+            else None,
         },
     )

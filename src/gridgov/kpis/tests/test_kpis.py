@@ -384,3 +384,36 @@ def test_composite_scores_and_grades(october, org_tree):
 )
 def test_grades(score, letter):
     assert services.grade(score) == letter
+
+
+def test_dashboard_tiles_ranking_and_click_through(october, org_tree, login_client, client):
+    staff, _w, _w2 = october
+    period = services.parse_period("month", "2025-10-01")
+    tiles = {
+        t.kpi.code: t
+        for t in services.dashboard_tiles(actor=staff, unit=org_tree["c1"], period=period)
+    }
+    # September at c1: E10 alone was registered (closed) → closure 100 %; October 57.14 %.
+    assert tiles["events.closure_rate"].previous == 100.0
+    assert tiles["events.closure_rate"].delta == -42.86
+    login_client(staff)
+    page = client.get("/kpis/dashboard/?unit=310104003001&date=2025-10-01&kpi=events.closure_rate")
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="kpi-tiles"' in body and "网格002" in body
+    # Click-through: the records behind closure rate at c1 in October (7 registered, 4 closed).
+    base = "/events/?kpi=events.closure_rate&unit=310104003001&period=month&date=2025-10-01"
+    rows = client.get(base)
+    assert rows.status_code == 200 and rows.content.decode().count("event-row") == 7
+    assert client.get(base + "&part=num").content.decode().count("event-row") == 4
+    assert client.get("/events/?kpi=events.closure_rate&unit=310105").status_code == 404
+
+
+def test_ranking_best_and_worst():
+    from gridgov.kpis.registry import KpiValue
+
+    kpi = REGISTRY["events.closure_rate"]
+    values = [50, None, 90, 10, 70, 30]
+    rows = [services.Reading(i, f"u{i}", KpiValue(0, 1, v), "x") for i, v in enumerate(values)]
+    best, worst = services.ranking(rows, kpi)
+    assert [r.value.value for r in best] == [90, 70, 50]
+    assert [r.value.value for r in worst] == [10, 30, 50]
