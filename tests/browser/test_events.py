@@ -146,3 +146,43 @@ def test_event_map_draws_open_events(page, people, org_tree):
     page.locator("#event-map[data-ready='1']").wait_for()
     assert page.locator("#event-map canvas").count() >= 1
     assert not page.console_errors, page.console_errors
+
+
+def test_dashboard_and_kpi_map_render(page, people, org_tree, advance_events):
+    from pathlib import Path
+
+    sign_in(page, "paiqian")
+    page.goto(page.base + "/kpis/dashboard/?unit=310104003001&kpi=events.closure_rate")
+    page.locator("#kpi-map[data-ready='1']").wait_for()
+    assert page.locator("#kpi-tiles .card").count() >= 15
+    assert page.locator("#kpi-map canvas").count() >= 1
+    assert "网格001" in page.locator("#children").inner_text()
+    artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(artefacts / "kpi-dashboard.png"), full_page=True)
+    page.locator("#children a.badge").first.click()
+    page.locator("#kpi-rows").wait_for()
+    assert not page.console_errors, page.console_errors
+
+
+@pytest.fixture
+def advance_events(people, org_tree):
+    """Two events in g1a this month: one closed, one open."""
+    from gridgov.accounts.models import User
+    from gridgov.events.models import Channel
+    from gridgov.events.services import ReportInput, report_event, transition
+
+    staff = User.objects.get(username="paiqian")
+    worker = people
+    for title, close in (("楼道堆物", True), ("路灯不亮", False)):
+        event, _ = report_event(
+            actor=None,
+            data=ReportInput(channel=Channel.RESIDENT, title=title, lon=121.405, lat=31.205),
+        )
+        transition(actor=staff, event=event, action="accept")
+        transition(actor=staff, event=event, action="classify", category_code="06010")
+        transition(actor=staff, event=event, action="dispatch", assignee=worker)
+        if close:
+            transition(actor=worker, event=event, action="check_in")
+            transition(actor=worker, event=event, action="handle", result="已处理")
+            transition(actor=worker, event=event, action="verify_pass")

@@ -16,9 +16,26 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 LEVELS = ("district", "street", "community", "grid", "worker", "department", "category")
+PERIOD_LABELS = {
+    "day": _("day"),
+    "week": _("week"),
+    "month": _("month"),
+    "quarter": _("quarter"),
+    "year": _("year"),
+}
+LEVEL_LABELS = {
+    "district": _("district"),
+    "street": _("street"),
+    "community": _("community"),
+    "grid": _("grid"),
+    "worker": _("grid worker"),
+    "department": _("department"),
+    "category": _("category"),
+}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import services
-from gridgov.kpis.registry import PERIODS, REGISTRY
+from gridgov.kpis.registry import LEVEL_LABELS, PERIOD_LABELS, REGISTRY
 from gridgov.org.models import OrgUnit
 from gridgov.org.selectors import grid_feature_collection, grid_list
 
@@ -45,7 +45,13 @@ def kpi_list(request):
     return render(
         request,
         "kpis/kpi_list.html",
-        {"rows": rows, "unit": unit, "period": period, "periods": PERIODS, "scores": scores},
+        {
+            "rows": rows,
+            "unit": unit,
+            "period": period,
+            "periods": list(PERIOD_LABELS.items()),
+            "scores": scores,
+        },
     )
 
 
@@ -67,9 +73,9 @@ def kpi_detail(request, code: str):
             "kpi": kpi,
             "unit": unit,
             "period": period,
-            "periods": PERIODS,
+            "periods": list(PERIOD_LABELS.items()),
             "level": level,
-            "levels": [lv for lv in kpi.levels if lv != unit.level],
+            "levels": [(lv, LEVEL_LABELS[lv]) for lv in kpi.levels if lv != unit.level],
             "reading": reading,
             "target": target,
             "policy_version": version,
@@ -112,12 +118,13 @@ def dashboard(request):
         {
             "unit": unit,
             "period": period,
-            "periods": PERIODS,
+            "periods": list(PERIOD_LABELS.items()),
             "tiles": tiles,
             "kpi": kpi,
             "kpis": list(REGISTRY.values()),
             "children": children,
             "level": level,
+            "level_label": LEVEL_LABELS.get(level, ""),
             "best": best,
             "worst": worst,
             "geojson": geojson,
