@@ -264,6 +264,16 @@ ROUTES = [
     # KPIs
     Route("kpis:kpi_list", "GET", "/kpis/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
     Route("kpis:dashboard", "GET", "/kpis/dashboard/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
+    Route("kpis:alert_list", "GET", "/kpis/alerts/", "kpis.view"),
+    Route(
+        "kpis:alert_acknowledge",
+        "POST",
+        "/kpis/alerts/{in}/acknowledge/",
+        "kpis.view",
+        ("alert_in", "alert_out"),
+        ok=(302,),
+        data={"note": "矩阵"},
+    ),
     Route(
         "kpis:kpi_detail",
         "GET",
@@ -469,6 +479,15 @@ ROUTES = [
         "/api/v1/kpis/events.closure_rate/values?unit={in}&level=grid",
         ("c1_or_g1a", "c2"),
     ),
+    _api("GET", "/api/v1/alerts", "kpis.view", "/api/v1/alerts"),
+    _api(
+        "POST",
+        "/api/v1/alerts/{alert_id}/acknowledge",
+        "kpis.view",
+        "/api/v1/alerts/{in}/acknowledge",
+        ("alert_in", "alert_out"),
+        data={"note": "矩阵"},
+    ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).
@@ -614,6 +633,18 @@ def _event_objects(org_tree, users, outsider) -> dict[str, str]:
         objects[f"event_{key}"] = str(event.uid)
         objects[f"event_code_{key}"] = event.tracking_code
         objects[f"photo_{key}"] = str(event.photos.first().uid)
+    from gridgov.kpis.models import KpiAlert
+
+    for key, unit in (("in", "g1a"), ("out", "g2a")):
+        alert = KpiAlert.objects.create(
+            unit=org_tree[unit],
+            kpi_code="events.closure_rate",
+            period_kind="month",
+            period_label="2025-10",
+            value=10.0,
+            target=95.0,
+        )
+        objects[f"alert_{key}"] = str(alert.pk)
     return objects
 
 

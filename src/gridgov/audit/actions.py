@@ -58,6 +58,10 @@ ACTIONS = {
     "events.calendar.change": _("working calendar changed"),
     "events.device.create": _("alarm device registered"),
     "events.classifier.train": _("event classifier trained"),
+    # KPIs
+    "kpis.alert.acknowledge": _("KPI alert acknowledged"),
+    "kpis.report.generate": _("KPI report generated"),
+    "kpis.report.download": _("KPI report downloaded"),
     # audit
     "audit.export": _("audit trail exported"),
     "audit.purge": _("audit records purged after retention"),

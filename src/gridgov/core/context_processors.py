@@ -8,6 +8,7 @@ NAV = [
     ("events.report", "events:event_report", _("Report")),
     ("kpis.view", "kpis:dashboard", _("Dashboard")),
     ("kpis.view", "kpis:kpi_list", _("KPIs")),
+    ("kpis.view", "kpis:alert_list", _("Alerts")),
     ("org.view", "org:unit_tree", _("Hierarchy")),
     ("org.view", "org:grid_map", _("Grid map")),
     ("org.view", "org:grid_list", _("Grids")),

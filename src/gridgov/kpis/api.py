@@ -1,11 +1,15 @@
 """KPI definitions and scoped values."""
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 from ninja import Schema
 
-from gridgov.core.api_support import PermissionRouter, api_requires
+from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import NotFound
-from gridgov.kpis import services
+from gridgov.core.scoping import access_object
+from gridgov.kpis import alerts, services
+from gridgov.kpis.models import KpiAlert
 from gridgov.kpis.registry import REGISTRY
 from gridgov.kpis.views import home_unit
 from gridgov.org.models import OrgUnit
@@ -128,3 +132,57 @@ def kpi_scores(request, who: str = "worker", unit: str = "", period: str = "mont
             actor=request.user, unit=scope, who=who[:12], period=when
         )
     ]
+
+
+class AlertOut(Schema):
+    id: int
+    unit: str
+    unit_name: str
+    kpi: str
+    period: str
+    value: float
+    target: float | None
+    created_at: datetime
+    acknowledged: bool
+    note: str
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_unit_name(obj):
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_kpi(obj):
+        return obj.kpi_code
+
+    @staticmethod
+    def resolve_period(obj):
+        return obj.period_label
+
+    @staticmethod
+    def resolve_acknowledged(obj):
+        return obj.acknowledged_at is not None
+
+
+class AckIn(Schema):
+    note: str
+
+
+@router.get("/alerts", response=list[AlertOut])
+@api_requires("kpis.view")
+def alert_list(request, open_only: bool = False, offset: int = 0, limit: int = 50):
+    qs = KpiAlert.objects.visible_to(request.user).select_related("unit")
+    if open_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    items, _limit, _offset = page_slice(qs, offset, limit)
+    return list(items)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response=AlertOut)
+@api_requires("kpis.view")
+def alert_acknowledge(request, alert_id: int, payload: AckIn):
+    alert = access_object(request.user, KpiAlert.objects.select_related("unit"), pk=alert_id)
+    return alerts.alert_acknowledge(actor=request.user, alert=alert, note=payload.note)

@@ -64,6 +64,9 @@ class KpiTargetPolicy(PolicySchema):
     targets: dict[str, Target] = Field(default_factory=_defaults)
     # level → KPI code → target, e.g. {"grid": {"events.discovery_rate": {...}}}
     level_overrides: dict[str, dict[str, Target]] = Field(default_factory=dict)
+    alert_min_count: int = Field(
+        5, ge=1, le=10_000, description="rows a reading needs before red raises an alert"
+    )
 
 
 register_policy(

@@ -3,10 +3,15 @@ KPI with its definition, formula, targets, value, breakdown one level down, and 
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from gridgov.core.errors import ValidationFailed
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
+from gridgov.events.views import error_text
 from gridgov.kpis import services
 from gridgov.kpis.registry import LEVEL_LABELS, PERIOD_LABELS, REGISTRY
 from gridgov.org.models import OrgUnit
@@ -134,3 +139,35 @@ def dashboard(request):
             else None,
         },
     )
+
+
+@requires("kpis.view")
+def alert_list(request):
+    from django.core.paginator import Paginator
+
+    from gridgov.kpis.models import KpiAlert
+
+    alerts = KpiAlert.objects.visible_to(request.user).select_related("unit", "acknowledged_by")
+    if request.GET.get("open") == "1":
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    page = Paginator(alerts, 30).get_page(request.GET.get("page"))
+    for alert in page.object_list:
+        alert.kpi = REGISTRY.get(alert.kpi_code)
+    return render(request, "kpis/alert_list.html", {"page": page})
+
+
+@requires("kpis.view")
+@require_POST
+def alert_acknowledge(request, pk: int):
+    from gridgov.core.scoping import access_object
+    from gridgov.kpis import alerts
+    from gridgov.kpis.models import KpiAlert
+
+    alert = access_object(request.user, KpiAlert.objects.select_related("unit"), pk=pk)
+    try:
+        alerts.alert_acknowledge(actor=request.user, alert=alert, note=request.POST.get("note", ""))
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Acknowledged."))
+    return redirect("kpis:alert_list")

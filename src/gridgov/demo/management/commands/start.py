@@ -52,6 +52,11 @@ class Command(BaseCommand):
             [sys.executable, "-m", "gridgov.manage", "events_scan", "--loop", "60"],
             stdout=subprocess.DEVNULL,
         )
+        # KPI alerts (and the monthly reports), every 15 minutes.
+        alerts = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gridgov.manage", "kpis_check_alerts", "--loop", "900"],
+            stdout=subprocess.DEVNULL,
+        )
         try:
             subprocess.run(  # noqa: S603
                 [
@@ -71,7 +76,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (worker, scanner):
+            for process in (worker, scanner, alerts):
                 process.terminate()
                 process.wait(timeout=10)
 

@@ -1,0 +1,22 @@
+"""`gridgov kpis_check_alerts [--loop SECONDS]`: raise an alert, once per period, for every
+unit whose KPI is red, and on the first days of a month make last month's reports."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from gridgov.kpis.alerts import check_alerts
+
+
+class Command(BaseCommand):
+    help = "Check KPI readings and alert units in red."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", type=int, default=0, help="repeat every N seconds")
+
+    def handle(self, *args, loop, **options):
+        while True:
+            self.stdout.write(f"new alerts: {check_alerts()}")
+            if not loop:
+                return
+            time.sleep(loop)

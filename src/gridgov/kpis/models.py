@@ -1,0 +1,48 @@
+"""KPI alerts (a unit's KPI entered red in a period) and generated reports."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.scoping import ScopedQuerySet
+
+
+class KpiAlert(models.Model):
+    """One per unit, KPI and period: a KPI that stays red does not alert again."""
+
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    kpi_code = models.CharField(_("KPI"), max_length=60)
+    period_kind = models.CharField(max_length=10)
+    period_label = models.CharField(_("period"), max_length=12)
+    value = models.FloatField(_("value"))
+    target = models.FloatField(_("target"), null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "unit__path"
+    scope_permission_app = "kpis"
+
+    class Meta:
+        verbose_name = _("KPI alert")
+        verbose_name_plural = _("KPI alerts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kpi_code", "period_kind", "period_label"],
+                name="kpi_alert_once_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kpi_code} {self.period_label}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.unit.path
