@@ -7,7 +7,9 @@ and names: nothing from outside the actor's scope may appear in any page or answ
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -265,6 +267,23 @@ ROUTES = [
     Route("kpis:kpi_list", "GET", "/kpis/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
     Route("kpis:dashboard", "GET", "/kpis/dashboard/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
     Route("kpis:alert_list", "GET", "/kpis/alerts/", "kpis.view"),
+    Route("kpis:report_list", "GET", "/kpis/reports/", "kpis.view"),
+    Route(
+        "kpis:report_request",
+        "POST",
+        "/kpis/reports/new/",
+        "kpis.view",
+        ("c1_or_g1a", "c2"),
+        ok=(302,),
+        data={"unit": "{in}", "month": "2025-10"},
+    ),
+    Route(
+        "kpis:report_download",
+        "GET",
+        "/kpis/reports/{in}.xlsx",
+        "kpis.view",
+        ("report_in", "report_out"),
+    ),
     Route(
         "kpis:alert_acknowledge",
         "POST",
@@ -645,6 +664,19 @@ def _event_objects(org_tree, users, outsider) -> dict[str, str]:
             target=95.0,
         )
         objects[f"alert_{key}"] = str(alert.pk)
+    from gridgov.kpis.models import KpiReport
+
+    for key, unit in (("in", "g1a"), ("out", "g2a")):
+        path = Path(tempfile.mkdtemp()) / "r.xlsx"
+        path.write_bytes(b"PK")
+        report = KpiReport.objects.create(
+            unit=org_tree[unit],
+            period_label="2025-10",
+            period_date="2025-10-01",
+            status="done",
+            xlsx_path=str(path),
+        )
+        objects[f"report_{key}"] = str(report.uid)
     return objects
 
 

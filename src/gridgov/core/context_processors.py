@@ -9,6 +9,7 @@ NAV = [
     ("kpis.view", "kpis:dashboard", _("Dashboard")),
     ("kpis.view", "kpis:kpi_list", _("KPIs")),
     ("kpis.view", "kpis:alert_list", _("Alerts")),
+    ("kpis.view", "kpis:report_list", _("Reports")),
     ("org.view", "org:unit_tree", _("Hierarchy")),
     ("org.view", "org:grid_map", _("Grid map")),
     ("org.view", "org:grid_list", _("Grids")),

@@ -1,5 +1,7 @@
 """KPI alerts (a unit's KPI entered red in a period) and generated reports."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,55 @@ class KpiAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.kpi_code} {self.period_label}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.unit.path
+
+
+class KpiReport(models.Model):
+    """A monthly evaluation report of a unit, as PDF and XLSX, kept for the retention policy."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being generated")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_kind = models.CharField(max_length=10, default="month")
+    period_label = models.CharField(_("period"), max_length=12)
+    period_date = models.DateField()
+    scheduled = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.CharField(max_length=300, blank=True)
+    pdf_path = models.CharField(max_length=300, blank=True)
+    xlsx_path = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "unit__path"
+    scope_permission_app = "kpis"
+
+    class Meta:
+        verbose_name = _("KPI report")
+        verbose_name_plural = _("KPI reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period_kind", "period_label"],
+                condition=models.Q(scheduled=True),
+                name="kpi_report_scheduled_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period_label}"
 
     @property
     def audit_org_path(self) -> str:

@@ -69,6 +69,19 @@ class KpiTargetPolicy(PolicySchema):
     )
 
 
+class ReportPolicy(PolicySchema):
+    retention_days: int = Field(3 * 365, ge=30, le=30 * 365, description="days reports are kept")
+
+
+register_policy(
+    PolicyDefinition(
+        "kpis.reports",
+        ReportPolicy,
+        _("KPI reports"),
+        _("How long generated monthly reports are kept in the download centre."),
+        "policy.change_system",
+    )
+)
 register_policy(
     PolicyDefinition(
         "kpis.composite",

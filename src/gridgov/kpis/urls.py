@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.kpis import views
+from gridgov.kpis import views, views_reports
 
 app_name = "kpis"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.kpi_list, name="kpi_list"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("alerts/", views.alert_list, name="alert_list"),
+    path("reports/", views_reports.report_list, name="report_list"),
+    path("reports/new/", views_reports.report_request, name="report_request"),
+    path("reports/<uuid:uid>.<str:fmt>", views_reports.report_download, name="report_download"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("<str:code>/", views.kpi_detail, name="kpi_detail"),
 ]

@@ -460,3 +460,55 @@ def test_red_kpis_alert_once_and_are_acknowledged(
     assert AuditRecord.objects.filter(action="kpis.alert.acknowledge").count() == 1
     page = client.get("/kpis/alerts/").content.decode()
     assert "已约谈责任网格员" in page
+
+
+def test_monthly_report_pdf_and_xlsx_have_the_same_numbers(
+    october, org_tree, settings, tmp_path, login_client, client
+):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from gridgov.audit.models import AuditRecord
+    from gridgov.kpis.reports import report_create, report_generate
+
+    settings.DATA_DIR = tmp_path
+    staff, _w, _w2 = october
+    report = report_generate(
+        report_create(actor=staff, unit=org_tree["c1"], period_date=datetime(2025, 10, 5).date())
+    )
+    assert report.status == "done", report.message
+    text = "".join(page.extract_text() for page in PdfReader(report.pdf_path).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert "宛平南路社区" in compact and "2025-10" in compact
+    assert "按期结案率" in compact and "57.14" in compact and "满意率" in compact
+    assert "33.33" in compact and "kpis.targetsv0" in compact
+    sheet = load_workbook(report.xlsx_path)["KPI"]
+    values = {row[0]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert values == {code: EXPECTED[code] for code in EXPECTED}
+    overdue = load_workbook(report.xlsx_path)["overdue"]
+    # Only E3 is open and past its deadline (E9 is suspended, which is not open).
+    assert [row[3] for row in overdue.iter_rows(min_row=2, values_only=True)] == [
+        "2025-10-09 08:30"
+    ]
+    assert AuditRecord.objects.filter(action="kpis.report.generate").count() == 1
+    login_client(staff)
+    response = client.get(f"/kpis/reports/{report.uid}.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert AuditRecord.objects.filter(action="kpis.report.download").count() == 1
+    assert client.get(f"/kpis/reports/{report.uid}.exe").status_code == 404
+
+
+def test_monthly_reports_are_made_once_on_the_first(october, org_tree, settings, tmp_path):
+    from datetime import date
+
+    from gridgov.kpis.models import KpiReport
+    from gridgov.kpis.reports import schedule_monthly
+
+    settings.DATA_DIR = tmp_path
+    assert schedule_monthly(date(2025, 11, 15)) == 0
+    made = schedule_monthly(date(2025, 11, 1))
+    # two districts, two streets, two communities
+    assert made == 6 and schedule_monthly(date(2025, 11, 2)) == 0
+    assert set(KpiReport.objects.values_list("status", flat=True)) == {"done"}
+    assert set(KpiReport.objects.values_list("period_label", flat=True)) == {"2025-10"}

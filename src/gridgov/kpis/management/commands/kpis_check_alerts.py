@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from gridgov.kpis.alerts import check_alerts
+from gridgov.kpis.reports import purge_expired, schedule_monthly
 
 
 class Command(BaseCommand):
@@ -16,7 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, **options):
         while True:
-            self.stdout.write(f"new alerts: {check_alerts()}")
+            self.stdout.write(
+                f"new alerts: {check_alerts()}, monthly reports made: {schedule_monthly()}, "
+                f"expired reports removed: {purge_expired()}"
+            )
             if not loop:
                 return
             time.sleep(loop)

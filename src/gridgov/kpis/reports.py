@@ -1,0 +1,226 @@
+"""Monthly evaluation reports per unit: the KPI table with targets and colours, trends, the
+best and worst units one level down, overdue events and the policy versions used — as PDF
+(WeasyPrint, charts as SVG) and XLSX with the same numbers. Generating and downloading are
+audited; files are kept for the retention policy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from gridgov.audit.services import SystemActor, audit_record
+from gridgov.core.masking import mask_text
+from gridgov.core.policies import policy_get, policy_in_force
+from gridgov.events.models import OPEN_STATES, Event
+from gridgov.kpis import charts, services
+from gridgov.kpis.models import KpiReport
+from gridgov.kpis.registry import REGISTRY, period_containing
+from gridgov.org.models import OrgUnit
+
+logger = logging.getLogger("gridgov.kpis")
+TREND_KPIS = ["events.on_time_closure", "events.satisfaction", "events.avg_handle_hours"]
+RANKED_KPI = "events.on_time_closure"
+NEXT_LEVEL = {"district": "street", "street": "community", "community": "grid"}
+REPORT_LEVELS = ("district", "street", "community")
+
+
+@dataclass
+class ReportData:
+    unit: OrgUnit
+    period: object
+    tiles: list
+    trends: list
+    children: list
+    best: list
+    worst: list
+    overdue: list
+    policies: list
+    generated_at: object
+
+
+def report_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def collect(*, actor, unit: OrgUnit, period) -> ReportData:
+    tiles = services.dashboard_tiles(actor=actor, unit=unit, period=period)
+    trends = []
+    for code in TREND_KPIS:
+        kpi = REGISTRY[code]
+        points = services.trend(actor=actor, kpi=kpi, unit=unit, period=period)
+        trends.append((kpi, mark_safe(charts.line_svg(points, unit=kpi.unit))))  # noqa: S308 - built from numbers and escaped labels
+    children, best, worst = [], [], []
+    level = NEXT_LEVEL.get(unit.level)
+    if level:
+        kpi = REGISTRY[RANKED_KPI]
+        children = services.breakdown(actor=actor, kpi=kpi, unit=unit, level=level, period=period)
+        best, worst = services.ranking(children, kpi)
+    overdue = list(
+        Event.objects.filter(
+            scope_path__startswith=unit.path,
+            state__in=OPEN_STATES,
+            handle_due__lt=min(period.end, timezone.now()),
+        )
+        .select_related("category", "grid")
+        .order_by("handle_due")[:50]
+    )
+    for event in overdue:  # free text: ID and phone numbers typed into it are masked
+        event.title = mask_text(event.title)
+    policies = [
+        (key, policy_in_force(key).version)
+        for key in ("kpis.targets", "kpis.composite", "events.sla")
+    ]
+    return ReportData(
+        unit, period, tiles, trends, children, best, worst, overdue, policies, timezone.now()
+    )
+
+
+def render_pdf(data: ReportData) -> bytes:
+    from weasyprint import HTML  # needs Pango (installed by ./dev)
+
+    html = render_to_string("kpis/report_pdf.html", {"r": data})
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_xlsx(data: ReportData, path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "KPI"
+    sheet.append([_("Unit"), data.unit.name, _("Period"), data.period.label])
+    sheet.append(
+        ["code", _("KPI"), _("Value"), _("Target value"), "n", _("Colour"), _("Previous period")]
+    )
+    for tile in data.tiles:
+        sheet.append(
+            [
+                tile.kpi.code,
+                str(tile.kpi.name),
+                tile.reading.value.value,
+                tile.target.target if tile.target else None,
+                tile.reading.value.denominator,
+                tile.reading.colour,
+                tile.previous,
+            ]
+        )
+    units = book.create_sheet("units")
+    units.append([_("Unit"), str(REGISTRY[RANKED_KPI].name), "n"])
+    for row in data.children:
+        units.append([row.label, row.value.value, row.value.denominator])
+    overdue = book.create_sheet("overdue")
+    overdue.append([_("Tracking code"), _("Title"), _("Grid"), _("Due")])
+    for event in data.overdue:
+        overdue.append(
+            [
+                event.tracking_code,
+                event.title,
+                event.grid.name if event.grid_id else "",
+                timezone.localtime(event.handle_due).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    book.save(path)
+
+
+def report_create(*, actor, unit: OrgUnit, period_date: date, scheduled: bool = False):
+    """Record a report to generate; scheduled ones exist once per unit and period."""
+    period = period_containing("month", period_date)
+    try:
+        with transaction.atomic():
+            return KpiReport.objects.create(
+                unit=unit,
+                period_label=period.label,
+                period_date=period_date,
+                scheduled=scheduled,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        return None
+
+
+def report_generate(report: KpiReport) -> KpiReport:
+    """Write the PDF and XLSX of a recorded report (idempotent: a done report is kept)."""
+    if report.status == KpiReport.Status.DONE:
+        return report
+    actor = report.created_by or _system_reader(report.unit)
+    period = period_containing(report.period_kind, report.period_date)
+    try:
+        data = collect(actor=actor, unit=report.unit, period=period)
+        base = report_dir() / str(report.uid)
+        Path(f"{base}.pdf").write_bytes(render_pdf(data))
+        render_xlsx(data, Path(f"{base}.xlsx"))
+    except Exception as exc:  # the report fails visibly, not silently
+        logger.exception("report %s failed", report.uid)
+        report.status, report.message = KpiReport.Status.FAILED, str(exc)[:300]
+        report.save(update_fields=["status", "message"])
+        return report
+    with transaction.atomic():
+        report.pdf_path, report.xlsx_path = f"{base}.pdf", f"{base}.xlsx"
+        report.status = KpiReport.Status.DONE
+        report.save(update_fields=["pdf_path", "xlsx_path", "status"])
+        audit_record(
+            "kpis.report.generate",
+            actor=report.created_by or SystemActor("kpis.reports"),
+            target=report,
+            changes={"period": report.period_label},
+        )
+    return report
+
+
+class _UnitReader:
+    """Reads KPIs of one unit for a scheduled report (no person is behind it)."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, unit: OrgUnit):
+        self.unit = unit
+
+    def scope_paths(self, permission: str) -> list[str]:
+        return [self.unit.path] if permission == "kpis.view" else []
+
+    def has_permission(self, permission: str) -> bool:
+        return permission == "kpis.view"
+
+
+def _system_reader(unit: OrgUnit) -> _UnitReader:
+    return _UnitReader(unit)
+
+
+def schedule_monthly(today: date | None = None) -> int:
+    """On the first days of a month, last month's report for every district, street and
+    community (once each); returns how many were made."""
+    today = today or timezone.localdate()
+    if today.day > 3:
+        return 0
+    last_month = today.replace(day=1) - timedelta(days=1)
+    made = 0
+    for unit in OrgUnit.objects.filter(level__in=REPORT_LEVELS, is_active=True):
+        report = report_create(actor=None, unit=unit, period_date=last_month, scheduled=True)
+        if report is not None:
+            report_generate(report)
+            made += 1
+    return made
+
+
+def purge_expired(now=None) -> int:
+    days = policy_get("kpis.reports").retention_days
+    old = KpiReport.objects.filter(created_at__lt=(now or timezone.now()) - timedelta(days=days))
+    count = 0
+    for report in old:
+        for path in (report.pdf_path, report.xlsx_path):
+            if path:
+                Path(path).unlink(missing_ok=True)
+        report.delete()
+        count += 1
+    return count
