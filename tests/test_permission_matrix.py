@@ -266,6 +266,9 @@ ROUTES = [
     # KPIs
     Route("kpis:kpi_list", "GET", "/kpis/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
     Route("kpis:dashboard", "GET", "/kpis/dashboard/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")),
+    Route(
+        "kpis:command_screen", "GET", "/kpis/command/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")
+    ),
     Route("kpis:alert_list", "GET", "/kpis/alerts/", "kpis.view"),
     Route("kpis:report_list", "GET", "/kpis/reports/", "kpis.view"),
     Route(

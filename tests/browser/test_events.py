@@ -186,3 +186,24 @@ def advance_events(people, org_tree):
             transition(actor=worker, event=event, action="check_in")
             transition(actor=worker, event=event, action="handle", result="已处理")
             transition(actor=worker, event=event, action="verify_pass")
+
+
+def test_command_screen_on_a_wall_display(browser, live_server, people, advance_events):
+    from pathlib import Path
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    screen = context.new_page()
+    screen.base = live_server.url
+    errors = []
+    screen.on("pageerror", lambda e: errors.append(str(e)))
+    screen.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    sign_in(screen, "paiqian")
+    screen.goto(screen.base + "/kpis/command/?unit=310104003001")
+    screen.locator("#kpi-map[data-ready='1']").wait_for()
+    assert screen.locator("#command-tiles .card").count() == 6
+    assert screen.locator("html").get_attribute("data-bs-theme") == "dark"
+    artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    screen.screenshot(path=str(artefacts / "command-screen.png"))
+    assert not errors, errors
+    context.close()

@@ -171,3 +171,66 @@ def alert_acknowledge(request, pk: int):
     else:
         messages.success(request, _("Acknowledged."))
     return redirect("kpis:alert_list")
+
+
+COMMAND_KPIS = [
+    "events.on_time_closure",
+    "events.on_time_handling",
+    "events.satisfaction",
+    "events.discovery_rate",
+    "events.rework_rate",
+    "events.avg_handle_hours",
+]
+
+
+@requires("kpis.view")
+def command_screen(request):
+    """The street hub's big screen (1920×1080, dark, refreshes itself every minute)."""
+    from django.utils import timezone
+
+    from gridgov.events.models import OPEN_STATES, Event
+
+    unit = _unit(request)
+    period = services.parse_period("month")
+    tiles = [
+        t
+        for t in services.dashboard_tiles(actor=request.user, unit=unit, period=period)
+        if t.kpi.code in COMMAND_KPIS
+    ]
+    kpi = REGISTRY["events.on_time_closure"]
+    grids = (
+        services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
+        if unit.level != "grid"
+        else []
+    )
+    now = timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    events = Event.objects.visible_to(request.user).filter(scope_path__startswith=unit.path)
+    counts = {
+        "reported_today": events.filter(reported_at__gte=start_of_day).count(),
+        "closed_today": events.filter(closed_at__gte=start_of_day, state="closed").count(),
+        "open": events.filter(state__in=OPEN_STATES).count(),
+        "overdue": events.filter(
+            state__in=OPEN_STATES, handle_due__lt=now, paused_at__isnull=True
+        ).count(),
+    }
+    overdue = list(
+        events.filter(state__in=OPEN_STATES, handle_due__lt=now, paused_at__isnull=True)
+        .select_related("grid", "category")
+        .order_by("handle_due")[:12]
+    )
+    return render(
+        request,
+        "kpis/command.html",
+        {
+            "unit": unit,
+            "period": period,
+            "tiles": tiles,
+            "counts": counts,
+            "overdue": overdue,
+            "geojson": grid_feature_collection(grid_list(actor=request.user, under=unit)),
+            "colours": {r.code: {"colour": r.colour, "value": r.value.value} for r in grids},
+            "kpi": kpi,
+            "now": now,
+        },
+    )
