@@ -269,6 +269,7 @@ ROUTES = [
     Route(
         "kpis:command_screen", "GET", "/kpis/command/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")
     ),
+    Route("kpis:my_numbers", "GET", "/kpis/mine/", "events.handle"),
     Route("kpis:alert_list", "GET", "/kpis/alerts/", "kpis.view"),
     Route("kpis:report_list", "GET", "/kpis/reports/", "kpis.view"),
     Route(

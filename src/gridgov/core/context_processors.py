@@ -7,6 +7,7 @@ NAV = [
     ("events.view", "events:event_map", _("Event map")),
     ("events.report", "events:event_report", _("Report")),
     ("kpis.view", "kpis:dashboard", _("Dashboard")),
+    ("events.handle", "kpis:my_numbers", _("My numbers")),
     ("kpis.view", "kpis:kpi_list", _("KPIs")),
     ("kpis.view", "kpis:alert_list", _("Alerts")),
     ("kpis.view", "kpis:report_list", _("Reports")),

@@ -241,3 +241,21 @@ def ranking(rows: list[Reading], kpi: Kpi, size: int = 3) -> tuple[list, list]:
     measured = [r for r in rows if r.value.value is not None]
     ordered = sorted(measured, key=lambda r: r.value.value, reverse=kpi.higher_is_better)
     return ordered[:size], list(reversed(ordered[-size:])) if len(ordered) > size else []
+
+
+def own_readings(*, user, period: Period) -> dict[str, list[tuple[Kpi, Reading]]]:
+    """A person's own numbers: as the assignee of events, and for each department they
+    belong to (the KPIs that group by worker or department)."""
+    out: dict[str, list[tuple[Kpi, Reading]]] = {}
+    sections = [(str(user), "worker", {"assignee": user})]
+    sections += [(d.name, "department", {"department": d}) for d in user.departments.all()]
+    for label, level, lookup in sections:
+        readings = []
+        for kpi in REGISTRY.values():
+            if level not in kpi.group_fields:
+                continue
+            value = kpi.grouped(kpi.source().filter(**lookup), period, None)[None]
+            target, _version = target_for(kpi, level)
+            readings.append((kpi, Reading(None, label, value, colour(kpi, value.value, target))))
+        out[label] = readings
+    return out

@@ -7,6 +7,7 @@ app_name = "kpis"
 urlpatterns = [
     path("", views.kpi_list, name="kpi_list"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("mine/", views.my_numbers, name="my_numbers"),
     path("command/", views.command_screen, name="command_screen"),
     path("alerts/", views.alert_list, name="alert_list"),
     path("reports/", views_reports.report_list, name="report_list"),

@@ -234,3 +234,23 @@ def command_screen(request):
             "now": now,
         },
     )
+
+
+@requires("events.handle")
+def my_numbers(request):
+    """A grid worker's or department handler's own KPIs and workload."""
+    from gridgov.events.routing import events_today
+    from gridgov.events.services import open_events_for
+
+    period = services.parse_period(request.GET.get("period", "month")[:10])
+    return render(
+        request,
+        "kpis/mine.html",
+        {
+            "period": period,
+            "periods": list(PERIOD_LABELS.items()),
+            "sections": services.own_readings(user=request.user, period=period),
+            "open_count": open_events_for(request.user).count(),
+            "today_count": events_today(request.user),
+        },
+    )

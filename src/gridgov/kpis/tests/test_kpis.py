@@ -512,3 +512,22 @@ def test_monthly_reports_are_made_once_on_the_first(october, org_tree, settings,
     assert made == 6 and schedule_monthly(date(2025, 11, 2)) == 0
     assert set(KpiReport.objects.values_list("status", flat=True)) == {"done"}
     assert set(KpiReport.objects.values_list("period_label", flat=True)) == {"2025-10"}
+
+
+def test_own_numbers_of_a_worker_and_a_department(october, org_tree, login_client, client):
+    from gridgov.events.models import Department
+
+    _staff, worker, _w2 = october
+    period = services.parse_period("month", "2025-10-01")
+    mine = services.own_readings(user=worker, period=period)
+    values = {kpi.code: r.value.value for kpi, r in mine[str(worker)]}
+    assert values["events.on_time_handling"] == 66.67  # E1 E2 E10: E2 late
+    department = Department.objects.create(district=org_tree["d1"], code="D", name="测试部门")
+    department.members.add(worker)
+    Event.objects.filter(title="测试", state="handling").update(department=department)  # E3
+    sections = services.own_readings(user=worker, period=period)
+    dept = {kpi.code: r.value for kpi, r in sections["测试部门"]}
+    assert dept["events.extension_rate"].denominator == 1
+    login_client(worker)
+    page = client.get("/kpis/mine/").content.decode()
+    assert 'id="workload"' in page
