@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -229,6 +229,10 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.events import seed_events
 
     events = seed_events()
+    from gridgov.kpis import daily
+
+    today = timezone.localdate()
+    daily.refresh(today - timedelta(days=120), today + timedelta(days=40))
     audit_record(
         "org.demo.seed",
         actor=actor,

@@ -12,33 +12,19 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope
 from gridgov.events import notify
-from gridgov.kpis import services
+from gridgov.kpis import daily, services
 from gridgov.kpis.models import KpiAlert
 from gridgov.kpis.registry import REGISTRY, KpiValue, Period, period_containing
 from gridgov.org.models import OrgUnit
 
 
 def unit_values(kpi, level: str, period: Period) -> dict[OrgUnit, KpiValue]:
-    """The KPI for every active unit of a level, in one grouped query where possible."""
+    """The KPI for every active unit of a level, from the daily pre-aggregates."""
     units = list(OrgUnit.objects.filter(level=level, is_active=True))
-    if not units:
-        return {}
-    rows = kpi.source()
-    if level == "grid":
-        values = kpi.grouped(rows, period, kpi.group_fields["grid"])
-        return {u: values[u.pk] for u in units if u.pk in values}
-    from django.db.models.functions import Substr
-
-    out = {}
-    by_length: dict[int, list[OrgUnit]] = {}
-    for unit in units:
-        by_length.setdefault(len(unit.path), []).append(unit)
-    for length, group in by_length.items():
-        values = kpi.grouped(
-            rows.annotate(kpi_prefix=Substr("scope_path", 1, length)), period, "kpi_prefix"
-        )
-        out.update({u: values[u.path] for u in group if u.path in values})
-    return out
+    values: dict[str, KpiValue] = {}
+    for length in {len(u.path) for u in units}:
+        values.update(daily.child_values(kpi, "", length, period))
+    return {u: values[u.path] for u in units if u.path in values}
 
 
 def check_alerts(now=None) -> int:

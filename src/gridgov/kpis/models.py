@@ -97,3 +97,33 @@ class KpiReport(models.Model):
     @property
     def audit_org_path(self) -> str:
         return self.unit.path
+
+
+class KpiDaily(models.Model):
+    """A KPI's numerator and denominator (or duration sum and count) for one day and one
+    grid (or community queue), so dashboards add up days instead of scanning events.
+    Rebuilt for recent days by the periodic job; rebuilt in full by a command."""
+
+    kpi_code = models.CharField(max_length=60)
+    scope_path = models.CharField(max_length=255)
+    day = models.DateField()
+    numerator = models.FloatField(default=0)
+    denominator = models.IntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi_code", "day", "scope_path"], name="kpi_daily_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["kpi_code", "day", "scope_path"],
+                name="kpi_daily_lookup_idx",
+                opclasses=["varchar_pattern_ops", "date_ops", "varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_code} {self.day} {self.scope_path}"

@@ -109,6 +109,9 @@ class Kpi:
     periods: tuple[str, ...] = PERIODS
     capability: str = ""
     group_fields: dict[str, str] = field(default_factory=dict)  # level → field of the row
+    # The row's date that places it in a period (what the denominator filters on): daily
+    # pre-aggregates are bucketed by it.
+    date_field: str = ""
 
     def grouped(self, queryset: QuerySet, period: Period, group: str | None):
         """{group value: KpiValue} (or {None: …} ungrouped), in one query."""

@@ -55,7 +55,7 @@ def report_dir() -> Path:
 
 
 def collect(*, actor, unit: OrgUnit, period) -> ReportData:
-    tiles = services.dashboard_tiles(actor=actor, unit=unit, period=period)
+    tiles = services.dashboard_tiles(actor=actor, unit=unit, period=period, daily=False)
     trends = []
     for code in TREND_KPIS:
         kpi = REGISTRY[code]

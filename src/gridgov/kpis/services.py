@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import path_in_scope
+from gridgov.kpis import daily as daily_aggregates
 from gridgov.kpis.policies import Target
 from gridgov.kpis.registry import PERIODS, REGISTRY, Kpi, KpiValue, Period, period_containing
 from gridgov.org.models import OrgUnit
@@ -69,9 +70,14 @@ def _unit_in_scope(actor, unit: OrgUnit) -> None:
         raise NotFound()
 
 
-def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period) -> Reading:
+def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, daily=False) -> Reading:
+    """The KPI at a unit; ``daily`` reads the pre-aggregates (dashboards) instead of the
+    events themselves (pages and API that must be exact to the minute)."""
     _unit_in_scope(actor, unit)
-    value = kpi.grouped(_scoped(kpi, unit), period, None)[None]
+    if daily:
+        value = daily_aggregates.unit_value(kpi, unit.path, period)
+    else:
+        value = kpi.grouped(_scoped(kpi, unit), period, None)[None]
     target, _version = target_for(kpi, unit.level)
     return Reading(None, unit.name, value, colour(kpi, value.value, target))
 
@@ -80,9 +86,11 @@ def _scoped(kpi: Kpi, unit: OrgUnit):
     return kpi.source().filter(scope_path__startswith=unit.path)
 
 
-def breakdown(*, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period) -> list[Reading]:
+def breakdown(
+    *, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period, daily=False
+) -> list[Reading]:
     """The KPI for each child unit (or worker, department, category) under ``unit``; units
-    with nothing to measure are listed too."""
+    with nothing to measure are listed too. ``daily`` reads the pre-aggregates (unit levels)."""
     _unit_in_scope(actor, unit)
     if level not in kpi.levels:
         raise ValidationFailed(
@@ -94,6 +102,13 @@ def breakdown(*, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period) -> 
         children = list(
             OrgUnit.objects.filter(path__startswith=unit.path, level=level).order_by("code")
         )
+        if daily:
+            values = {}
+            for length in {len(c.path) for c in children}:
+                values.update(daily_aggregates.child_values(kpi, unit.path, length, period))
+            return [
+                _reading(kpi, c.pk, c.name, values.get(c.path), target, c.code) for c in children
+            ]
         if level == "grid":
             values = kpi.grouped(rows, period, kpi.group_fields["grid"])
             return [_reading(kpi, c.pk, c.name, values.get(c.pk), target, c.code) for c in children]
@@ -219,13 +234,17 @@ class Tile:
     target: Target | None
 
 
-def dashboard_tiles(*, actor, unit: OrgUnit, period: Period) -> list[Tile]:
+def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, daily=True) -> list[Tile]:
     """Each KPI at the unit, with the change against the previous period."""
     tiles = []
     before = period.previous()
     for kpi in REGISTRY.values():
-        reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period)
-        previous = kpi.grouped(_scoped(kpi, unit), before, None)[None].value
+        reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period, daily=daily)
+        previous = (
+            daily_aggregates.unit_value(kpi, unit.path, before)
+            if daily
+            else kpi.grouped(_scoped(kpi, unit), before, None)[None]
+        ).value
         delta = (
             round(reading.value.value - previous, 2)
             if reading.value.value is not None and previous is not None

@@ -105,13 +105,15 @@ def dashboard(request):
     children = []
     if level in services.UNIT_LEVELS:
         children = services.breakdown(
-            actor=request.user, kpi=kpi, unit=unit, level=level, period=period
+            actor=request.user, kpi=kpi, unit=unit, level=level, period=period, daily=True
         )
     best, worst = services.ranking(children, kpi)
     grids = (
         children
         if level == "grid"
-        else services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
+        else services.breakdown(
+            actor=request.user, kpi=kpi, unit=unit, level="grid", period=period, daily=True
+        )
         if unit.level != "grid"
         else []
     )
@@ -199,7 +201,9 @@ def command_screen(request):
     ]
     kpi = REGISTRY["events.on_time_closure"]
     grids = (
-        services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
+        services.breakdown(
+            actor=request.user, kpi=kpi, unit=unit, level="grid", period=period, daily=True
+        )
         if unit.level != "grid"
         else []
     )

@@ -387,7 +387,12 @@ def test_grades(score, letter):
 
 
 def test_dashboard_tiles_ranking_and_click_through(october, org_tree, login_client, client):
+    from datetime import date
+
+    from gridgov.kpis import daily
+
     staff, _w, _w2 = october
+    daily.refresh(date(2025, 9, 1), date(2025, 12, 1))
     period = services.parse_period("month", "2025-10-01")
     tiles = {
         t.kpi.code: t
@@ -431,6 +436,9 @@ def test_red_kpis_alert_once_and_are_acknowledged(
     community = make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="c1_staff")
     street = make_user(Role.STREET_STAFF, org_tree["s1"], username="s1_staff")
     time_machine.move_to("2025-10-25 12:00 +08:00", tick=False)
+    from gridgov.kpis import daily
+
+    daily.refresh_recent()
     created = check_alerts()
     assert created > 0 and check_alerts() == 0  # repeated red readings do not spam
     alert = KpiAlert.objects.get(unit=org_tree["c1"], kpi_code="events.on_time_closure")
@@ -531,3 +539,36 @@ def test_own_numbers_of_a_worker_and_a_department(october, org_tree, login_clien
     login_client(worker)
     page = client.get("/kpis/mine/").content.decode()
     assert 'id="workload"' in page
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_daily_pre_aggregates_give_the_live_numbers(code, october, org_tree):
+    from datetime import date
+
+    from gridgov.kpis import daily
+
+    staff, _w, _w2 = october
+    daily.refresh(date(2025, 9, 1), date(2025, 12, 1))
+    kpi = REGISTRY[code]
+    for kind, on in (("month", "2025-10-15"), ("week", "2025-10-08"), ("month", "2025-09-10")):
+        period = services.parse_period(kind, on)
+        for unit in ("c1", "d1", "g1a", "empty"):
+            live = services.unit_value(actor=staff, kpi=kpi, unit=org_tree[unit], period=period)
+            fast = services.unit_value(
+                actor=staff, kpi=kpi, unit=org_tree[unit], period=period, daily=True
+            )
+            assert fast.value.value == live.value.value, (unit, kind, on)
+            assert fast.value.denominator == live.value.denominator
+    period = services.parse_period("month", "2025-10-15")
+    live = services.breakdown(
+        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period
+    )
+    fast = services.breakdown(
+        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period, daily=True
+    )
+    assert [r.value.value for r in fast] == [r.value.value for r in live]
+    # Refreshing again changes nothing (idempotent).
+    before = list(daily.KpiDaily.objects.order_by("pk").values_list("kpi_code", "day", "numerator"))
+    daily.refresh(date(2025, 9, 1), date(2025, 12, 1))
+    after = list(daily.KpiDaily.objects.order_by("pk").values_list("kpi_code", "day", "numerator"))
+    assert sorted(before) == sorted(after)

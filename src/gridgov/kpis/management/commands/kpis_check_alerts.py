@@ -1,10 +1,12 @@
-"""`gridgov kpis_check_alerts [--loop SECONDS]`: raise an alert, once per period, for every
-unit whose KPI is red, and on the first days of a month make last month's reports."""
+"""`gridgov kpis_check_alerts [--loop SECONDS]`: refresh the recent daily pre-aggregates,
+raise an alert, once per period, for every unit whose KPI is red, and on the first days of a
+month make last month's reports."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
+from gridgov.kpis import daily
 from gridgov.kpis.alerts import check_alerts
 from gridgov.kpis.reports import purge_expired, schedule_monthly
 
@@ -17,9 +19,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, **options):
         while True:
+            refreshed = daily.refresh_recent()
+            alerts = check_alerts()
+            made = schedule_monthly()
+            purged = purge_expired()
             self.stdout.write(
-                f"new alerts: {check_alerts()}, monthly reports made: {schedule_monthly()}, "
-                f"expired reports removed: {purge_expired()}"
+                f"daily buckets refreshed: {refreshed}, new alerts: {alerts}, "
+                f"monthly reports made: {made}, expired reports removed: {purged}"
             )
             if not loop:
                 return
