@@ -210,6 +210,11 @@ def main(argv=None) -> int:
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data" / "divisions"))
     parser.add_argument("--no-record", action="store_true", help="do not append BENCHMARKS.md")
     parser.add_argument(
+        "--dashboard-only",
+        action="store_true",
+        help="rerun the dashboard benchmark on the district left by a full run",
+    )
+    parser.add_argument(
         "--search-only",
         action="store_true",
         help="rerun the search benchmark on the district left by a full run",
@@ -218,6 +223,8 @@ def main(argv=None) -> int:
     rows = SIZES[args.size]
     if args.search_only:
         return _search_only(args)
+    if args.dashboard_only:
+        return _dashboard_only(args)
     url = recreate_database(args.database_url, "gridgov_bench")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
@@ -243,6 +250,9 @@ def main(argv=None) -> int:
         generated_s = event_bench.generate_events(staff, rows)
         scan = event_bench.bench_scan(rows)
         smoke = args.size == "smoke"
+        from bench import kpis as kpi_bench
+
+        dashboard = kpi_bench.bench_dashboard(district.code)
         http = event_bench.bench_http(
             url,
             district,
@@ -264,6 +274,7 @@ def main(argv=None) -> int:
     ]
     lines += _search_lines(search)
     lines += _event_lines(scan, http, generated_s)
+    lines += kpi_bench.dashboard_lines(dashboard, rows, rows)
     return _record("\n".join(lines) + "\n", args)
 
 
@@ -342,6 +353,36 @@ def _search_only(args) -> int:
         "|---|---|---|---|---|",
     ]
     lines += _search_lines(search)
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _dashboard_only(args) -> int:
+    url = args.database_url.rsplit("/", 1)[0] + "/gridgov_bench"
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        from bench import kpis as kpi_bench
+        from gridgov.events.models import Event
+        from gridgov.org.models import OrgUnit
+        from gridgov.people.models import Resident
+
+        call_command("migrate", verbosity=0)
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        district = OrgUnit.objects.filter(level="district", code__startswith="3101").first()
+        events, residents = Event.objects.count(), Resident.objects.count()
+        result = kpi_bench.bench_dashboard(district.code)
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · dashboard only, {events:,} events",
+        f"Machine: {info}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *kpi_bench.dashboard_lines(result, events, residents),
+    ]
     return _record("\n".join(lines) + "\n", args)
 
 
