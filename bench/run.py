@@ -210,6 +210,11 @@ def main(argv=None) -> int:
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data" / "divisions"))
     parser.add_argument("--no-record", action="store_true", help="do not append BENCHMARKS.md")
     parser.add_argument(
+        "--database-name",
+        default="gridgov_bench",
+        help="the database the benchmark creates (and drops first)",
+    )
+    parser.add_argument(
         "--dashboard-only",
         action="store_true",
         help="rerun the dashboard benchmark on the district left by a full run",
@@ -225,7 +230,7 @@ def main(argv=None) -> int:
         return _search_only(args)
     if args.dashboard_only:
         return _dashboard_only(args)
-    url = recreate_database(args.database_url, "gridgov_bench")
+    url = recreate_database(args.database_url, args.database_name)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
         setup_django(url)
@@ -324,7 +329,7 @@ def _record(report: str, args) -> int:
 
 
 def _search_only(args) -> int:
-    url = args.database_url.rsplit("/", 1)[0] + "/gridgov_bench"
+    url = args.database_url.rsplit("/", 1)[0] + "/" + args.database_name
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
         setup_django(url)
@@ -357,7 +362,7 @@ def _search_only(args) -> int:
 
 
 def _dashboard_only(args) -> int:
-    url = args.database_url.rsplit("/", 1)[0] + "/gridgov_bench"
+    url = args.database_url.rsplit("/", 1)[0] + "/" + args.database_name
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
         setup_django(url)
