@@ -42,8 +42,9 @@ def act(page, action, **fields):
             field.select_option(value)
         else:
             field.fill(value)
-    form.locator('button[type="submit"]').click()
-    page.wait_for_load_state()
+    # The form posts and redirects back: wait for that navigation, not the current page.
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').click()
 
 
 @pytest.fixture
@@ -72,7 +73,8 @@ def test_resident_report_to_rating(page, browser, live_server, people, tmp_path)
     assert page.get_by_label("经度").input_value().startswith("121.40")
     page.get_by_label("照片").set_input_files(_photo(tmp_path))
     page.get_by_label("您的电话，用于回访（可选）").fill("13912345678")
-    page.get_by_role("button", name="提交").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交").click()
     code = page.locator("#tracking-code").inner_text()
     page.screenshot(path=str(tmp_path / "1-reported.png"))
     event = Event.objects.get(tracking_code=code)

@@ -194,3 +194,15 @@ def departments_for(event: Event) -> QuerySet[Department]:
 def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user).select_related("event")
     return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def grid_staff_for(event: Event) -> list:
+    """Grid workers and grid leaders whose scope covers the event (who it can go to)."""
+    from gridgov.accounts.models import Membership, User
+
+    parts = [p for p in event.scope_path.split("/") if p]
+    ancestors = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    ids = Membership.objects.filter(
+        role__in=["grid_worker", "grid_leader"], org_unit__path__in=ancestors
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))

@@ -11,6 +11,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import User
@@ -29,11 +30,11 @@ from gridgov.org.models import OrgUnit
 from gridgov.org.selectors import grid_feature_collection, grid_list
 
 TABS = [
-    ("open", _("Open")),
-    ("overdue", _("Overdue")),
-    ("to_verify", _("To verify")),
-    ("closed", _("Closed")),
-    ("", _("All")),
+    ("open", gettext_lazy("Open")),
+    ("overdue", gettext_lazy("Overdue")),
+    ("to_verify", gettext_lazy("To verify")),
+    ("closed", gettext_lazy("Closed")),
+    ("", gettext_lazy("All")),
 ]
 
 
@@ -143,13 +144,7 @@ def event_detail(request, uid):
     _with_sla([event])
     workers = []
     if path_in_scope(request.user, event.scope_path, "events.dispatch"):
-        workers = [
-            u
-            for u in User.objects.filter(is_active=True, memberships__role="grid_worker")
-            .distinct()
-            .order_by("username")
-            if path_in_scope(u, event.scope_path, "events.handle")
-        ]
+        workers = selectors.grid_staff_for(event)
     return render(
         request,
         "events/event_detail.html",
