@@ -1,10 +1,31 @@
 """Real headless Chromium (Debian's package) driven by Playwright."""
 
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server answers one request at a time. With SQLite in memory its threads
+    share one connection; a page's parallel requests (a photo next to a form post) must not
+    use it at the same moment."""
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        def serialised(environ, start_response):
+            with self.lock:
+                return application(environ, start_response)
+
+        super().set_app(serialised)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @pytest.fixture(scope="session")

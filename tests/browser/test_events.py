@@ -32,8 +32,9 @@ def _photo(tmp_path):
 
 def act(page, action, **fields):
     page.locator(f'button[data-bs-target="#act-{action}"]').click()
+    # Wait until the accordion has finished opening: a click during the animation is lost.
+    page.locator(f"#act-{action}.collapse.show").wait_for()
     form = page.locator(f'form[data-action="{action}"]')
-    form.wait_for(state="visible")
     for name, value in fields.items():
         field = form.locator(f'[name="{name}"]')
         if name == "photos":
