@@ -21,9 +21,7 @@ from gridgov.org.models import OrgUnit
 def unit_values(kpi, level: str, period: Period) -> dict[OrgUnit, KpiValue]:
     """The KPI for every active unit of a level, from the daily pre-aggregates."""
     units = list(OrgUnit.objects.filter(level=level, is_active=True))
-    values: dict[str, KpiValue] = {}
-    for length in {len(u.path) for u in units}:
-        values.update(daily.child_values(kpi, "", length, period))
+    values = daily.values_for(kpi, units, period)
     return {u: values[u.path] for u in units if u.path in values}
 
 

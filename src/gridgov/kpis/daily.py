@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
-from django.db.models.functions import Substr, TruncDate
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gridgov.kpis.models import KpiDaily
 from gridgov.kpis.registry import REGISTRY, Kpi, KpiValue, Period
+from gridgov.org.models import OrgUnit
 
 RECENT_DAYS = 40  # open events change for weeks; older days are settled
 
@@ -28,6 +29,9 @@ def _window(start: date, end: date) -> Period:
 def refresh(start: date, end: date, kpis=None) -> int:
     """Recompute the buckets of [start, end) for every KPI; returns rows written."""
     window = _window(start, end)
+    unit_paths = set(
+        OrgUnit.objects.exclude(level=OrgUnit.Level.GRID).values_list("path", flat=True)
+    )
     written = 0
     for kpi in kpis or REGISTRY.values():
         rows = (
@@ -41,22 +45,49 @@ def refresh(start: date, end: date, kpis=None) -> int:
             rows = rows.annotate(n=Count("pk"), total=Sum(kpi.duration()))
         else:
             rows = rows.annotate(n=Count("pk"), num=Count("pk", filter=kpi.numerator(window)))
-        buckets = [
-            KpiDaily(
-                kpi_code=kpi.code,
-                scope_path=row["scope_path"],
-                day=row["kpi_day"],
-                numerator=row.get("num") or 0,
-                denominator=row["n"],
-                duration_seconds=_seconds(row.get("total")),
-            )
-            for row in rows
+        buckets = []
+        rollups: dict[tuple[str, date], list[float]] = {}
+        for row in rows:
+            num, den, seconds = row.get("num") or 0, row["n"], _seconds(row.get("total"))
+            buckets.append(_bucket(kpi, row["scope_path"], row["kpi_day"], num, den, seconds))
+            for path in _units_above(row["scope_path"], unit_paths):
+                sums = rollups.setdefault((path, row["kpi_day"]), [0, 0, 0.0])
+                sums[0] += num
+                sums[1] += den
+                sums[2] += seconds
+        buckets += [
+            _bucket(kpi, path, day, num, den, seconds, rollup=True)
+            for (path, day), (num, den, seconds) in rollups.items()
         ]
         with transaction.atomic():
             KpiDaily.objects.filter(kpi_code=kpi.code, day__gte=start, day__lt=end).delete()
-            KpiDaily.objects.bulk_create(buckets, batch_size=2000)
+            KpiDaily.objects.bulk_create(buckets, batch_size=5000)
         written += len(buckets)
     return written
+
+
+def _bucket(kpi, path, day, num, den, seconds, rollup=False) -> KpiDaily:
+    return KpiDaily(
+        kpi_code=kpi.code,
+        scope_path=path,
+        day=day,
+        numerator=num,
+        denominator=den,
+        duration_seconds=seconds,
+        rollup=rollup,
+    )
+
+
+def _units_above(path: str, unit_paths: set[str]) -> list[str]:
+    """The unit paths that contain ``path`` (itself included when it is a community queue)."""
+    prefixes = []
+    end = path.find("/")
+    while end != -1:
+        prefix = path[: end + 1]
+        if prefix in unit_paths:
+            prefixes.append(prefix)
+        end = path.find("/", end + 1)
+    return prefixes
 
 
 def _seconds(value) -> float:
@@ -81,28 +112,29 @@ def _value(kpi: Kpi, num, den, seconds) -> KpiValue:
     return KpiValue(num, den, round(num * kpi.scale / den, 2) if den else None)
 
 
-def _buckets(kpi: Kpi, path: str, period: Period):
-    first = timezone.localtime(period.start).date()
-    last = timezone.localtime(period.end).date()
-    return KpiDaily.objects.filter(
-        kpi_code=kpi.code, day__gte=first, day__lt=last, scope_path__startswith=path
-    )
+def _days(period: Period) -> tuple[date, date]:
+    return timezone.localtime(period.start).date(), timezone.localtime(period.end).date()
 
 
-def unit_value(kpi: Kpi, path: str, period: Period) -> KpiValue:
-    agg = _buckets(kpi, path, period).aggregate(
-        num=Sum("numerator"), den=Sum("denominator"), sec=Sum("duration_seconds")
-    )
-    return _value(kpi, agg["num"], agg["den"], agg["sec"])
+def values_for(kpi: Kpi, units: list[OrgUnit], period: Period) -> dict[str, KpiValue]:
+    """{unit path: value} for the units, from their own rows (grids) or their roll-ups."""
+    first, last = _days(period)
+    out: dict[str, KpiValue] = {}
+    for rollup in (False, True):
+        paths = [u.path for u in units if (u.level != OrgUnit.Level.GRID) is rollup]
+        if not paths:
+            continue
+        rows = (
+            KpiDaily.objects.filter(
+                kpi_code=kpi.code, day__gte=first, day__lt=last, rollup=rollup, scope_path__in=paths
+            )
+            .values("scope_path")
+            .annotate(num=Sum("numerator"), den=Sum("denominator"), sec=Sum("duration_seconds"))
+            .order_by()
+        )
+        out.update({r["scope_path"]: _value(kpi, r["num"], r["den"], r["sec"]) for r in rows})
+    return out
 
 
-def child_values(kpi: Kpi, path: str, length: int, period: Period) -> dict[str, KpiValue]:
-    """{child path: value} for children whose paths have ``length`` characters."""
-    rows = (
-        _buckets(kpi, path, period)
-        .annotate(child=Substr(F("scope_path"), 1, length))
-        .values("child")
-        .annotate(num=Sum("numerator"), den=Sum("denominator"), sec=Sum("duration_seconds"))
-        .order_by()
-    )
-    return {r["child"]: _value(kpi, r["num"], r["den"], r["sec"]) for r in rows}
+def unit_value(kpi: Kpi, unit: OrgUnit, period: Period) -> KpiValue:
+    return values_for(kpi, [unit], period).get(unit.path, KpiValue(0, 0, None))

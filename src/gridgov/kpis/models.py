@@ -101,7 +101,8 @@ class KpiReport(models.Model):
 
 class KpiDaily(models.Model):
     """A KPI's numerator and denominator (or duration sum and count) for one day and one
-    grid (or community queue), so dashboards add up days instead of scanning events.
+    grid (or community queue), and rolled up for every unit above, so dashboards add up a
+    few rows instead of scanning events.
     Rebuilt for recent days by the periodic job; rebuilt in full by a command."""
 
     kpi_code = models.CharField(max_length=60)
@@ -110,18 +111,19 @@ class KpiDaily(models.Model):
     numerator = models.FloatField(default=0)
     denominator = models.IntegerField(default=0)
     duration_seconds = models.FloatField(default=0)
+    # False: the rows whose scope is exactly this path (a grid, or a community's queue);
+    # True: everything under this unit (district, street, community), summed once.
+    rollup = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi_code", "day", "scope_path"], name="kpi_daily_unique"
+                fields=["kpi_code", "day", "scope_path", "rollup"], name="kpi_daily_unique"
             )
         ]
         indexes = [
             models.Index(
-                fields=["kpi_code", "day", "scope_path"],
-                name="kpi_daily_lookup_idx",
-                opclasses=["varchar_pattern_ops", "date_ops", "varchar_pattern_ops"],
+                fields=["kpi_code", "rollup", "scope_path", "day"], name="kpi_daily_lookup_idx"
             )
         ]
 

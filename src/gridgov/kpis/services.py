@@ -75,7 +75,7 @@ def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, daily=False) -
     events themselves (pages and API that must be exact to the minute)."""
     _unit_in_scope(actor, unit)
     if daily:
-        value = daily_aggregates.unit_value(kpi, unit.path, period)
+        value = daily_aggregates.unit_value(kpi, unit, period)
     else:
         value = kpi.grouped(_scoped(kpi, unit), period, None)[None]
     target, _version = target_for(kpi, unit.level)
@@ -103,9 +103,7 @@ def breakdown(
             OrgUnit.objects.filter(path__startswith=unit.path, level=level).order_by("code")
         )
         if daily:
-            values = {}
-            for length in {len(c.path) for c in children}:
-                values.update(daily_aggregates.child_values(kpi, unit.path, length, period))
+            values = daily_aggregates.values_for(kpi, children, period)
             return [
                 _reading(kpi, c.pk, c.name, values.get(c.path), target, c.code) for c in children
             ]
@@ -241,7 +239,7 @@ def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, daily=True) -> list
     for kpi in REGISTRY.values():
         reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period, daily=daily)
         previous = (
-            daily_aggregates.unit_value(kpi, unit.path, before)
+            daily_aggregates.unit_value(kpi, unit, before)
             if daily
             else kpi.grouped(_scoped(kpi, unit), before, None)[None]
         ).value
