@@ -101,26 +101,27 @@ def _raw_scan_seconds() -> float:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM events_event WHERE due_soon_notified = false AND due_soon_at <= %s "
-            "AND handle_due > %s AND state = ANY(%s) AND paused_at IS NULL LIMIT 500",
+            "AND handle_due > %s AND state = ANY(%s) AND paused_at IS NULL ORDER BY due_soon_at "
+            "LIMIT 500",
             [now, now, active],
         )
         cursor.fetchall()
         for rung, hours in enumerate([72, 24, 0][::-1], start=1):
             cursor.execute(
                 "SELECT id FROM events_event WHERE state = ANY(%s) AND paused_at IS NULL "
-                "AND handle_due < %s AND overdue_level < %s LIMIT 500",
+                "AND handle_due < %s AND overdue_level < %s ORDER BY handle_due LIMIT 500",
                 [active, now - timedelta(hours=hours), rung],
             )
             cursor.fetchall()
         cursor.execute(
             "SELECT id FROM events_event WHERE state = 'reported' "
-            "AND accept_late_notified = false AND accept_due < %s LIMIT 500",
+            "AND accept_late_notified = false AND accept_due < %s ORDER BY accept_due LIMIT 500",
             [now],
         )
         cursor.fetchall()
         cursor.execute(
             "SELECT id FROM events_event WHERE state = 'closed' AND rated_at IS NULL "
-            "AND rating_followup_sent = false AND closed_at < %s LIMIT 500",
+            "AND rating_followup_sent = false AND closed_at < %s ORDER BY closed_at LIMIT 500",
             [now - timedelta(hours=48)],
         )
         cursor.fetchall()

@@ -186,6 +186,8 @@ OPEN_STATES = frozenset(
         State.HANDLED,
     }
 )
+# States in which the handling deadline runs (the scan watches these).
+CLOCK_STATES = ["classified", "dispatched", "handling", "handled"]
 UNRESOLVED_END_STATES = frozenset(
     {State.REJECTED, State.MERGED, State.UNFOUNDED, State.OUT_OF_AREA, State.SUSPENDED}
 )
@@ -347,10 +349,29 @@ class Event(models.Model):
                 fields=["scope_path"], name="event_scope_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["state", "handle_due"], name="event_state_due_idx"),
+            # The deadline scan's questions, each answered from a small partial index.
             models.Index(
                 fields=["due_soon_at"],
                 name="event_due_soon_idx",
-                condition=Q(due_soon_notified=False),
+                condition=Q(
+                    due_soon_notified=False, state__in=CLOCK_STATES, paused_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["handle_due"],
+                name="event_escalation_idx",
+                # The ladder has three rungs: events on the last one have nothing left to climb.
+                condition=Q(state__in=CLOCK_STATES, paused_at__isnull=True, overdue_level__lt=3),
+            ),
+            models.Index(
+                fields=["accept_due"],
+                name="event_accept_late_idx",
+                condition=Q(state="reported", accept_late_notified=False),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="event_followup_idx",
+                condition=Q(state="closed", rated_at__isnull=True, rating_followup_sent=False),
             ),
             models.Index(fields=["assignee", "state"], name="event_assignee_idx"),
         ]

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.policies import policy_get
 from gridgov.events import notify, routing
-from gridgov.events.models import Event, EventAction, State
+from gridgov.events.models import CLOCK_STATES, Event, EventAction, State
 
-ACTIVE_STATES = [State.CLASSIFIED, State.DISPATCHED, State.HANDLING, State.HANDLED]
+ACTIVE_STATES = CLOCK_STATES
 LADDER = ["community", "street", "district"]
 SCANNER = SystemActor("events.scan")
 BATCH = 500
@@ -55,6 +55,7 @@ def _due_soon(now) -> int:
         )
         .select_related("assignee")
         .only("pk", "handle_due", "assignee", "tracking_code")
+        .order_by("due_soon_at")  # in the partial index's order: the planner reads it
     )
     count = 0
     for event in due[:BATCH]:
@@ -87,7 +88,9 @@ def _escalate(now) -> int:
                     paused_at__isnull=True,
                     handle_due__lt=cutoff,
                     overdue_level__lt=rung,
-                ).values_list("pk", flat=True)[:BATCH]
+                )
+                .order_by("handle_due")  # most overdue first, straight from the partial index
+                .values_list("pk", flat=True)[:BATCH]
             )
             if not ids:
                 break
@@ -141,9 +144,11 @@ def _escalate_one(pk: int, rung: int, level: str, now) -> int:
 
 
 def _late_acceptance(now) -> int:
-    late = Event.objects.filter(
-        state=State.REPORTED, accept_late_notified=False, accept_due__lt=now
-    ).only("pk", "scope_path", "tracking_code")
+    late = (
+        Event.objects.filter(state=State.REPORTED, accept_late_notified=False, accept_due__lt=now)
+        .only("pk", "scope_path", "tracking_code")
+        .order_by("accept_due")
+    )
     count = 0
     for event in late[:BATCH]:
         if not Event.objects.filter(pk=event.pk, accept_late_notified=False).update(
@@ -171,7 +176,7 @@ def _rating_followups(now) -> int:
         rated_at__isnull=True,
         rating_followup_sent=False,
         closed_at__lt=now - timedelta(hours=hours),
-    )[:BATCH]
+    ).order_by("closed_at")[:BATCH]
     count = 0
     for event in due:
         if Event.objects.filter(pk=event.pk, rating_followup_sent=False).update(
