@@ -258,6 +258,9 @@ def main(argv=None) -> int:
         from bench import kpis as kpi_bench
 
         dashboard = kpi_bench.bench_dashboard(district.code)
+        from bench import pages as page_bench
+
+        weight = page_bench.bench_page_weight(district.grids[0].code)
         http = event_bench.bench_http(
             url,
             district,
@@ -280,6 +283,7 @@ def main(argv=None) -> int:
     lines += _search_lines(search)
     lines += _event_lines(scan, http, generated_s)
     lines += kpi_bench.dashboard_lines(dashboard, rows, rows)
+    lines += page_bench.page_weight_lines(weight)
     return _record("\n".join(lines) + "\n", args)
 
 
