@@ -24,11 +24,11 @@ def _weight(html: bytes) -> tuple[int, int]:
 
 
 def bench_page_weight(grid_code: str) -> dict:
+    from django.utils import timezone
+
     from bench.kpis import _client
     from gridgov.accounts.models import User
     from gridgov.events.models import Event
-
-    from django.utils import timezone
 
     worker = User.objects.get(username=f"bench_gw_{grid_code}")
     worker.password_changed_at = timezone.now()  # no forced password change in the way
