@@ -122,6 +122,15 @@ ROUTES = [
         data={"reason": "moved_out"},
     ),
     Route(
+        "people:resident_verify",
+        "POST",
+        "/people/residents/{in}/verify/",
+        "people.change",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"version": "1"},
+    ),
+    Route(
         "people:resident_reveal",
         "POST",
         "/people/residents/{in}/reveal/",
@@ -429,6 +438,14 @@ ROUTES = [
         "/api/v1/residents/{in}",
         ("resident_in", "resident_out"),
         data={"version": 1, "data": {"education": "college"}},
+    ),
+    _api(
+        "POST",
+        "/api/v1/residents/{uid}/verify",
+        "people.change",
+        "/api/v1/residents/{in}/verify",
+        ("resident_in", "resident_out"),
+        data={"version": 1},
     ),
     _api(
         "POST",

@@ -37,6 +37,7 @@ ACTIONS = {
     "people.resident.create": _("resident created"),
     "people.resident.update": _("resident updated"),
     "people.resident.archive": _("resident moved out or deceased"),
+    "people.resident.verify": _("resident record verified unchanged"),
     "people.resident.reveal": _("personal data revealed"),
     "people.resident.merge": _("duplicate residents merged"),
     "people.duplicate.dismiss": _("possible duplicate dismissed"),

@@ -106,6 +106,8 @@ def _kpi_click_through(request):
     from gridgov.kpis import services as kpi_services
 
     kpi = kpi_services.kpi_get(code)
+    if kpi.capability != "events":
+        raise NotFound(_("This KPI is not about events."))
     period = kpi_services.parse_period(
         request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10]
     )

@@ -72,7 +72,7 @@ def kpi_list(request):
                 name=str(kpi.name),
                 definition=str(kpi.definition),
                 formula=str(kpi.formula),
-                unit=kpi.unit,
+                unit=str(kpi.unit),
                 higher_is_better=kpi.higher_is_better,
                 levels=list(kpi.levels),
                 periods=list(kpi.periods),
@@ -102,7 +102,7 @@ def kpi_values(
     _target, version = services.target_for(kpi, scope.level)
     return ValuesOut(
         code=kpi.code,
-        unit=kpi.unit,
+        unit=str(kpi.unit),
         period=when.label,
         level=level,
         policy_version=version,

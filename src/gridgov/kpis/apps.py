@@ -9,3 +9,4 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         from gridgov.kpis import definitions, policies  # noqa: F401 - registers KPIs and targets
+        from gridgov.people import kpis  # noqa: F401 - the registry's KPIs

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -34,6 +34,9 @@ def refresh(start: date, end: date, kpis=None) -> int:
     )
     written = 0
     for kpi in kpis or REGISTRY.values():
+        if kpi.snapshot is not None:
+            written += _refresh_snapshot(kpi, start, end, unit_paths)
+            continue
         rows = (
             kpi.source()
             .filter(kpi.denominator(window))
@@ -64,6 +67,30 @@ def refresh(start: date, end: date, kpis=None) -> int:
             KpiDaily.objects.bulk_create(buckets, batch_size=5000)
         written += len(buckets)
     return written
+
+
+def _refresh_snapshot(kpi: Kpi, start: date, end: date, unit_paths: set[str]) -> int:
+    """Today's snapshot, if today is in [start, end): a snapshot of a past day cannot be
+    taken again, so days already stored are kept."""
+    today = timezone.localdate()
+    if not start <= today < end:
+        return 0
+    counts = kpi.snapshot("", timezone.now())
+    buckets = [_bucket(kpi, path, today, num, den, 0.0) for path, (num, den) in counts.items()]
+    rollups: dict[str, list[float]] = {}
+    for path, (num, den) in counts.items():
+        for unit_path in _units_above(path, unit_paths):
+            sums = rollups.setdefault(unit_path, [0, 0])
+            sums[0] += num
+            sums[1] += den
+    buckets += [
+        _bucket(kpi, path, today, num, den, 0.0, rollup=True)
+        for path, (num, den) in rollups.items()
+    ]
+    with transaction.atomic():
+        KpiDaily.objects.filter(kpi_code=kpi.code, day=today).delete()
+        KpiDaily.objects.bulk_create(buckets, batch_size=5000)
+    return len(buckets)
 
 
 def _bucket(kpi, path, day, num, den, seconds, rollup=False) -> KpiDaily:
@@ -119,15 +146,18 @@ def _days(period: Period) -> tuple[date, date]:
 def values_for(kpi: Kpi, units: list[OrgUnit], period: Period) -> dict[str, KpiValue]:
     """{unit path: value} for the units, from their own rows (grids) or their roll-ups."""
     first, last = _days(period)
+    days = {"day__gte": first, "day__lt": last}
+    if kpi.snapshot is not None:
+        # A snapshot KPI is the state on the period's last stored day, not a sum of days.
+        latest = KpiDaily.objects.filter(kpi_code=kpi.code, **days).aggregate(d=Max("day"))["d"]
+        days = {"day": latest}
     out: dict[str, KpiValue] = {}
     for rollup in (False, True):
         paths = [u.path for u in units if (u.level != OrgUnit.Level.GRID) is rollup]
         if not paths:
             continue
         rows = (
-            KpiDaily.objects.filter(
-                kpi_code=kpi.code, day__gte=first, day__lt=last, rollup=rollup, scope_path__in=paths
-            )
+            KpiDaily.objects.filter(kpi_code=kpi.code, rollup=rollup, scope_path__in=paths, **days)
             .values("scope_path")
             .annotate(num=Sum("numerator"), den=Sum("denominator"), sec=Sum("duration_seconds"))
             .order_by()

@@ -5,9 +5,12 @@ Event KPIs follow the plans' definitions. Outcomes closed without being resolved
 """
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.events.models import Channel, Event, State
@@ -35,8 +38,25 @@ def _minus(later, earlier):
     return lambda: ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
+def _event_records(code):
+    def link(unit_code: str, period) -> str:
+        start = timezone.localtime(period.start).date().isoformat()
+        query = urlencode({"kpi": code, "unit": unit_code, "period": period.kind, "date": start})
+        return f"{reverse('events:event_list')}?{query}"
+
+    return link
+
+
 def _event_kpi(**kwargs) -> Kpi:
-    return register(Kpi(source=_events, capability="events", group_fields=EVENT_GROUPS, **kwargs))
+    return register(
+        Kpi(
+            source=_events,
+            capability="events",
+            group_fields=EVENT_GROUPS,
+            records=_event_records(kwargs["code"]),
+            **kwargs,
+        )
+    )
 
 
 _event_kpi(

@@ -15,7 +15,7 @@ class Target(BaseModel):
     yellow: float
 
 
-def _defaults() -> dict[str, Target]:
+def default_targets() -> dict[str, Target]:
     return {
         "events.on_time_handling": Target(target=95, yellow=85),
         "events.closure_rate": Target(target=95, yellow=85),
@@ -32,6 +32,12 @@ def _defaults() -> dict[str, Target]:
         "events.on_time_acceptance": Target(target=95, yellow=85),
         "events.on_time_check": Target(target=95, yellow=85),
         "events.repeat_rate": Target(target=5, yellow=10),
+        "people.coverage": Target(target=95, yellow=90),
+        "people.completeness": Target(target=98, yellow=95),
+        "people.freshness": Target(target=95, yellow=90),
+        "people.special_files": Target(target=100, yellow=95),
+        # The plans' staffing ratio for cities: one full-time grid worker per 500 residents.
+        "people.staffing": Target(target=500, yellow=600),
     }
 
 
@@ -61,7 +67,7 @@ class CompositePolicy(PolicySchema):
 
 
 class KpiTargetPolicy(PolicySchema):
-    targets: dict[str, Target] = Field(default_factory=_defaults)
+    targets: dict[str, Target] = Field(default_factory=default_targets)
     # level → KPI code → target, e.g. {"grid": {"events.discovery_rate": {...}}}
     level_overrides: dict[str, dict[str, Target]] = Field(default_factory=dict)
     alert_min_count: int = Field(

@@ -3,7 +3,9 @@ and everything that shows a number — pages, API, dashboards, reports — reads
 
 A KPI is a ratio (numerator rows ⊂ denominator rows) or an average of a duration over its
 rows, computed on a scoped queryset for a period, and grouped by unit, worker, department or
-category in one query.
+category in one query. A snapshot KPI (the registry's: coverage, completeness, staffing) is
+the state of the records at the end of the period instead: its ``snapshot`` function counts
+numerator and denominator per grid, and units add up their grids.
 """
 
 from __future__ import annotations
@@ -100,8 +102,8 @@ class Kpi:
     formula: str | Promise
     unit: str  # "%", "min", "h", "ratio"
     higher_is_better: bool
-    source: Callable[[], QuerySet]  # the rows, unscoped; scoping is applied by the caller
-    denominator: Callable[[Period], Q]
+    source: Callable[[], QuerySet] | None = None  # the rows, unscoped; the caller scopes them
+    denominator: Callable[[Period], Q] | None = None
     numerator: Callable[[Period], Q] | None = None  # ratio KPIs
     duration: Callable[[], object] | None = None  # average KPIs: an expression
     scale: float = 100.0  # ratio → percent, or seconds → the unit
@@ -112,6 +114,24 @@ class Kpi:
     # The row's date that places it in a period (what the denominator filters on): daily
     # pre-aggregates are bucketed by it.
     date_field: str = ""
+    # Snapshot KPIs: (unit path prefix, as-of moment) → {grid path: [numerator, denominator]}.
+    snapshot: Callable[[str, datetime], dict[str, list]] | None = None
+    # (unit code, period) → the URL of the records behind a value (dashboard click-through).
+    records: Callable[[str, Period], str] | None = None
+
+    def snapshot_values(self, prefix: str, period: Period, paths=None) -> dict:
+        """{path: KpiValue} adding up the grids under each of ``paths`` ({None: …} for all
+        of ``prefix``), as of the end of the period or now, whichever is earlier."""
+        counts = self.snapshot(prefix, as_of(period))
+        if paths is None:
+            return {None: self.ratio(*_add(counts.values()))}
+        return {
+            path: self.ratio(*_add(v for p, v in counts.items() if p.startswith(path)))
+            for path in paths
+        }
+
+    def ratio(self, num, den) -> KpiValue:
+        return KpiValue(num, den, round(num * self.scale / den, 2) if den else None)
 
     def grouped(self, queryset: QuerySet, period: Period, group: str | None):
         """{group value: KpiValue} (or {None: …} ungrouped), in one query."""
@@ -137,8 +157,20 @@ class Kpi:
                 return KpiValue(0, n, None)
             seconds = average.total_seconds() if isinstance(average, timedelta) else average / 1e6
             return KpiValue(seconds, n, round(seconds / self.scale, 2))
-        num = row["num"] or 0
-        return KpiValue(num, n, round(num * self.scale / n, 2) if n else None)
+        return self.ratio(row["num"] or 0, n)
+
+
+def as_of(period: Period) -> datetime:
+    """The moment a snapshot KPI describes: the end of the period, or now if it is running."""
+    return min(period.end, timezone.now())
+
+
+def _add(pairs) -> tuple[float, int]:
+    num = den = 0
+    for n, d in pairs:
+        num += n
+        den += d
+    return num, den
 
 
 REGISTRY: dict[str, Kpi] = {}

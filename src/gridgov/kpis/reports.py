@@ -80,7 +80,7 @@ def collect(*, actor, unit: OrgUnit, period) -> ReportData:
         event.title = mask_text(event.title)
     policies = [
         (key, policy_in_force(key).version)
-        for key in ("kpis.targets", "kpis.composite", "events.sla")
+        for key in ("kpis.targets", "kpis.composite", "events.sla", "people.quality")
     ]
     return ReportData(
         unit, period, tiles, trends, children, best, worst, overdue, policies, timezone.now()

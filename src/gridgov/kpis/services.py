@@ -13,7 +13,7 @@ from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import daily as daily_aggregates
-from gridgov.kpis.policies import Target
+from gridgov.kpis.policies import Target, default_targets
 from gridgov.kpis.registry import PERIODS, REGISTRY, Kpi, KpiValue, Period, period_containing
 from gridgov.org.models import OrgUnit
 
@@ -39,7 +39,9 @@ def kpi_get(code: str) -> Kpi:
 def target_for(kpi: Kpi, level: str) -> tuple[Target | None, int]:
     in_force = policy_in_force("kpis.targets")
     target = in_force.value.level_overrides.get(level, {}).get(kpi.code)
-    return target or in_force.value.targets.get(kpi.code), in_force.version
+    target = target or in_force.value.targets.get(kpi.code)
+    # A KPI added after the policy was last saved has its default target until it is set.
+    return target or default_targets().get(kpi.code), in_force.version
 
 
 def colour(kpi: Kpi, value: float | None, target: Target | None) -> str:
@@ -74,16 +76,20 @@ def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, daily=False) -
     """The KPI at a unit; ``daily`` reads the pre-aggregates (dashboards) instead of the
     events themselves (pages and API that must be exact to the minute)."""
     _unit_in_scope(actor, unit)
-    if daily:
-        value = daily_aggregates.unit_value(kpi, unit, period)
-    else:
-        value = kpi.grouped(_scoped(kpi, unit), period, None)[None]
+    value = daily_aggregates.unit_value(kpi, unit, period) if daily else _live(kpi, unit, period)
     target, _version = target_for(kpi, unit.level)
     return Reading(None, unit.name, value, colour(kpi, value.value, target))
 
 
 def _scoped(kpi: Kpi, unit: OrgUnit):
     return kpi.source().filter(scope_path__startswith=unit.path)
+
+
+def _live(kpi: Kpi, unit: OrgUnit, period: Period) -> KpiValue:
+    """The KPI at a unit computed from the records themselves."""
+    if kpi.snapshot is not None:
+        return kpi.snapshot_values(unit.path, period)[None]
+    return kpi.grouped(_scoped(kpi, unit), period, None)[None]
 
 
 def breakdown(
@@ -97,16 +103,19 @@ def breakdown(
             details={"level": [_("This KPI has no level %(l)s.") % {"l": level}]}
         )
     target, _version = target_for(kpi, level)
-    rows = _scoped(kpi, unit)
     if level in UNIT_LEVELS:
         children = list(
             OrgUnit.objects.filter(path__startswith=unit.path, level=level).order_by("code")
         )
-        if daily:
-            values = daily_aggregates.values_for(kpi, children, period)
+        if daily or kpi.snapshot is not None:
+            if daily:
+                values = daily_aggregates.values_for(kpi, children, period)
+            else:
+                values = kpi.snapshot_values(unit.path, period, [c.path for c in children])
             return [
                 _reading(kpi, c.pk, c.name, values.get(c.path), target, c.code) for c in children
             ]
+        rows = _scoped(kpi, unit)
         if level == "grid":
             values = kpi.grouped(rows, period, kpi.group_fields["grid"])
             return [_reading(kpi, c.pk, c.name, values.get(c.pk), target, c.code) for c in children]
@@ -129,7 +138,7 @@ def breakdown(
         raise ValidationFailed(
             details={"level": [_("This KPI has no level %(l)s.") % {"l": level}]}
         )
-    values = kpi.grouped(rows, period, field)
+    values = kpi.grouped(_scoped(kpi, unit), period, field)
     labels = _labels(level, [k for k in values if k is not None])
     return sorted(
         (_reading(kpi, k, labels.get(k, "—"), v, target) for k, v in values.items() if k),
@@ -156,8 +165,7 @@ def trend(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, count: int = 6) -> 
     periods = [period]
     for _i in range(count - 1):
         periods.append(periods[-1].previous())
-    rows = _scoped(kpi, unit)
-    return [(p.label, kpi.grouped(rows, p, None)[None].value) for p in reversed(periods)]
+    return [(p.label, _live(kpi, unit, p).value) for p in reversed(periods)]
 
 
 def require_kpis(actor) -> None:
@@ -239,9 +247,7 @@ def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, daily=True) -> list
     for kpi in REGISTRY.values():
         reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period, daily=daily)
         previous = (
-            daily_aggregates.unit_value(kpi, unit, before)
-            if daily
-            else kpi.grouped(_scoped(kpi, unit), before, None)[None]
+            daily_aggregates.unit_value(kpi, unit, before) if daily else _live(kpi, unit, before)
         ).value
         delta = (
             round(reading.value.value - previous, 2)

@@ -2,14 +2,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.errors import ValidationFailed
 from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
 from gridgov.people import imports, selectors, services
-from gridgov.people.selectors import ResidentFilters
+from gridgov.people.selectors import CHECKS, ResidentFilters
 
 router = PermissionRouter(tags=["people"])
 
@@ -64,6 +66,7 @@ class ResidentOut(Schema):
     occupation: str
     education: str
     archived: bool
+    verified_at: datetime | None
     version: int
 
     @staticmethod
@@ -188,13 +191,25 @@ def resident_list(
     tag: str = "",
     age: str = "",
     grid: str = "",
+    unit: str = "",
+    check: str = "",
     archived: bool = False,
     sort: str = "name",
     offset: int = 0,
     limit: int = 50,
 ):
+    if check and check not in CHECKS:
+        raise ValidationFailed(details={"check": [_("One of: %(c)s.") % {"c": ", ".join(CHECKS)}]})
     filters = ResidentFilters(
-        q=q, address=address, tag=tag, age=age, grid=grid, include_archived=archived, sort=sort
+        q=q,
+        address=address,
+        tag=tag,
+        age=age,
+        grid=grid,
+        unit=unit,
+        check=check,
+        include_archived=archived,
+        sort=sort,
     )
     qs = selectors.resident_list(actor=request.user, filters=filters)
     items, limit, offset = page_slice(qs, offset, limit)
@@ -238,6 +253,20 @@ def resident_reveal(request, uid: UUID, payload: RevealIn):
         actor=request.user, resident=resident, field=payload.field, reason=payload.reason
     )
     return RevealOut(field=payload.field, value=value)
+
+
+class VerifyIn(Schema):
+    version: int
+
+
+@router.post("/residents/{uid}/verify", response=ResidentOut)
+@api_requires("people.change")
+def resident_verify(request, uid: UUID, payload: VerifyIn):
+    """Record that the resident's information was checked with them and is unchanged (核实)."""
+    resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
+    return services.resident_verify(
+        actor=request.user, resident=resident, expected_version=payload.version
+    )
 
 
 @router.get("/residents/{uid}/tags", response=list[TagOut])

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.scoping import ScopedQuerySet
@@ -160,6 +161,9 @@ class Resident(models.Model):
         _("education"), max_length=14, choices=Education.choices, blank=True
     )
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # Last time staff confirmed the record against the person (created, edited or 核实):
+    # the data-freshness KPI counts records verified within the policy window.
+    verified_at = models.DateTimeField(_("last verified"), null=True, default=timezone.now)
     anonymised_at = models.DateTimeField(null=True, blank=True)
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     version = models.PositiveIntegerField(default=1)

@@ -2,7 +2,7 @@
 purpose may collect, how long archived people are kept, and import limits."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
 
@@ -44,6 +44,10 @@ ALL_RESIDENT_FIELDS = [
 ]
 
 
+# The fields a record may lack (the others are required by every form and import).
+OPTIONAL_RESIDENT_FIELDS = ["id_number", "phone", "ethnicity", "occupation", "education"]
+
+
 class CollectionPolicy(PolicySchema):
     purposes: dict[str, list[str]] = Field(
         default_factory=lambda: {
@@ -61,6 +65,23 @@ class ImportPolicy(PolicySchema):
     max_zip_entries: int = Field(200, ge=10, le=100_000)
     max_uncompressed_mb: int = Field(1024, ge=1, le=20_480)
     export_max_rows: int = Field(1_000_000, ge=1)
+
+
+class QualityPolicy(PolicySchema):
+    required_fields: list[str] = Field(
+        default_factory=lambda: ["id_number", "phone", "ethnicity", "occupation", "education"],
+        description="fields a complete resident record has filled (数据完整率)",
+    )
+    verify_within_days: int = Field(
+        180, ge=7, le=3 * 365, description="a record verified longer ago is stale (数据鲜活度)"
+    )
+
+    @model_validator(mode="after")
+    def _known_fields(self):
+        unknown = set(self.required_fields) - set(OPTIONAL_RESIDENT_FIELDS)
+        if unknown:
+            raise ValueError(f"not an optional resident field: {', '.join(sorted(unknown))}")
+        return self
 
 
 for definition in [
@@ -84,6 +105,16 @@ for definition in [
         _("Collection purposes"),
         _("For each purpose, the resident fields that may be collected (minimum necessary)."),
         "policy.change_security",
+    ),
+    PolicyDefinition(
+        "people.quality",
+        QualityPolicy,
+        _("Registry data quality"),
+        _(
+            "The fields a complete resident record has, and how recently a record must have "
+            "been verified to count as fresh."
+        ),
+        "policy.change_system",
     ),
     PolicyDefinition(
         "people.import",

@@ -174,6 +174,7 @@ NON_PERSONAL_FIELDS = {
     "created_at",
     "updated_at",
     "archived_at",
+    "verified_at",
     "anonymised_at",
     "import_key",
     "valid_from",

@@ -11,6 +11,8 @@ from django.db.models import Case, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
 
 from gridgov.core.scoping import access_object
+from gridgov.org.models import OrgUnit
+from gridgov.people import quality
 from gridgov.people.models import (
     Consent,
     DuplicateCandidate,
@@ -68,6 +70,11 @@ class ResidentFilters:
     grid: str = ""
     include_archived: bool = False
     sort: str = "name"
+    unit: str = ""  # the code of any unit in scope (street, community, grid)
+    check: str = ""  # "incomplete" or "stale": records that need work (policy people.quality)
+
+
+CHECKS = ("incomplete", "stale")
 
 
 def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[Resident]:
@@ -100,6 +107,13 @@ def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[
         qs = qs.filter(age_bracket_filter(f.age))
     if f.grid:
         qs = qs.filter(household__grid__code=f.grid)
+    if f.unit:
+        unit = OrgUnit.objects.visible_to(actor).filter(code=f.unit).first()
+        qs = qs.filter(scope_path__startswith=unit.path) if unit else qs.none()
+    if f.check == "incomplete":
+        qs = qs.exclude(quality.complete_q())
+    elif f.check == "stale":
+        qs = qs.exclude(quality.fresh_q())
     if f.sort in SORTS:
         return qs.order_by(SORTS[f.sort], "pk")
     return qs.order_by(_by_name(descending=f.sort == "-name"), "pk")

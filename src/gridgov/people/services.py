@@ -388,6 +388,7 @@ def resident_update(
             return current
         _refuse_duplicate_id(current, values.get("id_number"))
         current.version += 1
+        current.verified_at = timezone.now()  # an edit is made with the person's information
         current.save()
         _history(current, "update", changes, actor)
         _flag_duplicates(current)
@@ -413,6 +414,24 @@ def resident_archive(*, actor, resident: Resident, reason: str, expected_version
         current.save()
         _history(current, "archive", changes, actor)
         audit_record("people.resident.archive", actor=actor, target=current, changes=changes)
+    return current
+
+
+def resident_verify(*, actor, resident: Resident, expected_version: int) -> Resident:
+    """The record was checked with the person and is still right (核实): it counts as fresh
+    for the data-freshness KPI."""
+    require_in_scope(actor, resident.scope_path, "people.change")
+    with transaction.atomic():
+        current = Resident.objects.select_for_update().get(pk=resident.pk)
+        if current.version != expected_version:
+            raise Conflict()
+        if current.archived_at is not None:
+            raise Conflict(_("This resident is archived."))
+        current.verified_at = timezone.now()
+        current.version += 1
+        current.save(update_fields=["verified_at", "version", "updated_at"])
+        _history(current, "verify", {}, actor)
+        audit_record("people.resident.verify", actor=actor, target=current)
     return current
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("residents/export/", views.resident_export, name="resident_export"),
     path("residents/<uuid:uid>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<uuid:uid>/archive/", views.resident_archive, name="resident_archive"),
+    path("residents/<uuid:uid>/verify/", views.resident_verify, name="resident_verify"),
     path("residents/<uuid:uid>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("residents/<uuid:uid>/tags/", views.resident_tag, name="resident_tag"),
     path("residents/<uuid:uid>/consents/", views.resident_consent, name="resident_consent"),

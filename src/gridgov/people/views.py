@@ -13,7 +13,7 @@ from gridgov.core.errors import GridGovError, ValidationFailed
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org.models import OrgUnit
-from gridgov.people import exports, selectors, services
+from gridgov.people import exports, quality, selectors, services
 from gridgov.people.models import Consent, DuplicateCandidate, Household, Resident, ResidentTag
 from gridgov.people.policies import ALL_RESIDENT_FIELDS
 from gridgov.people.privacy import minor_cutoff
@@ -32,6 +32,8 @@ def _filters(request) -> ResidentFilters:
         grid=g.get("grid", "")[:20],
         include_archived=g.get("archived") == "1",
         sort=g.get("sort", "name")[:10],
+        unit=g.get("unit", "")[:20],
+        check=g.get("check", "")[:12],
     )
 
 
@@ -49,6 +51,7 @@ def resident_list(request):
         "query": params.urlencode(),
         "tags": selectors.tag_catalogue(actor=request.user),
         "ages": list(AGE_BRACKETS),
+        "checks": [("incomplete", _("incomplete records")), ("stale", _("due for verification"))],
         "can_export": request.user.has_permission("people.export"),
         "can_export_full": request.user.has_permission("people.export_full"),
         "can_change": request.user.has_permission("people.change"),
@@ -97,6 +100,7 @@ def household_detail(request, uid):
             "household_statuses": Household.Status.choices,
             "consent_methods": Consent.Method.choices,
             "minor_cutoff": minor_cutoff(),
+            "stale_before": quality.verification_cutoff(),
         },
     )
 
@@ -150,6 +154,12 @@ def household_edit(request, uid):
     return redirect("people:household_detail", uid=household.uid)
 
 
+def _posted_version(request) -> int:
+    """The form's record version; garbage reads as 0, which no record has (a conflict)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else 0
+
+
 def _error_text(exc: GridGovError) -> str:
     detail = "; ".join(f"{k}: {m}" for k, msgs in (exc.details or {}).items() for m in msgs)
     return f"{exc.message} {detail}".strip()
@@ -194,7 +204,7 @@ def _resident_form(request, *, household, resident=None):
                     actor=request.user,
                     resident=resident,
                     data=data,
-                    expected_version=int(request.POST.get("version", "0") or 0),
+                    expected_version=_posted_version(request),
                 )
         except ValidationFailed as exc:
             errors = exc.details or {"__all__": [str(exc.message)]}
@@ -248,9 +258,25 @@ def resident_archive(request, uid):
             actor=request.user,
             resident=resident,
             reason=request.POST.get("reason", ""),
-            expected_version=int(request.POST.get("version", "0") or 0),
+            expected_version=_posted_version(request),
         )
         messages.success(request, _("Saved."))
+    except GridGovError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("people:household_detail", uid=resident.household.uid)
+
+
+@requires("people.change")
+@require_POST
+def resident_verify(request, uid):
+    resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
+    try:
+        services.resident_verify(
+            actor=request.user,
+            resident=resident,
+            expected_version=_posted_version(request),
+        )
+        messages.success(request, _("Recorded as verified."))
     except GridGovError as exc:
         messages.error(request, _error_text(exc))
     return redirect("people:household_detail", uid=resident.household.uid)

@@ -214,3 +214,65 @@ def test_grid_worker_creates_a_household_in_their_grid(org_tree, make_user, logi
         {"grid": org_tree["g2a"].code, "number": "H9", "address": "x", "kind": "family"},
     )
     assert refused.status_code == 400 and Household.objects.count() == 1
+
+
+def test_verify_through_page_and_api_and_the_needs_work_filters(
+    staff, family, login_client, org_tree, make_user
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    head, child = family
+    # The head's record has every required field; the child's lacks the phone and more.
+    Resident.objects.filter(pk=head.pk).update(
+        ethnicity="汉族", occupation="employed", education="college"
+    )
+    long_ago = timezone.now() - timedelta(days=400)
+    Resident.objects.update(verified_at=long_ago)
+    client = login_client(staff)
+
+    def listed(check, unit=""):
+        response = client.get(
+            "/api/v1/residents", {"check": check, "unit": unit or org_tree["c1"].code}
+        )
+        assert response.status_code == 200, response.content
+        return {item["name"] for item in response.json()["items"]}
+
+    assert listed("stale") == {"张三", "张小宝"}
+    assert listed("incomplete") == {"张小宝"}
+    assert listed("stale", unit=org_tree["c2"].code) == set()  # another community: nothing
+    bad = client.get("/api/v1/residents", {"check": "everything"})
+    assert bad.status_code == 422 and "check" in bad.json()["details"]
+
+    page = client.get(f"/people/households/{head.household.uid}/").content.decode()
+    assert "due for verification" in page
+    response = client.post(f"/people/residents/{head.uid}/verify/", {"version": head.version})
+    assert response.status_code == 302
+    head.refresh_from_db()
+    assert head.verified_at > long_ago and head.version == 2
+    assert head.history.filter(action="verify").exists()
+    assert AuditRecord.objects.filter(action="people.resident.verify").count() == 1
+    # A stale version or garbage is refused and changes nothing.
+    client.post(f"/people/residents/{head.uid}/verify/", {"version": "abc"})
+    client.post(f"/people/residents/{head.uid}/verify/", {"version": 1})
+    head.refresh_from_db()
+    assert head.version == 2
+
+    api = client.post(
+        f"/api/v1/residents/{child.uid}/verify", {"version": child.version}, "application/json"
+    )
+    assert api.status_code == 200 and api.json()["version"] == child.version + 1
+    assert api.json()["verified_at"]
+    assert listed("stale") == set()
+    conflict = client.post(
+        f"/api/v1/residents/{child.uid}/verify", {"version": child.version}, "application/json"
+    )
+    assert conflict.status_code == 409
+    # Out of scope: a worker of another grid cannot verify.
+    outsider = make_user(Role.GRID_WORKER, org_tree["g2a"], username="outsider")
+    other = login_client(outsider)
+    response = other.post(
+        f"/api/v1/residents/{child.uid}/verify", {"version": child.version + 1}, "application/json"
+    )
+    assert response.status_code == 404
