@@ -7,6 +7,7 @@ import random
 import uuid
 from datetime import date, timedelta
 
+from django.utils import timezone
 from stdnum.cn import ric
 
 from gridgov.org.models import Building, OrgUnit
@@ -40,6 +41,9 @@ def _birth(rng: random.Random, age_low: int, age_high: int) -> date:
 def seed_people(seed: int = 2026) -> int:
     """Households with 1–4 members in every demo grid; returns the number of residents."""
     rng = random.Random(seed)
+    # A second generator for the record-quality fields keeps the people themselves unchanged.
+    quality = random.Random(seed + 1)
+    now = timezone.now()
     tags = {t.code: t for t in TagCategory.objects.all()}
     created = 0
     for grid in OrgUnit.objects.filter(level="grid", path__startswith="31/3101/310104/"):
@@ -90,8 +94,14 @@ def seed_people(seed: int = 2026) -> int:
                         "occupation": "retired"
                         if low >= 60
                         else ("student" if high <= 30 else "employed"),
+                        # Some records lack the education: the completeness KPI has work to show.
+                        "education": ""
+                        if quality.random() < 0.1
+                        else quality.choice(["junior", "senior", "college", "bachelor"]),
                     },
                 )
+                # Last verified 0–220 days ago: about one record in five is due again.
+                resident.verified_at = now - timedelta(days=quality.randrange(0, 220))
                 if not resident.phone_index:
                     resident.phone_encrypted = resident.phone_masked = ""
                 resident.name_initials = name_initials(resident.name)
@@ -118,6 +128,13 @@ def seed_people(seed: int = 2026) -> int:
                     ResidentTag.objects.get_or_create(
                         resident=resident,
                         category=tags[code],
-                        defaults={"scope_path": grid.path, "source": "演示数据"},
+                        defaults={
+                            "scope_path": grid.path,
+                            "source": "演示数据",
+                            # Most files say since when; the rest wait for the grid worker.
+                            "valid_from": date(2024, quality.randrange(1, 13), 1)
+                            if quality.random() < 0.9
+                            else None,
+                        },
                     )
     return created

@@ -59,8 +59,11 @@ def report_request(request):
         month = None
     if unit is None or not path_in_scope(request.user, unit.path, "kpis.view"):
         raise Http404
-    if month is None or month > timezone.localdate():
+    if month is None or month > timezone.localdate() or month.year < 2000:
         messages.error(request, _("Choose a past or current month."))
+        return redirect("kpis:report_list")
+    if unit.level not in reports.REPORT_LEVELS:
+        messages.error(request, _("Reports are made for a district, a street or a community."))
         return redirect("kpis:report_list")
     report = reports.report_create(actor=request.user, unit=unit, period_date=month)
     generate_report.enqueue(report_id=report.pk)

@@ -578,3 +578,37 @@ def test_daily_pre_aggregates_give_the_live_numbers(code, october, org_tree):
     daily.refresh(date(2025, 9, 1), date(2025, 12, 1))
     after = list(daily.KpiDaily.objects.order_by("pk").values_list("kpi_code", "day", "numerator"))
     assert sorted(before) == sorted(after)
+
+
+def test_report_requests_with_bad_input_change_nothing(org_tree, make_user, login_client, client):
+    from gridgov.kpis.models import KpiReport
+
+    staff = make_user(Role.STREET_STAFF, org_tree["s1"], username="s1_reports")
+    login_client(staff)
+    c1, c2, g1a = org_tree["c1"].code, org_tree["c2"].code, org_tree["g1a"].code
+    for data, status in [
+        ({"unit": c1, "month": "abcd"}, 302),
+        ({"unit": c1, "month": "2025-13"}, 302),
+        ({"unit": c1, "month": "2999-01"}, 302),
+        ({"unit": c1, "month": "0001-01"}, 302),
+        ({"unit": c1}, 302),
+        ({"unit": g1a, "month": "2025-10"}, 302),  # a grid has no report
+        ({"unit": "x" * 500, "month": "2025-10"}, 404),
+        ({"unit": c2, "month": "2025-10"}, 404),  # another district: not even named
+        ({"month": "2025-10"}, 404),
+    ]:
+        response = client.post("/kpis/reports/new/", data)
+        assert response.status_code == status, data
+    assert not KpiReport.objects.exists()
+    for language, text in (("zh-hans", "请选择过去或当前的月份"), ("en", "Choose a past")):
+        page = client.post(
+            "/kpis/reports/new/",
+            {"unit": c1, "month": "abcd"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).content.decode()
+        assert text in page, language
+    response = client.post(
+        "/kpis/reports/new/", {"unit": c1, "month": "2025-10"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 302 and KpiReport.objects.count() == 1
