@@ -7,6 +7,7 @@ from ninja import Schema
 
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import NotFound
+from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import access_object
 from gridgov.kpis import alerts, services
 from gridgov.kpis.models import KpiAlert
@@ -85,6 +86,7 @@ def kpi_list(request):
 
 @router.get("/kpis/{code}/values", response=ValuesOut)
 @api_requires("kpis.view")
+@replica_reads
 def kpi_values(
     request, code: str, unit: str = "", level: str = "", period: str = "month", date: str = ""
 ):
@@ -121,6 +123,7 @@ class ScoreOut(Schema):
 
 @router.get("/kpis/scores", response=list[ScoreOut])
 @api_requires("kpis.view")
+@replica_reads
 def kpi_scores(request, who: str = "worker", unit: str = "", period: str = "month", date: str = ""):
     scope = OrgUnit.objects.filter(code=unit[:20]).first() if unit else home_unit(request.user)
     if scope is None:

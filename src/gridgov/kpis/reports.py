@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.masking import mask_text
 from gridgov.core.policies import policy_get, policy_in_force
+from gridgov.core.replica import reading_from_replica
 from gridgov.events.models import OPEN_STATES, Event
 from gridgov.kpis import charts, services
 from gridgov.kpis.models import KpiReport
@@ -155,7 +156,8 @@ def report_generate(report: KpiReport) -> KpiReport:
     actor = report.created_by or _system_reader(report.unit)
     period = period_containing(report.period_kind, report.period_date)
     try:
-        data = collect(actor=actor, unit=report.unit, period=period)
+        with reading_from_replica():
+            data = collect(actor=actor, unit=report.unit, period=period)
         base = report_dir() / str(report.uid)
         Path(f"{base}.pdf").write_bytes(render_pdf(data))
         render_xlsx(data, Path(f"{base}.xlsx"))

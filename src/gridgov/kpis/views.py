@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.permissions import requires
+from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import path_in_scope
 from gridgov.events.views import error_text
 from gridgov.kpis import services
@@ -35,6 +36,7 @@ def _unit(request) -> OrgUnit | None:
 
 
 @requires("kpis.view")
+@replica_reads
 def kpi_list(request):
     unit = _unit(request)
     period = services.parse_period(request.GET.get("period", "month")[:10])
@@ -61,6 +63,7 @@ def kpi_list(request):
 
 
 @requires("kpis.view")
+@replica_reads
 def kpi_detail(request, code: str):
     kpi = services.kpi_get(code)
     unit = _unit(request)
@@ -92,6 +95,7 @@ def kpi_detail(request, code: str):
 
 
 @requires("kpis.view")
+@replica_reads
 def dashboard(request):
     """The unit's KPIs as tiles with the change against the previous period; its child
     units for one KPI with the best and worst three; the grid map coloured by that KPI."""
@@ -186,6 +190,7 @@ COMMAND_KPIS = [
 
 
 @requires("kpis.view")
+@replica_reads
 def command_screen(request):
     """The street hub's big screen (1920×1080, dark, refreshes itself every minute)."""
     from django.utils import timezone
@@ -241,6 +246,7 @@ def command_screen(request):
 
 
 @requires("events.handle")
+@replica_reads
 def my_numbers(request):
     """A grid worker's or department handler's own KPIs and workload."""
     from gridgov.events.routing import events_today
