@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "gridgov.core",
     "gridgov.audit",
     "gridgov.org",
@@ -227,16 +229,20 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-# Background work (imports, exports): Django's tasks API with a database queue, worked by
-# `gridgov db_worker` (started by `gridgov start`). GRIDGOV_TASKS_IMMEDIATE=1 runs tasks
+# Background work (imports, reports, training): Django's tasks API. With REDIS_URL the queue
+# is in Redis (RQ), worked by any number of `gridgov rqworker --job-class django_tasks_rq.Job`
+# processes on any machine; without it, in the database, worked by `gridgov db_worker`.
+# `gridgov start` starts two workers of either kind. GRIDGOV_TASKS_IMMEDIATE=1 runs tasks
 # inline (tests).
 TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
-        if os.environ.get("GRIDGOV_TASKS_IMMEDIATE") == "1"
-        else "django_tasks_db.DatabaseBackend"
-    }
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    if os.environ.get("GRIDGOV_TASKS_IMMEDIATE") == "1"
+    else {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django_tasks_db.DatabaseBackend"}
 }
+# The Redis queue of the RQ backend; a report or an import may run for an hour.
+RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", ""), "DEFAULT_TIMEOUT": 3600}}
 UPLOAD_DIR = DATA_DIR / "uploads"
 EXPORT_DIR = DATA_DIR / "exports"
 # Who tells reporters about their events: one class per gateway (SMS, WeChat); the logging

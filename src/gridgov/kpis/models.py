@@ -70,6 +70,9 @@ class KpiReport(models.Model):
     message = models.CharField(max_length=300, blank=True)
     pdf_path = models.CharField(max_length=300, blank=True)
     xlsx_path = models.CharField(max_length=300, blank=True)
+    # Set by the worker that generates the report: a second worker given the same task
+    # leaves it alone, unless the claim is older than CLAIM_SECONDS (that worker died).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

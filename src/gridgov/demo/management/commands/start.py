@@ -1,6 +1,6 @@
 """`gridgov start`: migrate, seed the demo district when the database is empty, print one
-login per role, and serve on http://127.0.0.1:8000 with several web worker processes and
-one background-task worker."""
+login per role, and serve on http://127.0.0.1:8000 with several web worker processes,
+background-task workers, the deadline scan and the KPI job."""
 
 import os
 import shutil
@@ -19,10 +19,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")
-        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--workers", type=int, default=2, help="web worker processes")
+        parser.add_argument(
+            "--task-workers", type=int, default=2, help="background-task worker processes"
+        )
         parser.add_argument("--no-serve", action="store_true", help="prepare only")
 
-    def handle(self, *args, bind, workers, no_serve, **options):
+    def handle(self, *args, bind, workers, task_workers, no_serve, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         if settings.PRODUCTION:
@@ -43,10 +46,18 @@ class Command(BaseCommand):
         if gunicorn is None:
             raise CommandError("gunicorn is not installed")
         sys.stdout.flush()
-        # A background-task worker (imports, exports) next to the web workers.
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "gridgov.manage", "db_worker", "--no-reload", "--interval", "1"]
-        )
+        # Background-task workers (imports, reports) next to the web workers: on the Redis
+        # queue when REDIS_URL is set, else on the database queue.
+        if os.environ.get("REDIS_URL"):
+            task_command = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+        else:
+            task_command = ["db_worker", "--no-reload", "--interval", "1"]
+        task_workers = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and command
+                [sys.executable, "-m", "gridgov.manage", *task_command]
+            )
+            for _ in range(max(1, task_workers))
+        ]
         # Deadlines: due-soon notices and escalation of overdue events, every minute.
         scanner = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gridgov.manage", "events_scan", "--loop", "60"],
@@ -76,7 +87,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (worker, scanner, alerts):
+            for process in (*task_workers, scanner, alerts):
                 process.terminate()
                 process.wait(timeout=10)
 
