@@ -5,89 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def seed_staff(district):
-    """One full-time grid worker per grid, written in bulk."""
-    from django.contrib.auth.hashers import make_password
-
-    from gridgov.accounts.models import Membership, User
-    from gridgov.accounts.roles import Role
-    from gridgov.events.synthetic import GridStaff
-    from gridgov.org.models import Grid, GridAssignment
-
-    password = make_password(None)
-    grids = {g.unit_id: g for g in Grid.objects.select_related("unit", "unit__parent")}
-    users = User.objects.bulk_create(
-        [
-            User(username=f"bench_gw_{g.unit.code}", password=password, must_change_password=False)
-            for g in grids.values()
-        ]
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(user=u, role=Role.GRID_WORKER, org_unit=g.unit)
-            for u, g in zip(users, grids.values(), strict=True)
-        ]
-    )
-    GridAssignment.objects.bulk_create(
-        [
-            GridAssignment(grid=g.unit, user=u, duty="full_time", start_date=date(2025, 1, 1))
-            for u, g in zip(users, grids.values(), strict=True)
-        ]
-    )
-    return [
-        GridStaff(g.unit, [u], ((g.min_lon + g.max_lon) / 2, (g.min_lat + g.max_lat) / 2))
-        for u, g in zip(users, grids.values(), strict=True)
-    ]
-
-
-def generate_events(staff, count: int, seed: int = 7) -> float:
-    """A year of events through the bulk path (COPY on PostgreSQL); returns seconds."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from gridgov.core.bulk import insert_many
-    from gridgov.events import synthetic
-    from gridgov.events.calendar import WorkCalendar
-    from gridgov.events.models import Category, Event
-
-    categories = list(Category.objects.filter(is_active=True, parent__isnull=False))
-    end = timezone.now()
-    started = time.perf_counter()
-    pairs = synthetic.build(
-        rng=random.Random(seed),
-        staff=staff,
-        categories=categories,
-        count=count,
-        start=end - timedelta(days=365),
-        end=end,
-        calendar=WorkCalendar.load(),
-    )
-    batch = []
-    for event, _steps in pairs:
-        batch.append(event)
-        if len(batch) == 5000:
-            with transaction.atomic():
-                insert_many(Event, batch)
-            batch = []
-    with transaction.atomic():
-        insert_many(Event, batch)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE events_event")
-    return time.perf_counter() - started
 
 
 def _raw_scan_seconds() -> float:

@@ -238,7 +238,7 @@ def main(argv=None) -> int:
         from django.db import connection
 
         call_command("migrate", verbosity=0)
-        from bench.district import build_district, write_resident_csv
+        from gridgov.demo.district import build_district, write_resident_csv
 
         t0 = time.perf_counter()
         district = build_district(residents=rows, shared=Path(args.shared), workdir=Path(tmp))
@@ -250,9 +250,10 @@ def main(argv=None) -> int:
         imported = bench_import(district, csv_path, rows, url)
         search = bench_search(district)
         from bench import events as event_bench
+        from gridgov.demo.district import generate_events, seed_staff
 
-        staff = event_bench.seed_staff(district)
-        generated_s = event_bench.generate_events(staff, rows)
+        staff = seed_staff(district)
+        generated_s = generate_events(staff, rows)
         scan = event_bench.bench_scan(rows)
         smoke = args.size == "smoke"
         from bench import kpis as kpi_bench
@@ -340,8 +341,8 @@ def _search_only(args) -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from bench.district import District
         from gridgov.accounts.models import User
+        from gridgov.demo.district import District
         from gridgov.people.models import Resident
 
         call_command("migrate", verbosity=0)
@@ -350,7 +351,7 @@ def _search_only(args) -> int:
             cursor.execute("ANALYZE people_resident")
         users = {u.username: u for u in User.objects.filter(username__startswith="bench_")}
         district = District(
-            "", [], users["bench_importer"], users["bench_gridworker"], users["bench_street"]
+            "", [], users["bench_importer"], users["bench_gridworker"], users["bench_street"], {}
         )
         count = Resident.objects.count()
         search = bench_search(district)
