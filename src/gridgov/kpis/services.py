@@ -242,19 +242,22 @@ class Tile:
 
 def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, daily=True) -> list[Tile]:
     """Each KPI at the unit, with the change against the previous period."""
+    _unit_in_scope(actor, unit)
     tiles = []
     before = period.previous()
-    for kpi in REGISTRY.values():
-        reading = unit_value(actor=actor, kpi=kpi, unit=unit, period=period, daily=daily)
-        previous = (
-            daily_aggregates.unit_value(kpi, unit, before) if daily else _live(kpi, unit, before)
-        ).value
+    kpis = list(REGISTRY.values())
+    if daily:
+        now, then = (daily_aggregates.unit_values(kpis, unit, p) for p in (period, before))
+    for kpi in kpis:
+        value = now[kpi.code] if daily else _live(kpi, unit, period)
+        target, _version = target_for(kpi, unit.level)
+        reading = Reading(None, unit.name, value, colour(kpi, value.value, target))
+        previous = (then[kpi.code] if daily else _live(kpi, unit, before)).value
         delta = (
             round(reading.value.value - previous, 2)
             if reading.value.value is not None and previous is not None
             else None
         )
-        target, _version = target_for(kpi, unit.level)
         tiles.append(Tile(kpi, reading, previous, delta, target))
     return tiles
 

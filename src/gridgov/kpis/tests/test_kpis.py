@@ -612,3 +612,29 @@ def test_report_requests_with_bad_input_change_nothing(org_tree, make_user, logi
         "/kpis/reports/new/", {"unit": c1, "month": "2025-10"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 302 and KpiReport.objects.count() == 1
+
+
+def test_dashboard_tiles_read_all_kpis_in_one_query_with_the_same_numbers(
+    october, org_tree, django_assert_max_num_queries
+):
+    from datetime import date
+
+    from gridgov.core.policies import policies_cached
+    from gridgov.kpis import daily
+
+    staff, _w, _w2 = october
+    daily.refresh(date(2025, 9, 1), date(2025, 12, 1))
+    period = services.parse_period("month", "2025-10-15")
+    for unit in ("c1", "g1a"):
+        # As in a request: each policy is read once.
+        with policies_cached(), django_assert_max_num_queries(5):
+            tiles = services.dashboard_tiles(actor=staff, unit=org_tree[unit], period=period)
+        assert len(tiles) == len(REGISTRY)
+        for tile in tiles:
+            one = services.unit_value(
+                actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period, daily=True
+            )
+            before = services.unit_value(
+                actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period.previous(), daily=True
+            )
+            assert (tile.reading.value, tile.previous) == (one.value, before.value.value)
