@@ -67,6 +67,9 @@ def test_resident_report_to_rating(page, browser, live_server, people, tmp_path)
     page.goto(page.base + "/events/report/?jurisdiction_id=310104")
     page.get_by_label("出了什么问题？").fill("小区门口暴露垃圾")
     page.get_by_label("详情").fill("垃圾堆了三天没人清")
+    # The map library is not part of the form: it comes when the reporter asks for the map.
+    assert page.evaluate("typeof window.echarts") == "undefined"
+    page.get_by_role("button", name="显示网格地图").click()
     page.locator("#pick-map[data-ready='1']").wait_for()
     box = page.locator("#pick-map").bounding_box()
     # g1a is the western of the two grids drawn: tap a quarter of the way across.

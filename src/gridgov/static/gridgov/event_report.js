@@ -34,25 +34,42 @@
 
   var holder = document.getElementById("pick-map");
   var source = document.getElementById("grid-geojson");
-  if (!holder || !source || !window.echarts) { return; }
+  var show = document.getElementById("show-map");
+  if (!holder || !source || !show) { return; }
   var geojson = JSON.parse(source.textContent);
-  if (!geojson || !geojson.features.length) { holder.hidden = true; return; }
-  echarts.registerMap("pick", geojson);
-  chart = echarts.init(holder, null, { renderer: "canvas" });
-  chart.setOption({
-    geo: { map: "pick", roam: true, nameProperty: "code",
-           itemStyle: { areaColor: "#dbe9ff", borderColor: "#0d6efd" },
-           label: { show: false }, emphasis: { disabled: true } },
-    series: [
-      { type: "map", geoIndex: 0, data: [] },
-      { type: "scatter", coordinateSystem: "geo", symbolSize: 16, itemStyle: { color: "#dc3545" }, data: [] }
-    ]
+  if (!geojson || !geojson.features.length) { show.hidden = true; return; }
+
+  function drawMap() {
+    holder.hidden = false;
+    show.hidden = true;
+    echarts.registerMap("pick", geojson);
+    chart = echarts.init(holder, null, { renderer: "canvas" });
+    chart.setOption({
+      geo: { map: "pick", roam: true, nameProperty: "code",
+             itemStyle: { areaColor: "#dbe9ff", borderColor: "#0d6efd" },
+             label: { show: false }, emphasis: { disabled: true } },
+      series: [
+        { type: "map", geoIndex: 0, data: [] },
+        { type: "scatter", coordinateSystem: "geo", symbolSize: 16, itemStyle: { color: "#dc3545" }, data: [] }
+      ]
+    });
+    chart.getZr().on("click", function (e) {
+      var point = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
+      if (point) { mark(point[0], point[1]); status.textContent = status.dataset.ok; }
+    });
+    if (lon.value && lat.value) { mark(parseFloat(lon.value), parseFloat(lat.value)); }
+    window.addEventListener("resize", function () { chart.resize(); });
+    holder.dataset.ready = "1";
+  }
+
+  // The map library (about 360 KB) is fetched only when the reporter asks for the map.
+  show.addEventListener("click", function () {
+    if (window.echarts) { drawMap(); return; }
+    show.disabled = true;
+    var script = document.createElement("script");
+    script.src = show.dataset.src;
+    script.onload = drawMap;
+    script.onerror = function () { show.disabled = false; };
+    document.head.appendChild(script);
   });
-  chart.getZr().on("click", function (e) {
-    var point = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
-    if (point) { mark(point[0], point[1]); status.textContent = status.dataset.ok; }
-  });
-  if (lon.value && lat.value) { mark(parseFloat(lon.value), parseFloat(lat.value)); }
-  window.addEventListener("resize", function () { chart.resize(); });
-  holder.dataset.ready = "1";
 })();
