@@ -68,7 +68,8 @@ class Command(BaseCommand):
                 raise CommandError(f"The resident import ended as {job.status}: {job.message}")
             self._step(started, f"{job.created_rows:,} residents imported")
         staff = synthetic.seed_staff(district)
-        self._step(started, f"{len(staff):,} full-time grid workers")
+        workers = sum(len(place.workers) for place in staff)
+        self._step(started, f"{workers:,} full-time grid workers in {len(staff):,} grids")
         if events:
             synthetic.generate_events(staff, events, seed=seed + 6)
             self._step(started, f"{events:,} events over the last year")
