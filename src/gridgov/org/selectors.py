@@ -68,20 +68,21 @@ def grid_list(*, actor, under: OrgUnit | None = None) -> QuerySet[Grid]:
 
 
 def grid_feature_collection(grids) -> dict:
-    """GeoJSON for the map: one feature per grid with its code, name and households."""
+    """GeoJSON for the map: one feature per grid with its code, name and households. A
+    queryset is read as plain rows: a district map has a thousand grids."""
+    if isinstance(grids, QuerySet):
+        rows = grids.values_list("unit__code", "unit__name", "household_count", "boundary")
+    else:
+        rows = [(g.unit.code, g.unit.name, g.household_count, g.boundary) for g in grids]
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "properties": {
-                    "code": g.unit.code,
-                    "name": g.unit.name,
-                    "households": g.household_count,
-                },
-                "geometry": g.boundary,
+                "properties": {"code": code, "name": name, "households": households},
+                "geometry": boundary,
             }
-            for g in grids
+            for code, name, households, boundary in rows
         ],
     }
 
