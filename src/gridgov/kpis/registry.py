@@ -100,7 +100,7 @@ class Kpi:
     name: str | Promise
     definition: str | Promise
     formula: str | Promise
-    unit: str  # "%", "min", "h", "ratio"
+    unit: str | Promise  # "%", "min", "h", or a translated word ("residents")
     higher_is_better: bool
     source: Callable[[], QuerySet] | None = None  # the rows, unscoped; the caller scopes them
     denominator: Callable[[Period], Q] | None = None

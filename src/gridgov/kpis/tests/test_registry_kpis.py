@@ -232,3 +232,22 @@ def test_snapshot_pre_aggregates_give_the_live_numbers(registry, org_tree):
                     actor=registry, kpi=kpi, unit=org_tree[unit], period=period, daily=True
                 )
                 assert fast.value.value == live.value.value, (code, unit, kind)
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_registry_kpi_page_api_and_click_through(code, registry, org_tree, login_client, client):
+    login_client(registry)
+    c1 = org_tree["c1"].code
+    page = client.get(f"/kpis/{code}/", {"unit": c1, "date": "2025-10-15"})
+    assert page.status_code == 200 and str(EXPECTED[code]) in page.content.decode()
+    api = client.get(
+        f"/api/v1/kpis/{code}/values", {"unit": c1, "level": "grid", "date": "2025-10-15"}
+    )
+    assert api.status_code == 200 and api.json()["total"]["value"] == EXPECTED[code]
+    # Registry KPIs have no worker level: a clear error, not a crash.
+    wrong = client.get(f"/api/v1/kpis/{code}/values", {"unit": c1, "level": "worker"})
+    assert wrong.status_code == 422
+    dashboard = client.get("/kpis/dashboard/", {"unit": c1, "kpi": code}).content.decode()
+    assert f"/people/residents/?unit={c1}" in dashboard
+    if code == "people.completeness":
+        assert f"/people/residents/?unit={c1}&amp;check=incomplete" in dashboard
