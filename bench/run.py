@@ -70,28 +70,9 @@ def recreate_database(admin_url: str, name: str) -> str:
 def bench_import(district, csv_path: Path, rows: int, database_url: str) -> dict:
     """The product's import (validation, SM4 encryption, blind indexes, de-duplication,
     history, audit) in its own process, against COPY of the same rows into the same tables."""
-    from gridgov.accounts.models import Membership, User
-    from gridgov.accounts.roles import Role
-    from gridgov.core.services import policy_update
-    from gridgov.org.models import OrgUnit
-    from gridgov.people import imports
+    from gridgov.demo.district import queue_import
 
-    # A district-sized file is larger than the default upload limit: raise it as an
-    # administrator would.
-    admin = User.objects.create(username="bench_sysadmin", must_change_password=False)
-    Membership.objects.create(
-        user=admin, role=Role.SYSTEM_ADMIN, org_unit=OrgUnit.objects.get(code=district.code)
-    )
-    size_mb = csv_path.stat().st_size // 2**20 + 1
-    policy_update(
-        actor=admin,
-        key="people.import",
-        value={"max_file_mb": max(50, size_mb)},
-        note="benchmark file size",
-    )
-    job = imports.job_create(
-        actor=district.importer, upload_path=csv_path, file_name=csv_path.name, mode="all"
-    )
+    job = queue_import(district, csv_path)
     env = {**os.environ, "DATABASE_URL": database_url}
     started = time.perf_counter()
     result = subprocess.run(  # noqa: S603 - our own interpreter and command

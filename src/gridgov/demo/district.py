@@ -424,9 +424,10 @@ def generate_events(staff, count: int, seed: int = 7) -> float:
     return time.perf_counter() - started
 
 
-def import_residents(district: District, csv_path: Path):
-    """The resident file through the product's import (validation, SM4, blind indexes,
-    de-duplication, history, audit), run in this process; returns the finished job."""
+def queue_import(district: District, csv_path: Path):
+    """Record the import job of the resident file; a district-sized file is larger than the
+    default upload limit, so the limit is raised first, as an administrator would, on the
+    record."""
     from gridgov.core.services import policy_update
     from gridgov.people import imports
 
@@ -434,8 +435,6 @@ def import_residents(district: District, csv_path: Path):
     Membership.objects.create(
         user=admin, role=Role.SYSTEM_ADMIN, org_unit=OrgUnit.objects.get(code=district.code)
     )
-    # A district-sized file is larger than the default upload limit: raised as an
-    # administrator would, on the record.
     size_mb = csv_path.stat().st_size // 2**20 + 1
     policy_update(
         actor=admin,
@@ -443,10 +442,17 @@ def import_residents(district: District, csv_path: Path):
         value={"max_file_mb": max(50, size_mb)},
         note="synthetic district file",
     )
-    job = imports.job_create(
+    return imports.job_create(
         actor=district.importer, upload_path=csv_path, file_name=csv_path.name, mode="all"
     )
-    job = imports.run_import(job)
+
+
+def import_residents(district: District, csv_path: Path):
+    """The resident file through the product's import (validation, SM4, blind indexes,
+    de-duplication, history, audit), run in this process; returns the finished job."""
+    from gridgov.people import imports
+
+    job = imports.run_import(queue_import(district, csv_path))
     _date_most_tags()
     return job
 
