@@ -24,10 +24,10 @@ from gridgov.people.models import Household, Resident, ResidentTag
 UNIT_LEVELS = ("district", "street", "community", "grid")
 
 
-def _present(prefix: str, as_of: datetime, model=Resident, archived="archived_at"):
-    """Rows under ``prefix`` that existed at ``as_of`` and were not archived by then."""
-    return model.objects.filter(scope_path__startswith=prefix, created_at__lt=as_of).filter(
-        Q(**{f"{archived}__isnull": True}) | Q(**{f"{archived}__gte": as_of})
+def _present(prefix: str, as_of: datetime):
+    """Residents under ``prefix`` who were on file at ``as_of`` and not archived by then."""
+    return Resident.objects.filter(scope_path__startswith=prefix, created_at__lt=as_of).filter(
+        Q(archived_at__isnull=True) | Q(archived_at__gte=as_of)
     )
 
 
@@ -105,8 +105,8 @@ def _residents_link(**params):
     return link
 
 
-def _registry_kpi(**kwargs) -> Kpi:
-    return register(Kpi(capability="people", levels=UNIT_LEVELS, unit="%", **kwargs))
+def _registry_kpi(unit="%", **kwargs) -> Kpi:
+    return register(Kpi(capability="people", levels=UNIT_LEVELS, unit=unit, **kwargs))
 
 
 _registry_kpi(
@@ -158,21 +158,17 @@ _registry_kpi(
     snapshot=special_files,
     records=_residents_link(),
 )
-register(
-    Kpi(
-        code="people.staffing",
-        name=_("Residents per grid worker (网格员配比)"),
-        definition=_(
-            "Residents on file per full-time grid worker assigned to the grids. A grid "
-            "without a full-time worker has no value and shows as a gap."
-        ),
-        formula=_("residents on file ÷ full-time grid workers"),
-        unit=_("residents"),
-        higher_is_better=False,
-        scale=1.0,
-        levels=UNIT_LEVELS,
-        capability="people",
-        snapshot=staffing,
-        records=_residents_link(),
-    )
+_registry_kpi(
+    code="people.staffing",
+    name=_("Residents per grid worker (网格员配比)"),
+    definition=_(
+        "Residents on file per full-time grid worker assigned to the grids. A grid "
+        "without a full-time worker has no value and shows as a gap."
+    ),
+    formula=_("residents on file ÷ full-time grid workers"),
+    unit=_("residents"),
+    higher_is_better=False,
+    scale=1.0,
+    snapshot=staffing,
+    records=_residents_link(),
 )
