@@ -269,6 +269,12 @@ def test_verify_through_page_and_api_and_the_needs_work_filters(
         f"/api/v1/residents/{child.uid}/verify", {"version": child.version}, "application/json"
     )
     assert conflict.status_code == 409
+    garbage = client.post(
+        f"/api/v1/residents/{child.uid}/verify", {"version": "abc"}, "application/json"
+    )
+    assert garbage.status_code == 422
+    child.refresh_from_db()
+    assert child.version == api.json()["version"]  # nothing changed by the refusals
     # Out of scope: a worker of another grid cannot verify.
     outsider = make_user(Role.GRID_WORKER, org_tree["g2a"], username="outsider")
     other = login_client(outsider)
