@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from gridgov.accounts.roles import PERMISSIONS, Role
+from gridgov.accounts.roles import ADMIN_ROLES, API_TOKEN_PERMISSION, PERMISSIONS, Role
 from gridgov.core.permissions import SIGNED_IN
 
 ANON = "anonymous"
@@ -324,7 +324,7 @@ ROUTES = [
     _api(
         "POST",
         "/api/v1/me/tokens",
-        SIGNED_IN,
+        API_TOKEN_PERMISSION,
         "/api/v1/me/tokens",
         ok=(201,),
         data={"name": "matrix"},
@@ -335,6 +335,14 @@ ROUTES = [
         SIGNED_IN,
         "/api/v1/me/tokens/{in}",
         ("own_token", "other_token"),
+        ok=(204,),
+    ),
+    _api(
+        "DELETE",
+        "/api/v1/users/{user_id}/two-factor",
+        "accounts.reset_two_factor",
+        "/api/v1/users/{in}/two-factor",
+        ("user_in", "user_out"),
         ok=(204,),
     ),
     _api("GET", "/api/v1/policies", "policy.view", "/api/v1/policies"),
@@ -759,6 +767,21 @@ def _resolve_object(key: str, role, objects, users) -> str:
     if key == "own_token":
         if role == ANON:
             return objects["other_token"]
+        if role in ADMIN_ROLES:
+            # The admin roles cannot create tokens; one left from before the role was
+            # granted is still theirs to revoke.
+            from django.utils import timezone
+
+            from gridgov.accounts.models import ApiToken
+
+            token = ApiToken.objects.create(
+                user=users[role],
+                name="left",
+                prefix="gg_old",
+                token_hash=role,
+                expires_at=timezone.now(),
+            )
+            return str(token.pk)
         token, _ = token_create(user=users[role], name="mine")
         return str(token.pk)
     if key == "own_job":
@@ -794,6 +817,19 @@ def _request(client, route: Route, obj: str | None):
     return method(url)
 
 
+def _denial_recorded(user, route: Route, response) -> bool:
+    """A refusal for want of the declared permission leaves an audit record (D1, D2)."""
+    from gridgov.audit.models import AuditRecord
+
+    return AuditRecord.objects.filter(
+        action="access.denied",
+        outcome="fail",
+        actor_id=user.pk,
+        request_id=response["X-Request-ID"],
+        changes__permission=route.permission,
+    ).exists()
+
+
 def _body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
@@ -827,6 +863,7 @@ def test_matrix(route: Route, role, world, client, login_client):
                 assert response.url.startswith("/accounts/login/"), context
         elif not allowed:
             assert status == 403, context
+            assert _denial_recorded(users[role], route, response), f"unaudited {context}"
         elif which == "out":
             assert status == 404, context
         else:
@@ -835,3 +872,174 @@ def test_matrix(route: Route, role, world, client, login_client):
             body = body.replace(obj, "")  # the requested id itself is echoed, e.g. in links
         for canary in CANARIES:
             assert canary not in body, f"LEAK of {canary!r} in {context}"
+
+
+# Refusals beyond the declared permission -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Denial:
+    """A privileged attempt the role's permission lets through the door but a rule refuses;
+    each must be refused with ``status`` and leave one ``action`` record with the reason."""
+
+    name: str
+    role: str
+    method: str
+    url: str  # {self}: the actor's own id; {user_in}: a grid worker of g1a
+    status: int
+    action: str
+    reason: str
+    data: dict = field(default_factory=dict)
+    bearer: bool = False
+
+
+DENIALS = [
+    Denial(
+        "grant breaking 三员分立",
+        Role.SECURITY_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.role.grant",
+        "separation_of_duties",
+        {"action": "grant", "role": "system_admin", "org_unit": "310104"},
+    ),
+    Denial(
+        "grant outside the scope",
+        Role.SECURITY_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.role.grant",
+        "out_of_scope",
+        {"action": "grant", "role": "district_staff", "org_unit": "310105"},
+    ),
+    Denial(
+        "grant to oneself",
+        Role.SECURITY_ADMIN,
+        "POST",
+        "/accounts/users/{self}/",
+        400,
+        "accounts.role.grant",
+        "self",
+        {"action": "grant", "role": "security_admin", "org_unit": "310104"},
+    ),
+    Denial(
+        "grant without a role",
+        Role.SECURITY_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.role.grant",
+        "no_role",
+        {"action": "grant", "role": "", "org_unit": "310104003001001"},
+    ),
+    Denial(
+        "revoke by the system admin",
+        Role.SYSTEM_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.role.revoke",
+        "no_permission",
+        {"action": "revoke", "membership": "{membership_in}"},
+    ),
+    Denial(
+        "disable oneself",
+        Role.SYSTEM_ADMIN,
+        "POST",
+        "/accounts/users/{self}/",
+        400,
+        "accounts.user.disable",
+        "self",
+        {"action": "disable"},
+    ),
+    Denial(
+        "unlock by the security admin",
+        Role.SECURITY_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.user.unlock",
+        "no_permission",
+        {"action": "unlock"},
+    ),
+    Denial(
+        "two-factor reset by the system admin",
+        Role.SYSTEM_ADMIN,
+        "POST",
+        "/accounts/users/{user_in}/",
+        400,
+        "accounts.otp.reset",
+        "no_permission",
+        {"action": "reset_two_factor"},
+    ),
+    Denial(
+        "two-factor reset of oneself",
+        Role.SECURITY_ADMIN,
+        "DELETE",
+        "/api/v1/users/{self}/two-factor",
+        403,
+        "accounts.otp.reset",
+        "self",
+    ),
+    Denial(
+        "a token creating a token",
+        Role.GRID_WORKER,
+        "POST",
+        "/api/v1/me/tokens",
+        403,
+        "accounts.token.create",
+        "token_creates_token",
+        {"name": "renewed"},
+        bearer=True,
+    ),
+    Denial(
+        "deactivating the root of one's own scope",
+        Role.COMMUNITY_STAFF,
+        "POST",
+        "/org/units/310104003001/edit/",
+        403,
+        "org.unit.update",
+        "scope_root",
+        {"name": "宛平南路社区"},
+    ),
+]
+
+
+@pytest.mark.parametrize("denial", DENIALS, ids=lambda d: d.name)
+def test_refused_privileged_actions_are_audited(denial: Denial, world, client, login_client):
+    from gridgov.accounts.models import Membership
+    from gridgov.accounts.services import token_create
+    from gridgov.audit.models import AuditRecord
+
+    users, objects = world
+    actor = users[denial.role]
+    values = {
+        "{self}": str(actor.pk),
+        "{user_in}": objects["user_in"],
+        "{membership_in}": str(Membership.objects.get(user_id=objects["user_in"]).pk),
+    }
+
+    def fill(text: str) -> str:
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    data = {k: fill(v) for k, v in denial.data.items()}
+    headers = {}
+    if denial.bearer:
+        headers["Authorization"] = f"Bearer {token_create(user=actor, name='matrix')[1]}"
+    else:
+        login_client(actor)
+    before = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    method = getattr(client, denial.method.lower())
+    if denial.url.startswith("/api/"):
+        response = method(
+            fill(denial.url), data=data, content_type="application/json", headers=headers
+        )
+    else:
+        response = method(fill(denial.url), data)
+    assert response.status_code == denial.status, response.content[:300]
+    records = AuditRecord.objects.filter(action=denial.action, actor_id=actor.pk, id__gt=before)
+    assert [(r.outcome, r.changes.get("reason")) for r in records] == [("fail", denial.reason)]

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gridgov.accounts.api import router as accounts_router
+from gridgov.accounts.api import users_router
 from gridgov.audit.api import router as audit_router
 from gridgov.core.api import router as core_router
 from gridgov.core.api_support import permission_auth
@@ -33,6 +34,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", users_router)
 api.add_router("/", org_router)
 api.add_router("/", audit_router)
 api.add_router("/", people_router)

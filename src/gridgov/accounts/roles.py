@@ -31,6 +31,11 @@ ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMI
 # Staff roles that must use two-factor sign-in (mandatory for the admin roles).
 TWO_FACTOR_REQUIRED = ADMIN_ROLES
 
+# Personal API tokens (bearer, no second factor) for every role but the three admin roles,
+# whose sign-in must pass the second factor: they use the API through their session.
+API_TOKEN_PERMISSION = "accounts.api_token"  # noqa: S105 - a permission name
+_TOKENS = {API_TOKEN_PERMISSION}
+
 _ORG_READ = {"org.view"}
 _ORG_WRITE = {"org.view", "org.change"}
 _PEOPLE_READ = {"people.view"}
@@ -54,25 +59,35 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.SECURITY_ADMIN: frozenset(
-        {"org.view", "accounts.view", "accounts.grant", "policy.view", "policy.change_security"}
+        {
+            "org.view",
+            "accounts.view",
+            "accounts.grant",
+            "accounts.reset_two_factor",
+            "policy.view",
+            "policy.change_security",
+        }
     ),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.export"}),
     Role.DISTRICT_STAFF: frozenset(
-        _ORG_WRITE
+        _TOKENS
+        | _ORG_WRITE
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
     ),
     Role.STREET_STAFF: frozenset(
-        _ORG_WRITE
+        _TOKENS
+        | _ORG_WRITE
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
         | {"people.export", "people.export_full", "kpis.view"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
-        _ORG_WRITE
+        _TOKENS
+        | _ORG_WRITE
         | _PEOPLE_KEEP
         | _EV_DISPATCH
         | _EV_HANDLE
@@ -80,20 +95,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
     ),
     Role.GRID_LEADER: frozenset(
-        _ORG_READ
+        _TOKENS
+        | _ORG_READ
         | _PEOPLE_KEEP
         | _EV_DISPATCH
         | _EV_HANDLE
         | {"people.reveal", "events.verify", "kpis.view"}
     ),
     Role.GRID_WORKER: frozenset(
-        _ORG_READ
+        _TOKENS
+        | _ORG_READ
         | _EV_HANDLE
         | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
     ),
-    Role.DEPARTMENT_HANDLER: frozenset(_ORG_READ | _EV_HANDLE),
-    Role.VOLUNTEER: frozenset(_ORG_READ | {"events.report"}),
-    Role.RESIDENT: frozenset({"events.report"}),
+    Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
+    Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),
+    Role.RESIDENT: frozenset(_TOKENS | {"events.report"}),
 }
 
 # The org level each role is normally scoped to (used to validate grants).

@@ -16,14 +16,21 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts import services
 from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from gridgov.accounts.models import ApiToken, User
+from gridgov.accounts.roles import API_TOKEN_PERMISSION
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import GridGovError, ValidationFailed
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
 from gridgov.core.permissions import SIGNED_IN, public, requires
+from gridgov.core.policies import policy_get
 
+# The state between the password step and the code: who, since when, which step is due
+# (``verify`` a confirmed factor or ``enrol`` a first one), and where to go afterwards.
 PENDING_USER = "gg_pending_user"
 PENDING_AT = "gg_pending_at"
+PENDING_STEP = "gg_pending_step"
 PENDING_NEXT = "gg_pending_next"
-PENDING_MAX_SECONDS = 300
+PENDING_KEYS = (PENDING_USER, PENDING_AT, PENDING_STEP, PENDING_NEXT)
+STEP_VERIFY = "verify"
+STEP_ENROL = "enrol"
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -62,13 +69,16 @@ def login_view(request):
         else:
             next_url = _safe_next(request, request.POST.get("next"))
             if step.needs_otp or step.needs_otp_enrolment:
+                due = STEP_ENROL if step.needs_otp_enrolment else STEP_VERIFY
+                if due == STEP_ENROL:
+                    # A fresh secret per sign-in: one seen by someone else is not reused.
+                    services.otp_begin_enrolment(step.user)
                 request.session.cycle_key()
                 request.session[PENDING_USER] = step.user.pk
                 request.session[PENDING_AT] = time.time()
+                request.session[PENDING_STEP] = due
                 request.session[PENDING_NEXT] = next_url
-                return redirect(
-                    "accounts:otp_enrol" if step.needs_otp_enrolment else "accounts:otp_verify"
-                )
+                return redirect(f"accounts:otp_{due}")
             _start_session(request, step.user, "password")
             return redirect(next_url)
     status = 200 if error is None else 400
@@ -84,27 +94,35 @@ def login_view(request):
     )
 
 
-def _pending_user(request) -> User | None:
+def _pending_user(request, step: str) -> User | None:
+    """The user waiting for ``step``, while the policy's few minutes last."""
     pk = request.session.get(PENDING_USER)
     started = request.session.get(PENDING_AT, 0)
-    if pk is None or time.time() - started > PENDING_MAX_SECONDS:
+    limit = policy_get("accounts.two_factor").pending_minutes * 60
+    if pk is None or request.session.get(PENDING_STEP) != step or time.time() - started > limit:
         return None
     return User.objects.filter(pk=pk, is_active=True).first()
 
 
+def _forget_pending(request) -> None:
+    for key in PENDING_KEYS:
+        request.session.pop(key, None)
+
+
 def _finish_second_step(request, user: User):
     next_url = request.session.get(PENDING_NEXT, "/")
-    for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
-        request.session.pop(key, None)
+    _forget_pending(request)
     _start_session(request, user, "password+totp")
     return redirect(next_url)
 
 
-def _second_step(request, *, enrolling: bool):
+def _second_step(request, *, step: str):
     """Check the TOTP code of a user who passed the password step (or is enrolling)."""
-    user = _pending_user(request)
+    user = _pending_user(request, step)
     if user is None:
+        _forget_pending(request)
         return redirect("accounts:login")
+    enrolling = step == STEP_ENROL
     error = None
     if request.method == "POST":
         try:
@@ -121,25 +139,29 @@ def _second_step(request, *, enrolling: bool):
     status = 200 if error is None else 400
     if not enrolling:
         return render(request, "accounts/otp_verify.html", {"error": error}, status=status)
-    if not user.totp_secret_encrypted:
-        services.otp_begin_enrolment(user)
-    uri = services.otp_provisioning_uri(user)
+    try:
+        secret = services.otp_pending_secret(user)
+    except services.AlreadyEnrolled:
+        # Confirmed meanwhile (e.g. in another tab): the secret is never shown again.
+        _forget_pending(request)
+        return redirect("accounts:login")
+    uri = services.otp_provisioning_uri(user, secret)
     context = {
         "error": error,
         "qr_svg": segno.make(uri, error="m").svg_inline(scale=5),
-        "secret": services.otp_secret(user),
+        "secret": secret,
     }
     return render(request, "accounts/otp_enrol.html", context, status=status)
 
 
 @public
 def otp_verify_view(request):
-    return _second_step(request, enrolling=False)
+    return _second_step(request, step=STEP_VERIFY)
 
 
 @public
 def otp_enrol_view(request):
-    return _second_step(request, enrolling=True)
+    return _second_step(request, step=STEP_ENROL)
 
 
 @public
@@ -187,22 +209,41 @@ def password_change_view(request):
 
 @requires(SIGNED_IN)
 def profile_view(request):
+    """Own account: password, and API credentials (personal tokens and Open311 keys)."""
     new_token = None
     errors: dict = {}
+    error = None
+    jurisdictions = services.open311_jurisdictions(request.user)
     if request.method == "POST":
+        code = request.POST.get("jurisdiction", "")
         try:
             _token, new_token = services.token_create(
                 user=request.user,
                 name=request.POST.get("name", ""),
                 days=int(request.POST.get("days") or 0) or None,
+                kind=request.POST.get("kind") or ApiToken.Kind.PERSONAL,
+                jurisdiction=next((d for d in jurisdictions if d.code == code), None),
             )
-        except (ValidationFailed, ValueError) as exc:
-            errors = getattr(exc, "details", None) or {"days": [_("Enter a number of days.")]}
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+        except ValueError:
+            errors = {"days": [_("Enter a number of days.")]}
+        except ValidationFailed as exc:
+            errors = exc.details or {}
+        except GridGovError as exc:
+            error = exc
+    tokens = ApiToken.objects.filter(user=request.user).select_related("jurisdiction")
     return render(
         request,
         "accounts/profile.html",
-        {"tokens": tokens, "new_token": new_token, "errors": errors},
+        {
+            "tokens": tokens.order_by("-created_at"),
+            "new_token": new_token,
+            "errors": errors,
+            "error": str(error.message) if error else None,
+            "can_hold_tokens": request.user.has_permission(API_TOKEN_PERMISSION),
+            "jurisdictions": jurisdictions,
+            "kinds": ApiToken.Kind.choices,
+        },
+        status=error.status if error else 400 if errors else 200,
     )
 
 
@@ -211,8 +252,6 @@ def profile_view(request):
 def token_revoke_view(request, token_id: int):
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
-        from gridgov.core.errors import NotFound
-
         raise NotFound()
     services.token_revoke(user=request.user, token=token)
     messages.success(request, _("The token was revoked."))

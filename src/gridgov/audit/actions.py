@@ -8,10 +8,12 @@ ACTIONS = {
     "accounts.login.fail": _("login failed"),
     "accounts.login.locked": _("account locked after failed logins"),
     "accounts.login.otp_fail": _("two-factor code rejected"),
+    "accounts.login.ip_throttled": _("sign-ins from a network address throttled"),
     "accounts.logout": _("logout"),
     "accounts.session.expired": _("session expired"),
     "accounts.password.change": _("password changed"),
     "accounts.otp.enrol": _("two-factor enrolled"),
+    "accounts.otp.reset": _("two-factor reset"),
     "accounts.user.create": _("user created"),
     "accounts.user.disable": _("user disabled"),
     "accounts.user.enable": _("user enabled"),
@@ -20,7 +22,10 @@ ACTIONS = {
     "accounts.role.revoke": _("role revoked"),
     "accounts.token.create": _("API token created"),
     "accounts.token.revoke": _("API token revoked"),
+    "accounts.token.revoke_all": _("all API tokens of an account revoked"),
     "accounts.inactive.disable": _("inactive accounts disabled"),
+    # any page or API operation refused for want of its declared permission
+    "access.denied": _("access refused"),
     # policies
     "policy.update": _("policy changed"),
     # org

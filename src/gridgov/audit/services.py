@@ -4,6 +4,7 @@ if it fails, the caller's transaction fails with it (fail closed, SECURITY.md D6
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from gridgov.audit.actions import ACTIONS
 from gridgov.audit.models import AuditAnchor, AuditChainHead, AuditRecord
+from gridgov.core.errors import GridGovError, PermissionDenied
 from gridgov.core.masking import mask_text
 from gridgov.core.request_context import current_request_context
 
@@ -155,6 +157,47 @@ def audit_record(
         head.seq, head.hash = record.seq, record.hash
         head.save(update_fields=["seq", "hash"])
     return record
+
+
+def refusal[E: GridGovError](error: E, reason: str) -> E:
+    """Names why a privileged action is refused (``self``, ``out_of_scope``,
+    ``separation_of_duties`` …), so ``audit_refusals`` records the error."""
+    error.audit_reason = reason
+    return error
+
+
+@contextmanager
+def audit_refusals(
+    action: str,
+    *,
+    actor,
+    target: Any = None,
+    changes: dict[str, Any] | None = None,
+):
+    """Refused privileged actions leave a trace: when the block raises ``PermissionDenied``
+    or an error marked by ``refusal()``, one ``action`` record with outcome=fail and the
+    reason is appended after the block's own transaction rolled back, then the error goes
+    on to the caller. Wrap the whole service, outside its transaction."""
+    try:
+        yield
+    except GridGovError as exc:
+        reason = getattr(exc, "audit_reason", None)
+        if reason is None and isinstance(exc, PermissionDenied):
+            reason = "no_permission"
+        if reason is None:
+            raise
+        # The actor's chain: the attempt is the actor's act, whatever it aimed at.
+        actor_path = _actor_fields(actor)[3]
+        with transaction.atomic():
+            audit_record(
+                action,
+                actor=actor,
+                target=target,
+                org_unit_path=actor_path,
+                outcome=AuditRecord.Outcome.FAIL,
+                changes={**(changes or {}), "reason": reason},
+            )
+        raise
 
 
 def audit_anchor(*, actor=None) -> AuditRecord:

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
-from gridgov.core.errors import GridGovError, PermissionDenied
-from gridgov.core.permissions import SIGNED_IN
+from gridgov.core.errors import GridGovError
+from gridgov.core.permissions import SIGNED_IN, permission_refused
 
 MAX_PAGE_SIZE = 200
 
@@ -21,7 +21,7 @@ def api_requires(permission: str):
         @wraps(func)
         def wrapper(request, *args, **kwargs):
             if permission != SIGNED_IN and not request.user.has_permission(permission):
-                raise PermissionDenied()
+                raise permission_refused(request, request.user, permission)
             return func(request, *args, **kwargs)
 
         wrapper.required_permission = permission
@@ -30,14 +30,15 @@ def api_requires(permission: str):
     return decorator
 
 
-def _check(user, permission: str):
+def _check(request, user, permission: str):
     if permission != SIGNED_IN and not user.has_permission(permission):
-        raise PermissionDenied()
+        raise permission_refused(request, user, permission)
     return user
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer gg_…`` personal tokens, scoped exactly like their user."""
+    """``Authorization: Bearer gg_…`` personal tokens, scoped exactly like their user (the
+    admin roles hold no tokens; Open311 keys are not bearer tokens)."""
 
     def __init__(self, permission: str = SIGNED_IN):
         super().__init__()
@@ -56,7 +57,7 @@ class TokenAuth(HttpBearer):
                 status=403,
             )
         request.user = user
-        return _check(user, self.permission)
+        return _check(request, user, self.permission)
 
 
 class PermittedSessionAuth(SessionAuth):
@@ -68,7 +69,7 @@ class PermittedSessionAuth(SessionAuth):
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        return _check(user, self.permission) if user is not None else None
+        return _check(request, user, self.permission) if user is not None else None
 
 
 def permission_auth(permission: str) -> list:

@@ -69,6 +69,7 @@ ADMIN_PATH_PREFIXES = (
     "/audit/",
     "/api/v1/policies",
     "/api/v1/audit-records",
+    "/api/v1/users",
 )
 
 

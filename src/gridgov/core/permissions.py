@@ -17,6 +17,28 @@ from gridgov.core.errors import PermissionDenied
 SIGNED_IN = "signed_in"  # any authenticated account, e.g. own profile
 
 
+def permission_refused(request, user, permission: str) -> PermissionDenied:
+    """The error for a signed-in user without the declared permission; the attempt is
+    audited (outcome=fail) so probing for privileged pages and operations leaves a trace."""
+    from django.db import transaction
+
+    from gridgov.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            "access.denied",
+            actor=user,
+            outcome="fail",
+            changes={
+                "reason": "no_permission",
+                "permission": permission,
+                "method": request.method,
+                "path": request.path[:200],
+            },
+        )
+    return PermissionDenied()
+
+
 def requires(permission: str):
     def decorator(view):
         @wraps(view)
@@ -25,7 +47,7 @@ def requires(permission: str):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if permission != SIGNED_IN and not user.has_permission(permission):
-                raise PermissionDenied()
+                raise permission_refused(request, user, permission)
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = permission

@@ -28,6 +28,20 @@ class LoginLockoutPolicy(PolicySchema):
         50, ge=10, le=10_000, description="failures per IP within ip_window_minutes"
     )
     ip_window_minutes: int = Field(15, ge=1, le=24 * 60)
+    ip_max_lockouts: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="accounts one IP may lock within ip_lockout_window_minutes before the IP "
+        "is throttled and the security administrators are alerted",
+    )
+    ip_lockout_window_minutes: int = Field(60, ge=1, le=24 * 60)
+
+
+class TwoFactorPolicy(PolicySchema):
+    pending_minutes: int = Field(
+        5, ge=1, le=15, description="time allowed between the password and the code"
+    )
 
 
 class SessionPolicy(PolicySchema):
@@ -82,7 +96,17 @@ REGISTRY: dict[str, PolicyDefinition] = {
             "accounts.login_lockout",
             LoginLockoutPolicy,
             _("Login lockout"),
-            _("Consecutive failed logins that lock an account, and for how long."),
+            _(
+                "Consecutive failed logins that lock an account and for how long; failures "
+                "and lock-outs one network address may cause before it is throttled."
+            ),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.two_factor",
+            TwoFactorPolicy,
+            _("Two-factor sign-in"),
+            _("How long a sign-in may wait between the password and the verification code."),
             "policy.change_security",
         ),
         PolicyDefinition(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.accounts.services import token_authenticate
+from gridgov.accounts.services import open311_key_authenticate
 from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_text
 from gridgov.core.permissions import public
@@ -248,7 +248,10 @@ def _float(value: str | None) -> float | None:
 
 def _create(request, fmt: str) -> HttpResponse:
     form = request.POST
-    user = token_authenticate(form.get("api_key", ""))
+    # An Open311 key, not a personal token: it reports in its one jurisdiction, nothing else.
+    user = open311_key_authenticate(
+        form.get("api_key", ""), jurisdiction_code=form.get("jurisdiction_id", "")[:20]
+    )
     if user is None or not user.has_permission("events.report"):
         return _error(fmt, 403, "api_key is missing or not valid")
     code = form.get("service_code", "")[:5]

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from gridgov.audit.services import SystemActor, audit_record
-from gridgov.core.errors import ImportRejected, ValidationFailed
+from gridgov.audit.services import SystemActor, audit_record, audit_refusals, refusal
+from gridgov.core.errors import ImportRejected, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope, require_permission
 from gridgov.core.tabular import decode_bytes, read_csv_rows
@@ -105,7 +105,19 @@ def org_unit_create(*, actor, parent: OrgUnit, code: str, name: str) -> OrgUnit:
 
 
 def org_unit_update(*, actor, unit: OrgUnit, name: str, is_active: bool) -> OrgUnit:
-    require_in_scope(actor, unit.path, "org.change")
+    """Rename or (de)activate a unit. Nobody deactivates the root of their own scope: it
+    would cut them off from the units they answer for."""
+    with audit_refusals(
+        "org.unit.update", actor=actor, target=unit, changes={"is_active": is_active}
+    ):
+        require_in_scope(actor, unit.path, "org.change")
+        if not is_active and unit.is_active and unit.path in actor.scope_paths("org.change"):
+            raise refusal(
+                PermissionDenied(
+                    _("The unit at the root of your own scope cannot be deactivated.")
+                ),
+                "scope_root",
+            )
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(details={"name": [_("Enter a name of at most 100 characters.")]})
@@ -496,10 +508,19 @@ def _grid_upsert(code, name, households, geom, geometry, community, report) -> N
 # Grid staff ----------------------------------------------------------------------
 
 
+def grid_staff_refused() -> ValidationFailed:
+    """One answer for an unknown user name and an account that cannot serve the grid, so
+    the staff list does not tell which names exist in other scopes."""
+    return ValidationFailed(_("No account with this user name can serve this grid."))
+
+
 def grid_assign(*, actor, grid: OrgUnit, user, duty: str, start_date: date) -> GridAssignment:
+    """Put an account on a grid's staff list; its scope must cover the grid."""
     require_in_scope(actor, grid.path, "org.change")
     if grid.level != L.GRID:
         raise ValidationFailed(details={"grid": [_("Choose a grid.")]})
+    if not any(grid.path.startswith(path) for path in user.scope_paths("org.view")):
+        raise grid_staff_refused()
     if duty not in GridAssignment.Duty.values:
         raise ValidationFailed(details={"duty": [_("Unknown duty.")]})
     with transaction.atomic():

@@ -149,7 +149,7 @@ def grid_assign(request, code: str):
             else:
                 person = User.objects.filter(username=request.POST.get("username", "")).first()
                 if person is None:
-                    raise ValidationFailed(_("No account with this user name."))
+                    raise services.grid_staff_refused()
                 services.grid_assign(
                     actor=request.user,
                     grid=unit,

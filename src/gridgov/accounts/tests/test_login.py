@@ -299,3 +299,64 @@ class TestTwoFactor:
             code = pyotp.TOTP(secret).now()
             response = client.post("/accounts/login/verify/", {"code": code})
             assert response.status_code == 302 and response.url == "/accounts/login/"
+
+    def test_pending_second_step_lifetime_is_a_policy(self, org_tree, make_user, client):
+        from gridgov.core.services import policy_update
+
+        _user, secret = self._enrolled(org_tree, make_user)
+        other = make_user(Role.SECURITY_ADMIN, org_tree["d1"], username="sec2")
+        policy_update(
+            actor=other, key="accounts.two_factor", value={"pending_minutes": 2}, note="test"
+        )
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            post_login(client, "sec1")
+        with time_machine.travel(start + timedelta(minutes=3), tick=False):
+            code = pyotp.TOTP(secret).now()
+            response = client.post("/accounts/login/verify/", {"code": code})
+            assert response.status_code == 302 and response.url == "/accounts/login/"
+            assert client.get("/api/v1/me").status_code == 401
+
+    def test_the_verify_step_does_not_accept_a_pending_secret(self, org_tree, make_user, client):
+        """A secret not yet confirmed is no second factor: only enrolment confirms it."""
+        self._admin(org_tree, make_user)
+        post_login(client, "sec1")
+        secret = client.get("/accounts/login/enrol/").context["secret"]
+        response = client.post("/accounts/login/verify/", {"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302 and response.url == "/accounts/login/"
+        assert client.get("/api/v1/me").status_code == 401
+
+    def test_a_new_sign_in_starts_a_new_pending_secret(self, org_tree, make_user, client):
+        from django.test import Client
+
+        self._admin(org_tree, make_user)
+        post_login(client, "sec1")
+        seen_by_first = client.get("/accounts/login/enrol/").context["secret"]
+        second = Client(HTTP_ACCEPT_LANGUAGE="en")
+        post_login(second, "sec1")
+        assert second.get("/accounts/login/enrol/").context["secret"] != seen_by_first
+        assert (
+            client.post(
+                "/accounts/login/enrol/", {"code": pyotp.TOTP(seen_by_first).now()}
+            ).status_code
+            == 400
+        )
+
+    def test_reset_through_the_api_ends_sessions_and_is_audited(
+        self, org_tree, make_user, client, login_client
+    ):
+        from django.test import Client
+
+        user, _secret = self._enrolled(org_tree, make_user)
+        target_session = login_client(user, Client(HTTP_ACCEPT_LANGUAGE="en"))
+        secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"], username="sec_api")
+        api = login_client(secadmin)
+        response = api.delete(f"/api/v1/users/{user.pk}/two-factor")
+        assert response.status_code == 204
+        user.refresh_from_db()
+        assert not user.totp_confirmed and not user.totp_secret_encrypted
+        assert target_session.get("/api/v1/me").status_code == 401
+        record = AuditRecord.objects.get(action="accounts.otp.reset")
+        assert record.changes == {"was_enrolled": True} and record.actor_id == secadmin.pk
+        elsewhere = make_user(Role.DISTRICT_STAFF, org_tree["d2"])
+        assert api.delete(f"/api/v1/users/{elsewhere.pk}/two-factor").status_code == 404

@@ -45,7 +45,9 @@ def open311(live_server, org_tree, crew):
     from gridgov.accounts.services import token_create
 
     integration = crew["dispatcher"]
-    _, api_key = token_create(user=integration, name="open311")
+    _, api_key = token_create(
+        user=integration, name="open311", kind="open311", jurisdiction=org_tree["d1"]
+    )
     base = f"{live_server.url}/open311/v2"
     return {
         "base": base,
@@ -155,7 +157,13 @@ def test_api_key_outside_its_jurisdiction_is_refused(open311):
 
 def test_a_key_of_an_account_that_cannot_report(open311, make_user, org_tree):
     from gridgov.accounts.services import token_create
+    from gridgov.core.errors import PermissionDenied, ValidationFailed
 
     auditor = make_user(Role.AUDIT_ADMIN, org_tree["d1"])
-    _, key = token_create(user=auditor, name="x")
-    _error(_post(open311, api_key=key), 403)
+    with pytest.raises(PermissionDenied):
+        token_create(user=auditor, name="x", kind="open311", jurisdiction=org_tree["d1"])
+    handler = make_user(Role.DEPARTMENT_HANDLER, org_tree["d1"])
+    with pytest.raises(ValidationFailed):
+        token_create(user=handler, name="x", kind="open311", jurisdiction=org_tree["d1"])
+    _, personal = token_create(user=handler, name="x")
+    _error(_post(open311, api_key=personal), 403)
