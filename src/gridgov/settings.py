@@ -178,24 +178,37 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Static assets (docs/operations.md): `collectstatic` (run by `gridgov start` and the test
+# set-up) writes fingerprinted, Brotli- and gzip-compressed files that WhiteNoise serves
+# with a one-year immutable cache. Of the npm packages only the files pages load are taken.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _NODE_MODULES = PROJECT_ROOT / "node_modules"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", _NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+GRIDGOV_VENDOR_ASSETS = {
+    "vendor/bootstrap": (
+        _NODE_MODULES / "bootstrap" / "dist",
+        [
+            "css/bootstrap.min.css",
+            "css/bootstrap.min.css.map",
+            "js/bootstrap.bundle.min.js",
+            "js/bootstrap.bundle.min.js.map",
+        ],
+    ),
+    "vendor/echarts": (_NODE_MODULES / "echarts" / "dist", ["echarts.min.js"]),
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "gridgov.core.staticfiles.VendorFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# GRIDGOV_DEBUG=1: unfingerprinted names, served from the sources as they are edited.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security headers (SECURITY.md G6): scripts only from this origin, no framing.

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from gridgov.core.staticfiles import collectstatic_if_changed
 from gridgov.core.supervisor import ProcessSupervisor
 from gridgov.demo.seed import demo_is_seeded, demo_logins, demo_password, seed_demo
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, task_workers, no_serve, stop_timeout, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        # Fingerprinted, compressed assets (a no-op when the sources did not change).
+        if collectstatic_if_changed():
+            self.stdout.write("Static files collected.")
         if settings.PRODUCTION:
             from gridgov.accounts.models import User
 
