@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.events",
     "gridgov.kpis",
+    "gridgov.backups",
     "gridgov.demo",
 ]
 
@@ -306,5 +307,23 @@ GRIDGOV_ADMIN_NETWORKS = [
 ]
 # How many reverse proxies sit in front of the app; X-Forwarded-For is ignored when 0.
 GRIDGOV_TRUSTED_PROXIES = int(os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0"))
+# Backups (docs/operations.md, Backups): `gridgov backup` seals each backup with the backup
+# key, a key file of its own (never the field key file); the field key file is sealed into a
+# separate file in GRIDGOV_BACKUP_KEYS_DIR. The media folders of DATA_DIR that the database
+# refers to go into the backup with it.
+GRIDGOV_BACKUP_DIR = Path(os.environ.get("GRIDGOV_BACKUP_DIR") or DATA_DIR / "backups")
+GRIDGOV_BACKUP_KEYS_DIR = Path(os.environ.get("GRIDGOV_BACKUP_KEYS_DIR") or GRIDGOV_BACKUP_DIR)
+GRIDGOV_BACKUP_KEY_FILE = (
+    Path(os.environ["GRIDGOV_BACKUP_KEY_FILE"])
+    if os.environ.get("GRIDGOV_BACKUP_KEY_FILE")
+    else None
+    if PRODUCTION
+    else DATA_DIR / "backup_key.json"
+)
+GRIDGOV_BACKUP_MEDIA = ["event_photos", "reports"]
+# PostgreSQL client tools (pg_dump, pg_restore, psql) of the server's version; default:
+# Debian's /usr/lib/postgresql/<server version>/bin, else PATH.
+GRIDGOV_PG_BIN_DIR = os.environ.get("GRIDGOV_PG_BIN_DIR", "")
+
 # Audit trail partitioning: one hash chain per district (see docs/audit.md).
 GRIDGOV_AUDIT_CHAIN_LEVEL = "district"

@@ -19,7 +19,13 @@ import pytest
 
 pytestmark = pytest.mark.slow
 # The processes `gridgov start` is expected to run next to itself.
-EXPECTED_CHILDREN = ("gunicorn", "db_worker", "events_scan", "kpis_check_alerts")
+EXPECTED_CHILDREN = (
+    "gunicorn",
+    "db_worker",
+    "events_scan",
+    "kpis_check_alerts",
+    "backup --schedule",
+)
 
 
 def _free_port() -> int:

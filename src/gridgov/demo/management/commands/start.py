@@ -1,6 +1,6 @@
 """`gridgov start`: migrate, seed the demo district when the database is empty, print one
 login per role, and serve on http://127.0.0.1:8000 with several web worker processes,
-background-task workers, the deadline scan and the KPI job.
+background-task workers, the deadline scan, the KPI job and the daily backup.
 
 SIGTERM or SIGINT (Ctrl+C) stops all of them (see ``core/supervisor.py``)."""
 
@@ -29,6 +29,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-serve", action="store_true", help="prepare only")
         parser.add_argument(
+            "--no-backup-schedule",
+            action="store_true",
+            help="do not run the daily backup here (another machine of the installation does)",
+        )
+        parser.add_argument(
             "--stop-timeout",
             type=int,
             default=20,
@@ -36,6 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, task_workers, no_serve, stop_timeout, **options):
+        no_backup_schedule = options["no_backup_schedule"]
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         # Fingerprinted, compressed assets (a no-op when the sources did not change).
@@ -81,6 +87,13 @@ class Command(BaseCommand):
                 [*manage, "kpis_check_alerts", "--loop", "900"],
                 stdout=subprocess.DEVNULL,
             )
+            # The daily backup, at the backups.schedule policy's time (before 22:00).
+            if not no_backup_schedule:
+                supervisor.spawn(
+                    "backup schedule",
+                    [*manage, "backup", "--schedule"],
+                    stdout=subprocess.DEVNULL,
+                )
             supervisor.spawn(
                 "web server",
                 [
