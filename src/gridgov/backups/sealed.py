@@ -217,13 +217,6 @@ class SealedReader:
         return b"".join(parts)
 
 
-def seal_file(source: Path, target: Path, *, ring: BackupKeyRing, kind: str) -> None:
-    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw:
-        writer = SealedWriter(raw, ring=ring, kind=kind)
-        writer.write(source.read_bytes())
-        writer.close()
-
-
 def open_sealed_bytes(path: Path, *, ring: BackupKeyRing, kind: str) -> bytes:
     with open(path, "rb") as raw:
         return SealedReader(raw, ring=ring, kind=kind).read()

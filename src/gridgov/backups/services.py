@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,6 @@ from gridgov.backups.sealed import (
     SealedWriter,
     backup_keyring,
     open_sealed_bytes,
-    seal_file,
 )
 from gridgov.backups.selectors import (
     ARCHIVE_SUFFIX,
@@ -160,7 +159,13 @@ def backup_create(*, actor=None, now: datetime | None = None) -> BackupResult:
     if archive.exists():
         raise BackupError(_("The backup %(name)s exists already.") % {"name": archive.name})
     field_keys = _current_field_keys()
-    with _backup_lock(directory), tempfile.TemporaryDirectory(dir=directory) as staging:
+    # The database copy is plaintext until sealed: it is staged in the data directory, next
+    # to the live data, so the backup storage only ever receives sealed files.
+    staging_root = _private_dir(Path(settings.DATA_DIR))
+    with (
+        _backup_lock(directory),
+        tempfile.TemporaryDirectory(dir=staging_root, prefix=".backup-") as staging,
+    ):
         copy = databases.copy_out(Path(staging))
         media_manifest: dict[str, dict[str, int]] = {}
         partial = directory / f".{name}.partial"
@@ -244,14 +249,17 @@ def _size(path: Path) -> int:
 
 
 def _write_sealed_keys(content: bytes, target: Path, *, ring) -> None:
-    with tempfile.TemporaryDirectory(dir=target.parent) as staging:
-        plain = Path(staging) / "field_keys.json"
-        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        partial = Path(staging) / "sealed"
-        seal_file(plain, partial, ring=ring, kind=KEYS_KIND)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with _private_file(partial) as raw:
+            writer = SealedWriter(raw, ring=ring, kind=KEYS_KIND)
+            writer.write(content)
+            writer.close()
+            raw.flush()
+            os.fsync(raw.fileno())
         partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # Retention ----------------------------------------------------------------------------
@@ -363,7 +371,12 @@ def _field_keys_to_install(
 def _refuse_unless_empty(manifest: dict[str, Any], *, force: bool) -> None:
     if force:
         return
-    tables, rows = databases.database_contents()
+    try:
+        tables, rows = databases.database_contents()
+    except DatabaseError as exc:
+        raise BackupError(
+            _("The database cannot be reached (create it first): %(error)s") % {"error": exc}
+        ) from exc
     if tables:
         raise BackupError(
             _(
