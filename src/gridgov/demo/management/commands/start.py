@@ -1,6 +1,7 @@
-"""`gridgov start`: migrate, seed the demo district when the database is empty, print one
-login per role, and serve on http://127.0.0.1:8000 with several web worker processes,
-background-task workers, the deadline scan, the KPI job and the daily backup.
+"""`gridgov start`: migrate, collect the static files when they changed, seed the demo
+district when the database is empty, print one login per role, and serve on
+http://127.0.0.1:8000 with several web worker processes, background-task workers, the
+deadline scan, the KPI job and the daily backup.
 
 SIGTERM or SIGINT (Ctrl+C) stops all of them (see ``core/supervisor.py``)."""
 
