@@ -37,7 +37,8 @@ def _open(blob: bytes, ring=RING, kind="test") -> bytes:
 def test_what_is_sealed_opens_unchanged(size):
     data = secrets.token_bytes(size)
     blob = _seal(data)
-    assert data not in blob or size == 0
+    if size >= 16:  # a byte or two may turn up in any ciphertext by chance
+        assert data not in blob
     assert _open(blob) == data
     reader = SealedReader(io.BytesIO(blob), ring=RING, kind="test")
     assert b"".join(iter(lambda: reader.read(7), b"")) == data
