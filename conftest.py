@@ -71,6 +71,15 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nlog scan: {len(LOG_CAPTURE.lines)} log lines, no personal data or secrets")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static():
+    """Pages name fingerprinted assets from collectstatic's manifest: collect (only when the
+    sources changed) before the first test, as `gridgov start` does."""
+    from gridgov.core.staticfiles import collectstatic_if_changed
+
+    collectstatic_if_changed()
+
+
 # Org tree -------------------------------------------------------------------------
 
 

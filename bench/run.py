@@ -219,6 +219,9 @@ def main(argv=None) -> int:
         from django.db import connection
 
         call_command("migrate", verbosity=0)
+        from gridgov.core.staticfiles import collectstatic_if_changed
+
+        collectstatic_if_changed()  # pages name the fingerprinted assets
         from gridgov.demo.district import build_district, write_resident_csv
 
         t0 = time.perf_counter()
@@ -361,6 +364,9 @@ def _dashboard_only(args) -> int:
         from gridgov.people.models import Resident
 
         call_command("migrate", verbosity=0)
+        from gridgov.core.staticfiles import collectstatic_if_changed
+
+        collectstatic_if_changed()
         with connection.cursor() as cursor:
             info = machine_info(cursor)
         district = OrgUnit.objects.filter(level="district", code__startswith="3101").first()

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.events",
     "gridgov.kpis",
+    "gridgov.backups",
     "gridgov.demo",
 ]
 
@@ -178,24 +179,37 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Static assets (docs/operations.md): `collectstatic` (run by `gridgov start` and the test
+# set-up) writes fingerprinted, Brotli- and gzip-compressed files that WhiteNoise serves
+# with a one-year immutable cache. Of the npm packages only the files pages load are taken.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _NODE_MODULES = PROJECT_ROOT / "node_modules"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", _NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/echarts", _NODE_MODULES / "echarts" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+GRIDGOV_VENDOR_ASSETS = {
+    "vendor/bootstrap": (
+        _NODE_MODULES / "bootstrap" / "dist",
+        [
+            "css/bootstrap.min.css",
+            "css/bootstrap.min.css.map",
+            "js/bootstrap.bundle.min.js",
+            "js/bootstrap.bundle.min.js.map",
+        ],
+    ),
+    "vendor/echarts": (_NODE_MODULES / "echarts" / "dist", ["echarts.min.js"]),
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "gridgov.core.staticfiles.VendorFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# GRIDGOV_DEBUG=1: unfingerprinted names, served from the sources as they are edited.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security headers (SECURITY.md G6): scripts only from this origin, no framing.
@@ -293,5 +307,23 @@ GRIDGOV_ADMIN_NETWORKS = [
 ]
 # How many reverse proxies sit in front of the app; X-Forwarded-For is ignored when 0.
 GRIDGOV_TRUSTED_PROXIES = int(os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0"))
+# Backups (docs/operations.md, Backups): `gridgov backup` seals each backup with the backup
+# key, a key file of its own (never the field key file); the field key file is sealed into a
+# separate file in GRIDGOV_BACKUP_KEYS_DIR. The media folders of DATA_DIR that the database
+# refers to go into the backup with it.
+GRIDGOV_BACKUP_DIR = Path(os.environ.get("GRIDGOV_BACKUP_DIR") or DATA_DIR / "backups")
+GRIDGOV_BACKUP_KEYS_DIR = Path(os.environ.get("GRIDGOV_BACKUP_KEYS_DIR") or GRIDGOV_BACKUP_DIR)
+GRIDGOV_BACKUP_KEY_FILE = (
+    Path(os.environ["GRIDGOV_BACKUP_KEY_FILE"])
+    if os.environ.get("GRIDGOV_BACKUP_KEY_FILE")
+    else None
+    if PRODUCTION
+    else DATA_DIR / "backup_key.json"
+)
+GRIDGOV_BACKUP_MEDIA = ["event_photos", "reports"]
+# PostgreSQL client tools (pg_dump, pg_restore, psql) of the server's version; default:
+# Debian's /usr/lib/postgresql/<server version>/bin, else PATH.
+GRIDGOV_PG_BIN_DIR = os.environ.get("GRIDGOV_PG_BIN_DIR", "")
+
 # Audit trail partitioning: one hash chain per district (see docs/audit.md).
 GRIDGOV_AUDIT_CHAIN_LEVEL = "district"

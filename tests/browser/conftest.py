@@ -1,5 +1,6 @@
 """Real headless Chromium (Debian's package) driven by Playwright."""
 
+import os
 import shutil
 import threading
 
@@ -26,6 +27,25 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
 
 
 LiveServerThread.server_class = OneRequestAtATimeServer
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, except that /static/ is answered as in production: by
+    WhiteNoise from the collected files (fingerprinted names, compressed), not from the
+    source folders, which hold no fingerprinted names."""
+    from pytest_django.live_server_helper import LiveServer
+
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

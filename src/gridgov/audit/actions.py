@@ -68,6 +68,10 @@ ACTIONS = {
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),
     "kpis.report.download": _("KPI report downloaded"),
+    # backups
+    "backups.create": _("backup made"),
+    "backups.restore": _("backup restored"),
+    "backups.prune": _("old backups removed after retention"),
     # audit
     "audit.export": _("audit trail exported"),
     "audit.purge": _("audit records purged after retention"),

@@ -125,6 +125,7 @@ def test_production_deploy_check_is_clean(tmp_path):
             "GRIDGOV_MODE": "production",
             "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
             "GRIDGOV_KEY_FILE": str(key_file),
+            "GRIDGOV_BACKUP_KEY_FILE": str(tmp_path / "backup_key.json"),
             "DATABASE_URL": "postgres://postgres@db.example.gov.cn:5432/gridgov?sslmode=verify-full",
             "ALLOWED_HOSTS": "gridgov.example.gov.cn",
             "GRIDGOV_DATA_DIR": str(tmp_path),

@@ -1,6 +1,9 @@
-"""`gridgov start`: migrate, seed the demo district when the database is empty, print one
-login per role, and serve on http://127.0.0.1:8000 with several web worker processes,
-background-task workers, the deadline scan and the KPI job."""
+"""`gridgov start`: migrate, collect the static files when they changed, seed the demo
+district when the database is empty, print one login per role, and serve on
+http://127.0.0.1:8000 with several web worker processes, background-task workers, the
+deadline scan, the KPI job and the daily backup.
+
+SIGTERM or SIGINT (Ctrl+C) stops all of them (see ``core/supervisor.py``)."""
 
 import os
 import shutil
@@ -11,6 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from gridgov.core.staticfiles import collectstatic_if_changed
+from gridgov.core.supervisor import ProcessSupervisor
 from gridgov.demo.seed import demo_is_seeded, demo_logins, demo_password, seed_demo
 
 
@@ -24,10 +29,25 @@ class Command(BaseCommand):
             "--task-workers", type=int, default=2, help="background-task worker processes"
         )
         parser.add_argument("--no-serve", action="store_true", help="prepare only")
+        parser.add_argument(
+            "--no-backup-schedule",
+            action="store_true",
+            help="do not run the daily backup here (another machine of the installation does)",
+        )
+        parser.add_argument(
+            "--stop-timeout",
+            type=int,
+            default=20,
+            help="seconds the processes get to finish after SIGTERM/SIGINT before they are killed",
+        )
 
-    def handle(self, *args, bind, workers, task_workers, no_serve, **options):
+    def handle(self, *args, bind, workers, task_workers, no_serve, stop_timeout, **options):
+        no_backup_schedule = options["no_backup_schedule"]
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        # Fingerprinted, compressed assets (a no-op when the sources did not change).
+        if collectstatic_if_changed():
+            self.stdout.write("Static files collected.")
         if settings.PRODUCTION:
             from gridgov.accounts.models import User
 
@@ -52,24 +72,31 @@ class Command(BaseCommand):
             task_command = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
         else:
             task_command = ["db_worker", "--no-reload", "--interval", "1"]
-        task_workers = [
-            subprocess.Popen(  # noqa: S603 - our own interpreter and command
-                [sys.executable, "-m", "gridgov.manage", *task_command]
+        manage = [sys.executable, "-m", "gridgov.manage"]
+        with ProcessSupervisor(stop_timeout=stop_timeout) as supervisor:
+            for number in range(1, max(1, task_workers) + 1):
+                supervisor.spawn(f"task worker {number}", [*manage, *task_command])
+            # Deadlines: due-soon notices and escalation of overdue events, every minute.
+            supervisor.spawn(
+                "deadline scan",
+                [*manage, "events_scan", "--loop", "60"],
+                stdout=subprocess.DEVNULL,
             )
-            for _ in range(max(1, task_workers))
-        ]
-        # Deadlines: due-soon notices and escalation of overdue events, every minute.
-        scanner = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gridgov.manage", "events_scan", "--loop", "60"],
-            stdout=subprocess.DEVNULL,
-        )
-        # KPI alerts (and the monthly reports), every 15 minutes.
-        alerts = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gridgov.manage", "kpis_check_alerts", "--loop", "900"],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            subprocess.run(  # noqa: S603
+            # KPI alerts (and the monthly reports), every 15 minutes.
+            supervisor.spawn(
+                "KPI job",
+                [*manage, "kpis_check_alerts", "--loop", "900"],
+                stdout=subprocess.DEVNULL,
+            )
+            # The daily backup, at the backups.schedule policy's time (before 22:00).
+            if not no_backup_schedule:
+                supervisor.spawn(
+                    "backup schedule",
+                    [*manage, "backup", "--schedule"],
+                    stdout=subprocess.DEVNULL,
+                )
+            supervisor.spawn(
+                "web server",
                 [
                     gunicorn,
                     "gridgov.wsgi:application",
@@ -80,16 +107,16 @@ class Command(BaseCommand):
                     "--access-logfile",
                     "-",
                     "--graceful-timeout",
-                    "5",
+                    str(max(1, stop_timeout // 2)),
+                    # Its control socket lives in $HOME, shared by every gunicorn of the
+                    # user; nothing here uses it.
+                    "--no-control-socket",
                 ],
-                check=False,
+                main=True,
             )
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for process in (*task_workers, scanner, alerts):
-                process.terminate()
-                process.wait(timeout=10)
+            status = supervisor.run()
+        if status:
+            raise CommandError(f"the web server exited with status {status}")
 
     def _print_logins(self, bind):
         password = demo_password()
