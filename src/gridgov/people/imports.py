@@ -15,17 +15,20 @@ import codecs
 import csv
 import io
 import json
+import re
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridgov.audit.services import audit_record
@@ -108,7 +111,8 @@ class Problem:
 
 
 def inspect_upload(path: Path, file_name: str) -> str:
-    """'csv' or 'xlsx' if the file may be parsed, else ``ImportRejected``."""
+    """'csv' or 'xlsx' if the file may be parsed, else ``ImportRejected`` saying in plain
+    words what is wrong with it."""
     limits = policy_get("people.import")
     suffix = Path(file_name).suffix.lower()
     size = path.stat().st_size
@@ -127,15 +131,68 @@ def inspect_upload(path: Path, file_name: str) -> str:
             code="file_type",
         )
     if suffix == ".xlsx":
+        if head.startswith(OLE2_MAGIC):
+            _refuse_compound_file(path)
         if not head.startswith(b"PK\x03\x04"):
-            raise ImportRejected(_("This file is not a real .xlsx workbook."), code="file_type")
+            raise ImportRejected(_not_a_workbook(), code="file_type")
         _inspect_zip(path, limits)
         return "xlsx"
     if suffix == ".csv":
-        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x7fELF", b"MZ")):
-            raise ImportRejected(_("This file is not CSV text."), code="file_type")
+        if head.startswith((b"PK\x03\x04", OLE2_MAGIC, b"%PDF", b"\x7fELF", b"MZ")):
+            raise ImportRejected(
+                _(
+                    "This file is not CSV text, although its name ends in .csv (it is a "
+                    "workbook, a document or a program). Save it from Excel as “CSV UTF-8 "
+                    "(comma delimited)”, or upload the .xlsx workbook itself."
+                ),
+                code="file_type",
+            )
         return "csv"
     raise ImportRejected(_("Only .xlsx and .csv files are accepted."), code="file_type")
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream an encrypted Office file keeps its content in (UTF-16 name in the directory).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _not_a_workbook() -> str:
+    return _(
+        "This file is not an Excel workbook (.xlsx), although its name ends in .xlsx. Open "
+        "it in Excel or WPS and save it as “Excel Workbook (*.xlsx)”, or as “CSV UTF-8”."
+    )
+
+
+def _damaged_workbook() -> str:
+    return _(
+        "The workbook is damaged or incomplete (for example, a download or copy was cut "
+        "off). Open it in Excel or WPS; if it opens, save it again and upload the new file."
+    )
+
+
+def _refuse_compound_file(path: Path) -> None:
+    """An OLE2 compound file named .xlsx: a password-protected workbook (Excel stores those
+    encrypted inside a compound file) or an old .xls renamed."""
+    with path.open("rb") as handle:
+        tail = b""
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            if _ENCRYPTED_PACKAGE in tail + chunk:
+                raise ImportRejected(
+                    _(
+                        "This workbook is protected with a password, so it cannot be read. "
+                        "Open it in Excel, remove the password (File › Info › Protect "
+                        "Workbook › Encrypt with Password) and upload it again."
+                    ),
+                    code="xlsx_encrypted",
+                )
+            tail = chunk[-len(_ENCRYPTED_PACKAGE) :]
+    raise ImportRejected(
+        _(
+            "This is an old Excel 97–2003 workbook (.xls) renamed to .xlsx. Open it in Excel "
+            "or WPS and save it as “Excel Workbook (*.xlsx)”."
+        ),
+        code="file_type",
+    )
 
 
 def _inspect_zip(path: Path, limits) -> None:
@@ -166,17 +223,37 @@ def _inspect_zip(path: Path, limits) -> None:
             if "[content_types].xml" not in names or not any(
                 n.startswith("xl/worksheets/") for n in names
             ):
-                raise ImportRejected(_("This file is not a real .xlsx workbook."), code="file_type")
+                raise ImportRejected(_other_zip_content(archive, names), code="file_type")
             content_types = archive.read("[Content_Types].xml")
             if b"macroEnabled" in content_types:
                 raise ImportRejected(_("Workbooks with macros are not accepted."), code="macro")
-    except zipfile.BadZipFile as exc:
-        raise ImportRejected(
-            _("This file is not a real .xlsx workbook."), code="file_type"
-        ) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise ImportRejected(_damaged_workbook(), code="xlsx_damaged") from exc
+
+
+def _other_zip_content(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """What a zip archive named .xlsx holds instead of a workbook, in the user's words."""
+    if any(n.startswith("word/") for n in names):
+        return _("This is a Word document, not an Excel workbook. Copy the table into Excel.")
+    if any(n.startswith("ppt/") for n in names):
+        return _("This is a PowerPoint file, not an Excel workbook.")
+    if "mimetype" in names and b"spreadsheet" in archive.read("mimetype")[:100]:
+        return _(
+            "This is an OpenDocument spreadsheet (.ods, from WPS or LibreOffice). Save it as "
+            "“Excel Workbook (*.xlsx)” and upload that file."
+        )
+    return _(
+        "This is a zip archive, not an Excel workbook. Unpack it and upload the .xlsx or .csv "
+        "file inside."
+    )
 
 
 # Readers ---------------------------------------------------------------------------------
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that did not decode (surrogateescape)
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK"}
+# Title rows may stand above the header (“某某社区居民花名册”): look this far for it.
+HEADER_SEARCH_ROWS = 20
 
 
 def _detect_encoding(path: Path) -> str:
@@ -184,6 +261,16 @@ def _detect_encoding(path: Path) -> str:
         sample = handle.read(256 * 1024)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        sample.count(b"\x00") > len(sample) // 10
+    ):
+        raise ImportRejected(
+            _(
+                "The file is UTF-16 text (what Excel calls “Unicode Text”), not CSV. In "
+                "Excel, save it as “CSV UTF-8 (comma delimited)” and upload that file."
+            ),
+            code="encoding",
+        )
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -194,38 +281,152 @@ def _detect_encoding(path: Path) -> str:
         sample.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise ImportRejected(_("The file is neither UTF-8 nor GBK text."), code="encoding") from exc
+        raise ImportRejected(
+            _(
+                "The file's text is neither UTF-8 nor GBK (it may be Big5, Shift-JIS or a "
+                "Western encoding). In Excel, save it as “CSV UTF-8 (comma delimited)” and "
+                "upload that file."
+            ),
+            code="encoding",
+        ) from exc
 
 
 def iter_raw_rows(path: Path, kind: str) -> Iterator[tuple[int, list[Any]]]:
     """(row number as the user sees it, cell values) — streamed, never the whole file."""
     if kind == "csv":
-        encoding = _detect_encoding(path)
-        with path.open("r", encoding=encoding, newline="", errors="strict") as handle:
-            try:
-                for number, row in enumerate(csv.reader(handle), start=1):
-                    yield number, row
-            except UnicodeDecodeError as exc:
-                raise ImportRejected(_("The file mixes text encodings."), code="encoding") from exc
-            except csv.Error as exc:
-                raise ImportRejected(
-                    _("The CSV file is malformed: %(e)s") % {"e": exc}, code="csv"
-                ) from exc
-        return
+        yield from _csv_rows(path)
+    else:
+        yield from _xlsx_rows(path, policy_get("people.import").max_columns)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    encoding = _detect_encoding(path)
+    number = 0
+    # Undecodable bytes become lone surrogates, so the row and cell they sit in can be named.
+    with path.open("r", encoding=encoding, newline="", errors="surrogateescape") as handle:
+        try:
+            for number, row in enumerate(csv.reader(handle), start=1):  # noqa: B007
+                if _UNDECODABLE.search("".join(row)):
+                    _refuse_mixed_encoding(number, row, encoding)
+                yield number, row
+        except csv.Error as exc:
+            if "field larger" in str(exc):
+                message = _(
+                    "Row %(row)d has a cell longer than %(n)s characters: this is not a table "
+                    "of residents, or a quotation mark is never closed."
+                ) % {"row": number + 1, "n": f"{csv.field_size_limit():,}"}
+            else:
+                message = _(
+                    "Row %(row)d is not valid CSV (for example, a quotation mark that is "
+                    "never closed). Open the file in Excel and save it again as “CSV UTF-8”."
+                ) % {"row": number + 1}
+            raise ImportRejected(message, code="csv") from exc
+
+
+def _refuse_mixed_encoding(number: int, row: list[str], encoding: str) -> None:
+    from openpyxl.utils import get_column_letter
+
+    column = next(i for i, cell in enumerate(row) if _UNDECODABLE.search(cell))
+    raise ImportRejected(
+        _(
+            "Row %(row)d, column %(column)s cannot be read as %(encoding)s text like the rows "
+            "above it: the file mixes text encodings. Save the whole file again as “CSV "
+            "UTF-8 (comma delimited)”."
+        )
+        % {
+            "row": number,
+            "column": get_column_letter(column + 1),
+            "encoding": _ENCODING_NAMES.get(encoding, encoding),
+        },
+        code="encoding",
+    )
+
+
+def _xlsx_rows(path: Path, max_columns: int) -> Iterator[tuple[int, list[Any]]]:
     import openpyxl  # defusedxml is installed, so openpyxl parses XML safely
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the file's fault
-        raise ImportRejected(
-            _("The workbook cannot be read: %(e)s") % {"e": type(exc).__name__}, code="xlsx"
-        ) from exc
+        raise _unreadable_workbook(exc) from exc
+    number = 0
     try:
+        if not workbook.worksheets:
+            raise ImportRejected(
+                _("The workbook has no worksheet: add one with the residents on it."),
+                code="xlsx_no_sheet",
+            )
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        # Read what the sheet holds, not what its (forgeable) dimension claims; one column
+        # beyond the limit shows whether the header is too wide.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=max_columns + 1)
+        try:
+            for number, row in enumerate(rows, start=1):  # noqa: B007
+                yield number, list(row)
+        except Exception as exc:  # noqa: BLE001 - sheets are parsed lazily, row by row
+            raise _unreadable_workbook(exc, after_row=number) from exc
     finally:
         workbook.close()
+
+
+def _unreadable_workbook(exc: Exception, *, after_row: int = 0) -> ImportRejected:
+    from defusedxml import DefusedXmlException
+
+    if isinstance(exc, ImportRejected):
+        return exc
+    if isinstance(exc, DefusedXmlException):
+        return ImportRejected(
+            _(
+                "The workbook contains XML entity definitions, which Excel never writes and "
+                "which are used to attack servers; it was not read."
+            ),
+            code="xlsx_unsafe",
+        )
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError | SyntaxError | KeyError):
+        if after_row:
+            return ImportRejected(
+                _(
+                    "The workbook is damaged after row %(row)d (for example, a download or "
+                    "copy was cut off). Open it in Excel or WPS; if it opens, save it again "
+                    "and upload the new file."
+                )
+                % {"row": after_row},
+                code="xlsx_damaged",
+            )
+        return ImportRejected(_damaged_workbook(), code="xlsx_damaged")
+    return ImportRejected(
+        _(
+            "The workbook cannot be read: it contains parts that Excel does not write (it may "
+            "come from another program, or be damaged). Open it in Excel or WPS, save it as "
+            "“Excel Workbook (*.xlsx)” and upload it again."
+        ),
+        code="xlsx_unreadable",
+    )
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return not any(c is not None and c != "" and clean_text(c) for c in cells)
+
+
+def _row_text(cells: list[Any]) -> str:
+    """A row's first cells, each short and with its numbers masked, to show what was read."""
+    from gridgov.core.masking import mask_text
+
+    texts = []
+    for cell in cells[:10]:
+        text = _LONG_NUMBER.sub(_mask_digits, mask_text(clean_text(cell)))
+        if text:
+            texts.append(text[:20])
+    return " | ".join(texts)
+
+
+_LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def _mask_digits(match: re.Match) -> str:
+    digits = match[0]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def header_map(header: list[Any], mapping: dict[str, str] | None = None) -> dict[int, str]:
@@ -239,30 +440,87 @@ def header_map(header: list[Any], mapping: dict[str, str] | None = None) -> dict
         key = aliases.get(clean_text(cell).lower())
         if key and key not in found.values():
             found[index] = key
+    return found
+
+
+def _require_columns(found: dict[int, str]) -> None:
     missing = [k for k in REQUIRED if k not in found.values()]
     if missing:
         labels = ", ".join(COLUMNS[k][0] for k in missing)
         raise ImportRejected(
             _("Missing column(s): %(columns)s.") % {"columns": labels}, code="missing_columns"
         )
-    return found
+
+
+def _is_header(found: dict[int, str]) -> bool:
+    return len(found) >= 2 or "name" in found.values()
+
+
+def _check_width(header: list[Any], max_columns: int) -> None:
+    width = max((i + 1 for i, c in enumerate(header) if clean_text(c)), default=0)
+    if width > max_columns:
+        raise ImportRejected(
+            _(
+                "The header row has %(n)d columns, more than the %(max)d an import reads "
+                "(import policy). Delete the columns you do not need and upload again."
+            )
+            % {"n": width, "max": max_columns},
+            code="too_many_columns",
+        )
 
 
 def iter_records(path: Path, kind: str, mapping=None) -> Iterator[tuple[int, dict[str, Any]]]:
-    rows = iter_raw_rows(path, kind)
+    max_columns = policy_get("people.import").max_columns
     columns = None
-    for number, cells in rows:
+    first_filled: tuple[int, list[Any]] | None = None
+    searched = 0
+    for number, cells in iter_raw_rows(path, kind):
         if columns is None:
-            if not any(clean_text(c) for c in cells):
+            if _is_blank(cells):
                 continue
-            columns = header_map(cells, mapping)
+            first_filled = first_filled or (number, cells)
+            found = header_map(cells, mapping)
+            if _is_header(found):
+                _check_width(cells, max_columns)
+                _require_columns(found)
+                columns = found
+                continue
+            searched += 1
+            if searched >= HEADER_SEARCH_ROWS:
+                break
             continue
         first = clean_text(cells[0]) if cells else ""
-        if not any(clean_text(c) for c in cells) or first.startswith(NOTES_MARKERS):
+        if _is_blank(cells) or first.startswith(NOTES_MARKERS):
             continue
         yield number, {key: cells[i] if i < len(cells) else None for i, key in columns.items()}
     if columns is None:
-        raise ImportRejected(_("The file has no header row."), code="empty")
+        _refuse_headless(kind, first_filled)
+
+
+def _refuse_headless(kind: str, first_filled: tuple[int, list[Any]] | None) -> None:
+    if first_filled is None:
+        if kind == "xlsx":
+            message = _(
+                "The first worksheet is empty (an import reads the first worksheet only): put "
+                "the column names in its first row and one resident per row below them."
+            )
+        else:
+            message = _(
+                "The file has no rows: put the column names in the first row and one "
+                "resident per row below them."
+            )
+        raise ImportRejected(message, code="empty")
+    number, cells = first_filled
+    raise ImportRejected(
+        _(
+            "The file has no header row: row %(row)d, the first filled row, has none of the "
+            "column names we know (姓名, 身份证号, 与户主关系 …); it reads “%(text)s”. Put "
+            "the column names in the first row (see the template). If the text looks "
+            "garbled, save the file as “CSV UTF-8”."
+        )
+        % {"row": number, "text": _row_text(cells)},
+        code="no_header",
+    )
 
 
 # Validation ------------------------------------------------------------------------------
@@ -372,8 +630,6 @@ def job_create(
     """Check the file and queue the job (the caller enqueues ``run_import``)."""
     import hashlib
 
-    from django.conf import settings
-
     kind = inspect_upload(upload_path, file_name)
     if mode not in ImportJob.Mode.values:
         raise ImportRejected(_("Choose an import mode."))
@@ -398,6 +654,7 @@ def job_create(
         file_sha256=digest.hexdigest(),
         mode=mode,
         mapping=mapping or {},
+        language=translation.get_language() or "",
     )
 
 
@@ -423,7 +680,7 @@ def job_start(*, actor, upload, mode: str, mapping: dict | None = None) -> Impor
 
 def run_import(job: ImportJob) -> ImportJob:
     """Validate, then write in batches. Safe to run again after a crash."""
-    with policies_cached():
+    with policies_cached(), translation.override(job.language or settings.LANGUAGE_CODE):
         job = _run_import(job)
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
         # The uploaded file holds personal data: it goes once the job is over (H2).
@@ -463,7 +720,11 @@ def _run_import(job: ImportJob) -> ImportJob:
                 total += 1
                 if total > limits.max_rows:
                     raise ImportRejected(
-                        _("The file has more than %(n)d rows.") % {"n": limits.max_rows},
+                        _(
+                            "The file has more than %(n)d rows (import policy); split it "
+                            "into smaller files."
+                        )
+                        % {"n": limits.max_rows},
                         code="too_many_rows",
                     )
                 plan, row_problems = validator.check(row, record)
@@ -514,7 +775,7 @@ def _run_import(job: ImportJob) -> ImportJob:
                 job,
                 status=ImportJob.Status.REJECTED,
                 finished_at=timezone.now(),
-                message=str(exc.message),
+                message=str(exc.message)[:500],
             )
     return job
 

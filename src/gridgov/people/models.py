@@ -394,6 +394,8 @@ class ImportJob(models.Model):
     file_sha256 = models.CharField(max_length=64)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
     mapping = models.JSONField(default=dict, blank=True)
+    # The uploader's language: the background run writes its messages in it.
+    language = models.CharField(max_length=10, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
