@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 import tempfile
 import uuid
@@ -22,7 +21,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +31,18 @@ from django.utils.translation import gettext as _
 
 from gridgov.audit.services import audit_record
 from gridgov.core.bulk import insert_many
-from gridgov.core.crypto import blind_index
 from gridgov.core.errors import ImportRejected
 from gridgov.core.policies import policies_cached, policy_get
 from gridgov.core.scoping import path_in_scope
 from gridgov.org.models import OrgUnit
-from gridgov.people import privacy
+from gridgov.people import privacy, selectors
+from gridgov.people.import_spool import (
+    Spool,
+    SpooledRow,
+    decode_values,
+    encode_body,
+    person_key,
+)
 from gridgov.people.models import (
     Household,
     ImportJob,
@@ -48,29 +52,54 @@ from gridgov.people.models import (
     TagCategory,
 )
 from gridgov.people.services import FIELD_LABELS, apply_values, clean_resident
-from gridgov.people.validation import clean_text
+from gridgov.people.validation import FieldInvalid, clean_text, parse_relation
 
 # Canonical column → the headers it may have (Chinese first; other systems' names too).
 COLUMNS: dict[str, list[str]] = {
-    "grid_code": ["网格代码", "网格编码", "grid code", "grid"],
+    "grid_code": ["网格代码", "网格编码", "所属网格编码", "grid code", "grid"],
     "household_number": ["户编号", "户号", "household number", "household"],
-    "address": ["地址", "住址", "现住址", "address"],
+    "address": [
+        "地址",
+        "住址",
+        "现住址",
+        "居住地址",
+        "现居住地址",
+        "家庭住址",
+        "现住地址",
+        "address",
+    ],
     "household_kind": ["户类型", "户别", "household type"],
-    "name": ["姓名", "name"],
+    "name": ["姓名", "居民姓名", "人员姓名", "name"],
     "sex": ["性别", "sex"],
-    "birth_date": ["出生日期", "出生年月", "birth date", "date of birth"],
+    "birth_date": ["出生日期", "出生年月", "出生年月日", "生日", "birth date", "date of birth"],
     "ethnicity": ["民族", "ethnicity"],
-    "id_type": ["证件类型", "id type"],
-    "id_number": ["证件号码", "身份证号", "身份证号码", "公民身份号码", "id number"],
-    "phone": ["联系电话", "手机号", "手机号码", "电话", "phone"],
-    "relation": ["与户主关系", "relation"],
-    "registration": ["户籍类别", "人口类型", "registration"],
-    "residence": ["居住状态", "residence"],
-    "occupation": ["职业类别", "occupation"],
-    "education": ["文化程度", "education"],
-    "tags": ["特殊人群", "特殊人群标签", "tags"],
+    "id_type": ["证件类型", "证件种类", "id type"],
+    "id_number": [
+        "证件号码",
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "身份证",
+        "身份证件号码",
+        "id number",
+    ],
+    "phone": ["联系电话", "手机号", "手机号码", "电话", "电话号码", "联系方式", "手机", "phone"],
+    "relation": ["与户主关系", "与户主的关系", "家庭关系", "relation"],
+    "registration": [
+        "户籍类别",
+        "户籍类型",
+        "户口类型",
+        "户口性质",
+        "人口类型",
+        "人口类别",
+        "registration",
+    ],
+    "residence": ["居住状态", "居住情况", "residence"],
+    "occupation": ["职业类别", "职业", "就业状况", "occupation"],
+    "education": ["文化程度", "学历", "education"],
+    "tags": ["特殊人群", "特殊人群标签", "特殊人群类别", "tags"],
 }
-REQUIRED = ["grid_code", "household_number", "address", "name", "relation"]
+REQUIRED = ["name", "relation"]
 TEMPLATE_NOTES = {
     "grid_code": "15位网格代码",
     "household_number": "同一网格内唯一，同户成员相同",
@@ -530,17 +559,21 @@ def _refuse_headless(kind: str, first_filled: tuple[int, list[Any]] | None) -> N
 class RowPlan:
     row: int
     grid: OrgUnit
-    household_number: str
+    household_number: str  # as the file gives it; "" when the import groups the row
     address: str
     household_kind: str
     values: dict[str, Any]
     tags: list[TagCategory]
-    import_key: str
+    # The resident fields the file filled in (compared with a record already on file).
+    provided: list[str] = field(default_factory=list)
+    import_key: str = ""
+    household_id: int | None = None  # a household on file the row joins
 
 
 @dataclass
 class Validator:
     actor: Any
+    target_grid: OrgUnit | None = None
     grids: dict[str, OrgUnit | None] = field(default_factory=dict)
     tags: dict[str, TagCategory] = field(default_factory=dict)
 
@@ -551,6 +584,9 @@ class Validator:
             for t in TagCategory.objects.filter(is_active=True, derived=False)
             if sensitive_ok or t.sensitivity == TagCategory.Sensitivity.NORMAL
         }
+        if self.target_grid is not None:
+            self.grids[self.target_grid.code] = self.grid(self.target_grid.code)
+            self.target_grid = self.grids[self.target_grid.code]
 
     def grid(self, code: str) -> OrgUnit | None:
         if code not in self.grids:
@@ -560,6 +596,13 @@ class Validator:
             self.grids[code] = unit
         return self.grids[code]
 
+    def relation(self, record: dict[str, Any]) -> str | None:
+        """The relation of a row that failed other checks (it may still start a household)."""
+        try:
+            return parse_relation(record.get("relation"), Resident.Relation.choices, field_label="")
+        except FieldInvalid:
+            return None
+
     def check(self, row: int, record: dict[str, Any]) -> tuple[RowPlan | None, list[Problem]]:
         problems: list[Problem] = []
 
@@ -567,19 +610,23 @@ class Validator:
             problems.append(Problem(row, column, rule, message))
 
         grid_code = clean_text(record.get("grid_code"))
-        grid = self.grid(grid_code) if grid_code else None
-        if grid is None:
+        grid = self.grid(grid_code) if grid_code else self.target_grid
+        if grid is None and grid_code:
             problem(
                 "网格代码 grid code",
                 "grid",
                 _("No grid with code “%(code)s” in your scope.") % {"code": grid_code},
             )
+        elif grid is None:
+            problem(
+                "网格代码 grid code",
+                "grid",
+                _("No grid code, and no grid was chosen for rows without one."),
+            )
         number = clean_text(record.get("household_number"))[:32]
-        if not number:
+        if "household_number" in record and not number:
             problem("户编号 household number", "required", _("This field is required."))
         address = clean_text(record.get("address"))[:200]
-        if not address:
-            problem("地址 address", "required", _("This field is required."))
         kind_text = clean_text(record.get("household_kind")) or "家庭户"
         kind = {
             "家庭户": "family",
@@ -590,6 +637,7 @@ class Validator:
         if kind is None:
             problem("户类型 household type", "choice", _("Use 家庭户 or 集体户."))
         data = {k: record.get(k) for k in FIELD_LABELS if k in record}
+        provided = [k for k, v in data.items() if clean_text(v)]
         if not clean_text(data.get("id_type")):
             data["id_type"] = "resident_id" if clean_text(data.get("id_number")) else "none"
         data.setdefault("registration", "permanent")
@@ -611,23 +659,27 @@ class Validator:
                 problem("特殊人群 tags", "tag", _("Unknown tag “%(t)s”.") % {"t": name})
         if problems:
             return None, problems
-        if values.get("id_number"):
-            key = blind_index(values["id_number"], purpose="import_key")
-        else:
-            key = blind_index(
-                f"{grid.code}|{number}|{values['name']}|{values['birth_date']}",
-                purpose="import_key",
-            )
-        return RowPlan(row, grid, number, address, kind, values, tags, key), []
+        return RowPlan(row, grid, number, address, kind, values, tags, provided), []
 
 
 # Running a job --------------------------------------------------------------------------
 
 
 def job_create(
-    *, actor, upload_path: Path, file_name: str, mode: str, mapping: dict[str, str] | None = None
+    *,
+    actor,
+    upload_path: Path,
+    file_name: str,
+    mode: str,
+    mapping: dict[str, str] | None = None,
+    target_grid: str = "",
+    grouping: str = ImportJob.Grouping.RELATION,
 ) -> ImportJob:
-    """Check the file and queue the job (the caller enqueues ``run_import``)."""
+    """Check the file and queue the job (the caller enqueues ``run_import``).
+
+    ``target_grid`` (a grid code) is the grid of rows without a grid code; by default the
+    uploader's own grid when their scope holds exactly one. ``grouping`` says how rows
+    without a household number form households."""
     import hashlib
 
     kind = inspect_upload(upload_path, file_name)
@@ -638,6 +690,9 @@ def job_create(
         from gridgov.core.errors import PermissionDenied
 
         raise PermissionDenied()
+    grid = _target_grid(actor, target_grid)
+    if grouping not in ImportJob.Grouping.values:
+        raise ImportRejected(_("Choose how rows form households."), code="grouping")
     settings.UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     stored = settings.UPLOAD_DIR / f"{uuid.uuid4().hex}.{kind}"
     digest = hashlib.sha256()
@@ -655,10 +710,34 @@ def job_create(
         mode=mode,
         mapping=mapping or {},
         language=translation.get_language() or "",
+        target_grid=grid,
+        grouping=grouping,
     )
 
 
-def job_start(*, actor, upload, mode: str, mapping: dict | None = None) -> ImportJob:
+def _target_grid(actor, code: str) -> OrgUnit | None:
+    grids = selectors.import_target_grids(actor=actor)
+    if code:
+        grid = grids.filter(code=clean_text(code)).first()
+        if grid is None:
+            raise ImportRejected(
+                _("No grid with code “%(code)s” in your scope.") % {"code": clean_text(code)},
+                code="grid",
+            )
+        return grid
+    own = list(grids[:2])
+    return own[0] if len(own) == 1 else None
+
+
+def job_start(
+    *,
+    actor,
+    upload,
+    mode: str,
+    mapping: dict | None = None,
+    target_grid: str = "",
+    grouping: str = ImportJob.Grouping.RELATION,
+) -> ImportJob:
     """Save the upload to a temporary file, check it, create the job and queue it."""
     with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as temp:
         for chunk in upload.chunks():
@@ -670,6 +749,8 @@ def job_start(*, actor, upload, mode: str, mapping: dict | None = None) -> Impor
             file_name=upload.name,
             mode=mode,
             mapping=mapping,
+            target_grid=target_grid,
+            grouping=grouping,
         )
     from gridgov.people.tasks import run_import_task
 
@@ -706,42 +787,34 @@ def _run_import(job: ImportJob) -> ImportJob:
     actor = job.created_by
     path = Path(job.stored_path)
     kind = "xlsx" if path.suffix == ".xlsx" else "csv"
-    limits = policy_get("people.import")
-    # Pass 1 spools the validated rows to disk, so pass 2 neither re-validates nor holds
-    # the file in memory.
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=path.parent) as spool:
+    # Pass 1 spools every row to disk, so the whole-file checks run in bounded memory and
+    # pass 2 neither re-validates nor holds the file in memory.
+    with Spool(path.parent) as spool:
         try:
             _set(job, status=ImportJob.Status.VALIDATING)
-            validator = Validator(actor)
+            validator = Validator(actor, target_grid=job.target_grid)
             problems: list[Problem] = []
-            sample: list[dict[str, str]] = []
-            total = rejected = 0
-            for row, record in iter_records(path, kind, job.mapping):
-                total += 1
-                if total > limits.max_rows:
-                    raise ImportRejected(
-                        _(
-                            "The file has more than %(n)d rows (import policy); split it "
-                            "into smaller files."
-                        )
-                        % {"n": limits.max_rows},
-                        code="too_many_rows",
-                    )
-                plan, row_problems = validator.check(row, record)
-                if row_problems:
-                    rejected += 1
-                    if len(problems) < 10_000:
-                        problems.extend(row_problems)
-                else:
-                    spool.write(_spool_line(plan))
-                    if len(sample) < PREVIEW_ROWS:
-                        sample.append(_preview_row(plan))
-            job.total_rows, job.rejected_rows = total, rejected
+
+            def report(row: int, column: str, rule: str, message: str) -> None:
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(Problem(row, column, rule, message))
+
+            total, grouping = _read_into(spool, job, path, kind, validator, report)
+            spool.settle(actor=actor, job=job, grouping=grouping, report=report)
+            problems.sort(key=lambda p: p.row)
+            job.total_rows = total
+            job.rejected_rows = spool.count("rejected")
+            job.unchanged_rows = spool.count("unchanged")
             job.problems = [p.as_dict() for p in problems]
-            job.sample = sample
+            job.households = spool.households(grouping or "number")
+            job.sample = [
+                _preview_row(spooled, validator)
+                for spooled, _n in zip(spool.new_rows(), range(PREVIEW_ROWS), strict=False)
+            ]
             if job.mode == ImportJob.Mode.PREVIEW:
                 _set(job, status=ImportJob.Status.CHECKED)
                 return job
+            rejected = job.rejected_rows
             if rejected and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 message = _("Nothing was imported: %(n)d row(s) have errors.") % {"n": rejected}
                 _set(
@@ -754,14 +827,12 @@ def _run_import(job: ImportJob) -> ImportJob:
             _set(
                 job,
                 status=ImportJob.Status.IMPORTING,
-                processed_rows=0,
+                processed_rows=job.rejected_rows + job.unchanged_rows,
                 created_rows=0,
-                unchanged_rows=0,
             )
-            spool.seek(0)
             batch: list[RowPlan] = []
-            for line in spool:
-                batch.append(_spool_read(line, validator))
+            for spooled in spool.new_rows():
+                batch.append(_plan_from(spooled, validator))
                 if len(batch) >= BATCH:
                     _write_batch(job, batch, actor)
                     batch = []
@@ -780,20 +851,141 @@ def _run_import(job: ImportJob) -> ImportJob:
     return job
 
 
-def _preview_row(plan: RowPlan) -> dict[str, str]:
+MAX_PROBLEMS = 10_000
+RELATION_COLUMN = "与户主关系 relation"
+
+
+def _read_into(spool: Spool, job: ImportJob, path: Path, kind: str, validator, report):
+    """Pass 1: validate every row and spool it, grouping rows without a household number
+    into households as they come (a 户主 row starts one). Returns (rows, grouping), the
+    grouping None when the file gives household numbers."""
+    limits = policy_get("people.import")
+    total = 0
+    grouping: str | None = None
+    group: int | None = None  # the household the next member row joins (relation order)
+    head_key = ""
+    for row, record in iter_records(path, kind, job.mapping):
+        total += 1
+        if total > limits.max_rows:
+            raise ImportRejected(
+                _("The file has more than %(n)d rows (import policy); split it into smaller files.")
+                % {"n": limits.max_rows},
+                code="too_many_rows",
+            )
+        if total == 1:
+            grouping = None if "household_number" in record else job.grouping
+        plan, row_problems = validator.check(row, record)
+        relation = plan.values["relation"] if plan else validator.relation(record)
+        is_head = relation == "head"
+        address = plan.address if plan else clean_text(record.get("address"))[:200]
+        member_of = None
+        if grouping == ImportJob.Grouping.RELATION:
+            if is_head:
+                group, head_key = row, ""
+            elif group is None:
+                row_problems.append(
+                    Problem(
+                        row,
+                        RELATION_COLUMN,
+                        "household",
+                        _(
+                            "Cannot be grouped: no 户主 (or 本人) row above this row. Put "
+                            "each household's 户主 first, with its members below."
+                        ),
+                    )
+                )
+            member_of = group
+        elif grouping == ImportJob.Grouping.ADDRESS and not address:
+            row_problems.append(
+                Problem(
+                    row,
+                    "地址 address",
+                    "household",
+                    _("Cannot be grouped: the row has no address."),
+                )
+            )
+        for problem in row_problems:
+            report(problem.row, problem.column, problem.rule, problem.message)
+        if plan is None or row_problems:
+            grid = validator.target_grid
+            spool.add(
+                row=row,
+                grid=clean_text(record.get("grid_code")) or (grid.code if grid else ""),
+                number=clean_text(record.get("household_number"))[:32],
+                group=member_of,
+                is_head=is_head,
+                address=address,
+            )
+            continue
+        values = plan.values
+        if grouping is None:
+            household = plan.household_number
+        elif grouping == ImportJob.Grouping.ADDRESS:
+            household = f"address:{address}"
+        else:
+            household = "head" if is_head else f"head:{head_key}"
+        key = person_key(
+            id_number=values.get("id_number"),
+            grid=plan.grid.code,
+            household=household,
+            name=values["name"],
+            born=values["birth_date"],
+        )
+        if is_head:
+            head_key = key
+        spool.add(
+            row=row,
+            grid=plan.grid.code,
+            number=plan.household_number,
+            group=member_of,
+            is_head=is_head,
+            address=address,
+            import_key=key,
+            has_id=bool(values.get("id_number")),
+            name=values["name"],
+            body=encode_body(
+                values,
+                row=row,
+                import_key=key,
+                grid=plan.grid.code,
+                kind=plan.household_kind,
+                tags=[t.name for t in plan.tags],
+                provided=plan.provided,
+            ),
+        )
+    return total, grouping
+
+
+def _plan_from(spooled: SpooledRow, validator: Validator) -> RowPlan:
+    body = spooled.body
+    return RowPlan(
+        row=body["row"],
+        grid=validator.grid(body["grid"]),
+        household_number=spooled.number,
+        address=spooled.household_address,
+        household_kind=body["kind"],
+        values=decode_values(body),
+        tags=[validator.tags[t] for t in body["tags"]],
+        provided=body["provided"],
+        import_key=body["import_key"],
+        household_id=spooled.household_id,
+    )
+
+
+def _preview_row(spooled: SpooledRow, validator: Validator) -> dict[str, str]:
     from gridgov.core.masking import mask_id_number, mask_phone
 
-    values = plan.values
+    values = spooled.body["values"]
     return {
-        "row": str(plan.row),
-        "grid": plan.grid.code,
-        "household": plan.household_number,
-        "address": plan.address,
+        "row": str(spooled.body["row"]),
+        "grid": spooled.body["grid"],
+        "household": spooled.number,
+        "address": spooled.household_address,
         "name": values.get("name", ""),
         "birth_date": str(values.get("birth_date", "")),
         "id_number": mask_id_number(values["id_number"]) if values.get("id_number") else "",
         "phone": mask_phone(values["phone"]) if values.get("phone") else "",
-        "tags": "、".join(t.name for t in plan.tags),
+        "tags": "、".join(spooled.body["tags"]),
     }
 
 
@@ -822,42 +1014,6 @@ def job_proceed(*, actor, job: ImportJob, mode: str) -> ImportJob:
     return job
 
 
-def _spool_line(plan: RowPlan) -> str:
-    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in plan.values.items()}
-    return (
-        json.dumps(
-            [
-                plan.row,
-                plan.grid.code,
-                plan.household_number,
-                plan.address,
-                plan.household_kind,
-                values,
-                [t.name for t in plan.tags],
-                plan.import_key,
-            ],
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
-
-
-def _spool_read(line: str, validator: Validator) -> RowPlan:
-    row, grid, number, address, kind, values, tags, key = json.loads(line)
-    if "birth_date" in values:
-        values["birth_date"] = date.fromisoformat(values["birth_date"])
-    return RowPlan(
-        row,
-        validator.grid(grid),
-        number,
-        address,
-        kind,
-        values,
-        [validator.tags[t] for t in tags],
-        key,
-    )
-
-
 def _set(job: ImportJob, **fields) -> None:
     for key, value in fields.items():
         setattr(job, key, value)
@@ -867,20 +1023,18 @@ def _set(job: ImportJob, **fields) -> None:
 def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
     with transaction.atomic():
         keys = [p.import_key for p in batch]
+        # Pass 1 found these rows new; a concurrent run of the same job (or another import)
+        # may have written some since.
         existing = set(
             Resident.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
         )
-        households = _households_for(batch)
         residents, histories, tags, seen = [], [], [], set()
-        duplicates = 0
         for plan in batch:
             if plan.import_key in existing or plan.import_key in seen:
                 continue
             seen.add(plan.import_key)
-            household = households[(plan.grid.pk, plan.household_number)]
             resident = Resident(
                 uid=uuid.uuid4(),
-                household=household,
                 scope_path=plan.grid.path,
                 id_type=plan.values.get("id_type", "none"),
                 registration=plan.values.get("registration", "permanent"),
@@ -888,19 +1042,22 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
             )
             apply_values(resident, plan.values)  # also sets the pinyin initials
             residents.append((resident, plan))
-        # An ID already registered outside this import is not imported twice.
         indexes = [r.id_number_index for r, _p in residents if r.id_number_index]
         taken = set(
             Resident.objects.filter(id_number_index__in=indexes).values_list(
                 "id_number_index", flat=True
             )
         )
-        fresh = []
+        fresh, duplicates = [], []
         for resident, plan in residents:
             if resident.id_number_index and resident.id_number_index in taken:
-                duplicates += 1
+                duplicates.append(plan.row)
                 continue
             fresh.append((resident, plan))
+        # Households are made for the rows that are written, never for skipped ones.
+        households, created = _households_for([p for _r, p in fresh], job)
+        for resident, plan in fresh:
+            resident.household = households[_household_key(plan)]
         # Conflicts are skipped: a concurrent run of the same job may have inserted a row first.
         insert_many(Resident, [r for r, _p in fresh])
         stored = {
@@ -908,6 +1065,8 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
             for r in Resident.objects.filter(uid__in=[r.uid for r, _p in fresh]).only("pk", "uid")
         }
         fresh = [(r, p) for r, p in fresh if r.uid in stored]
+        if created:
+            Household.objects.filter(uid__in=created, members__isnull=True).delete()
         for resident, plan in fresh:
             resident.pk = stored[resident.uid]
             histories.append(
@@ -931,12 +1090,28 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
             ]
         insert_many(ResidentHistory, histories)
         insert_many(ResidentTag, tags)
+        for row in duplicates:
+            if len(job.problems) < MAX_PROBLEMS:
+                job.problems.append(
+                    Problem(
+                        row,
+                        "证件号码 ID number",
+                        "on_file",
+                        _("This ID number was registered elsewhere while the file was imported."),
+                    ).as_dict()
+                )
         job.processed_rows += len(batch)
         job.created_rows += len(fresh)
-        job.unchanged_rows += len(batch) - len(fresh) - duplicates
-        job.rejected_rows += duplicates
+        job.unchanged_rows += len(batch) - len(fresh) - len(duplicates)
+        job.rejected_rows += len(duplicates)
         job.save(
-            update_fields=["processed_rows", "created_rows", "unchanged_rows", "rejected_rows"]
+            update_fields=[
+                "processed_rows",
+                "created_rows",
+                "unchanged_rows",
+                "rejected_rows",
+                "problems",
+            ]
         )
         audit_record(
             "people.import",
@@ -945,42 +1120,57 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
             changes={
                 "batch_rows": len(batch),
                 "created": len(fresh),
-                "duplicates": duplicates,
+                "duplicates": len(duplicates),
                 "file_sha256": job.file_sha256,
             },
         )
 
 
-def _households_for(batch: list[RowPlan]) -> dict[tuple[int, str], Household]:
-    wanted = {(p.grid.pk, p.household_number): p for p in batch}
-    found = {
-        (h.grid_id, h.number): h
-        for h in Household.objects.filter(
-            grid_id__in={k[0] for k in wanted}, number__in={k[1] for k in wanted}
-        )
+def _household_key(plan: RowPlan) -> tuple:
+    if plan.household_id:
+        return ("on_file", plan.household_id)
+    return (plan.grid.pk, plan.household_number)
+
+
+def _households_for(batch: list[RowPlan], job: ImportJob) -> tuple[dict[tuple, Household], set]:
+    """The household of each row (found or created), and the uids of those created now."""
+    found: dict[tuple, Household] = {
+        ("on_file", h.pk): h
+        for h in Household.objects.filter(pk__in={p.household_id for p in batch if p.household_id})
     }
+    wanted = {_household_key(p): p for p in batch if not p.household_id}
+    if not wanted:
+        return found, set()
+
+    def lookup() -> dict[tuple, Household]:
+        return {
+            (h.grid_id, h.number): h
+            for h in Household.objects.filter(
+                grid_id__in={k[0] for k in wanted}, number__in={k[1] for k in wanted}
+            )
+        }
+
+    by_number = lookup()
     missing = [
         Household(
+            uid=uuid.uuid4(),
             grid=p.grid,
             scope_path=p.grid.path,
             number=p.household_number,
             address=p.address,
             kind=p.household_kind,
+            import_job=job,
         )
         for key, p in wanted.items()
-        if key not in found
+        if key not in by_number
     ]
+    created: set = set()
     if missing:
         Household.objects.bulk_create(missing, batch_size=BATCH, ignore_conflicts=True)
-        found.update(
-            {
-                (h.grid_id, h.number): h
-                for h in Household.objects.filter(
-                    grid_id__in={k[0] for k in wanted}, number__in={k[1] for k in wanted}
-                )
-            }
-        )
-    return found
+        by_number = lookup()
+        created = {h.uid for h in missing} & {h.uid for h in by_number.values()}
+    found.update(by_number)
+    return found, created
 
 
 def column_mapping_save(*, actor, name: str, text: str):
