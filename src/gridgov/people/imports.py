@@ -120,6 +120,7 @@ TEMPLATE_NOTES = {
     "tags": "多个标签用逗号分隔，如 独居老人,残疾人",
 }
 NOTES_MARKERS = ("说明", "#", "注")
+IGNORE = "ignore"  # the decision that leaves a column of the file out
 BATCH = 1000
 PREVIEW_ROWS = 10
 REFRESH_STATISTICS_ROWS = 10_000
@@ -460,20 +461,152 @@ def _mask_digits(match: re.Match) -> str:
 
 def header_map(header: list[Any], mapping: dict[str, str] | None = None) -> dict[int, str]:
     """Column index → canonical field, from the headers (and a saved mapping profile)."""
-    aliases = {alias.lower(): key for key, names in COLUMNS.items() for alias in names}
-    for source, target in (mapping or {}).items():
-        if target in COLUMNS:
-            aliases[source.strip().lower()] = target
-    found: dict[int, str] = {}
-    for index, cell in enumerate(header):
-        key = aliases.get(clean_text(cell).lower())
-        if key and key not in found.values():
-            found[index] = key
-    return found
+    layout = ColumnLayout(mapping=mapping or {})
+    return layout.read_header(header)
 
 
-def _require_columns(found: dict[int, str]) -> None:
-    missing = [k for k in REQUIRED if k not in found.values()]
+def _aliases() -> dict[str, str]:
+    return {alias.lower(): key for key, names in COLUMNS.items() for alias in names}
+
+
+def column_label(index: int, header: str) -> str:
+    """How a decision names a column: its header, or “#F” for column F without one."""
+    from openpyxl.utils import get_column_letter
+
+    return header or f"#{get_column_letter(index + 1)}"
+
+
+def field_label(key: str) -> str:
+    """Our column, as the template heads it."""
+    return COLUMNS[key][0]
+
+
+@dataclass
+class ColumnLayout:
+    """The file's columns and what becomes of each: it fills one of our fields, the uploader
+    left it out, or it waits for their decision. Nothing is dropped silently: a header we
+    do not know, a second column for a field already filled, and a column with data but
+    no header all wait for a decision."""
+
+    mapping: dict[str, str] = field(default_factory=dict)  # label → field, decided
+    ignored: set[str] = field(default_factory=set)  # labels left out, decided
+    fields: dict[int, str] = field(default_factory=dict)
+    entries: dict[int, dict[str, str]] = field(default_factory=dict)
+    width: int = 0
+    max_columns: int = 200
+    _watched: set[int] = field(default_factory=set)  # headerless columns not yet seen filled
+
+    def read_header(self, header: list[Any]) -> dict[int, str]:
+        from openpyxl.utils import column_index_from_string, get_column_letter
+
+        aliases = _aliases()
+        for source, target in self.mapping.items():
+            if target in COLUMNS and not source.startswith("#"):
+                aliases[source.strip().lower()] = target
+        texts = [clean_text(cell) for cell in header]
+        self.width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
+        self.fields, self.entries, self._watched = {}, {}, set()
+        for source, target in self.mapping.items():  # decisions on columns without a header
+            if source.startswith("#") and target in COLUMNS:
+                try:
+                    self.fields[column_index_from_string(source[1:]) - 1] = target
+                except ValueError:
+                    continue
+        for index, text in enumerate(texts[: self.width]):
+            label = column_label(index, text)
+            entry = {"column": get_column_letter(index + 1), "header": text, "label": label}
+            self.entries[index] = entry
+            key = self.fields.get(index) or (aliases.get(text.lower()) if text else None)
+            if key and key not in {k for i, k in self.fields.items() if i != index}:
+                self.fields[index] = key
+                entry.update(status="mapped", field=key)
+            elif label in self.ignored:
+                entry.update(status="ignored", field="")
+            elif text:
+                reason = "duplicate" if key else "unknown"
+                entry.update(status="undecided", field="", reason=reason)
+                entry["suggestion"] = "" if key else _suggest(text, set(self.fields.values()))
+            else:
+                self._watched.add(index)
+        return self.fields
+
+    def note_row(self, number: int, cells: list[Any]) -> None:
+        """A headerless column waits for a decision as soon as a row has data in it."""
+        for index in list(self._watched):
+            if index < len(cells) and _filled(cells[index]):
+                self._undecided_headerless(index)
+        rest = cells[self.width :]
+        if rest and rest.count(None) + rest.count("") != len(rest):
+            for offset, cell in enumerate(rest):
+                index = self.width + offset
+                if index not in self.entries and index not in self.fields and _filled(cell):
+                    if index >= self.max_columns:
+                        from openpyxl.utils import get_column_letter
+
+                        raise ImportRejected(
+                            _(
+                                "Row %(row)d has data in column %(column)s, beyond the "
+                                "%(max)d columns an import reads (import policy)."
+                            )
+                            % {
+                                "row": number,
+                                "column": get_column_letter(index + 1),
+                                "max": self.max_columns,
+                            },
+                            code="too_many_columns",
+                        )
+                    self._undecided_headerless(index)
+
+    def _undecided_headerless(self, index: int) -> None:
+        from openpyxl.utils import get_column_letter
+
+        self._watched.discard(index)
+        label = column_label(index, "")
+        entry = {"column": get_column_letter(index + 1), "header": "", "label": label}
+        if label in self.ignored:
+            entry.update(status="ignored", field="")
+        else:
+            entry.update(status="undecided", field="", reason="no_header", suggestion="")
+        self.entries[index] = entry
+
+    def missing(self) -> list[str]:
+        return [k for k in REQUIRED if k not in self.fields.values()]
+
+    def as_list(self) -> list[dict[str, str]]:
+        return [self.entries[i] for i in sorted(self.entries)]
+
+    @property
+    def undecided(self) -> list[dict[str, str]]:
+        return [e for e in self.as_list() if e["status"] == "undecided"]
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and cell != "" and bool(clean_text(cell))
+
+
+def _suggest(header: str, taken: set[str]) -> str:
+    """Our field whose name a header contains or is contained in (家庭住址 → 地址), if one
+    is free: offered first, never applied without the uploader's decision."""
+    best, length = "", 0
+    lowered = header.lower()
+    for key, names in COLUMNS.items():
+        if key in taken:
+            continue
+        for name in names:
+            if len(name) >= 2 and (name in lowered or lowered in name) and len(name) > length:
+                best, length = key, len(name)
+    return best
+
+
+class ColumnsUndecided(Exception):
+    """Required fields are missing while some columns wait for a decision: reading stops
+    at the header until the uploader maps them."""
+
+
+def _require_columns(layout: ColumnLayout) -> None:
+    missing = layout.missing()
+    if missing and layout.undecided:
+        raise ColumnsUndecided(missing)
     if missing:
         labels = ", ".join(COLUMNS[k][0] for k in missing)
         raise ImportRejected(
@@ -498,8 +631,12 @@ def _check_width(header: list[Any], max_columns: int) -> None:
         )
 
 
-def iter_records(path: Path, kind: str, mapping=None) -> Iterator[tuple[int, dict[str, Any]]]:
+def iter_records(
+    path: Path, kind: str, mapping=None, layout: ColumnLayout | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     max_columns = policy_get("people.import").max_columns
+    layout = layout or ColumnLayout(mapping=mapping or {})
+    layout.max_columns = max_columns
     columns = None
     first_filled: tuple[int, list[Any]] | None = None
     searched = 0
@@ -508,10 +645,10 @@ def iter_records(path: Path, kind: str, mapping=None) -> Iterator[tuple[int, dic
             if _is_blank(cells):
                 continue
             first_filled = first_filled or (number, cells)
-            found = header_map(cells, mapping)
+            found = layout.read_header(cells)
             if _is_header(found):
                 _check_width(cells, max_columns)
-                _require_columns(found)
+                _require_columns(layout)
                 columns = found
                 continue
             searched += 1
@@ -521,6 +658,7 @@ def iter_records(path: Path, kind: str, mapping=None) -> Iterator[tuple[int, dic
         first = clean_text(cells[0]) if cells else ""
         if _is_blank(cells) or first.startswith(NOTES_MARKERS):
             continue
+        layout.note_row(number, cells)
         yield number, {key: cells[i] if i < len(cells) else None for i, key in columns.items()}
     if columns is None:
         _refuse_headless(kind, first_filled)
@@ -665,6 +803,30 @@ class Validator:
 # Running a job --------------------------------------------------------------------------
 
 
+def field_choices() -> list[tuple[str, str]]:
+    """Our columns as a column of the file may be mapped to them (key, label)."""
+    return [(key, f"{names[0]} · {key.replace('_', ' ')}") for key, names in COLUMNS.items()]
+
+
+def decisions_split(columns: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """“Their column = our field or ignore” decisions as (mapping, ignored labels)."""
+    from gridgov.core.errors import ValidationFailed
+
+    ours = {alias.lower(): key for key, names in COLUMNS.items() for alias in [key, *names]}
+    mapping, ignored, errors = {}, [], {}
+    for label, choice in columns.items():
+        choice = clean_text(choice).lower()
+        if choice == IGNORE:
+            ignored.append(clean_text(label))
+        elif choice in ours:
+            mapping[clean_text(label)] = ours[choice]
+        else:
+            errors[label] = [_("Choose one of our columns, or leave the column out.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    return mapping, ignored
+
+
 def job_create(
     *,
     actor,
@@ -674,6 +836,7 @@ def job_create(
     mapping: dict[str, str] | None = None,
     target_grid: str = "",
     grouping: str = ImportJob.Grouping.RELATION,
+    ignored_columns: list[str] | None = None,
 ) -> ImportJob:
     """Check the file and queue the job (the caller enqueues ``run_import``).
 
@@ -712,6 +875,7 @@ def job_create(
         language=translation.get_language() or "",
         target_grid=grid,
         grouping=grouping,
+        ignored_columns=ignored_columns or [],
     )
 
 
@@ -737,6 +901,7 @@ def job_start(
     mapping: dict | None = None,
     target_grid: str = "",
     grouping: str = ImportJob.Grouping.RELATION,
+    ignored_columns: list[str] | None = None,
 ) -> ImportJob:
     """Save the upload to a temporary file, check it, create the job and queue it."""
     with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as temp:
@@ -751,6 +916,7 @@ def job_start(
             mapping=mapping,
             target_grid=target_grid,
             grouping=grouping,
+            ignored_columns=ignored_columns,
         )
     from gridgov.people.tasks import run_import_task
 
@@ -799,7 +965,18 @@ def _run_import(job: ImportJob) -> ImportJob:
                 if len(problems) < MAX_PROBLEMS:
                     problems.append(Problem(row, column, rule, message))
 
-            total, grouping = _read_into(spool, job, path, kind, validator, report)
+            layout = ColumnLayout(mapping=job.mapping, ignored=set(job.ignored_columns))
+            try:
+                total, grouping = _read_into(spool, job, path, kind, validator, report, layout)
+            except ColumnsUndecided as exc:
+                labels = ", ".join(field_label(k) for k in exc.args[0])
+                message = _(
+                    "Missing column(s): %(columns)s. Say below which of the file's columns "
+                    "holds it, then check again."
+                ) % {"columns": labels}
+                _set(job, columns=layout.as_list(), status=ImportJob.Status.DECIDE, message=message)
+                return job
+            job.columns = layout.as_list()
             spool.settle(actor=actor, job=job, grouping=grouping, report=report)
             problems.sort(key=lambda p: p.row)
             job.total_rows = total
@@ -811,8 +988,17 @@ def _run_import(job: ImportJob) -> ImportJob:
                 _preview_row(spooled, validator)
                 for spooled, _n in zip(spool.new_rows(), range(PREVIEW_ROWS), strict=False)
             ]
+            if layout.undecided:
+                # Nothing is dropped silently: the import waits until every column is
+                # mapped or left out by the uploader.
+                message = _(
+                    "%(n)d column(s) of the file are not used yet: map each to one of our "
+                    "columns or leave it out, then check again."
+                ) % {"n": len(layout.undecided)}
+                _set(job, status=ImportJob.Status.DECIDE, message=message)
+                return job
             if job.mode == ImportJob.Mode.PREVIEW:
-                _set(job, status=ImportJob.Status.CHECKED)
+                _set(job, status=ImportJob.Status.CHECKED, message="")
                 return job
             rejected = job.rejected_rows
             if rejected and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
@@ -855,7 +1041,9 @@ MAX_PROBLEMS = 10_000
 RELATION_COLUMN = "与户主关系 relation"
 
 
-def _read_into(spool: Spool, job: ImportJob, path: Path, kind: str, validator, report):
+def _read_into(
+    spool: Spool, job: ImportJob, path: Path, kind: str, validator, report, layout: ColumnLayout
+):
     """Pass 1: validate every row and spool it, grouping rows without a household number
     into households as they come (a 户主 row starts one). Returns (rows, grouping), the
     grouping None when the file gives household numbers."""
@@ -864,7 +1052,7 @@ def _read_into(spool: Spool, job: ImportJob, path: Path, kind: str, validator, r
     grouping: str | None = None
     group: int | None = None  # the household the next member row joins (relation order)
     head_key = ""
-    for row, record in iter_records(path, kind, job.mapping):
+    for row, record in iter_records(path, kind, layout=layout):
         total += 1
         if total > limits.max_rows:
             raise ImportRejected(
@@ -987,6 +1175,70 @@ def _preview_row(spooled: SpooledRow, validator: Validator) -> dict[str, str]:
         "phone": mask_phone(values["phone"]) if values.get("phone") else "",
         "tags": "、".join(spooled.body["tags"]),
     }
+
+
+def job_configure(
+    *,
+    actor,
+    job: ImportJob,
+    columns: dict[str, str] | None = None,
+    target_grid: str | None = None,
+    grouping: str | None = None,
+    mode: str = ImportJob.Mode.PREVIEW,
+) -> ImportJob:
+    """The uploader's decisions after a check: what each column is (one of our fields by
+    its key or template header, or ``"ignore"``), the grid of rows without one, how rows
+    form households. The file is checked again (and imported if ``mode`` says so)."""
+    from gridgov.core.errors import Conflict, NotFound, ValidationFailed
+
+    if job.created_by_id != actor.pk:
+        raise NotFound()
+    if job.status not in {ImportJob.Status.CHECKED, ImportJob.Status.DECIDE}:
+        raise Conflict(_("This import is not waiting for a decision."))
+    if mode not in ImportJob.Mode.values:
+        raise ValidationFailed(details={"mode": [_("Choose an import mode.")]})
+    labels = {c["label"] for c in job.columns}
+    ours = {alias.lower(): key for key, names in COLUMNS.items() for alias in [key, *names]}
+    mapping, ignored = dict(job.mapping), set(job.ignored_columns)
+    errors: dict[str, list[str]] = {}
+    for label, choice in (columns or {}).items():
+        choice = clean_text(choice)
+        if label not in labels:
+            errors[label] = [_("The file has no such column.")]
+        elif choice.lower() == IGNORE:
+            mapping.pop(label, None)
+            ignored.add(label)
+        elif choice.lower() in ours:
+            mapping[label] = ours[choice.lower()]
+            ignored.discard(label)
+        else:
+            errors[label] = [_("Choose one of our columns, or leave the column out.")]
+    chosen = [mapping[label] for label in (columns or {}) if label in mapping]
+    for key in {k for k in chosen if chosen.count(k) > 1}:
+        errors.setdefault(field_label(key), []).append(
+            _("Two columns cannot both fill %(field)s.") % {"field": field_label(key)}
+        )
+    if grouping is not None and grouping not in ImportJob.Grouping.values:
+        errors["grouping"] = [_("Choose how rows form households.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    grid = _target_grid(actor, target_grid) if target_grid else job.target_grid
+    updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+        mapping=mapping,
+        ignored_columns=sorted(ignored),
+        target_grid=grid,
+        grouping=grouping or job.grouping,
+        mode=mode,
+        status=ImportJob.Status.QUEUED,
+        message="",
+    )
+    if not updated:
+        raise Conflict()
+    from gridgov.people.tasks import run_import_task
+
+    run_import_task.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 def job_proceed(*, actor, job: ImportJob, mode: str) -> ImportJob:
