@@ -98,13 +98,15 @@ def decode_values(body: dict[str, Any]) -> dict[str, Any]:
 
 class Spool:
     def __init__(self, directory: Path):
-        handle, name = tempfile.mkstemp(suffix=".sqlite", dir=directory)
+        handle, name = tempfile.mkstemp(suffix=".sqlite", dir=directory)  # mode 0600
         os.close(handle)
-        self.path = Path(name)
         self.db = sqlite3.connect(name, isolation_level=None)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;" + _SCHEMA
         )
+        # The rows hold personal data in clear: the file has no name from now on, so even a
+        # killed worker leaves nothing behind.
+        Path(name).unlink()
         self.db.execute("BEGIN")
 
     def __enter__(self) -> Spool:
@@ -112,7 +114,6 @@ class Spool:
 
     def __exit__(self, *exc) -> None:
         self.db.close()
-        self.path.unlink(missing_ok=True)
 
     def add(
         self,
@@ -154,6 +155,17 @@ class Spool:
             "UPDATE plan SET state = 'rejected' WHERE row = ?", [(row,) for row in rows]
         )
 
+    def _reject_found(self, query: str, describe: Callable[[tuple], tuple], report) -> None:
+        """Reject the rows ``query`` finds (its first column is the row), reporting each as
+        ``describe`` says, without holding them all in memory."""
+        self.db.execute(f"CREATE TEMP TABLE found AS {query}")  # our own SQL
+        cursor = self.db.execute("SELECT * FROM found ORDER BY 1")
+        while hits := cursor.fetchmany(CHUNK):
+            for hit in hits:
+                report(hit[0], *describe(hit))
+        self.db.execute("UPDATE plan SET state = 'rejected' WHERE row IN (SELECT row FROM found)")
+        self.db.execute("DROP TABLE found")
+
     # Whole-file checks ---------------------------------------------------------------
 
     def settle(self, *, actor, job, grouping: str | None, report: Report) -> None:
@@ -178,42 +190,36 @@ class Spool:
         )
 
     def _same_person_twice(self, report: Report) -> None:
-        found = self.db.execute(
-            "SELECT row, has_id, first FROM (SELECT p.row, p.has_id, (SELECT MIN(q.row)"
-            " FROM plan q WHERE q.import_key = p.import_key AND q.row < p.row) AS first"
-            " FROM plan p WHERE p.state = 'new') WHERE first IS NOT NULL"
-        ).fetchall()
-        for row, has_id, first in found:
+        def describe(hit):
+            _row, has_id, first = hit
             if has_id:
-                report(
-                    row,
+                return (
                     ID_COLUMN,
                     "duplicate",
                     _("The same ID number as row %(row)d.") % {"row": first},
                 )
-            else:
-                report(
-                    row,
-                    NAME_COLUMN,
-                    "duplicate",
-                    _("The same person (name, birth date, household) as row %(row)d.")
-                    % {"row": first},
-                )
-        self._reject([row for row, _h, _f in found])
+            return (
+                NAME_COLUMN,
+                "duplicate",
+                _("The same person (name, birth date, household) as row %(row)d.") % {"row": first},
+            )
+
+        self._reject_found(
+            "SELECT row, has_id, first FROM (SELECT p.row, p.has_id, (SELECT MIN(q.row)"
+            " FROM plan q WHERE q.import_key = p.import_key AND q.row < p.row) AS first"
+            " FROM plan p WHERE p.state = 'new') WHERE first IS NOT NULL",
+            describe,
+            report,
+        )
 
     def _group_by_address(self, report: Report) -> None:
         self.db.execute(
             "UPDATE plan SET grp = (SELECT MIN(q.row) FROM plan q WHERE q.grid = plan.grid"
             " AND q.address = plan.address) WHERE address != '' AND grid != ''"
         )
-        self.db.execute(
-            "CREATE TEMP TABLE odd AS SELECT grp, SUM(is_head) AS heads FROM plan"
-            " WHERE grp IS NOT NULL GROUP BY grp HAVING heads != 1"
-        )
-        found = self.db.execute(
-            "SELECT p.row, odd.heads FROM plan p JOIN odd USING (grp) WHERE p.state = 'new'"
-        ).fetchall()
-        for row, heads in found:
+
+        def describe(hit):
+            _row, heads = hit
             if heads == 0:
                 message = _(
                     "Cannot be grouped: no row at this address is the 户主 (or 本人). Mark "
@@ -225,27 +231,35 @@ class Spool:
                     "households share it. Group the rows by 与户主关系 order, or add a 户编号 "
                     "column."
                 ) % {"n": heads}
-            report(row, RELATION_COLUMN, "household", message)
-        self._reject([row for row, _heads in found])
-        self.db.execute("DROP TABLE odd")
+            return RELATION_COLUMN, "household", message
+
+        self._reject_found(
+            "SELECT p.row, odd.heads FROM plan p JOIN (SELECT grp, SUM(is_head) AS heads"
+            " FROM plan WHERE grp IS NOT NULL GROUP BY grp HAVING heads != 1) AS odd"
+            " USING (grp) WHERE p.state = 'new'",
+            describe,
+            report,
+        )
 
     def _members_of_rejected_heads(self, report: Report) -> None:
-        found = self.db.execute(
-            "SELECT m.row, h.row FROM plan m JOIN plan h ON h.grp = m.grp AND h.is_head = 1"
-            " AND h.row != m.row WHERE m.state = 'new' AND h.state = 'rejected'"
-        ).fetchall()
-        for row, head in found:
-            report(
-                row,
+        def describe(hit):
+            return (
                 RELATION_COLUMN,
                 "household",
                 _(
                     "Not imported because the 户主 of this household (row %(row)d) is not: "
                     "a household is imported whole."
                 )
-                % {"row": head},
+                % {"row": hit[1]},
             )
-        self._reject([row for row, _head in found])
+
+        self._reject_found(
+            "SELECT m.row AS row, h.row AS head FROM plan m JOIN plan h ON h.grp = m.grp"
+            " AND h.is_head = 1"
+            " AND h.row != m.row WHERE m.state = 'new' AND h.state = 'rejected'",
+            describe,
+            report,
+        )
 
     def _check_registry(self, actor, which: str, report: Report) -> None:
         """Rows whose person is already on file: unchanged when it is the same person in
@@ -290,7 +304,9 @@ class Spool:
             "resident_id", "category__name"
         ):
             tags.setdefault(resident_id, set()).add(tag)
-        rejected, unchanged, adopted = [], [], []
+        rejected: set[int] = set()
+        unchanged: set[int] = set()
+        adopted = []
         for resident in found:
             row = by_index.get(resident.id_number_index or "") or by_key.get(
                 resident.import_key or ""
@@ -309,7 +325,7 @@ class Spool:
                         "street office to move the resident instead of importing them again."
                     ),
                 )
-                rejected.append(row)
+                rejected.add(row)
                 continue
             household = resident.household
             if group is None:
@@ -335,7 +351,7 @@ class Spool:
                     )
                     % where,
                 )
-                rejected.append(row)
+                rejected.add(row)
                 continue
             if resident.name != values["name"] or not same_household:
                 report(
@@ -348,7 +364,7 @@ class Spool:
                     )
                     % where,
                 )
-                rejected.append(row)
+                rejected.add(row)
                 continue
             different = _differences(values, body, resident, tags.get(resident.pk, set()))
             if different:
@@ -362,12 +378,12 @@ class Spool:
                     )
                     % {"fields": ", ".join(different)},
                 )
-                rejected.append(row)
+                rejected.add(row)
                 continue
-            unchanged.append(row)
+            unchanged.add(row)
             if group is not None and household_id is None:
                 adopted.append((household.pk, household.number, group))
-        self._reject(rejected)
+        self._reject(sorted(rejected))
         self.db.executemany(
             "UPDATE plan SET state = 'unchanged' WHERE row = ?", [(row,) for row in unchanged]
         )
@@ -434,6 +450,14 @@ class Spool:
         sizes: Counter[int] = Counter()
         first: list[dict[str, Any]] = []
         joining = 0
+        given: list[tuple[str, str]] = []  # numbers from the file: are they on file?
+
+        def count_on_file() -> int:
+            found = Household.objects.filter(
+                grid__code__in={g for g, _n in given}, number__in={n for _g, n in given}
+            ).values_list("grid__code", "number")
+            return len(set(found) & set(given))
+
         for grid, number, members, low, high, on_file in self.db.execute(
             "SELECT grid, number, COUNT(*), MIN(row), MAX(row), MAX(household_id IS NOT NULL)"
             " FROM plan WHERE state != 'rejected' AND number IS NOT NULL"
@@ -441,6 +465,11 @@ class Spool:
         ):
             sizes[members] += 1
             joining += on_file
+            if source == "number":
+                given.append((grid, number))
+                if len(given) >= CHUNK:
+                    joining += count_on_file()
+                    given.clear()
             if len(first) < SHOWN_HOUSEHOLDS:
                 head = self.db.execute(
                     "SELECT name FROM plan WHERE grid = ? AND number = ? AND is_head = 1"
@@ -457,6 +486,8 @@ class Spool:
                         "on_file": bool(on_file),
                     }
                 )
+        if given:
+            joining += count_on_file()
         ungrouped = self.db.execute(
             "SELECT COUNT(*) FROM plan WHERE state = 'rejected' AND number IS NULL"
         ).fetchone()[0]

@@ -86,6 +86,7 @@ def test_same_person_same_household_same_details_stays_unchanged(org_tree, staff
     again = run(staff, path)
     assert again.status == "done" and not again.problems
     assert (again.created_rows, again.unchanged_rows, again.rejected_rows) == (0, 6, 0)
+    assert again.households["count"] == again.households["on_file"] == 2
 
 
 @pytest.mark.django_db
