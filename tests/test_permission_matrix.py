@@ -478,6 +478,15 @@ ROUTES = [
         "/api/v1/imports/{in}",
         ("own_job", "other_job"),
     ),
+    _api(
+        "PATCH",
+        "/api/v1/imports/{uid}",
+        "people.import",
+        "/api/v1/imports/{in}",
+        ("own_job", "other_job"),
+        ok=(409,),  # the job is over: there is nothing left to decide
+        data={"mode": "all"},
+    ),
     _api("GET", "/api/v1/events", "events.view", "/api/v1/events?limit=200"),
     _api(
         "POST",

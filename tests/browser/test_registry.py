@@ -80,3 +80,83 @@ def test_staff_adds_a_member_with_live_validation_and_reveals_a_phone(page, regi
     page.get_by_text("13812341234").wait_for()
     assert not page.console_errors, page.console_errors
     page.screenshot(path="var/screenshot-household.png", full_page=True)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_staff_imports_an_office_roster_deciding_a_column_and_seeing_households(
+    browser, live_server, registry, org_tree, tmp_path, locale
+):
+    """The import journey with a 花名册: no grid, household or address columns, a 序号 column
+    the import does not know, households from the 户主 rows. Screenshots at 390 px and
+    1366 px go to var/test-artifacts/."""
+    import csv
+    import io
+    import random
+    from pathlib import Path
+
+    from gridgov.demo.people import fictitious_id, fictitious_phone
+    from gridgov.people.models import Household
+    from gridgov.people.tests.test_import_households import ROSTER_HEADER, roster_rows
+
+    rng = random.Random(11)
+
+    def ids(birth, sex="M"):
+        return fictitious_id(rng, birth, sex, "310104")
+
+    ids.phone = lambda: fictitious_phone(rng)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["宛平南路社区居民花名册"])
+    writer.writerow(["序号", *ROSTER_HEADER])
+    writer.writerows([str(i), *row] for i, row in enumerate(roster_rows(ids), start=1))
+    roster = tmp_path / "花名册.csv"
+    roster.write_bytes(buffer.getvalue().encode("gbk"))
+    artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    language = locale[:2]
+
+    context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.base = live_server.url
+    try:
+        page.goto(page.base + "/accounts/login/")
+        page.locator("input[name=username]").fill("juwei")
+        page.locator("input[name=password]").fill(TEST_PASSWORD)
+        page.locator("input[name=password]").press("Enter")
+        page.wait_for_url(page.base + "/")
+        page.goto(page.base + "/people/imports/")
+        page.locator("#i_file").set_input_files(str(roster))
+        page.locator("#i_grid").select_option("310104003001002")
+        page.locator("#i_grouping").select_option("relation")
+        page.locator("#i_mode").select_option("preview")
+        page.locator("form:has(#i_file) button").click()
+        page.locator("#import-columns").wait_for()
+        columns = page.locator("#import-columns").inner_text()
+        assert "序号" in columns and "与户主关系" in columns
+        assert page.locator("#import-households").count() == 1
+        for width in (390, 1366):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(
+                path=str(artefacts / f"import-columns-{language}-{width}.png"), full_page=True
+            )
+        page.locator("select[name=col-A]").select_option("ignore")
+        page.locator("#import-columns button").click()
+        page.locator("#import-households").wait_for()
+        page.locator("form button[value=all]").wait_for()
+        households = page.locator("#import-households").inner_text()
+        assert "张建国" in households and "王芳" in households and "赵强" in households
+        for width in (390, 1366):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(
+                path=str(artefacts / f"import-households-{language}-{width}.png"), full_page=True
+            )
+        page.locator("form button[value=all]").click()
+        page.wait_for_url("**/people/imports/**")
+        page.locator("#import-status").wait_for()
+        assert Household.objects.filter(grid__code="310104003001002").count() == 3
+        assert not errors, errors
+    finally:
+        context.close()

@@ -45,3 +45,8 @@ class MaskPersonalDataFilter(logging.Filter):
             record.args = None
         record.msg = mask_text(str(record.msg))
         return True
+
+
+def mask_name(value: str) -> str:
+    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: enough to recognise, not to identify."""
+    return value[:1] + "*" * (len(value) - 1) if value else ""

@@ -92,3 +92,18 @@ def require_permission(actor: Any, permission: str) -> None:
         or not actor.scope_paths(permission)
     ):
         raise PermissionDenied()
+
+
+def path_filter(actor: Any, permission: str, field: str = "path") -> Q | None:
+    """The Q that keeps rows whose ``field`` lies under a unit where the actor holds
+    ``permission`` (for units chosen for an action, e.g. the grid an import fills), or
+    None if there is none."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    paths = actor.scope_paths(permission)
+    if not paths:
+        return None
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query

@@ -123,6 +123,11 @@ class RevealOut(Schema):
 
 
 class ImportOut(Schema):
+    """``columns`` lists every column of the file: the field it fills (``mapped``), left out
+    (``ignored``) or waiting for a decision (``undecided``, with a reason and maybe a
+    suggestion); status ``decide`` means the import waits for those decisions.
+    ``households`` describes how the rows form households (counts, sizes, the first ones)."""
+
     uid: UUID
     file_name: str
     mode: str
@@ -133,8 +138,29 @@ class ImportOut(Schema):
     unchanged_rows: int
     rejected_rows: int
     message: str
+    target_grid: str | None
+    grouping: str
+    columns: list[dict[str, str]]
+    households: dict[str, Any]
     created_at: datetime
     finished_at: datetime | None
+
+    @staticmethod
+    def resolve_target_grid(obj):
+        return obj.target_grid.code if obj.target_grid_id else None
+
+
+class ImportPatch(Schema):
+    """Decisions after a check: ``columns`` maps a column (its header, or ``#F`` for column F
+    without one) to one of our fields (key or template header) or ``ignore``; ``grid`` is
+    the grid of rows without a grid code; ``grouping`` is ``relation`` or ``address``.
+    With decisions, the file is checked again and ``mode`` (default ``preview``) says what
+    follows; with ``mode`` alone (``all`` or ``valid``) a checked import goes ahead."""
+
+    columns: dict[str, str] | None = None
+    grid: str | None = None
+    grouping: str | None = None
+    mode: str | None = None
 
 
 class ImportReportOut(ImportOut):
@@ -281,8 +307,67 @@ def resident_tags(request, uid: UUID):
 
 @router.post("/imports", response={202: ImportOut})
 @api_requires("people.import")
-def import_create(request, file: File[UploadedFile], mode: Form[str] = "all"):
-    return Status(202, imports.job_start(actor=request.user, upload=file, mode=mode))
+def import_create(
+    request,
+    file: File[UploadedFile],
+    mode: Form[str] = "all",
+    grid: Form[str] = "",
+    grouping: Form[str] = "relation",
+    columns: Form[str] = "",
+):
+    """Upload a resident file. ``grid``: the grid of rows without a grid code (default: the
+    uploader's own grid when their scope holds one). ``grouping``: how rows without a
+    household number form households. ``columns``: a JSON object of decisions, as in
+    PATCH."""
+    mapping, ignored = imports.decisions_split(_json_object(columns, "columns"))
+    job = imports.job_start(
+        actor=request.user,
+        upload=file,
+        mode=mode,
+        mapping=mapping,
+        ignored_columns=ignored,
+        target_grid=grid,
+        grouping=grouping,
+    )
+    return Status(202, job)
+
+
+def _json_object(text: str, field: str) -> dict[str, str]:
+    import json
+
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationFailed(
+            details={field: [_("A JSON object of column → our column or “ignore”.")]}
+        )
+    return value
+
+
+@router.patch("/imports/{uid}", response={202: ImportOut})
+@api_requires("people.import")
+def import_patch(request, uid: UUID, payload: ImportPatch):
+    job = selectors.import_job_get(actor=request.user, uid=uid)
+    if payload.columns is not None or payload.grid is not None or payload.grouping is not None:
+        job = imports.job_configure(
+            actor=request.user,
+            job=job,
+            columns=payload.columns,
+            target_grid=payload.grid,
+            grouping=payload.grouping,
+            mode=payload.mode or "preview",
+        )
+    elif payload.mode:
+        job = imports.job_proceed(actor=request.user, job=job, mode=payload.mode)
+    else:
+        raise ValidationFailed(details={"mode": [_("Send decisions, a mode, or both.")]})
+    return Status(202, job)
 
 
 @router.get("/imports/{uid}", response=ImportReportOut)

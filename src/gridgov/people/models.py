@@ -46,6 +46,10 @@ class Household(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
     )
     version = models.PositiveIntegerField(default=1)
+    # The import that created it (its generated number is unique thanks to the import's).
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -383,6 +387,11 @@ class ImportJob(models.Model):
         DONE = "done", _("done")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")
+        DECIDE = "decide", _("waiting for your decision on columns")
+
+    class Grouping(models.TextChoices):
+        RELATION = "relation", _("by 与户主关系 order: a 户主 (or 本人) row starts a household")
+        ADDRESS = "address", _("by address: rows with the same address form a household")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -394,6 +403,22 @@ class ImportJob(models.Model):
     file_sha256 = models.CharField(max_length=64)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
     mapping = models.JSONField(default=dict, blank=True)
+    # The uploader's language: the background run writes its messages in it.
+    language = models.CharField(max_length=10, blank=True)
+    # Columns the uploader chose to leave out (headers, or “#F” for a column without one).
+    ignored_columns = models.JSONField(default=list, blank=True)
+    # Every column of the file: letter, header, the field it fills, or why it is undecided.
+    columns = models.JSONField(default=list, blank=True)
+    # The grid of rows without a grid code, and how rows without a household number are
+    # grouped into households.
+    target_grid = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grouping = models.CharField(
+        _("households"), max_length=10, choices=Grouping.choices, default=Grouping.RELATION
+    )
+    # The households the rows form (counts and the first ones), for the preview.
+    households = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
@@ -428,6 +453,10 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def undecided_columns(self) -> list[dict]:
+        return [c for c in self.columns if c.get("status") == "undecided"]
 
 
 class ColumnMapping(models.Model):

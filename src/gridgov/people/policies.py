@@ -62,6 +62,9 @@ class CollectionPolicy(PolicySchema):
 class ImportPolicy(PolicySchema):
     max_file_mb: int = Field(50, ge=1, le=2048)
     max_rows: int = Field(2_000_000, ge=1)
+    max_columns: int = Field(
+        200, ge=10, le=1000, description="columns an import reads; a wider header is refused"
+    )
     max_zip_entries: int = Field(200, ge=10, le=100_000)
     max_uncompressed_mb: int = Field(1024, ge=1, le=20_480)
     export_max_rows: int = Field(1_000_000, ge=1)

@@ -177,6 +177,7 @@ NON_PERSONAL_FIELDS = {
     "verified_at",
     "anonymised_at",
     "import_key",
+    "import_job",
     "valid_from",
     "valid_to",
     "set_by",

@@ -204,3 +204,14 @@ def grids_where_actor_keeps_records(*, actor) -> QuerySet:
     for path in paths:
         query |= Q(path__startswith=path)
     return OrgUnit.objects.filter(query, level=OrgUnit.Level.GRID).order_by("code")
+
+
+def import_target_grids(*, actor) -> QuerySet:
+    """Grids an import may fill (``people.import`` in scope), for rows without a grid code."""
+    from gridgov.core.scoping import path_filter
+    from gridgov.org.models import OrgUnit
+
+    query = path_filter(actor, "people.import")
+    if query is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(query, level=OrgUnit.Level.GRID, is_active=True).order_by("code")

@@ -36,6 +36,7 @@ from gridgov.people.validation import (
     parse_choice,
     parse_date,
     parse_name,
+    parse_relation,
     parse_resident_id,
 )
 
@@ -97,9 +98,10 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
     present = [f for f in FIELD_LABELS if f in data and f in allowed]
     if "name" in allowed:
         run("name", parse_name)
+    if "relation" in allowed:
+        run("relation", parse_relation, R.Relation.choices, field_label=FIELD_LABELS["relation"])
     for field, choices in [
         ("sex", R.Sex.choices),
-        ("relation", R.Relation.choices),
         ("registration", R.Registration.choices),
         ("id_type", R.IdType.choices),
     ]:
@@ -110,7 +112,7 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
                 choices,
                 field_label=FIELD_LABELS[field],
                 # sex may come from the ID number; checked below
-                required=field == "relation" or (field != "sex" and purpose == "registry"),
+                required=field != "sex" and purpose == "registry",
             )
     for field, choices in [
         ("residence", R.Residence.choices),

@@ -234,3 +234,54 @@ def parse_name(raw) -> str:
 def neutralise_formula(text: str) -> str:
     """Cell text that a spreadsheet would run as a formula is kept as text (SECURITY.md G4)."""
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+# GB/T 4761-2008 家庭关系代码: the words (and two-digit codes) that rosters use, by our
+# relation. The standard's groups: 01–02 self and head, 1x spouse, 2x–3x children (with
+# their spouses), 4x grandchildren, 5x parents and parents-in-law, 6x grandparents, 7x
+# siblings (with their spouses), 8x–9x other relatives and non-relatives.
+RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "head": ("户主", "本人"),
+    "spouse": ("配偶", "夫", "妻", "丈夫", "妻子", "爱人", "老伴"),
+    "child": (
+        "子", "女", "儿子", "女儿", "独生子", "独生女", "长子", "次子", "三子", "四子",
+        "五子", "长女", "次女", "三女", "四女", "五女", "养子", "继子", "养女", "继女",
+        "养子或继子", "养女或继女", "女婿", "儿媳", "其他儿子", "其他女儿",
+    ),
+    "grandchild": (
+        "孙子", "孙女", "外孙", "外孙子", "外孙女", "孙媳妇", "孙女婿", "曾孙子", "曾孙女",
+        "外曾孙子", "外曾孙女",
+    ),
+    "parent": (
+        "父亲", "母亲", "父", "母", "公公", "婆婆", "岳父", "岳母", "继父", "继母", "养父",
+        "养母",
+    ),
+    "grandparent": (
+        "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "外公", "外婆", "曾祖父", "曾祖母",
+    ),
+    "sibling": (
+        "兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹", "嫂", "嫂子", "弟媳", "姐夫",
+        "妹夫",
+    ),
+    "other": (
+        "非亲属", "伯父", "伯母", "叔父", "婶母", "舅父", "舅母", "姨父", "姨母", "姑父",
+        "姑母", "堂兄弟", "堂姐妹", "表兄弟", "表姐妹", "侄子", "侄女", "外甥", "外甥女",
+        "其他亲属", "保姆", "租户",
+    ),
+}  # fmt: skip
+_RELATION_BY_WORD = {word: code for code, words in RELATION_WORDS.items() for word in words}
+_RELATION_BY_CODE_GROUP = {
+    "0": "head", "1": "spouse", "2": "child", "3": "child", "4": "grandchild",
+    "5": "parent", "6": "grandparent", "7": "sibling", "8": "other", "9": "other",
+}  # fmt: skip
+
+
+def parse_relation(raw, choices, *, field_label: str) -> str:
+    """Relation to the head: our labels, GB/T 4761 words (长子, 儿媳, 外孙女 …) or its
+    two-digit codes (02 户主, 10 配偶, 20 子 …)."""
+    text = clean_text(raw)
+    if text in _RELATION_BY_WORD:
+        return _RELATION_BY_WORD[text]
+    if re.fullmatch(r"\d{2}", text) and text not in {"00"}:
+        return _RELATION_BY_CODE_GROUP[text[0]]
+    return parse_choice(raw, choices, field_label=field_label)

@@ -43,11 +43,14 @@ def import_list(request):
                 upload=upload,
                 mode=request.POST.get("mode", ImportJob.Mode.ALL_OR_NOTHING),
                 mapping=profile.mapping if profile else None,
+                target_grid=request.POST.get("grid", ""),
+                grouping=request.POST.get("grouping", ImportJob.Grouping.RELATION),
             )
         except GridGovError as exc:
             error = str(exc.message)
         else:
             return redirect("people:import_detail", uid=job.uid)
+    grids = list(selectors.import_target_grids(actor=request.user))
     return render(
         request,
         "people/import_list.html",
@@ -56,6 +59,9 @@ def import_list(request):
             "error": error,
             "modes": ImportJob.Mode.choices,
             "mappings": mappings,
+            "grids": grids,
+            "own_grid": grids[0].code if len(grids) == 1 else "",
+            "groupings": ImportJob.Grouping.choices,
         },
         status=400 if error else 200,
     )
@@ -64,6 +70,27 @@ def import_list(request):
 @requires("people.import")
 def import_detail(request, uid):
     job = selectors.import_job_get(actor=request.user, uid=uid)
+    if request.method == "POST" and request.POST.get("action") == "configure":
+        decisions = {
+            column["label"]: request.POST.get(f"col-{column['column']}", "")
+            for column in job.columns
+            if column["status"] != "mapped" and request.POST.get(f"col-{column['column']}")
+        }
+        try:
+            job = imports.job_configure(
+                actor=request.user,
+                job=job,
+                columns=decisions,
+                target_grid=request.POST.get("grid") or None,
+                grouping=request.POST.get("grouping") or None,
+            )
+        except GridGovError as exc:
+            details = "; ".join(
+                f"{label}: {' '.join(str(m) for m in msgs)}"
+                for label, msgs in (exc.details or {}).items()
+            )
+            messages.error(request, details or str(exc.message))
+        return redirect("people:import_detail", uid=job.uid)
     if request.method == "POST":
         try:
             job = imports.job_proceed(
@@ -73,7 +100,17 @@ def import_detail(request, uid):
             messages.error(request, str(exc.message))
         return redirect("people:import_detail", uid=job.uid)
     template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"
-    return render(request, template, {"job": job, "problems": job.problems[:200]})
+    context = {"job": job, "problems": job.problems[:200]}
+    if job.status in {ImportJob.Status.CHECKED, ImportJob.Status.DECIDE}:
+        fields = imports.field_choices()
+        names = dict(fields)
+        context.update(
+            fields=fields,
+            columns=[{**c, "field_label": names.get(c.get("field"), "")} for c in job.columns],
+            grids=selectors.import_target_grids(actor=request.user),
+            groupings=ImportJob.Grouping.choices,
+        )
+    return render(request, template, context)
 
 
 @requires("people.import")

@@ -141,7 +141,7 @@ class TestImport:
 
     def test_missing_columns_are_named(self, org_tree, staff, ids, tmp_path):
         job = run(staff, write_csv(tmp_path / "m.csv", [["x"]], header=["姓名"], notes=False))
-        assert job.status == "rejected" and "网格代码" in job.message
+        assert job.status == "rejected" and "与户主关系" in job.message
 
     def test_formula_cells_are_stored_as_text(self, org_tree, staff, ids, tmp_path):
         rows = rows_for(ids, 1)
