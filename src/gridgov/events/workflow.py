@@ -171,9 +171,11 @@ def _reopen_window_message(event: Event) -> str:
 
 
 def _someone_to_dispatch_to(actor, event: Event) -> bool:
+    """The grid's staff the dispatch form lists (device alarms pick the grid's assigned
+    worker themselves)."""
     from gridgov.events.selectors import grid_staff_for
 
-    return bool(grid_staff_for(event))
+    return isinstance(actor, SystemActor) or bool(grid_staff_for(event))
 
 
 def _someone_else_to_reassign_to(actor, event: Event) -> bool:
