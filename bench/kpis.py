@@ -72,9 +72,9 @@ def bench_dashboard(district_code: str, repeats: int = 30) -> dict:
     raw = []
     for _ in range(max(3, repeats // 3)):
         started = time.perf_counter()
-        services.dashboard_tiles(actor=user, unit=unit, period=period, daily=False)
-        services.breakdown(actor=user, kpi=kpi, unit=unit, level="street", period=period)
-        services.breakdown(actor=user, kpi=kpi, unit=unit, level="grid", period=period)
+        services.dashboard_tiles(actor=user, unit=unit, period=period, live=True)
+        services.breakdown(actor=user, kpi=kpi, unit=unit, level="street", period=period, live=True)
+        services.breakdown(actor=user, kpi=kpi, unit=unit, level="grid", period=period, live=True)
         raw.append((time.perf_counter() - started) * 1000)
     return {
         "buckets": buckets,

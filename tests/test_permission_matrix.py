@@ -202,6 +202,7 @@ ROUTES = [
     Route("events:event_list", "GET", "/events/", "events.view"),
     Route("events:my_events", "GET", "/events/mine/", "events.handle"),
     Route("events:event_report", "GET", "/events/new/", "events.report"),
+    Route("events:my_reports", "GET", "/events/reported/", "events.report"),
     Route("events:event_map", "GET", "/events/map/", "events.view"),
     Route("events:inbox", "GET", "/events/inbox/", SIGNED_IN),
     Route("events:inbox_read", "POST", "/events/inbox/read/", SIGNED_IN, ok=(302,)),

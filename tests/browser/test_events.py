@@ -1,6 +1,7 @@
 """The whole event loop in a real browser: a resident reports with a photo on the phone
 page → a dispatcher accepts, registers and dispatches → the grid worker checks in,
-handles and verifies → the resident rates it by tracking code."""
+handles → the community verifies on site (never the handler) → the resident rates it by
+tracking code."""
 
 import io
 from datetime import date
@@ -111,11 +112,19 @@ def test_resident_report_to_rating(page, browser, live_server, people, tmp_path)
     phone.locator("#mine-todo").get_by_text("小区门口暴露垃圾").click()
     act(phone, "check_in")
     act(phone, "handle", result="已清运，并提醒保洁每日巡查", photos=_photo(tmp_path))
-    act(phone, "verify_pass")
-    assert phone.locator("#event-state").inner_text() == "已结案"
-    phone.screenshot(path=str(tmp_path / "3-closed.png"), full_page=True)
+    # Nobody verifies their own work: the grid has one worker, so the community does.
+    assert phone.locator('form[data-action="verify_pass"]').count() == 0
+    phone.screenshot(path=str(tmp_path / "3-handled.png"), full_page=True)
 
-    # 4. The resident rates it by tracking code.
+    # 4. The community verifies on site.
+    desk.goto(desk.base + "/events/inbox/")
+    assert f"事件 {code} 已处置，请到现场核查。" in desk.content()
+    desk.goto(desk.base + f"/events/{event.uid}/")
+    act(desk, "verify_pass")
+    assert desk.locator("#event-state").inner_text() == "已结案"
+    desk.screenshot(path=str(tmp_path / "4-closed.png"), full_page=True)
+
+    # 5. The resident rates it by tracking code.
     page.goto(page.base + f"/events/track/?code={code}")
     page.get_by_label("是").check()
     page.locator("#rate-form input[name=rating][value='5']").check()
@@ -191,7 +200,7 @@ def advance_events(people, org_tree):
         if close:
             transition(actor=worker, event=event, action="check_in")
             transition(actor=worker, event=event, action="handle", result="已处理")
-            transition(actor=worker, event=event, action="verify_pass")
+            transition(actor=staff, event=event, action="verify_pass")
 
 
 def test_command_screen_on_a_wall_display(browser, live_server, people, advance_events):

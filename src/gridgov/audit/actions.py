@@ -58,6 +58,7 @@ ACTIONS = {
     "events.event.report": _("event reported"),
     "events.event.transition": _("event moved on in its loop"),
     "events.event.escalate_overdue": _("overdue event escalated"),
+    "events.event.recompute_deadline": _("event deadline recalculated after a calendar change"),
     "events.event.rate": _("event rated by the reporter"),
     "events.event.reveal_contact": _("reporter's phone revealed"),
     "events.category.change": _("event category changed"),

@@ -6,6 +6,7 @@ NAV = [
     ("events.view", "events:event_list", _("Events")),
     ("events.view", "events:event_map", _("Event map")),
     ("events.report", "events:event_report", _("Report")),
+    ("events.report", "events:my_reports", _("My reports")),
     ("kpis.view", "kpis:dashboard", _("Dashboard")),
     ("events.handle", "kpis:my_numbers", _("My numbers")),
     ("kpis.view", "kpis:kpi_list", _("KPIs")),

@@ -1,8 +1,11 @@
-"""Admin writes of the event loop: catalogue edits (versioned) and the working calendar."""
+"""Admin writes of the event loop: catalogue edits (versioned) and the working calendar,
+whose corrections recompute the deadlines of the open events they affect."""
 
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -11,6 +14,9 @@ from pydantic import ValidationError as PydanticError
 
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.policies import policy_get
+from gridgov.events import services
+from gridgov.events.calendar import WorkCalendar
 from gridgov.events.models import (
     CalendarDay,
     CalendarYear,
@@ -112,7 +118,41 @@ def category_update(
     return current
 
 
-def calendar_set_day(*, actor, day: str | date, is_workday: bool, name: str = "") -> CalendarDay:
+@dataclass(frozen=True)
+class Recalculation:
+    """What a calendar change did to the open events' deadlines."""
+
+    batch_id: str = ""
+    events: int = 0  # events whose deadline changed (inline), or candidates (queued)
+    queued: bool = False  # left to a background task, there being many
+
+
+def _recalculate(first_day: date, last_day: date) -> Recalculation:
+    """Recompute the deadlines the changed days may affect: here when they are few, as a
+    background task when there are more than ``events.loop.recompute_inline_max``."""
+    from gridgov.events.tasks import recompute_deadlines
+
+    batch_id = uuid.uuid4().hex[:16]
+    count = services.deadline_candidates(first_day=first_day, last_day=last_day).count()
+    if not count:
+        return Recalculation(batch_id)
+    if count > policy_get("events.loop").recompute_inline_max:
+        recompute_deadlines.enqueue(
+            first_day=first_day.isoformat(), last_day=last_day.isoformat(), batch_id=batch_id
+        )
+        return Recalculation(batch_id, count, queued=True)
+    changed = services.deadlines_recompute(
+        first_day=first_day, last_day=last_day, batch_id=batch_id
+    )
+    return Recalculation(batch_id, changed)
+
+
+def calendar_set_day(
+    *, actor, day: str | date, is_workday: bool, name: str = ""
+) -> tuple[CalendarDay, Recalculation]:
+    """Enter a holiday or an adjusted working day. In a year already confirmed (or known to
+    the calendar package) it corrects the calendar at once, so the deadlines it affects are
+    recomputed; in a year still being entered that waits for its confirmation."""
     try:
         value = day if isinstance(day, date) else date.fromisoformat(str(day))
     except ValueError:
@@ -128,10 +168,16 @@ def calendar_set_day(*, actor, day: str | date, is_workday: bool, name: str = ""
             target_id=value.isoformat(),
             changes={"is_workday": is_workday, "name": row.name},
         )
-    return row
+    if not WorkCalendar.load().year_known(value.year):
+        return row, Recalculation()
+    return row, _recalculate(value, value)
 
 
-def calendar_confirm_year(*, actor, year) -> CalendarYear:
+def calendar_confirm_year(*, actor, year) -> tuple[CalendarYear, Recalculation]:
+    """Mark a year's holidays as completely entered: its deadlines are no longer assumed
+    Monday–Friday, and those of the open events it affects are computed again (audited as
+    one batch by the system actor ``events.calendar``; idempotent, so confirming again
+    changes nothing)."""
     try:
         value = int(year)
         if not 2000 <= value <= 2100:
@@ -149,4 +195,4 @@ def calendar_confirm_year(*, actor, year) -> CalendarYear:
             target_id=str(value),
             changes={"confirmed": True},
         )
-    return row
+    return row, _recalculate(date(value, 1, 1), date(value, 12, 31))

@@ -75,6 +75,16 @@ class LoopPolicy(PolicySchema):
     public_per_ip_per_hour: int = Field(20, ge=1, le=10_000)
     public_per_phone_per_day: int = Field(10, ge=1, le=1_000)
     device_clock_skew_seconds: int = Field(300, ge=30, le=3600)
+    recompute_inline_max: int = Field(
+        200,
+        ge=0,
+        le=100_000,
+        description="open events whose deadlines a calendar change recomputes at once; "
+        "more go to a background task",
+    )
+    separate_verifier: bool = Field(
+        True, description="the person who handled an event may not verify it on site"
+    )
 
 
 for definition in [

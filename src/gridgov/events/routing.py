@@ -8,7 +8,10 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from gridgov.accounts.models import Membership
+from gridgov.accounts.roles import Role
 from gridgov.core.policies import policy_get
+from gridgov.events import notify
 from gridgov.events.models import OPEN_STATES, Event
 from gridgov.org.models import GridAssignment, OrgUnit
 from gridgov.org.selectors import grid_at_point, grid_nearest_point
@@ -79,6 +82,29 @@ def least_loaded_worker(grid: OrgUnit | None):
         ),
     )
     return best.user
+
+
+def verifiers_for(event: Event) -> list:
+    """Who is asked to verify a handled event on site. Never its handler (policy
+    ``events.loop.separate_verifier``, on by default): the grid's other people who verify
+    (grid workers, a grid leader of the grid); with nobody else in the grid, the grid
+    leaders of its community; with none, the community's staff."""
+    handler = event.assignee_id if policy_get("events.loop").separate_verifier else None
+    community = ancestor_at(event.scope_path, "community")
+    community_staff = notify.unit_staff(community, "events.verify")
+    leaders = {
+        m.user_id for m in Membership.objects.filter(org_unit=community, role=Role.GRID_LEADER)
+    }
+    tiers = [
+        notify.unit_staff(event.grid, "events.verify") if event.grid_id else [],
+        [u for u in community_staff if u.pk in leaders],
+        community_staff,
+    ]
+    for tier in tiers:
+        people = [u for u in tier if u.pk != handler]
+        if people:
+            return people
+    return []
 
 
 def events_today(user) -> int:

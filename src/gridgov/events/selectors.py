@@ -64,6 +64,12 @@ def event_list(*, actor, filters: EventFilters = EventFilters()) -> QuerySet[Eve
     )
 
 
+def reported_by(*, actor) -> QuerySet[Event]:
+    """The events the actor reported themselves, newest first (their own records: no
+    scope needed to see what they sent)."""
+    return Event.objects.filter(reporter=actor).order_by("-reported_at", "-pk")
+
+
 def dispatcher_queue(*, actor) -> QuerySet[Event]:
     """Events waiting for a dispatcher: new, accepted, registered, returned; most urgent first."""
     return (
@@ -98,13 +104,18 @@ def worker_lists(*, actor) -> dict[str, list[Event]]:
             .distinct()
             .order_by("handle_due")[:50]
         ),
-        "to_verify": list(
-            Event.objects.visible_to(actor, "verify")
-            .filter(state=State.HANDLED)
-            .select_related("category")
-            .order_by("handled_at")[:50]
-        ),
+        "to_verify": list(_to_verify(actor).select_related("category").order_by("handled_at")[:50]),
     }
+
+
+def _to_verify(actor) -> QuerySet[Event]:
+    """Handled events the actor may verify: not their own work (policy, on by default)."""
+    from gridgov.core.policies import policy_get
+
+    events = Event.objects.visible_to(actor, "verify").filter(state=State.HANDLED)
+    if policy_get("events.loop").separate_verifier:
+        events = events.exclude(assignee=actor)
+    return events
 
 
 def event_get(*, actor, uid, action: str = "view") -> Event:

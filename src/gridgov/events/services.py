@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,7 +33,7 @@ from gridgov.events.models import (
     State,
     Urgency,
 )
-from gridgov.events.workflow import RATE, TRANSITIONS
+from gridgov.events.workflow import MACHINE, RATE, TRANSITIONS
 from gridgov.people.validation import FieldInvalid, normalise_phone
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -277,30 +277,17 @@ def _patrol_fast_path(event, worker, category, urgency) -> None:
 # Transitions -------------------------------------------------------------------
 
 
-def _may(actor, event: Event, permission: str) -> bool:
-    if isinstance(actor, SystemActor):
-        return True  # automatic routing of device alarms
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if path_in_scope(actor, event.scope_path, permission):
-        return True
-    # A department's handlers act on events given to their department.
-    if event.department_id and permission == "events.handle":
-        return event.department.members.filter(pk=actor.pk).exists()
-    return False
-
-
 def allowed_actions(actor, event: Event) -> list[str]:
-    return [
-        t.action
-        for t in TRANSITIONS.values()
-        if event.state in t.sources and _may(actor, event, t.permission)
-    ]
+    """The actions offered to ``actor``: exactly those ``transition`` would allow now."""
+    return MACHINE.offered(actor, event)
 
 
-def _deadline_from(event, start, urgency, category) -> tuple[datetime, bool]:
-    calendar = WorkCalendar.load()
-    return sla.deadline(start, sla.handle_limit(urgency, category), calendar)
+def _deadline_from(event, start, urgency, category) -> tuple[datetime, bool, dict]:
+    """(deadline, Monday–Friday assumed, the limit as recorded in the timeline step so the
+    deadline can be computed again when the calendar is corrected)."""
+    limit = sla.handle_limit(urgency, category)
+    due, assumed = sla.deadline(start, limit, WorkCalendar.load())
+    return due, assumed, limit.model_dump(exclude_none=True)
 
 
 def _assignee_for(event: Event, assignee):
@@ -325,10 +312,12 @@ def transition(
     _self_report: bool = False,
     **params: Any,
 ) -> Event:
-    """Apply one action of the state machine, or raise.
+    """Apply one action of the state machine, or raise what ``MACHINE.refusal`` says.
 
-    Illegal for the current state → Conflict (409) naming the state; someone else changed
-    the event meanwhile (``version`` given and stale, or the row moved on) → Conflict.
+    Without the permission, or not the event's handler → PermissionDenied (403); illegal
+    for the current state → Conflict (409) naming the state; a guard's condition unmet
+    (nothing pending, the reopening window passed …) → Conflict; someone else changed the
+    event meanwhile (``version`` given and stale, or the row moved on) → Conflict.
     """
     definition = TRANSITIONS.get(action)
     if definition is None:
@@ -340,26 +329,19 @@ def transition(
     with photos.written_files(), transaction.atomic():
         current = (
             Event.objects.select_for_update(of=("self",))
-            .select_related("department")
+            .select_related("department", "responsible_unit")
             .get(pk=event.pk)
         )
         # A grid worker's own patrol report: as first receiver they register it themselves.
-        permission = "events.handle" if _self_report else definition.permission
-        if not _may(actor, current, permission):
-            raise PermissionDenied()
-        if version is not None and version != current.version:
-            raise Conflict(
-                _("Someone else changed this event meanwhile; it is now “%(state)s”. Reload.")
-                % {"state": current.get_state_display()},
-                details={"state": current.state, "version": current.version},
-            )
-        if current.state not in definition.sources:
-            raise Conflict(
-                _("“%(action)s” is not possible while the event is “%(state)s”.")
-                % {"action": definition.label, "state": current.get_state_display()},
-                code="illegal_transition",
-                details={"state": current.state, "action": action},
-            )
+        refusal = MACHINE.refusal(
+            actor,
+            current,
+            action,
+            permission="events.handle" if _self_report else None,
+            version=version,
+        )
+        if refusal is not None:
+            raise refusal
         if definition.needs_reason and not note.strip():
             raise ValidationFailed(details={"note": [_("Give a reason.")]})
         from_state = current.state
@@ -439,7 +421,7 @@ def _apply_classify(event, actor, now, category_code="", urgency="", **_extra):
         errors["urgency"] = [_("Unknown urgency %(u)s.") % {"u": str(urgency)[:20]}]
     if errors:
         raise ValidationFailed(details=errors, status=422)
-    due, assumed = _deadline_from(event, now, urgency, category)
+    due, assumed, limit = _deadline_from(event, now, urgency, category)
     feedback_due, _a = sla.deadline(now, policy_get("events.sla").feedback)
     # The first receiver — the unit of whoever registers it — is responsible from now on.
     unit = routing.ancestor_at(event.scope_path, "community") or event.responsible_unit
@@ -465,7 +447,7 @@ def _apply_classify(event, actor, now, category_code="", urgency="", **_extra):
             "department_id": category.department_id,
         },
         False,
-        {"category": category.code, "urgency": urgency},
+        {"category": category.code, "urgency": urgency, "limit": limit},
     )
 
 
@@ -516,8 +498,6 @@ def _apply_escalate(event, actor, now, level="street", department=None, **_extra
 
 
 def _apply_check_in(event, actor, now, **_extra):
-    if event.assignee_id and event.assignee_id != actor.pk:
-        raise PermissionDenied(_("This event is assigned to someone else."))
     return {"checked_in_at": now, "assignee_id": event.assignee_id or actor.pk}, True, {}
 
 
@@ -533,7 +513,10 @@ def _apply_wait(event, actor, now, **_extra):
 
 
 def _apply_resume_clock(event, actor, now, **_extra):
-    return _touch_clock(event, now), False, {}
+    data = {}
+    if event.paused_at is not None:  # the pause, to compute the deadline again
+        data["paused_us"] = (now - event.paused_at) // timedelta(microseconds=1)
+    return _touch_clock(event, now), False, data
 
 
 def _apply_handle(event, actor, now, result="", **_extra):
@@ -565,8 +548,6 @@ def _apply_request(kind):
                 days = 0
             if not 1 <= days <= 30:
                 raise ValidationFailed(details={"working_days": [_("Between 1 and 30 days.")]})
-        if EventRequest.objects.filter(event=event, kind=kind, status="pending").exists():
-            raise Conflict(_("A request is already waiting for a decision."))
         EventRequest.objects.create(
             event=event, kind=kind, working_days=days, reason=note[:500], requested_by=_user(actor)
         )
@@ -577,9 +558,8 @@ def _apply_request(kind):
 
 def _apply_decide(kind):
     def apply(event, actor, now, approve=None, note="", **_extra):
-        request = EventRequest.objects.filter(event=event, kind=kind, status="pending").first()
-        if request is None:
-            raise Conflict(_("No request is waiting for a decision."))
+        # The guard made sure one is pending; the event row is locked meanwhile.
+        request = EventRequest.objects.get(event=event, kind=kind, status="pending")
         approved = approve in (True, "1", "true", "yes", "on")
         request.status = EventRequest.Status.APPROVED if approved else EventRequest.Status.REFUSED
         request.decided_by = _user(actor)
@@ -600,7 +580,10 @@ def _apply_decide(kind):
             }
         if approved and kind == EventRequest.Kind.SUSPENSION:
             changes = {"state": State.SUSPENDED, "closed_at": now, "close_reason": request.reason}
-        return changes, approved, {"request": kind, "approved": approved}
+        data = {"request": kind, "approved": approved}
+        if approved and kind == EventRequest.Kind.EXTENSION:
+            data["working_days"] = request.working_days  # to compute the deadline again
+        return changes, approved, data
 
     return apply
 
@@ -610,13 +593,7 @@ def _apply_resume(event, actor, now, **_extra):
 
 
 def _apply_reopen(event, actor, now, **_extra):
-    window = policy_get("events.loop").reopen_days
-    if event.closed_at and now - event.closed_at > timedelta(days=window):
-        raise Conflict(
-            _("Events can be reopened within %(n)d days of closing.") % {"n": window},
-            code="reopen_window_passed",
-        )
-    due, assumed = _deadline_from(event, now, event.urgency or "deadline", event.category)
+    due, assumed, limit = _deadline_from(event, now, event.urgency or "deadline", event.category)
     return (
         {
             "closed_at": None,
@@ -629,7 +606,7 @@ def _apply_reopen(event, actor, now, **_extra):
             "overdue_level": 0,
         },
         True,
-        {},
+        {"limit": limit},
     )
 
 
@@ -689,10 +666,8 @@ def _after(event: Event, action: str, actor, data: dict) -> None:
             key=f"escalated:{event.pk}:{event.version}",
         )
     elif action == "handle":
-        verifiers = [event.assignee] if event.assignee_id else []
-        verifiers += notify.unit_staff(event.grid, "events.verify") if event.grid_id else []
         notify.inbox(
-            verifiers,
+            routing.verifiers_for(event),
             kind="to_verify",
             message=_("Event %(code)s is handled; verify it on site.") % {"code": code},
             event=event,
@@ -764,6 +739,127 @@ def rate_event(
             changes={"rating": rating, "actually_fixed": actually_fixed},
         )
     return current
+
+
+# Deadlines after a calendar correction ------------------------------------------
+
+
+def deadline_candidates(*, first_day: date, last_day: date):
+    """Open events whose handling clock may run through [first_day, last_day]: deadline on
+    or after the first day, registered before the end of the last."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    return Event.objects.filter(
+        state__in=OPEN_STATES, handle_due__gte=start, classified_at__lt=end
+    ).order_by("pk")
+
+
+def deadlines_recompute(*, first_day: date, last_day: date, batch_id: str) -> int:
+    """Compute the deadlines of the open events the days [first_day, last_day] may affect
+    again with the working calendar as it is now (after an admin confirmed a year or
+    corrected a day). Returns how many changed.
+
+    Idempotent: an event whose deadline comes out the same is left untouched, so running it
+    twice, or again after a crash half-way, changes each event at most once. Each change is
+    its own short transaction (the event row is locked meanwhile), with a public timeline
+    step (the reporter sees the new deadline) and an audit record by the system actor
+    ``events.calendar`` with the batch id.
+    """
+    actor = SystemActor("events.calendar", batch_id=batch_id)
+    calendar = WorkCalendar.load()
+    changed = 0
+    last_pk = 0
+    while True:
+        ids = list(
+            deadline_candidates(first_day=first_day, last_day=last_day)
+            .filter(pk__gt=last_pk)
+            .values_list("pk", flat=True)[:500]
+        )
+        if not ids:
+            return changed
+        last_pk = ids[-1]
+        for pk in ids:
+            changed += _deadline_recompute_one(pk, calendar=calendar, actor=actor)
+
+
+def _minute(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _deadline_recompute_one(pk: int, *, calendar: WorkCalendar, actor: SystemActor) -> int:
+    with transaction.atomic():
+        event = (
+            Event.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .filter(pk=pk, state__in=OPEN_STATES, handle_due__isnull=False)
+            .first()
+        )
+        if event is None:
+            return 0  # closed meanwhile
+        extensions = dict(
+            EventRequest.objects.filter(
+                event=event, kind=EventRequest.Kind.EXTENSION, status="approved"
+            ).values_list("decided_at", "working_days")
+        )
+        replayed = sla.handle_deadline_replayed(
+            event,
+            steps=EventAction.objects.filter(event=event).order_by("created_at", "pk"),
+            extensions=extensions,
+            calendar=calendar,
+        )
+        if replayed is None or (
+            replayed.due == event.handle_due and replayed.assumed == event.calendar_assumed
+        ):
+            return 0
+        now = timezone.now()
+        before = event.handle_due
+        changes = {
+            "handle_due": replayed.due,
+            "due_soon_at": replayed.due_soon_at,
+            "calendar_assumed": replayed.assumed,
+            "version": event.version + 1,
+            "updated_at": now,
+        }
+        if replayed.due_soon_at is None or replayed.due_soon_at > now:
+            changes["due_soon_notified"] = False  # warn again when the new time comes
+        Event.objects.filter(pk=event.pk).update(**changes)
+        for key, value in changes.items():
+            setattr(event, key, value)
+
+        _timeline(
+            event,
+            "recompute_deadline",
+            event.state,
+            actor,
+            note=f"{_minute(before)} → {_minute(replayed.due)}",
+            data={
+                "from": before.isoformat(),
+                "to": replayed.due.isoformat(),
+                "batch": actor.batch_id,
+            },
+            public=True,
+            at=now,
+        )
+        audit_record(
+            "events.event.recompute_deadline",
+            actor=actor,
+            target=event,
+            changes={
+                "handle_due": [before.isoformat(), replayed.due.isoformat()],
+                "calendar_assumed": replayed.assumed,
+            },
+        )
+    if event.assignee_id:
+        notify.inbox(
+            [event.assignee],
+            kind="deadline",
+            message=_("Event %(code)s is now due %(due)s (holidays recalculated).")
+            % {"code": event.tracking_code, "due": _minute(replayed.due)},
+            event=event,
+            key=f"deadline:{event.pk}:{event.version}",
+        )
+    return 1
 
 
 # Devices ------------------------------------------------------------------------

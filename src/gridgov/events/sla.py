@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -49,3 +50,66 @@ def sla_colour(now: datetime, start: datetime | None, due: datetime | None) -> s
     if start is not None and (due - now) <= (due - start) * share:
         return "warning"
     return "success"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: datetime
+    due_soon_at: datetime | None
+    assumed: bool  # Monday–Friday had to be assumed for a year the calendar does not know
+
+
+# Timeline steps that start the handling clock afresh.
+DEADLINE_ANCHORS = ("classify", "reopen")
+
+
+def handle_deadline_replayed(
+    event, *, steps, extensions: dict[datetime, int], calendar: WorkCalendar
+) -> Deadline | None:
+    """The event's handling deadline computed again from its timeline with ``calendar``.
+
+    From the last registration or reopening, the time limit recorded with it; then, in
+    order, each approved extension (working days added to the deadline) and each time the
+    clock stopped while waiting for the reporter (the pause added). With the calendar the
+    deadline was first computed with this gives the stored deadline back; with a corrected
+    calendar, the corrected one.
+
+    Steps recorded before the timeline kept these inputs fall back to the event's current
+    time limit, the approved extension requests (``extensions``: decision time → working
+    days) and the time between "wait for the reporter" and "reporter replied".
+    """
+    due = soon = None
+    assumed = False
+    waiting_since = None
+    for step in steps:
+        data = step.data or {}
+        if step.action in DEADLINE_ANCHORS:
+            limit = (
+                TimeLimit.model_validate(data["limit"])
+                if "limit" in data
+                else handle_limit(event.urgency or "deadline", event.category)
+            )
+            due, assumed = deadline(step.created_at, limit, calendar)
+            soon = due_soon_from(step.created_at, due)
+            waiting_since = None
+        elif due is None:
+            continue
+        elif step.action == "decide_extension" and data.get("approved"):
+            days = data.get("working_days") or extensions.get(step.created_at)
+            if days:
+                due, more = calendar.add_working_days(timezone.localtime(due), days)
+                assumed |= more
+                soon = due_soon_from(step.created_at, due)
+        elif step.action == "wait_reporter":
+            waiting_since = step.created_at
+        elif step.action == "reporter_replied":
+            pause = None
+            if "paused_us" in data:
+                pause = timedelta(microseconds=data["paused_us"])
+            elif waiting_since is not None and policy_get("events.sla").stop_clock_when_waiting:
+                pause = step.created_at - waiting_since
+            if pause:
+                due += pause
+                soon = soon + pause if soon else None
+            waiting_since = None
+    return Deadline(due, soon, assumed) if due is not None else None

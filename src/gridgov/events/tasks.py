@@ -31,3 +31,18 @@ def scan_events() -> dict:
     from gridgov.events.scan import scan
 
     return asdict(scan())
+
+
+@task()
+def recompute_deadlines(first_day: str, last_day: str, batch_id: str) -> dict:
+    """The deadlines of the open events a calendar change affects, when they are many."""
+    from datetime import date
+
+    from gridgov.events.services import deadlines_recompute
+
+    changed = deadlines_recompute(
+        first_day=date.fromisoformat(first_day),
+        last_day=date.fromisoformat(last_day),
+        batch_id=batch_id,
+    )
+    return {"changed": changed, "batch_id": batch_id}

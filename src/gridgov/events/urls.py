@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("mine/", views.my_events, name="my_events"),
     path("new/", views.event_report, name="event_report"),
+    path("reported/", views.my_reports, name="my_reports"),
     path("map/", views.event_map, name="event_map"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),

@@ -302,12 +302,24 @@ def event_report(request):
                 if created
                 else _("Already received as %(code)s.") % {"code": event.tracking_code},
             )
+            # Staff follow the event itself; a reporter who may not see the event pages
+            # (a resident, a volunteer) lands on their own reports.
             if selectors.Event.objects.visible_to(request.user).filter(pk=event.pk).exists():
                 return redirect("events:event_detail", uid=event.uid)
-            return redirect("events:event_list")
+            return redirect("events:my_reports")
     context = report_form_context(request, values, errors)
     context["can_hotline"] = request.user.has_permission("events.dispatch")
     return render(request, "events/report_form.html", context, status=400 if errors else 200)
+
+
+@requires("events.report")
+def my_reports(request):
+    """The reporter's own reports with their state, deadline and result (what the
+    tracking page shows), for those who may not open the staff event pages."""
+    page = Paginator(selectors.reported_by(actor=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "events/my_reports.html", {"page": page})
 
 
 @requires("events.view")

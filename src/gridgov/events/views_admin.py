@@ -90,11 +90,11 @@ def calendar(request):
 def calendar_change(request):
     try:
         if request.POST.get("confirm_year"):
-            admin_services.calendar_confirm_year(
+            _row, recalculation = admin_services.calendar_confirm_year(
                 actor=request.user, year=request.POST["confirm_year"]
             )
         else:
-            admin_services.calendar_set_day(
+            _row, recalculation = admin_services.calendar_set_day(
                 actor=request.user,
                 day=request.POST.get("date", ""),
                 is_workday=request.POST.get("is_workday") == "1",
@@ -104,6 +104,18 @@ def calendar_change(request):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Saved."))
+        if recalculation.queued:
+            messages.info(
+                request,
+                _("The deadlines of %(n)d open events are being recalculated in the background.")
+                % {"n": recalculation.events},
+            )
+        elif recalculation.events:
+            messages.info(
+                request,
+                _("The deadlines of %(n)d open events were recalculated.")
+                % {"n": recalculation.events},
+            )
     return redirect("events:calendar")
 
 

@@ -1,20 +1,50 @@
 """The state machine of the event loop, declared once.
 
-Each action names the states it may start from, the state it leads to, and the
-permission it needs (checked against the event's unit). ``services.transition`` is the
-only code that applies them.
+Each action names the states it may start from, the state it leads to, the permission it
+needs (in the event's scope) and its guards: conditions on who acts and on the event's
+other records (its handler, a pending request, the reopening window). The actions a page
+or the API offers and the checks ``services.transition`` makes are both answered by
+``MACHINE``, so an action that is offered is an action that is allowed.
+
+``Guard``, ``Transition`` and ``StateMachine`` know nothing about events: they move to
+``core`` as they are when a second app needs a state machine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.events.models import State
+from gridgov.audit.services import SystemActor
+from gridgov.core.errors import Conflict, GridGovError, PermissionDenied
+from gridgov.core.policies import policy_get
+from gridgov.core.scoping import path_in_scope
+from gridgov.events.models import Event, EventRequest, State
 
-S = State
+# The generic machine ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition an action needs beyond its source state and permission. ``allows``
+    answers for (actor, object); ``message`` (text, or a function of the object) says why
+    it is refused, with ``error`` (403 for who acts, 409 for the object's situation)."""
+
+    code: str
+    allows: Callable[[Any, Any], bool]
+    message: str | Promise | Callable[[Any], str]
+    error: type[GridGovError] = Conflict
+
+    def refusal(self, obj) -> GridGovError:
+        message = self.message(obj) if callable(self.message) else self.message
+        return self.error(message, code=self.code)
 
 
 @dataclass(frozen=True)
@@ -22,43 +52,240 @@ class Transition:
     action: str
     label: str | Promise
     sources: frozenset[str]
-    target: str | None  # None: the state does not change (a request, a rating)
+    target: str | None  # None: the state does not change (a request, a decision)
     permission: str
     needs_reason: bool = False
+    guards: tuple[Guard, ...] = ()
 
 
-def _t(action, label, sources, target, permission, needs_reason=False):
-    return Transition(action, label, frozenset(sources), target, permission, needs_reason)
+class StateMachine:
+    """The transitions of one kind of object, and the one answer to "may this actor take
+    this action on this object now?" that both offering and applying use.
+
+    ``may(actor, obj, permission)`` checks the permission in the object's scope; objects
+    have a ``state``, a ``version`` and ``get_state_display()``.
+    """
+
+    def __init__(self, transitions: Iterable[Transition], *, may: Callable[..., bool]):
+        self.transitions: dict[str, Transition] = {t.action: t for t in transitions}
+        self.may = may
+
+    def refusal(
+        self, actor, obj, action: str, *, permission: str | None = None, version: int | None = None
+    ) -> GridGovError | None:
+        """Why ``actor`` may not take ``action`` on ``obj`` now, or None when they may.
+
+        In order: the permission in scope (403), the version the actor saw (409), the
+        source state (409 ``illegal_transition``), then the guards."""
+        definition = self.transitions[action]
+        if not self.may(actor, obj, permission or definition.permission):
+            return PermissionDenied()
+        if version is not None and version != obj.version:
+            return Conflict(
+                gettext("Someone else changed this meanwhile; it is now “%(state)s”. Reload.")
+                % {"state": obj.get_state_display()},
+                details={"state": obj.state, "version": obj.version},
+            )
+        if obj.state not in definition.sources:
+            return Conflict(
+                gettext("“%(action)s” is not possible while it is “%(state)s”.")
+                % {"action": definition.label, "state": obj.get_state_display()},
+                code="illegal_transition",
+                details={"state": obj.state, "action": action},
+            )
+        for guard in definition.guards:
+            if not guard.allows(actor, obj):
+                return guard.refusal(obj)
+        return None
+
+    def offered(self, actor, obj) -> list[str]:
+        """The actions ``actor`` may take on ``obj`` now, in the table's order."""
+        return [a for a in self.transitions if self.refusal(actor, obj, a) is None]
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        _t("accept", _("Accept"), [S.REPORTED], S.ACCEPTED, "events.dispatch"),
-        _t("reject", _("Do not accept"), [S.REPORTED], S.REJECTED, "events.dispatch", True),
+# Who may act on an event -------------------------------------------------------------
+
+
+def _department_member(actor, event: Event) -> bool:
+    return bool(event.department_id) and event.department.members.filter(pk=actor.pk).exists()
+
+
+def may_act(actor, event: Event, permission: str) -> bool:
+    """The permission in the event's scope. A department handler acts only on the events
+    given to one of their departments (that is all they see)."""
+    if isinstance(actor, SystemActor):
+        return True  # automatic routing of device alarms
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    from gridgov.accounts.roles import Role
+
+    department_only = actor.roles and actor.roles <= {Role.DEPARTMENT_HANDLER}
+    if department_only:
+        return permission == "events.handle" and _department_member(actor, event)
+    return path_in_scope(actor, event.scope_path, permission)
+
+
+def is_handler(actor, event: Event) -> bool:
+    """The person the event is assigned to; while nobody is (it was escalated to a unit or
+    a department that must check in), whoever handles events for that unit or department."""
+    if isinstance(actor, SystemActor):
+        return True
+    if event.assignee_id is not None:
+        return event.assignee_id == getattr(actor, "pk", None)
+    if _department_member(actor, event):
+        return True
+    unit = event.responsible_unit
+    return unit is not None and path_in_scope(actor, unit.path, "events.handle")
+
+
+def _not_own_work(actor, event: Event) -> bool:
+    """On-site verification is someone else's than the handler's (policy, on by default)."""
+    if not policy_get("events.loop").separate_verifier:
+        return True
+    return event.assignee_id is None or event.assignee_id != getattr(actor, "pk", None)
+
+
+def _pending(kind: str) -> Callable[[Any, Event], bool]:
+    def check(actor, event: Event) -> bool:
+        return EventRequest.objects.filter(event=event, kind=kind, status="pending").exists()
+
+    return check
+
+
+def _none_pending(kind: str) -> Callable[[Any, Event], bool]:
+    def check(actor, event: Event) -> bool:
+        return not _pending(kind)(actor, event)
+
+    return check
+
+
+def _within_reopen_window(actor, event: Event) -> bool:
+    window = policy_get("events.loop").reopen_days
+    return event.closed_at is None or timezone.now() - event.closed_at <= timedelta(days=window)
+
+
+def _reopen_window_message(event: Event) -> str:
+    return gettext("Events can be reopened within %(n)d days of closing.") % {
+        "n": policy_get("events.loop").reopen_days
+    }
+
+
+def _someone_to_dispatch_to(actor, event: Event) -> bool:
+    """The grid's staff the dispatch form lists (device alarms pick the grid's assigned
+    worker themselves)."""
+    from gridgov.events.selectors import grid_staff_for
+
+    return isinstance(actor, SystemActor) or bool(grid_staff_for(event))
+
+
+def _someone_else_to_reassign_to(actor, event: Event) -> bool:
+    from gridgov.events.selectors import grid_staff_for
+
+    return any(u.pk != event.assignee_id for u in grid_staff_for(event))
+
+
+def _another_event_to_merge_into(actor, event: Event) -> bool:
+    return Event.objects.visible_to(actor).exclude(pk=event.pk).exclude(state=State.MERGED).exists()
+
+
+HANDLER = Guard(
+    "not_the_handler",
+    is_handler,
+    _("This event is assigned to someone else."),
+    PermissionDenied,
+)
+NOT_OWN_WORK = Guard(
+    "own_work",
+    _not_own_work,
+    _("You handled this event: someone else verifies it on site."),
+    PermissionDenied,
+)
+NO_PENDING_EXTENSION = Guard(
+    "request_pending",
+    _none_pending(EventRequest.Kind.EXTENSION),
+    _("A request is already waiting for a decision."),
+)
+NO_PENDING_SUSPENSION = Guard(
+    "request_pending",
+    _none_pending(EventRequest.Kind.SUSPENSION),
+    _("A request is already waiting for a decision."),
+)
+PENDING_EXTENSION = Guard(
+    "nothing_pending",
+    _pending(EventRequest.Kind.EXTENSION),
+    _("No request is waiting for a decision."),
+)
+PENDING_SUSPENSION = Guard(
+    "nothing_pending",
+    _pending(EventRequest.Kind.SUSPENSION),
+    _("No request is waiting for a decision."),
+)
+REOPEN_WINDOW = Guard("reopen_window_passed", _within_reopen_window, _reopen_window_message)
+SOMEONE_TO_DISPATCH_TO = Guard(
+    "nobody_to_dispatch_to",
+    _someone_to_dispatch_to,
+    _("Nobody can handle events here yet: assign a grid worker to the grid first."),
+)
+SOMEONE_ELSE = Guard(
+    "nobody_else",
+    _someone_else_to_reassign_to,
+    _("Nobody else can handle events here."),
+)
+MERGE_TARGET = Guard(
+    "nothing_to_merge_into",
+    _another_event_to_merge_into,
+    _("There is no other event to merge it into."),
+)
+
+# The table ---------------------------------------------------------------------------
+
+S = State
+
+
+def _t(action, label, sources, target, permission, needs_reason=False, guards=()):
+    return Transition(
+        action, label, frozenset(sources), target, permission, needs_reason, tuple(guards)
+    )
+
+
+HANDLE, DISPATCH, VERIFY = "events.handle", "events.dispatch", "events.verify"
+UNRESOLVABLE = [S.ACCEPTED, S.CLASSIFIED, S.DISPATCHED, S.HANDLING]
+
+MACHINE = StateMachine(
+    [
+        _t("accept", _("Accept"), [S.REPORTED], S.ACCEPTED, DISPATCH),
+        _t("reject", _("Do not accept"), [S.REPORTED], S.REJECTED, DISPATCH, True),
         _t(
             "merge",
             _("Merge into another event"),
             [S.REPORTED, S.ACCEPTED, S.CLASSIFIED],
             S.MERGED,
-            "events.dispatch",
+            DISPATCH,
+            guards=[MERGE_TARGET],
         ),
         _t(
             "out_of_area",
             _("Not in our jurisdiction"),
             [S.REPORTED, S.ACCEPTED, S.CLASSIFIED],
             S.OUT_OF_AREA,
-            "events.dispatch",
+            DISPATCH,
             True,
         ),
-        _t("classify", _("Register"), [S.ACCEPTED], S.CLASSIFIED, "events.dispatch"),
-        _t("dispatch", _("Dispatch"), [S.CLASSIFIED], S.DISPATCHED, "events.dispatch"),
+        _t("classify", _("Register"), [S.ACCEPTED], S.CLASSIFIED, DISPATCH),
+        _t(
+            "dispatch",
+            _("Dispatch"),
+            [S.CLASSIFIED],
+            S.DISPATCHED,
+            DISPATCH,
+            guards=[SOMEONE_TO_DISPATCH_TO],
+        ),
         _t(
             "escalate",
             _("Escalate (吹哨)"),
             [S.CLASSIFIED, S.DISPATCHED, S.HANDLING],
             S.DISPATCHED,
-            "events.dispatch",
+            DISPATCH,
             True,
         ),
         _t(
@@ -66,84 +293,109 @@ TRANSITIONS: dict[str, Transition] = {
             _("Reassign"),
             [S.DISPATCHED, S.HANDLING],
             S.DISPATCHED,
-            "events.dispatch",
+            DISPATCH,
+            guards=[SOMEONE_ELSE],
         ),
-        _t("check_in", _("Check in (报到)"), [S.DISPATCHED], S.HANDLING, "events.handle"),
+        _t(
+            "check_in",
+            _("Check in (报到)"),
+            [S.DISPATCHED],
+            S.HANDLING,
+            HANDLE,
+            guards=[HANDLER],
+        ),
         _t(
             "return",
             _("Return to the dispatcher"),
             [S.DISPATCHED, S.HANDLING],
             S.CLASSIFIED,
-            "events.handle",
+            HANDLE,
             True,
+            guards=[HANDLER],
         ),
         _t(
             "wait_reporter",
             _("Wait for the reporter"),
             [S.HANDLING],
             S.WAITING,
-            "events.handle",
+            HANDLE,
             True,
+            guards=[HANDLER],
         ),
-        _t("reporter_replied", _("Reporter replied"), [S.WAITING], S.HANDLING, "events.handle"),
-        _t("handle", _("Report as handled"), [S.HANDLING], S.HANDLED, "events.handle"),
-        _t("verify_pass", _("Verified: fixed"), [S.HANDLED], S.CLOSED, "events.verify"),
+        _t(
+            "reporter_replied",
+            _("Reporter replied"),
+            [S.WAITING],
+            S.HANDLING,
+            HANDLE,
+            guards=[HANDLER],
+        ),
+        _t("handle", _("Report as handled"), [S.HANDLING], S.HANDLED, HANDLE, guards=[HANDLER]),
+        _t(
+            "verify_pass",
+            _("Verified: fixed"),
+            [S.HANDLED],
+            S.CLOSED,
+            VERIFY,
+            guards=[NOT_OWN_WORK],
+        ),
         _t(
             "verify_fail",
             _("Verified: not fixed (rework)"),
             [S.HANDLED],
             S.HANDLING,
-            "events.verify",
+            VERIFY,
             True,
+            guards=[NOT_OWN_WORK],
         ),
-        _t(
-            "unfounded",
-            _("Not substantiated"),
-            [S.ACCEPTED, S.CLASSIFIED, S.DISPATCHED, S.HANDLING],
-            S.UNFOUNDED,
-            "events.dispatch",
-            True,
-        ),
+        _t("unfounded", _("Not substantiated"), UNRESOLVABLE, S.UNFOUNDED, DISPATCH, True),
         _t(
             "request_extension",
             _("Ask for more time"),
             [S.DISPATCHED, S.HANDLING, S.WAITING],
             None,
-            "events.handle",
+            HANDLE,
             True,
+            guards=[HANDLER, NO_PENDING_EXTENSION],
         ),
         _t(
             "decide_extension",
             _("Decide on more time"),
             [S.DISPATCHED, S.HANDLING, S.WAITING],
             None,
-            "events.dispatch",
+            DISPATCH,
+            guards=[PENDING_EXTENSION],
         ),
         _t(
             "request_suspension",
             _("Propose suspension (挂账)"),
             [S.DISPATCHED, S.HANDLING],
             None,
-            "events.handle",
+            HANDLE,
             True,
+            guards=[HANDLER, NO_PENDING_SUSPENSION],
         ),
         _t(
             "decide_suspension",
             _("Decide on suspension"),
             [S.DISPATCHED, S.HANDLING],
             None,  # approved → suspended, refused → unchanged
-            "events.dispatch",
+            DISPATCH,
+            guards=[PENDING_SUSPENSION],
         ),
-        _t("resume", _("Resume"), [S.SUSPENDED], S.HANDLING, "events.dispatch"),
-        _t("reopen", _("Reopen"), [S.CLOSED], S.HANDLING, "events.dispatch", True),
-    ]
-}
+        _t("resume", _("Resume"), [S.SUSPENDED], S.HANDLING, DISPATCH),
+        _t("reopen", _("Reopen"), [S.CLOSED], S.HANDLING, DISPATCH, True, [REOPEN_WINDOW]),
+    ],
+    may=may_act,
+)
+TRANSITIONS: dict[str, Transition] = MACHINE.transitions
 
 # Timeline steps that are not staff actions.
 STEP_LABELS = {
     "report": _("Reported"),
     "rate": _("Rated by the reporter"),
     "overdue_escalate": _("Overdue: escalated automatically"),
+    "recompute_deadline": _("Deadline recalculated for the official holidays"),
 }
 
 # The reporter's rating is not a staff action: it is checked by tracking code or account.

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 
@@ -46,8 +47,14 @@ class ValuesOut(Schema):
     period: str
     level: str
     policy_version: int
+    # When the unit's figures were computed (the daily figures every view reads); null
+    # before the first computation.
+    as_of: datetime | None
+    complete: bool  # every day of the period (up to today) has been computed
     total: ValueOut
     items: list[ValueOut]
+    # Workers, departments and categories are computed from the records at the request.
+    items_as_of: datetime | None
 
 
 def _value(reading) -> ValueOut:
@@ -96,11 +103,14 @@ def kpi_values(
         raise NotFound(_("Unknown unit."))
     when = services.parse_period(period[:10], date[:10])
     total = services.unit_value(actor=request.user, kpi=kpi, unit=scope, period=when)
+    freshness = services.freshness(when)
     items = []
+    items_as_of = None
     if level:
         items = services.breakdown(
             actor=request.user, kpi=kpi, unit=scope, level=level[:12], period=when
         )
+        items_as_of = freshness.as_of if level in services.UNIT_LEVELS else timezone.now()
     _target, version = services.target_for(kpi, scope.level)
     return ValuesOut(
         code=kpi.code,
@@ -108,8 +118,11 @@ def kpi_values(
         period=when.label,
         level=level,
         policy_version=version,
+        as_of=freshness.as_of,
+        complete=freshness.complete,
         total=_value(total),
         items=[_value(r) for r in items],
+        items_as_of=items_as_of,
     )
 
 

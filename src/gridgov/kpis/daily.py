@@ -1,11 +1,17 @@
 """Daily pre-aggregates of the KPIs (see ``KpiDaily``): refreshed for recent days by the
-periodic job, rebuilt in full by ``gridgov kpis_rebuild_daily``, and read by dashboards,
-the command screen, alerts and reports — the same numbers the live queries give, without
-scanning a year of events on every page."""
+periodic job, rebuilt in full by ``gridgov kpis_rebuild_daily``, and the one source of
+every KPI number of a unit — dashboards, the KPI list and pages, the command screen, the
+API, alerts and reports — the same numbers the live queries give, without scanning a year
+of events on every page.
+
+A refresh rewrites its days in one transaction and records itself (``KpiRefresh``), so a
+reader sees all KPIs of one refresh or of the one before, never a mix, and ``freshness``
+tells every view the moment its numbers describe."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -13,7 +19,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from gridgov.kpis.models import KpiDaily
+from gridgov.kpis.models import KpiDaily, KpiRefresh
 from gridgov.kpis.registry import REGISTRY, Kpi, KpiValue, Period
 from gridgov.org.models import OrgUnit
 
@@ -28,7 +34,24 @@ def _window(start: date, end: date) -> Period:
 
 
 def refresh(start: date, end: date, kpis=None) -> int:
-    """Recompute the buckets of [start, end) for every KPI; returns rows written."""
+    """Recompute the buckets of [start, end) for every KPI (or those given) in one
+    transaction, and record the refresh when it covers every KPI; returns rows written."""
+    as_of = timezone.now()
+    with transaction.atomic():
+        written = _rewrite(start, end, kpis)
+        if kpis is None:
+            finished = timezone.now()
+            KpiRefresh.objects.create(
+                first_day=start, last_day=end, as_of=as_of, finished_at=finished
+            )
+            # Older refreshes inside this one's days no longer describe any of them.
+            KpiRefresh.objects.filter(
+                first_day__gte=start, last_day__lte=end, as_of__lt=as_of
+            ).delete()
+    return written
+
+
+def _rewrite(start: date, end: date, kpis=None) -> int:
     window = _window(start, end)
     unit_paths = set(
         OrgUnit.objects.exclude(level=OrgUnit.Level.GRID).values_list("path", flat=True)
@@ -63,35 +86,50 @@ def refresh(start: date, end: date, kpis=None) -> int:
             _bucket(kpi, path, day, num, den, seconds, rollup=True)
             for (path, day), (num, den, seconds) in rollups.items()
         ]
-        with transaction.atomic():
-            KpiDaily.objects.filter(kpi_code=kpi.code, day__gte=start, day__lt=end).delete()
-            KpiDaily.objects.bulk_create(buckets, batch_size=5000)
+        KpiDaily.objects.filter(kpi_code=kpi.code, day__gte=start, day__lt=end).delete()
+        KpiDaily.objects.bulk_create(buckets, batch_size=5000)
         written += len(buckets)
     return written
 
 
 def _refresh_snapshot(kpi: Kpi, start: date, end: date, unit_paths: set[str]) -> int:
-    """Today's snapshot, if today is in [start, end): a snapshot of a past day cannot be
-    taken again, so days already stored are kept."""
+    """Today's snapshot, if today is in [start, end), and the last day of each past month in
+    the window that has none yet (the state at its end, from the records' dates), so every
+    month, quarter and year reads a stored day. A stored past day is never taken again."""
     today = timezone.localdate()
-    if not start <= today < end:
-        return 0
-    counts = kpi.snapshot("", timezone.now())
-    buckets = [_bucket(kpi, path, today, num, den, 0.0) for path, (num, den) in counts.items()]
-    rollups: dict[str, list[float]] = {}
-    for path, (num, den) in counts.items():
-        for unit_path in _units_above(path, unit_paths):
-            sums = rollups.setdefault(unit_path, [0, 0])
-            sums[0] += num
-            sums[1] += den
-    buckets += [
-        _bucket(kpi, path, today, num, den, 0.0, rollup=True)
-        for path, (num, den) in rollups.items()
-    ]
-    with transaction.atomic():
-        KpiDaily.objects.filter(kpi_code=kpi.code, day=today).delete()
+    days = {today: timezone.now()} if start <= today < end else {}
+    month_end = date(start.year, start.month, 1)
+    while month_end < min(end, today):
+        following = (month_end + timedelta(days=32)).replace(day=1)
+        last = following - timedelta(days=1)
+        if start <= last < min(end, today):
+            days[last] = timezone.make_aware(datetime.combine(following, time.min))
+        month_end = following
+    stored = set(
+        KpiDaily.objects.filter(kpi_code=kpi.code, day__in=[d for d in days if d != today])
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    written = 0
+    for day, moment in days.items():
+        if day in stored:
+            continue
+        counts = kpi.snapshot("", moment)
+        buckets = [_bucket(kpi, path, day, num, den, 0.0) for path, (num, den) in counts.items()]
+        rollups: dict[str, list[float]] = {}
+        for path, (num, den) in counts.items():
+            for unit_path in _units_above(path, unit_paths):
+                sums = rollups.setdefault(unit_path, [0, 0])
+                sums[0] += num
+                sums[1] += den
+        buckets += [
+            _bucket(kpi, path, day, num, den, 0.0, rollup=True)
+            for path, (num, den) in rollups.items()
+        ]
+        KpiDaily.objects.filter(kpi_code=kpi.code, day=day).delete()
         KpiDaily.objects.bulk_create(buckets, batch_size=5000)
-    return len(buckets)
+        written += len(buckets)
+    return written
 
 
 def _bucket(kpi, path, day, num, den, seconds, rollup=False) -> KpiDaily:
@@ -204,3 +242,41 @@ def unit_values(kpis: list[Kpi], unit: OrgUnit, period: Period) -> dict[str, Kpi
 
 def unit_value(kpi: Kpi, unit: OrgUnit, period: Period) -> KpiValue:
     return values_for(kpi, [unit], period).get(unit.path, KpiValue(0, 0, None))
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The moment the pre-aggregates of a period describe, and whether every day of it
+    (up to today) has been computed at all."""
+
+    as_of: datetime | None
+    complete: bool
+
+
+def freshness(period: Period) -> Freshness:
+    """The oldest of the refreshes that supply the period's days (each day from the
+    latest refresh that covered it). Days still to come hold nothing yet and need none."""
+    first, last = _days(period)
+    last = min(last, timezone.localdate() + timedelta(days=1))
+    if first >= last:
+        latest = KpiRefresh.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+        return Freshness(latest, latest is not None)
+    uncovered = [(first, last)]
+    oldest = None
+    refreshes = KpiRefresh.objects.filter(first_day__lt=last, last_day__gt=first).order_by("-as_of")
+    for refresh_ in refreshes.values_list("first_day", "last_day", "as_of"):
+        start, end, moment = refresh_
+        remaining = []
+        for a, b in uncovered:
+            if end <= a or start >= b:
+                remaining.append((a, b))
+                continue
+            oldest = moment  # newest first: the last one that supplied a day is the oldest
+            if a < start:
+                remaining.append((a, start))
+            if end < b:
+                remaining.append((end, b))
+        uncovered = remaining
+        if not uncovered:
+            break
+    return Freshness(oldest, not uncovered)

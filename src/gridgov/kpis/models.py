@@ -132,3 +132,20 @@ class KpiDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_code} {self.day} {self.scope_path}"
+
+
+class KpiRefresh(models.Model):
+    """One completed refresh of the daily pre-aggregates: the days it rewrote and the
+    moment its numbers describe (when it started reading). Every KPI view shows that
+    moment as its as-of time; a refresh supersedes the older ones it covers."""
+
+    first_day = models.DateField()
+    last_day = models.DateField()  # exclusive
+    as_of = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["first_day", "last_day"], name="kpi_refresh_days_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}–{self.last_day} as of {self.as_of}"

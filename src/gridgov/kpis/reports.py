@@ -48,6 +48,7 @@ class ReportData:
     overdue: list
     policies: list
     generated_at: object
+    freshness: object  # daily.Freshness: when the figures were computed
 
 
 def report_dir() -> Path:
@@ -57,7 +58,7 @@ def report_dir() -> Path:
 
 
 def collect(*, actor, unit: OrgUnit, period) -> ReportData:
-    tiles = services.dashboard_tiles(actor=actor, unit=unit, period=period, daily=False)
+    tiles = services.dashboard_tiles(actor=actor, unit=unit, period=period)
     trends = []
     for code in TREND_KPIS:
         kpi = REGISTRY[code]
@@ -85,7 +86,17 @@ def collect(*, actor, unit: OrgUnit, period) -> ReportData:
         for key in ("kpis.targets", "kpis.composite", "events.sla", "people.quality")
     ]
     return ReportData(
-        unit, period, tiles, trends, children, best, worst, overdue, policies, timezone.now()
+        unit,
+        period,
+        tiles,
+        trends,
+        children,
+        best,
+        worst,
+        overdue,
+        policies,
+        timezone.now(),
+        services.freshness(period),
     )
 
 
@@ -100,7 +111,17 @@ def render_xlsx(data: ReportData, path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "KPI"
-    sheet.append([_("Unit"), data.unit.name, _("Period"), data.period.label])
+    as_of = data.freshness.as_of
+    sheet.append(
+        [
+            _("Unit"),
+            data.unit.name,
+            _("Period"),
+            data.period.label,
+            _("Figures as of"),
+            timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "",
+        ]
+    )
     sheet.append(
         ["code", _("KPI"), _("Value"), _("Target value"), "n", _("Colour"), _("Previous period")]
     )

@@ -1,4 +1,12 @@
-"""Reading KPI values: scoped, by level and period, with the target's colour."""
+"""Reading KPI values: scoped, by level and period, with the target's colour.
+
+Every number of a unit (district, street, community, grid) is read from the daily
+pre-aggregates, whichever view shows it — dashboard, KPI list and page, command screen,
+API, alerts, reports — so the same unit and period give the same number everywhere, with
+the same as-of time (``freshness``). Numbers by worker, department or category have no
+pre-aggregates and are computed from the records at the time of the request. ``live=True``
+computes a unit's numbers from the records too: the tests that prove the pre-aggregates
+exact use it."""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import daily as daily_aggregates
+from gridgov.kpis.daily import Freshness
 from gridgov.kpis.policies import Target, default_targets
 from gridgov.kpis.registry import PERIODS, REGISTRY, Kpi, KpiValue, Period, period_containing
 from gridgov.org.models import OrgUnit
@@ -72,11 +81,15 @@ def _unit_in_scope(actor, unit: OrgUnit) -> None:
         raise NotFound()
 
 
-def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, daily=False) -> Reading:
-    """The KPI at a unit; ``daily`` reads the pre-aggregates (dashboards) instead of the
-    events themselves (pages and API that must be exact to the minute)."""
+def freshness(period: Period) -> Freshness:
+    """When the numbers of a unit for this period were computed (shown by every view)."""
+    return daily_aggregates.freshness(period)
+
+
+def unit_value(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, live=False) -> Reading:
+    """The KPI at a unit, from the pre-aggregates (``live``: from the records)."""
     _unit_in_scope(actor, unit)
-    value = daily_aggregates.unit_value(kpi, unit, period) if daily else _live(kpi, unit, period)
+    value = _live(kpi, unit, period) if live else daily_aggregates.unit_value(kpi, unit, period)
     target, _version = target_for(kpi, unit.level)
     return Reading(None, unit.name, value, colour(kpi, value.value, target))
 
@@ -93,10 +106,11 @@ def _live(kpi: Kpi, unit: OrgUnit, period: Period) -> KpiValue:
 
 
 def breakdown(
-    *, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period, daily=False
+    *, actor, kpi: Kpi, unit: OrgUnit, level: str, period: Period, live=False
 ) -> list[Reading]:
     """The KPI for each child unit (or worker, department, category) under ``unit``; units
-    with nothing to measure are listed too. ``daily`` reads the pre-aggregates (unit levels)."""
+    with nothing to measure are listed too. Units read the pre-aggregates unless ``live``;
+    workers, departments and categories are always computed from the records."""
     _unit_in_scope(actor, unit)
     if level not in kpi.levels:
         raise ValidationFailed(
@@ -107,8 +121,8 @@ def breakdown(
         children = list(
             OrgUnit.objects.filter(path__startswith=unit.path, level=level).order_by("code")
         )
-        if daily or kpi.snapshot is not None:
-            if daily:
+        if not live or kpi.snapshot is not None:
+            if not live:
                 values = daily_aggregates.values_for(kpi, children, period)
             else:
                 values = kpi.snapshot_values(unit.path, period, [c.path for c in children])
@@ -159,13 +173,16 @@ def _labels(level: str, keys: list) -> dict:
     return {o.pk: str(o) for o in model.objects.filter(pk__in=keys)}
 
 
-def trend(*, actor, kpi: Kpi, unit: OrgUnit, period: Period, count: int = 6) -> list[tuple]:
+def trend(
+    *, actor, kpi: Kpi, unit: OrgUnit, period: Period, count: int = 6, live=False
+) -> list[tuple]:
     """(period label, value) for this period and the ones before it, oldest first."""
     _unit_in_scope(actor, unit)
     periods = [period]
     for _i in range(count - 1):
         periods.append(periods[-1].previous())
-    return [(p.label, _live(kpi, unit, p).value) for p in reversed(periods)]
+    read = _live if live else daily_aggregates.unit_value
+    return [(p.label, read(kpi, unit, p).value) for p in reversed(periods)]
 
 
 def require_kpis(actor) -> None:
@@ -240,19 +257,19 @@ class Tile:
     target: Target | None
 
 
-def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, daily=True) -> list[Tile]:
+def dashboard_tiles(*, actor, unit: OrgUnit, period: Period, live=False) -> list[Tile]:
     """Each KPI at the unit, with the change against the previous period."""
     _unit_in_scope(actor, unit)
     tiles = []
     before = period.previous()
     kpis = list(REGISTRY.values())
-    if daily:
+    if not live:
         now, then = (daily_aggregates.unit_values(kpis, unit, p) for p in (period, before))
     for kpi in kpis:
-        value = now[kpi.code] if daily else _live(kpi, unit, period)
+        value = _live(kpi, unit, period) if live else now[kpi.code]
         target, _version = target_for(kpi, unit.level)
         reading = Reading(None, unit.name, value, colour(kpi, value.value, target))
-        previous = (then[kpi.code] if daily else _live(kpi, unit, before)).value
+        previous = (_live(kpi, unit, before) if live else then[kpi.code]).value
         delta = (
             round(reading.value.value - previous, 2)
             if reading.value.value is not None and previous is not None

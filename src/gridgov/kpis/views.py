@@ -58,6 +58,7 @@ def kpi_list(request):
             "period": period,
             "periods": list(PERIOD_LABELS.items()),
             "scores": scores,
+            "freshness": services.freshness(period),
         },
     )
 
@@ -90,6 +91,7 @@ def kpi_detail(request, code: str):
             "rows": rows,
             "trend": services.trend(actor=request.user, kpi=kpi, unit=unit, period=period),
             "unit_levels": services.UNIT_LEVELS,
+            "freshness": services.freshness(period),
         },
     )
 
@@ -109,15 +111,13 @@ def dashboard(request):
     children = []
     if level in services.UNIT_LEVELS:
         children = services.breakdown(
-            actor=request.user, kpi=kpi, unit=unit, level=level, period=period, daily=True
+            actor=request.user, kpi=kpi, unit=unit, level=level, period=period
         )
     best, worst = services.ranking(children, kpi)
     grids = (
         children
         if level == "grid"
-        else services.breakdown(
-            actor=request.user, kpi=kpi, unit=unit, level="grid", period=period, daily=True
-        )
+        else services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
         if unit.level != "grid"
         else []
     )
@@ -140,6 +140,7 @@ def dashboard(request):
             "worst": worst,
             "geojson": geojson,
             "colours": colours,
+            "freshness": services.freshness(period),
             "parent": unit.parent
             if unit.parent and path_in_scope(request.user, unit.parent.path, "kpis.view")
             else None,
@@ -206,9 +207,7 @@ def command_screen(request):
     ]
     kpi = REGISTRY["events.on_time_closure"]
     grids = (
-        services.breakdown(
-            actor=request.user, kpi=kpi, unit=unit, level="grid", period=period, daily=True
-        )
+        services.breakdown(actor=request.user, kpi=kpi, unit=unit, level="grid", period=period)
         if unit.level != "grid"
         else []
     )
@@ -241,6 +240,7 @@ def command_screen(request):
             "colours": {r.code: {"colour": r.colour, "value": r.value.value} for r in grids},
             "kpi": kpi,
             "now": now,
+            "freshness": services.freshness(period),
         },
     )
 

@@ -26,7 +26,7 @@ def test_simultaneous_verifications_one_wins(crew, report, advance):
 
         try:
             barrier.wait(timeout=10)
-            transition(actor=crew["worker"], event=event, action=action, note=note)
+            transition(actor=crew["worker2"], event=event, action=action, note=note)
             outcomes[name] = "ok"
         except Conflict as exc:
             outcomes[name] = exc
@@ -54,10 +54,10 @@ def test_a_stale_form_is_a_conflict_on_every_database(crew, report, advance):
     """The version check: someone submits a form read before another person's change."""
     event = advance(report(), "accept", "classify", "dispatch", "check_in", "handle")
     seen_version = event.version
-    transition(actor=crew["worker"], event=event, action="verify_pass", version=seen_version)
+    transition(actor=crew["worker2"], event=event, action="verify_pass", version=seen_version)
     with pytest.raises(Conflict) as caught:
         transition(
-            actor=crew["worker"], event=event, action="verify_fail", note="x", version=seen_version
+            actor=crew["worker2"], event=event, action="verify_fail", note="x", version=seen_version
         )
     assert caught.value.details["state"] == State.CLOSED
 

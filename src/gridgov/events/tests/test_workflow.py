@@ -50,7 +50,9 @@ def _params(action: str, event: Event, crew, report) -> tuple[object, dict, str]
         "request_extension": {"working_days": 2},
     }.get(action, {})
     permission = TRANSITIONS[action].permission
-    actor = crew["dispatcher"] if permission == "events.dispatch" else handler
+    actor = {"events.dispatch": crew["dispatcher"], "events.verify": crew["worker2"]}.get(
+        permission, handler
+    )
     return actor, params, note
 
 
@@ -160,7 +162,7 @@ def test_unknown_category_or_urgency_is_refused(crew, report, advance):
 
 def test_verify_fail_counts_rework(crew, report, advance):
     event = advance(report(), "accept", "classify", "dispatch", "check_in", "handle")
-    transition(actor=crew["worker"], event=event, action="verify_fail", note="没清干净")
+    transition(actor=crew["worker2"], event=event, action="verify_fail", note="没清干净")
     event.refresh_from_db()
     assert (event.state, event.rework_count) == (State.HANDLING, 1)
 
@@ -173,6 +175,7 @@ def test_merge_duplicates(crew, report, advance):
     )
     second.refresh_from_db()
     assert second.state == State.MERGED and second.duplicate_of == first
+    report(title="别处的事")  # something else it could be merged into, but not itself
     with pytest.raises(ValidationFailed):
         transition(
             actor=crew["dispatcher"], event=first, action="merge", duplicate_of=first.tracking_code

@@ -4,7 +4,7 @@ that must never be counted."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -218,6 +218,9 @@ def october(org_tree, make_user):
         path=f"{c1.path}310104003001009/",
     )
     staff = make_user(Role.DISTRICT_STAFF, org_tree["d1"], username="kpi_district")
+    from gridgov.kpis import daily
+
+    daily.refresh(date(2025, 9, 1), date(2025, 12, 1))  # the figures every view reads
     return staff, worker, worker2
 
 
@@ -226,18 +229,26 @@ def test_kpi_value(code, october, org_tree):
     staff, _w, _w2 = october
     kpi = REGISTRY[code]
     period = services.parse_period("month", "2025-10-15")
-    reading = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["c1"], period=period)
+    reading = services.unit_value(
+        actor=staff, kpi=kpi, unit=org_tree["c1"], period=period, live=True
+    )
     assert reading.value.value == EXPECTED[code]
     # The district holds only c1's events: the other district's event is never counted.
-    district = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["d1"], period=period)
+    district = services.unit_value(
+        actor=staff, kpi=kpi, unit=org_tree["d1"], period=period, live=True
+    )
     assert district.value == reading.value
     # An empty grid: nothing to measure, no division by zero.
-    empty = services.unit_value(actor=staff, kpi=kpi, unit=org_tree["empty"], period=period)
+    empty = services.unit_value(
+        actor=staff, kpi=kpi, unit=org_tree["empty"], period=period, live=True
+    )
     assert (empty.value.value, empty.value.denominator, empty.colour) == (None, 0, "secondary")
     # September holds only E10's report: an empty month elsewhere gives None, not an error.
     november = services.parse_period("month", "2025-11-15")
     assert (
-        services.unit_value(actor=staff, kpi=kpi, unit=org_tree["c1"], period=november).value.value
+        services.unit_value(
+            actor=staff, kpi=kpi, unit=org_tree["c1"], period=november, live=True
+        ).value.value
         is None
     )
 
@@ -251,6 +262,7 @@ def test_breakdowns_by_grid_and_worker(october, org_tree):
         unit=org_tree["c1"],
         level="grid",
         period=period,
+        live=True,
     )
     assert [(r.label, r.value.value) for r in by_grid] == [
         ("网格001", 50.0),
@@ -263,6 +275,7 @@ def test_breakdowns_by_grid_and_worker(october, org_tree):
         unit=org_tree["c1"],
         level="worker",
         period=period,
+        live=True,
     )
     assert {r.key: r.value.value for r in by_worker} == {worker.pk: 66.67, worker2.pk: 100.0}
     by_street = services.breakdown(
@@ -271,6 +284,7 @@ def test_breakdowns_by_grid_and_worker(october, org_tree):
         unit=org_tree["d1"],
         level="street",
         period=period,
+        live=True,
     )
     assert [(r.code, r.value.value) for r in by_street] == [("310104003", 11.11)]
 
@@ -281,19 +295,23 @@ def test_colours_follow_the_targets(october, org_tree):
     c1 = org_tree["c1"]
     assert (
         services.unit_value(
-            actor=staff, kpi=REGISTRY["events.on_time_closure"], unit=c1, period=period
+            actor=staff, kpi=REGISTRY["events.on_time_closure"], unit=c1, period=period, live=True
         ).colour
         == "danger"
     )  # 57 < 85
     assert (
         services.unit_value(
-            actor=staff, kpi=REGISTRY["events.repeat_rate"], unit=c1, period=period
+            actor=staff, kpi=REGISTRY["events.repeat_rate"], unit=c1, period=period, live=True
         ).colour
         == "danger"
     )  # 11.11 > 10 (lower is better)
     assert (
         services.unit_value(
-            actor=staff, kpi=REGISTRY["events.avg_accept_minutes"], unit=c1, period=period
+            actor=staff,
+            kpi=REGISTRY["events.avg_accept_minutes"],
+            unit=c1,
+            period=period,
+            live=True,
         ).colour
         == "success"
     )  # 15.7 ≤ 30
@@ -304,12 +322,16 @@ def test_a_grid_worker_sees_only_their_grid(october, org_tree, make_user):
     period = services.parse_period("month", "2025-10-01")
     kpi = REGISTRY["events.closure_rate"]
     assert (
-        services.unit_value(actor=worker, kpi=kpi, unit=org_tree["g1a"], period=period).value.value
+        services.unit_value(
+            actor=worker, kpi=kpi, unit=org_tree["g1a"], period=period, live=True
+        ).value.value
         == 50.0
     )
     for unit in ("g1b", "c1", "d1", "g2a"):
         with pytest.raises(NotFound):
-            services.unit_value(actor=worker, kpi=kpi, unit=org_tree[unit], period=period)
+            services.unit_value(
+                actor=worker, kpi=kpi, unit=org_tree[unit], period=period, live=True
+            )
 
 
 def test_periods():
@@ -559,18 +581,18 @@ def test_daily_pre_aggregates_give_the_live_numbers(code, october, org_tree):
     for kind, on in (("month", "2025-10-15"), ("week", "2025-10-08"), ("month", "2025-09-10")):
         period = services.parse_period(kind, on)
         for unit in ("c1", "d1", "g1a", "empty"):
-            live = services.unit_value(actor=staff, kpi=kpi, unit=org_tree[unit], period=period)
-            fast = services.unit_value(
-                actor=staff, kpi=kpi, unit=org_tree[unit], period=period, daily=True
+            live = services.unit_value(
+                actor=staff, kpi=kpi, unit=org_tree[unit], period=period, live=True
             )
+            fast = services.unit_value(actor=staff, kpi=kpi, unit=org_tree[unit], period=period)
             assert fast.value.value == live.value.value, (unit, kind, on)
             assert fast.value.denominator == live.value.denominator
     period = services.parse_period("month", "2025-10-15")
     live = services.breakdown(
-        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period
+        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period, live=True
     )
     fast = services.breakdown(
-        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period, daily=True
+        actor=staff, kpi=kpi, unit=org_tree["d1"], level="community", period=period
     )
     assert [r.value.value for r in fast] == [r.value.value for r in live]
     # Refreshing again changes nothing (idempotent).
@@ -631,10 +653,8 @@ def test_dashboard_tiles_read_all_kpis_in_one_query_with_the_same_numbers(
             tiles = services.dashboard_tiles(actor=staff, unit=org_tree[unit], period=period)
         assert len(tiles) == len(REGISTRY)
         for tile in tiles:
-            one = services.unit_value(
-                actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period, daily=True
-            )
+            one = services.unit_value(actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period)
             before = services.unit_value(
-                actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period.previous(), daily=True
+                actor=staff, kpi=tile.kpi, unit=org_tree[unit], period=period.previous()
             )
             assert (tile.reading.value, tile.previous) == (one.value, before.value.value)
