@@ -253,3 +253,31 @@ def _default_catalogues(request):
 
     load_seed_categories(Category)
     yield
+
+
+@pytest.fixture(params=["database", "redis"])
+def shared_cache(request, settings):
+    """The shared cache of an installation: the database cache (default) or Redis (with
+    REDIS_URL; here 127.0.0.1:6379 database 14, or GRIDGOV_TEST_REDIS_CACHE_URL). Keys get a
+    per-test prefix, so parallel runs do not see each other's counters."""
+    if request.param == "redis":
+        import uuid
+
+        from redis import Redis
+        from redis.exceptions import ConnectionError as RedisDown
+
+        url = os.environ.get("GRIDGOV_TEST_REDIS_CACHE_URL", "redis://127.0.0.1:6379/14")
+        try:
+            Redis.from_url(url).ping()
+        except RedisDown:
+            if os.environ.get("CI") == "true":
+                raise
+            pytest.skip(f"no Redis at {url}")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": f"gridgov-test-{uuid.uuid4().hex}",
+            }
+        }
+    return request.param

@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from gridgov.accounts.roles import ADMIN_ROLES, API_TOKEN_PERMISSION, PERMISSIONS, Role
-from gridgov.core.permissions import SIGNED_IN
+from gridgov.core.permissions import ADMINISTRATION_PERMISSIONS, SIGNED_IN
 
 ANON = "anonymous"
 ROLE_SCOPES = {
@@ -104,7 +104,8 @@ ROUTES = [
     ),
     # people
     Route("people:resident_list", "GET", "/people/residents/", "people.view"),
-    Route("people:resident_export", "GET", "/people/residents/export/", "people.export"),
+    # Exports are POSTs (they write an audit record; a cross-site GET cannot trigger them).
+    Route("people:resident_export", "POST", "/people/residents/export/", "people.export"),
     Route(
         "people:resident_edit",
         "GET",
@@ -316,7 +317,7 @@ ROUTES = [
     ),
     # audit
     Route("audit:record_list", "GET", "/audit/", "audit.view"),
-    Route("audit:record_export", "GET", "/audit/export.csv", "audit.export"),
+    Route("audit:record_export", "POST", "/audit/export.csv", "audit.export"),
     # language
     Route("set_language", "POST", "/i18n/setlang/", None, data={"language": "en"}),
     # API
@@ -844,6 +845,99 @@ def _body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")
+
+
+# Administration (SECURITY.md C6) ------------------------------------------------
+
+ADMIN_NETWORK, INSIDE, OUTSIDE = "10.1.0.0/16", "10.1.2.3", "192.0.2.7"
+ADMINISTRATION_ROUTES = [r for r in ROUTES if r.permission in ADMINISTRATION_PERMISSIONS]
+
+
+def test_administration_routes_are_the_documented_ones():
+    """Org changes, imports, users and roles, policies, audit and the event catalogue."""
+    assert {r.name for r in ADMINISTRATION_ROUTES} == {
+        "core:policy_list",
+        "core:policy_edit",
+        "accounts:user_list",
+        "accounts:user_create",
+        "accounts:user_detail",
+        "org:unit_create",
+        "org:unit_edit",
+        "org:grid_import",
+        "org:grid_assign",
+        "people:import_list",
+        "people:import_template",
+        "people:import_detail",
+        "people:import_report",
+        "events:category_list",
+        "events:category_edit",
+        "events:classifier_train",
+        "events:calendar",
+        "events:calendar_change",
+        "audit:record_list",
+        "audit:record_export",
+        "api:GET /api/v1/policies",
+        "api:GET /api/v1/policies/{key}",
+        "api:PUT /api/v1/policies/{key}",
+        "api:POST /api/v1/org-units",
+        "api:PATCH /api/v1/org-units/{code}",
+        "api:POST /api/v1/grids/import",
+        "api:POST /api/v1/imports",
+        "api:GET /api/v1/imports/{uid}",
+        "api:GET /api/v1/audit-records",
+        "api:GET /api/v1/audit-records/verify",
+    }
+
+
+@pytest.mark.parametrize("route", ADMINISTRATION_ROUTES, ids=lambda r: r.name)
+def test_administration_only_from_admin_networks(route: Route, world, settings):
+    """Every administration page and API operation: 403 from outside GRIDGOV_ADMIN_NETWORKS,
+    whatever X-Forwarded-For claims; served as usual from inside."""
+    from django.test import Client
+
+    users, objects = world
+    settings.GRIDGOV_ADMIN_NETWORKS = [ADMIN_NETWORK]
+    role = next(r for r in ROLE_SCOPES if _allowed(route, r))
+    for address, forwarded in ((OUTSIDE, INSIDE), (INSIDE, None)):
+        extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+        client = Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en", **extra)
+        _login(client, users[role])
+        obj = _resolve_object(route.objects[0], role, objects, users) if route.objects else None
+        status = _request(client, route, obj).status_code
+        context = f"{route.name} as {role} from {address}: {status}"
+        if address == OUTSIDE:
+            assert status == 403, context
+        else:
+            assert status in route.ok, context
+
+
+# Exports write an audit record: only a POST with the CSRF token runs one (SECURITY.md B5).
+WRITING_EXPORTS = ["people:resident_export", "audit:record_export"]
+
+
+@pytest.mark.parametrize("name", WRITING_EXPORTS)
+def test_exports_refuse_get(name, world, login_client, client):
+    from gridgov.audit.models import AuditRecord
+
+    route = next(r for r in ROUTES if r.name == name)
+    users, _objects = world
+    role = next(r for r in ROLE_SCOPES if _allowed(route, r))
+    login_client(users[role])
+    before = AuditRecord.objects.count()
+    assert route.method == "POST"
+    assert client.get(route.url + "?format=csv").status_code == 405
+    assert AuditRecord.objects.count() == before
+
+
+def _login(client, user):
+    import time
+
+    from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_STARTED] = session[SESSION_SEEN] = time.time()
+    session.save()
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

@@ -50,7 +50,10 @@ def _body(request, status: int, code: str, message: str, details=None):
 
 @api.exception_handler(GridGovError)
 def _gridgov_error(request, exc: GridGovError):
-    return _body(request, exc.status, exc.code, str(exc.message), exc.details)
+    response = _body(request, exc.status, exc.code, str(exc.message), exc.details)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

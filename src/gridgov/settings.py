@@ -32,23 +32,25 @@ def _demo_secret(name: str, nbytes: int = 48) -> str:
     return path.read_text().strip()
 
 
+# In production a missing SECRET_KEY or GRIDGOV_KEY_FILE is reported by the system checks
+# (core/checks.py) with what to set, instead of failing here with a KeyError.
 if PRODUCTION:
-    SECRET_KEY = os.environ["SECRET_KEY"]
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY") or _demo_secret("secret_key")
 
 DEBUG = os.environ.get("GRIDGOV_DEBUG", "") == "1" and not PRODUCTION
+LOCAL_ALLOWED_HOSTS = "127.0.0.1,localhost,testserver"
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", LOCAL_ALLOWED_HOSTS).split(",") if h.strip()
 ]
 
-# Field-encryption keys live outside the database (SECURITY.md E2).
-FIELD_KEY_FILE = Path(
-    os.environ.get("GRIDGOV_KEY_FILE", DATA_DIR / "field_keys.json")
-    if not PRODUCTION
-    else os.environ["GRIDGOV_KEY_FILE"]
+# Field-encryption keys live outside the database (SECURITY.md E2). Demo mode generates a
+# key file in the data directory; production names its own (None: not set).
+FIELD_KEY_FILE: Path | None = (
+    Path(os.environ["GRIDGOV_KEY_FILE"])
+    if os.environ.get("GRIDGOV_KEY_FILE")
+    else (None if PRODUCTION else DATA_DIR / "field_keys.json")
 )
 
 INSTALLED_APPS = [
@@ -74,10 +76,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-Proto counts only from our own proxies, before anything asks
+    # whether the request is secure.
+    "gridgov.core.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gridgov.core.middleware.RequestContextMiddleware",
-    "gridgov.core.middleware.AdminNetworkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +237,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Behind a TLS-terminating proxy; ProxyHeadersMiddleware drops the header unless the request
+# comes from a configured proxy (GRIDGOV_TRUSTED_PROXIES).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = 31536000
@@ -240,7 +247,6 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Background work (imports, reports, training): Django's tasks API. With REDIS_URL the queue
@@ -301,12 +307,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Network allow-list for the administration pages (SECURITY.md C6). Empty = anywhere.
+# Network allow-list for administration (SECURITY.md C6): every page and API operation that
+# needs an administration permission (core/permissions.py). Empty = anywhere.
 GRIDGOV_ADMIN_NETWORKS = [
     n.strip() for n in os.environ.get("GRIDGOV_ADMIN_NETWORKS", "").split(",") if n.strip()
 ]
-# How many reverse proxies sit in front of the app; X-Forwarded-For is ignored when 0.
-GRIDGOV_TRUSTED_PROXIES = int(os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0"))
+# The reverse proxies in front of the app, as their addresses or networks ("10.9.0.4,
+# 10.9.1.0/24": only they may set X-Forwarded-For and X-Forwarded-Proto) or as a number (the
+# app is reachable only through that many proxies). 0 = none: both headers are ignored.
+_proxies = os.environ.get("GRIDGOV_TRUSTED_PROXIES", "0").strip()
+GRIDGOV_TRUSTED_PROXIES = int(_proxies) if _proxies.isdigit() else 0
+GRIDGOV_TRUSTED_PROXY_NETWORKS = (
+    [] if _proxies.isdigit() else [n.strip() for n in _proxies.split(",") if n.strip()]
+)
 # Backups (docs/operations.md, Backups): `gridgov backup` seals each backup with the backup
 # key, a key file of its own (never the field key file); the field key file is sealed into a
 # separate file in GRIDGOV_BACKUP_KEYS_DIR. The media folders of DATA_DIR that the database

@@ -26,6 +26,7 @@ ACTIONS = {
     "accounts.inactive.disable": _("inactive accounts disabled"),
     # any page or API operation refused for want of its declared permission
     "access.denied": _("access refused"),
+    "accounts.access.mass_detected": _("mass access detected; reading of residents paused"),
     # policies
     "policy.update": _("policy changed"),
     # org

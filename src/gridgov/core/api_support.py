@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
+from gridgov.core.crypto import sm3_hex
 from gridgov.core.errors import GridGovError
-from gridgov.core.permissions import SIGNED_IN, permission_refused
+from gridgov.core.permissions import SIGNED_IN, permission_refused, require_admin_network
+from gridgov.core.policies import policy_get
+from gridgov.core.ratelimit import rate_limit
 
 MAX_PAGE_SIZE = 200
 
@@ -22,6 +25,7 @@ def api_requires(permission: str):
         def wrapper(request, *args, **kwargs):
             if permission != SIGNED_IN and not request.user.has_permission(permission):
                 raise permission_refused(request, request.user, permission)
+            require_admin_network(request, permission)
             return func(request, *args, **kwargs)
 
         wrapper.required_permission = permission
@@ -33,7 +37,21 @@ def api_requires(permission: str):
 def _check(request, user, permission: str):
     if permission != SIGNED_IN and not user.has_permission(permission):
         raise permission_refused(request, user, permission)
+    require_admin_network(request, permission)
     return user
+
+
+def _throttle(user, token: str | None = None) -> None:
+    """Per-account and per-token request limits (policy ``accounts.rate_limits``): every
+    authenticated API request counts, whatever it asks for (SECURITY.md G5)."""
+    limits = policy_get("accounts.rate_limits")
+    rate_limit(f"api:user:{user.pk}", limit=limits.api_per_user_per_minute, window_seconds=60)
+    if token is not None:
+        rate_limit(
+            f"api:token:{sm3_hex(token.encode())[:32]}",
+            limit=limits.api_per_token_per_minute,
+            window_seconds=60,
+        )
 
 
 class TokenAuth(HttpBearer):
@@ -57,6 +75,7 @@ class TokenAuth(HttpBearer):
                 status=403,
             )
         request.user = user
+        _throttle(user, token)
         return _check(request, user, self.permission)
 
 
@@ -69,7 +88,10 @@ class PermittedSessionAuth(SessionAuth):
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        return _check(request, user, self.permission) if user is not None else None
+        if user is None:
+            return None
+        _throttle(user)
+        return _check(request, user, self.permission)
 
 
 def permission_auth(permission: str) -> list:

@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 # GB/T 32907-2016 appendix A.1 known-answer test.
 _SM4_KAT_KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
@@ -57,31 +58,57 @@ class KeyRing:
 
 
 def _create_key_file(path: Path) -> None:
+    """Demo mode's key file; marked, so that production refuses it (``check --deploy``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key_id = "k1"
     content = {
         "active": key_id,
         "keys": {key_id: {"sm4": secrets.token_hex(16), "hmac": secrets.token_hex(32)}},
+        "demo": True,
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(content, handle)
 
 
+def read_key_file(path: Path) -> KeyRing:
+    """The key ring in ``path``; ``ImproperlyConfigured`` saying what is wrong otherwise."""
+    try:
+        raw = json.loads(path.read_text())
+        keys = raw["keys"]
+        ring = KeyRing(
+            active=raw["active"],
+            sm4={kid: bytes.fromhex(k["sm4"]) for kid, k in keys.items()},
+            hmac={kid: bytes.fromhex(k["hmac"]) for kid, k in keys.items()},
+        )
+    except OSError as exc:
+        raise ImproperlyConfigured(f"The field key file {path} cannot be read: {exc}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ImproperlyConfigured(
+            f"The field key file {path} is not valid: expected "
+            '{"active": "k1", "keys": {"k1": {"sm4": "<32 hex>", "hmac": "<64 hex>"}}}'
+        ) from exc
+    if ring.active not in ring.sm4 or any(len(k) != 16 for k in ring.sm4.values()):
+        raise ImproperlyConfigured(
+            f"The field key file {path} is not valid: the active key must exist and every "
+            "SM4 key must be 32 hex digits."
+        )
+    return ring
+
+
 @lru_cache(maxsize=1)
 def keyring() -> KeyRing:
+    if settings.FIELD_KEY_FILE is None:
+        raise ImproperlyConfigured(
+            "GRIDGOV_KEY_FILE is not set: production mode needs the field key file "
+            "(see docs/operations.md)."
+        )
     path = Path(settings.FIELD_KEY_FILE)
     if not path.exists():
         if settings.PRODUCTION:
-            raise RuntimeError(f"field key file {path} is missing")
+            raise ImproperlyConfigured(f"The field key file {path} (GRIDGOV_KEY_FILE) is missing.")
         _create_key_file(path)
-    raw = json.loads(path.read_text())
-    keys = raw["keys"]
-    return KeyRing(
-        active=raw["active"],
-        sm4={kid: bytes.fromhex(k["sm4"]) for kid, k in keys.items()},
-        hmac={kid: bytes.fromhex(k["hmac"]) for kid, k in keys.items()},
-    )
+    return read_key_file(path)
 
 
 def blind_index(value: str, *, purpose: str, key_id: str | None = None) -> str:

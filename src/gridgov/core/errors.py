@@ -74,3 +74,16 @@ class ImportRejected(GridGovError):
     code = "import_rejected"
     status = 422
     default_message = _("The file was not imported; see the listed rows.")
+
+
+class TooManyRequests(GridGovError):
+    """Over a rate limit or paused by mass-access detection; ``retry_after`` in seconds
+    becomes the ``Retry-After`` header."""
+
+    code = "too_many_requests"
+    status = 429
+    default_message = _("Too many requests; try again later.")
+
+    def __init__(self, message=None, *, retry_after: int, code: str | None = None, details=None):
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, int(retry_after))

@@ -34,3 +34,23 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} v{self.version}"
+
+
+class RateCounter(models.Model):
+    """Hits of one key in one fixed time window, shared by every app process
+    (``core/ratelimit.py``; used when the shared cache is not Redis)."""
+
+    key = models.CharField(max_length=200)
+    # The window's number: seconds since the epoch // window length.
+    window = models.BigIntegerField()
+    count = models.PositiveBigIntegerField(default=0)
+    # Seconds since the epoch after which the row no longer counts for any window.
+    expires_at = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_key_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

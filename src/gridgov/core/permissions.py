@@ -8,18 +8,60 @@ A test walks the URLconf and fails on any view with neither mark.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.errors import PermissionDenied
 
 SIGNED_IN = "signed_in"  # any authenticated account, e.g. own profile
 
+# Administration: org changes, imports, users and roles, policies, the audit trail and the
+# event catalogue and calendar. Every page and API operation declared with one of these
+# answers only to GRIDGOV_ADMIN_NETWORKS (SECURITY.md C6; docs/permissions.md lists them).
+ADMINISTRATION_PERMISSIONS = frozenset(
+    {
+        "org.change",
+        "org.import",
+        "people.import",
+        "accounts.view",
+        "accounts.manage_users",
+        "accounts.grant",
+        "policy.view",
+        "policy.change_system",
+        "policy.change_security",
+        "audit.view",
+        "audit.export",
+        "events.manage",
+    }
+)
 
-def permission_refused(request, user, permission: str) -> PermissionDenied:
-    """The error for a signed-in user without the declared permission; the attempt is
-    audited (outcome=fail) so probing for privileged pages and operations leaves a trace."""
+
+def require_admin_network(request, permission: str) -> None:
+    """Refuse an administration permission outside the allow-listed networks. The client
+    address is the one ``RequestContextMiddleware`` trusted (a spoofed X-Forwarded-For does
+    not help)."""
+    networks = settings.GRIDGOV_ADMIN_NETWORKS
+    if not networks or permission not in ADMINISTRATION_PERMISSIONS:
+        return
+    from gridgov.core.request_context import client_ip
+
+    ip = getattr(request, "client_ip", None) or client_ip(request)
+    address = ipaddress.ip_address(ip) if ip else None
+    if address is None or not any(
+        address in ipaddress.ip_network(n, strict=False) for n in networks
+    ):
+        _audit_denial(request, getattr(request, "user", None), permission, "outside_admin_network")
+        raise PermissionDenied(
+            _("Administration is only possible from the administration network."),
+            code="admin_network_required",
+        )
+
+
+def _audit_denial(request, user, permission: str, reason: str) -> None:
     from django.db import transaction
 
     from gridgov.audit.services import audit_record
@@ -30,12 +72,18 @@ def permission_refused(request, user, permission: str) -> PermissionDenied:
             actor=user,
             outcome="fail",
             changes={
-                "reason": "no_permission",
+                "reason": reason,
                 "permission": permission,
                 "method": request.method,
                 "path": request.path[:200],
             },
         )
+
+
+def permission_refused(request, user, permission: str) -> PermissionDenied:
+    """The error for a signed-in user without the declared permission; the attempt is
+    audited (outcome=fail) so probing for privileged pages and operations leaves a trace."""
+    _audit_denial(request, user, permission, "no_permission")
     return PermissionDenied()
 
 
@@ -48,6 +96,7 @@ def requires(permission: str):
                 return redirect_to_login(request.get_full_path())
             if permission != SIGNED_IN and not user.has_permission(permission):
                 raise permission_refused(request, user, permission)
+            require_admin_network(request, permission)
             return view(request, *args, **kwargs)
 
         wrapper.required_permission = permission

@@ -79,6 +79,43 @@ class ApiTokenPolicy(PolicySchema):
     max_lifetime_days: int = Field(90, ge=1, le=366)
 
 
+class RateLimitPolicy(PolicySchema):
+    """Per-account limits answered with 429 and Retry-After (SECURITY.md G5)."""
+
+    api_per_user_per_minute: int = Field(
+        1200,
+        ge=10,
+        le=100_000,
+        description="API requests of one account (all its tokens and sessions) per minute",
+    )
+    api_per_token_per_minute: int = Field(
+        600, ge=10, le=100_000, description="API requests with one token per minute"
+    )
+    reveals_per_minute: int = Field(
+        10, ge=1, le=1_000, description="full values one account may reveal per minute"
+    )
+    exports_per_hour: int = Field(
+        20, ge=1, le=1_000, description="resident and audit exports of one account per hour"
+    )
+
+
+class MassAccessPolicy(PolicySchema):
+    """Mass-access detection (SECURITY.md F10): over a limit, the security and audit
+    administrators are alerted and the account's reads of residents pause."""
+
+    window_minutes: int = Field(5, ge=1, le=24 * 60, description="window for resident reads")
+    max_resident_reads: int = Field(
+        500, ge=10, le=1_000_000, description="resident records one account may read in the window"
+    )
+    reveal_window_minutes: int = Field(60, ge=1, le=24 * 60, description="window for reveals")
+    max_reveals: int = Field(
+        100, ge=5, le=100_000, description="full values one account may reveal in that window"
+    )
+    pause_minutes: int = Field(
+        30, ge=1, le=7 * 24 * 60, description="how long the account's resident reads pause"
+    )
+
+
 @dataclass(frozen=True)
 class PolicyDefinition:
     key: str
@@ -128,6 +165,23 @@ REGISTRY: dict[str, PolicyDefinition] = {
             ApiTokenPolicy,
             _("API tokens"),
             _("Longest lifetime of a personal API token."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.rate_limits",
+            RateLimitPolicy,
+            _("Rate limits"),
+            _("Requests per account and per API token, reveals and exports, per time unit."),
+            "policy.change_security",
+        ),
+        PolicyDefinition(
+            "accounts.mass_access",
+            MassAccessPolicy,
+            _("Mass-access detection"),
+            _(
+                "How many residents one account may read, and how many values it may reveal, "
+                "in a window before the administrators are alerted and its reads pause."
+            ),
             "policy.change_security",
         ),
         PolicyDefinition(

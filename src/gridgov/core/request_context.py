@@ -35,20 +35,52 @@ def current_request_id() -> str | None:
     return ctx.request_id if ctx else None
 
 
-def client_ip(request) -> str | None:
-    """The client address; X-Forwarded-For only counts behind configured proxies."""
-    remote = request.META.get("REMOTE_ADDR")
-    proxies = settings.GRIDGOV_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        # The right-most entries were added by our own proxies; the one before is the client.
-        if len(forwarded) >= proxies:
-            remote = forwarded[-proxies]
+def _address(value: str | None):
     try:
-        return str(ipaddress.ip_address(remote)) if remote else None
+        return ipaddress.ip_address(value.strip()) if value else None
     except ValueError:
         return None
+
+
+def _proxy_networks() -> list:
+    return [ipaddress.ip_network(n, strict=False) for n in settings.GRIDGOV_TRUSTED_PROXY_NETWORKS]
+
+
+def _is_proxy(address, networks) -> bool:
+    return address is not None and any(address in n for n in networks)
+
+
+def from_trusted_proxy(request) -> bool:
+    """Whether the forwarding headers of this request were set by one of our proxies: the
+    peer is a listed proxy, or a proxy count is configured (then only proxies reach us)."""
+    networks = _proxy_networks()
+    if networks:
+        return _is_proxy(_address(request.META.get("REMOTE_ADDR")), networks)
+    return settings.GRIDGOV_TRUSTED_PROXIES > 0
+
+
+def client_ip(request) -> str | None:
+    """The client address; X-Forwarded-For only counts when our proxies set it."""
+    remote = _address(request.META.get("REMOTE_ADDR"))
+    if not from_trusted_proxy(request):
+        return str(remote) if remote else None
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    networks = _proxy_networks()
+    if networks:
+        # Walk back through our own proxies; the first address that is not one is the client.
+        for entry in reversed(forwarded):
+            address = _address(entry)
+            if address is None:
+                return None
+            if not _is_proxy(address, networks):
+                return str(address)
+        return str(remote) if remote else None
+    proxies = settings.GRIDGOV_TRUSTED_PROXIES
+    # The right-most entries were added by our own proxies; the one before is the client.
+    if len(forwarded) >= proxies:
+        remote = _address(forwarded[-proxies])
+    return str(remote) if remote else None

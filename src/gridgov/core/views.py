@@ -31,9 +31,12 @@ def render_error(request, error: GridGovError):
         423: _("Locked"),
         429: _("Too many requests"),
     }
-    return _error_page(
+    response = _error_page(
         request, error.status, titles.get(error.status, _("Error")), str(error.message)
     )
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @public

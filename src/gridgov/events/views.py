@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from gridgov.accounts.access_limits import reveal_note
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
 from gridgov.core.crypto import decrypt_field
@@ -208,6 +209,7 @@ def event_reveal_contact(request, uid):
     if not reason or not event.contact_phone_encrypted:
         messages.error(request, _("Give a reason."))
         return redirect("events:event_detail", uid=event.uid)
+    reveal_note(actor=request.user, via="events.event.contact_phone")
     phone = decrypt_field(event.contact_phone_encrypted, associated_data=str(event.uid))
     audit_record(
         "events.event.reveal_contact", actor=request.user, target=event, changes={"reason": reason}

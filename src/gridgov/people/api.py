@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
+from gridgov.accounts.access_limits import resident_reads_note
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.scoping import access_object
@@ -239,7 +240,9 @@ def resident_list(
     )
     qs = selectors.resident_list(actor=request.user, filters=filters)
     items, limit, offset = page_slice(qs, offset, limit)
-    return ResidentPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+    items = list(items)
+    resident_reads_note(actor=request.user, count=len(items), via="api.resident_list")
+    return ResidentPage(count=qs.count(), offset=offset, limit=limit, items=items)
 
 
 @router.post("/residents", response={201: ResidentOut})
@@ -255,7 +258,9 @@ def resident_create(request, payload: ResidentIn):
 @router.get("/residents/{uid}", response=ResidentOut)
 @api_requires("people.view")
 def resident_get(request, uid: UUID):
-    return selectors.resident_get(actor=request.user, uid=uid)
+    resident = selectors.resident_get(actor=request.user, uid=uid)
+    resident_reads_note(actor=request.user, count=1, via="api.resident_get")
+    return resident
 
 
 @router.patch("/residents/{uid}", response=ResidentOut)
@@ -299,6 +304,7 @@ def resident_verify(request, uid: UUID, payload: VerifyIn):
 @api_requires("people.view")
 def resident_tags(request, uid: UUID):
     resident = selectors.resident_get(actor=request.user, uid=uid)
+    resident_reads_note(actor=request.user, count=1, via="api.resident_tags")
     return [
         TagOut(code=t.category.code, name=t.category.name)
         for t in selectors.resident_tags(actor=request.user, resident=resident)

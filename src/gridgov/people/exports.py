@@ -1,5 +1,6 @@
 """Exports of filtered resident lists: masked by default, full values only for a permitted
-user who asks, always audited with the filter and row count, watermarked with the user."""
+user who asks, watermarked with the user, and audited with the filter, the rows delivered
+and whether they were masked — or as a failure (``audit/exports.py``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import IO
 
-from django.db import transaction
 from django.utils import timezone
 
-from gridgov.audit.services import audit_record
+from gridgov.accounts.access_limits import export_note
+from gridgov.audit.exports import ExportTally, export_delivered
 from gridgov.core.errors import PermissionDenied
 from gridgov.core.policies import policy_get
 from gridgov.people import privacy
@@ -57,40 +59,50 @@ def _rows(qs, full: bool) -> Iterator[list[str]]:
         ]
 
 
-def resident_export(*, actor, filters: ResidentFilters, fmt: str, full: bool = False):
-    """(file name, content type, iterator of bytes) for a CSV or XLSX export."""
+def resident_export(
+    *, actor, filters: ResidentFilters, fmt: str, full: bool = False
+) -> tuple[str, str, IO[bytes]]:
+    """(file name, content type, finished file) of a CSV or XLSX export."""
     if not actor.has_permission("people.export"):
         raise PermissionDenied()
     if full and not actor.has_permission("people.export_full"):
         raise PermissionDenied()
+    export_note(actor=actor, via="people.export")
     limit = policy_get("people.import").export_max_rows
     qs = resident_list(actor=actor, filters=filters).select_related("household__grid")[:limit]
-    count = qs.count()
     stamp = timezone.localtime()
     watermark = f"导出人 exported by {actor.get_username()} · {stamp:%Y-%m-%d %H:%M}"
-    with transaction.atomic():
-        audit_record(
-            "people.export",
-            actor=actor,
-            target_type="people.resident",
-            changes={
-                "filters": {k: v for k, v in asdict(filters).items() if v},
-                "rows": count,
-                "format": fmt,
-                "full_values": full,
-            },
-        )
+
+    def write(out: IO[bytes], tally: ExportTally) -> None:
+        rows = tally.counted(_rows(qs, full))
+        if fmt == "xlsx":
+            out.write(_xlsx(rows, full, watermark))
+        else:
+            for chunk in _csv(rows, watermark):
+                out.write(chunk)
+
+    file = export_delivered(
+        action="people.export",
+        actor=actor,
+        target_type="people.resident",
+        details={
+            "filters": {k: v for k, v in asdict(filters).items() if v},
+            "format": fmt,
+            "masked": not full,
+        },
+        write=write,
+    )
     name = f"residents-{stamp:%Y%m%d-%H%M}"
     if fmt == "xlsx":
         return (
             f"{name}.xlsx",
-            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            [_xlsx(qs, full, watermark)],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            file,
         )
-    return f"{name}.csv", "text/csv; charset=utf-8", _csv(qs, full, watermark)
+    return f"{name}.csv", "text/csv; charset=utf-8", file
 
 
-def _csv(qs, full, watermark) -> Iterator[bytes]:
+def _csv(rows, watermark) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -102,7 +114,7 @@ def _csv(qs, full, watermark) -> Iterator[bytes]:
 
     yield "\ufeff".encode()
     writer.writerow(HEADER)
-    for row in _rows(qs, full):
+    for row in rows:
         writer.writerow(row)
         if buffer.tell() > 64 * 1024:
             yield flush()
@@ -110,13 +122,13 @@ def _csv(qs, full, watermark) -> Iterator[bytes]:
     yield flush()
 
 
-def _xlsx(qs, full, watermark) -> bytes:
+def _xlsx(rows, full, watermark) -> bytes:
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("居民 residents")
     sheet.append(HEADER)
-    for row in _rows(qs, full):
+    for row in rows:
         sheet.append(row)
     info = workbook.create_sheet("导出信息 export")
     info.append([watermark])

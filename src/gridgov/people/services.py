@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from gridgov.accounts.access_limits import reveal_note
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.crypto import blind_indexes
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -443,12 +444,17 @@ def resident_reveal(*, actor, resident: Resident, field: str, reason: str) -> st
     reason = clean_text(reason)
     if len(reason) < 2:
         raise ValidationFailed(details={"reason": [_("Say why you need the full value.")]})
-    if field == "id_number" and resident.id_number_encrypted:
-        value = privacy.reveal_id_number(resident)
-    elif field == "phone" and resident.phone_encrypted:
-        value = privacy.reveal_phone(resident)
-    else:
+    if not (
+        (field == "id_number" and resident.id_number_encrypted)
+        or (field == "phone" and resident.phone_encrypted)
+    ):
         raise ValidationFailed(details={"field": [_("Nothing to reveal.")]})
+    reveal_note(actor=actor, via=f"people.resident.{field}")
+    value = (
+        privacy.reveal_id_number(resident)
+        if field == "id_number"
+        else privacy.reveal_phone(resident)
+    )
     with transaction.atomic():
         audit_record(
             "people.resident.reveal",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridgov.accounts.access_limits import resident_reads_note
 from gridgov.core.errors import GridGovError, ValidationFailed
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
@@ -22,8 +23,11 @@ from gridgov.people.selectors import AGE_BRACKETS, ResidentFilters
 FORM_FIELDS = ALL_RESIDENT_FIELDS
 
 
-def _filters(request) -> ResidentFilters:
-    g = request.GET
+FILTER_FIELDS = ("q", "address", "tag", "age", "grid", "archived", "sort", "unit", "check")
+
+
+def _filters(g) -> ResidentFilters:
+    """The list's filters from a query string (the list) or a form (the export)."""
     return ResidentFilters(
         q=g.get("q", "")[:50],
         address=g.get("address", "")[:100],
@@ -39,10 +43,11 @@ def _filters(request) -> ResidentFilters:
 
 @requires("people.view")
 def resident_list(request):
-    filters = _filters(request)
+    filters = _filters(request.GET)
     page = Paginator(selectors.resident_list(actor=request.user, filters=filters), 25).get_page(
         request.GET.get("page")
     )
+    resident_reads_note(actor=request.user, count=len(page.object_list), via="web.resident_list")
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -53,6 +58,8 @@ def resident_list(request):
         "ages": list(AGE_BRACKETS),
         "checks": [("incomplete", _("incomplete records")), ("stale", _("due for verification"))],
         "can_export": request.user.has_permission("people.export"),
+        # The export form repeats the list's filters (it is a POST: exports are audited).
+        "export_filters": [(k, request.GET[k]) for k in FILTER_FIELDS if request.GET.get(k)],
         "can_export_full": request.user.has_permission("people.export_full"),
         "can_change": request.user.has_permission("people.change"),
         "grids": OrgUnit.objects.visible_to(request.user).filter(level="grid").order_by("code"),
@@ -84,6 +91,7 @@ def household_list(request):
 def household_detail(request, uid):
     household = selectors.household_get(actor=request.user, uid=uid)
     members = list(selectors.household_members(actor=request.user, household=household))
+    resident_reads_note(actor=request.user, count=len(members), via="web.household_detail")
     for member in members:
         member.consent_list = list(selectors.resident_consents(actor=request.user, resident=member))
         member.history_list = list(selectors.resident_history(resident=member)[:20])
@@ -246,6 +254,7 @@ def resident_create(request, uid):
 @requires("people.change")
 def resident_edit(request, uid):
     resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
+    resident_reads_note(actor=request.user, count=1, via="web.resident_edit")
     return _resident_form(request, household=resident.household, resident=resident)
 
 
@@ -376,19 +385,21 @@ def duplicate_list(request):
             services.duplicate_dismiss(actor=request.user, candidate=candidate)
             messages.success(request, _("Marked as different people."))
         return redirect("people:duplicate_list")
-    return render(
-        request,
-        "people/duplicate_list.html",
-        {"candidates": selectors.duplicate_list(actor=request.user)[:200]},
-    )
+    candidates = list(selectors.duplicate_list(actor=request.user)[:200])
+    # Each candidate shows two residents side by side.
+    resident_reads_note(actor=request.user, count=2 * len(candidates), via="web.duplicate_list")
+    return render(request, "people/duplicate_list.html", {"candidates": candidates})
 
 
 @requires("people.export")
+@require_POST
 def resident_export(request):
-    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    name, content_type, chunks = exports.resident_export(
-        actor=request.user, filters=_filters(request), fmt=fmt, full=request.GET.get("full") == "1"
+    """A POST under the CSRF check: a link on another site cannot make anyone export."""
+    fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
+    name, content_type, file = exports.resident_export(
+        actor=request.user,
+        filters=_filters(request.POST),
+        fmt=fmt,
+        full=request.POST.get("full") == "1",
     )
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)

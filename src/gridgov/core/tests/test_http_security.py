@@ -116,10 +116,13 @@ def _run_check(env_extra):
 
 
 def test_production_deploy_check_is_clean(tmp_path):
-    key_file = tmp_path / "keys.json"
+    key_file = tmp_path / "etc" / "keys.json"
+    key_file.parent.mkdir()
     key_file.write_text(
-        '{"active": "k1", "keys": {"k1": {"sm4": "00112233445566778899aabbccddeeff", "hmac": "00"}}}'
+        '{"active": "k1", "keys": {"k1": {"sm4": "00112233445566778899aabbccddeeff", '
+        '"hmac": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"}}}'
     )
+    key_file.chmod(0o600)
     result = _run_check(
         {
             "GRIDGOV_MODE": "production",
@@ -128,7 +131,7 @@ def test_production_deploy_check_is_clean(tmp_path):
             "GRIDGOV_BACKUP_KEY_FILE": str(tmp_path / "backup_key.json"),
             "DATABASE_URL": "postgres://postgres@db.example.gov.cn:5432/gridgov?sslmode=verify-full",
             "ALLOWED_HOSTS": "gridgov.example.gov.cn",
-            "GRIDGOV_DATA_DIR": str(tmp_path),
+            "GRIDGOV_DATA_DIR": str(tmp_path / "data"),
         }
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -245,3 +248,46 @@ def test_forms_need_the_csrf_token(org_tree, make_user):
     )
     assert response.status_code == 403 and "Form expired" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_forwarded_proto_counts_only_from_trusted_proxies(settings):
+    """A client claiming HTTPS in X-Forwarded-Proto gets no secure treatment (no HSTS, no
+    escape from the HTTPS redirect) unless it is one of the configured proxies."""
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def fetch(peer):
+        return Client(REMOTE_ADDR=peer).get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+
+    settings.GRIDGOV_TRUSTED_PROXIES = 0
+    settings.GRIDGOV_TRUSTED_PROXY_NETWORKS = []
+    spoofed = fetch("198.51.100.7")
+    assert spoofed.status_code == 301 and spoofed["Location"].startswith("https://")
+
+    # Proxies named by address: only their header counts.
+    settings.GRIDGOV_TRUSTED_PROXY_NETWORKS = ["127.0.0.1/32", "10.9.0.0/24"]
+    assert fetch("198.51.100.7").status_code == 301
+    proxied = fetch("10.9.0.4")
+    assert proxied.status_code == 200 and "Strict-Transport-Security" in proxied
+
+    # A proxy count (the app reachable only through them): the peer is the proxy.
+    settings.GRIDGOV_TRUSTED_PROXY_NETWORKS = []
+    settings.GRIDGOV_TRUSTED_PROXIES = 1
+    assert fetch("127.0.0.1").status_code == 200
+
+
+def test_client_address_behind_named_proxies(settings, rf):
+    from gridgov.core.request_context import client_ip
+
+    settings.GRIDGOV_TRUSTED_PROXIES = 0
+    settings.GRIDGOV_TRUSTED_PROXY_NETWORKS = ["10.9.0.0/24"]
+    forwarded = "10.1.2.3, 203.0.113.9, 10.9.0.5"
+    # From a proxy: the right-most address that is not one of our proxies.
+    request = rf.get("/", REMOTE_ADDR="10.9.0.4", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == "203.0.113.9"
+    # From anyone else the header is ignored.
+    request = rf.get("/", REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert client_ip(request) == "203.0.113.50"

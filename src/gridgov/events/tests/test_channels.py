@@ -298,6 +298,23 @@ def test_contact_reveal_is_audited(crew, report, login_client, client):
     assert AuditRecord.objects.filter(action="events.event.reveal_contact").count() == 1
 
 
+def test_contact_reveals_share_the_reveal_limit(crew, report, login_client, client):
+    """A reporter's phone is a full value like a resident's: 10 reveals a minute (policy
+    accounts.rate_limits), then 429 with Retry-After; refused reveals are not audited."""
+    import time_machine
+
+    event = report(contact_phone="13912345678")
+    with time_machine.travel("2026-03-02 10:00:05 +08:00", tick=False):
+        login_client(crew["dispatcher"])
+        for _ in range(10):
+            response = client.post(f"/events/{event.uid}/reveal/", {"reason": "回访"})
+            assert response.status_code == 200
+        refused = client.post(f"/events/{event.uid}/reveal/", {"reason": "回访"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "13912345678" not in refused.content.decode()
+    assert AuditRecord.objects.filter(action="events.event.reveal_contact").count() == 10
+
+
 def test_grid_worker_cannot_reveal(crew, report, login_client, client):
     event = report(contact_phone="13912345678")
     login_client(crew["worker"])

@@ -19,6 +19,30 @@ from gridgov.core.supervisor import ProcessSupervisor
 from gridgov.demo.seed import demo_is_seeded, demo_logins, demo_password, seed_demo
 
 
+def gunicorn_command(*, bind: str, workers: int, graceful_timeout: int = 5) -> list[str]:
+    """The web server ``gridgov start`` runs (its settings: ``gridgov/gunicorn_conf.py``)."""
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    if gunicorn is None:
+        raise CommandError("gunicorn is not installed")
+    return [
+        gunicorn,
+        "gridgov.wsgi:application",
+        "--config",
+        "python:gridgov.gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        str(graceful_timeout),
+        # Its control socket lives in $HOME, shared by every gunicorn of the user; nothing
+        # here uses it.
+        "--no-control-socket",
+    ]
+
+
 class Command(BaseCommand):
     help = "Prepare the database and serve GridGov."
 
@@ -62,9 +86,9 @@ class Command(BaseCommand):
             self._print_logins(bind)
         if no_serve:
             return
-        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
-        if gunicorn is None:
-            raise CommandError("gunicorn is not installed")
+        server = gunicorn_command(
+            bind=bind, workers=workers, graceful_timeout=max(1, stop_timeout // 2)
+        )
         sys.stdout.flush()
         # Background-task workers (imports, reports) next to the web workers: on the Redis
         # queue when REDIS_URL is set, else on the database queue.
@@ -95,25 +119,7 @@ class Command(BaseCommand):
                     [*manage, "backup", "--schedule"],
                     stdout=subprocess.DEVNULL,
                 )
-            supervisor.spawn(
-                "web server",
-                [
-                    gunicorn,
-                    "gridgov.wsgi:application",
-                    "--bind",
-                    bind,
-                    "--workers",
-                    str(workers),
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    str(max(1, stop_timeout // 2)),
-                    # Its control socket lives in $HOME, shared by every gunicorn of the
-                    # user; nothing here uses it.
-                    "--no-control-socket",
-                ],
-                main=True,
-            )
+            supervisor.spawn("web server", server, main=True)
             status = supervisor.run()
         if status:
             raise CommandError(f"the web server exited with status {status}")

@@ -1,0 +1,51 @@
+"""The audit trail's own export: its audit record says how many records were delivered; a
+failure part-way is recorded as a failure and delivers nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridgov.accounts.roles import Role
+from gridgov.audit.models import AuditRecord
+from gridgov.audit.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auditor_client(org_tree, make_user, login_client):
+    for i in range(4):
+        audit_record("org.unit.update", org_unit_path=org_tree["c1"].path, changes={"i": i})
+    return login_client(make_user(Role.AUDIT_ADMIN, org_tree["d1"]))
+
+
+def test_a_delivered_audit_export_records_its_rows(auditor_client):
+    response = auditor_client.post("/audit/export.csv", {"action": "org.unit"})
+    body = b"".join(response.streaming_content)
+    assert response.status_code == 200 and body.decode("utf-8").count("org.unit.update") == 4
+    record = AuditRecord.objects.get(action="audit.export")
+    assert record.outcome == "success"
+    assert record.changes["rows"] == 4 and record.changes["bytes"] == len(body)
+    assert record.changes["filters"] == {"action": "org.unit"}
+
+
+def test_a_failing_audit_export_is_recorded_as_a_failure(auditor_client, monkeypatch):
+    from gridgov.audit import exports
+
+    real_row = exports._row
+    calls = {"n": 0}
+
+    def row_then_fail(record):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("No space left on device")
+        return real_row(record)
+
+    monkeypatch.setattr(exports, "_row", row_then_fail)
+    auditor_client.raise_request_exception = False
+    response = auditor_client.post("/audit/export.csv", {"action": "org.unit"})
+    assert response.status_code == 500
+    assert "org.unit.update" not in response.content.decode("utf-8", "replace")
+    record = AuditRecord.objects.get(action="audit.export")
+    assert record.outcome == "fail"
+    assert record.changes["rows"] == 2 and record.changes["error"] == "OSError"
