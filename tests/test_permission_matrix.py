@@ -876,6 +876,7 @@ def test_administration_routes_are_the_documented_ones():
         "events:calendar_change",
         "audit:record_list",
         "audit:record_export",
+        "api:DELETE /api/v1/users/{user_id}/two-factor",
         "api:GET /api/v1/policies",
         "api:GET /api/v1/policies/{key}",
         "api:PUT /api/v1/policies/{key}",

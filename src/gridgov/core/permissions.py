@@ -30,6 +30,7 @@ ADMINISTRATION_PERMISSIONS = frozenset(
         "accounts.view",
         "accounts.manage_users",
         "accounts.grant",
+        "accounts.reset_two_factor",
         "policy.view",
         "policy.change_system",
         "policy.change_security",
