@@ -36,6 +36,7 @@ def _production_env(tmp_path, **overrides):
         "GRIDGOV_MODE": "production",
         "SECRET_KEY": "x" * 30 + "Y7#kq9ZpL2@vR5nW8$tB3mE6&cH1jF4",
         "GRIDGOV_KEY_FILE": str(_key_file(keys_dir / "field_keys.json")),
+        "GRIDGOV_BACKUP_KEY_FILE": str(keys_dir / "backup_key.json"),
         "DATABASE_URL": "postgres://gridgov@db.example.gov.cn:5432/gridgov?sslmode=verify-full",
         "ALLOWED_HOSTS": "gridgov.example.gov.cn",
         "GRIDGOV_DATA_DIR": str(tmp_path / "data"),
