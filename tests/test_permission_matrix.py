@@ -885,6 +885,7 @@ def test_administration_routes_are_the_documented_ones():
         "api:POST /api/v1/grids/import",
         "api:POST /api/v1/imports",
         "api:GET /api/v1/imports/{uid}",
+        "api:PATCH /api/v1/imports/{uid}",
         "api:GET /api/v1/audit-records",
         "api:GET /api/v1/audit-records/verify",
     }
