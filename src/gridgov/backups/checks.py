@@ -19,7 +19,8 @@ def backup_settings_check(app_configs, **kwargs):
                 id="gridgov.W201",
             )
         )
-    if key_file and Path(key_file).resolve() == Path(settings.FIELD_KEY_FILE).resolve():
+    field_key_file = settings.FIELD_KEY_FILE
+    if key_file and field_key_file and Path(key_file).resolve() == Path(field_key_file).resolve():
         problems.append(
             Error(
                 "GRIDGOV_BACKUP_KEY_FILE is the field key file: the keys would travel with "
