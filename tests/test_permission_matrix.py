@@ -205,8 +205,8 @@ ROUTES = [
     Route("events:event_report", "GET", "/events/new/", "events.report"),
     Route("events:my_reports", "GET", "/events/reported/", "events.report"),
     Route("events:event_map", "GET", "/events/map/", "events.view"),
-    Route("events:inbox", "GET", "/events/inbox/", SIGNED_IN),
-    Route("events:inbox_read", "POST", "/events/inbox/read/", SIGNED_IN, ok=(302,)),
+    Route("core:inbox", "GET", "/inbox/", SIGNED_IN),
+    Route("core:inbox_read", "POST", "/inbox/read/", SIGNED_IN, ok=(302,)),
     Route("events:event_detail", "GET", "/events/{in}/", "events.view", ("event_in", "event_out")),
     Route(
         "events:event_act",

@@ -269,9 +269,9 @@ EXPORT_DIR = DATA_DIR / "exports"
 # sender writes one log line per message (demo and tests).
 GRIDGOV_NOTIFY_SENDERS = [
     s.strip()
-    for s in os.environ.get("GRIDGOV_NOTIFY_SENDERS", "gridgov.events.notify.LoggingSender").split(
-        ","
-    )
+    for s in os.environ.get(
+        "GRIDGOV_NOTIFY_SENDERS", "gridgov.core.notifications.LoggingSender"
+    ).split(",")
     if s.strip()
 ]
 

@@ -117,7 +117,7 @@ def test_resident_report_to_rating(page, browser, live_server, people, tmp_path)
     phone.screenshot(path=str(tmp_path / "3-handled.png"), full_page=True)
 
     # 4. The community verifies on site.
-    desk.goto(desk.base + "/events/inbox/")
+    desk.goto(desk.base + "/inbox/")
     assert f"事件 {code} 已处置，请到现场核查。" in desk.content()
     desk.goto(desk.base + f"/events/{event.uid}/")
     act(desk, "verify_pass")

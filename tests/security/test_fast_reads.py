@@ -61,7 +61,7 @@ def admins(org_tree, make_user):
 
 
 def _inbox(user) -> list[str]:
-    from gridgov.events.models import Notification
+    from gridgov.core.models import Notification
 
     return list(
         Notification.objects.filter(recipient=user, kind="mass_access").values_list(

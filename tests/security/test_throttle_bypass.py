@@ -42,7 +42,7 @@ def victims(org_tree, make_user):
 
 
 def test_one_address_cannot_lock_account_after_account(victims, org_tree, make_user, client):
-    from gridgov.events.models import Notification
+    from gridgov.core.models import Notification
 
     secadmin = make_user(Role.SECURITY_ADMIN, org_tree["d1"], username="flood_sec")
     policy = policy_get("accounts.login_lockout")

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Membership
 from gridgov.accounts.roles import Role
 from gridgov.audit.services import audit_record
+from gridgov.core import notifications
 from gridgov.core.errors import TooManyRequests
 from gridgov.core.policies import policy_get
 from gridgov.core.ratelimit import rate_block, rate_blocked_for, rate_hit, rate_limit
@@ -141,7 +142,6 @@ def _alert_recipients(actor) -> list:
 
 def _notify(*, actor, recipients, kind: str, count: float, minutes: int) -> None:
     # The staff inbox (events' notifications) is the one every role reads.
-    from gridgov.events import notify
 
     if kind == READS:
         message = _(
@@ -153,7 +153,7 @@ def _notify(*, actor, recipients, kind: str, count: float, minutes: int) -> None
             "Mass access: account %(user)s revealed %(count)d full values within %(minutes)d "
             "minutes; its reading of residents is paused. See the audit trail."
         )
-    notify.inbox(
+    notifications.inbox(
         recipients,
         kind="mass_access",
         message=message

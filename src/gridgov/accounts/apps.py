@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "gridgov.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self):
+        from gridgov.accounts.services import bearer_token_user
+        from gridgov.core import ports
+
+        ports.install_bearer_authenticator(bearer_token_user)

@@ -33,3 +33,18 @@ def user_is_locked(user: User) -> bool:
     return LoginLock.objects.filter(
         username=user.username, locked_until__gt=timezone.now()
     ).exists()
+
+
+def unit_staff(units, permission: str) -> list[User]:
+    """Active people whose membership is at the unit (or one of the units) with a role
+    granting ``permission``: who a notice about the unit goes to."""
+    from gridgov.accounts.models import Membership
+    from gridgov.accounts.roles import role_grants
+
+    units = [u for u in (units if isinstance(units, list | tuple) else [units]) if u is not None]
+    if not units:
+        return []
+    members = Membership.objects.filter(org_unit__in=units, user__is_active=True).select_related(
+        "user"
+    )
+    return [m.user for m in members if role_grants(m.role, permission)]

@@ -28,6 +28,7 @@ from gridgov.accounts.models import (
 )
 from gridgov.accounts.roles import ADMIN_ROLES, API_TOKEN_PERMISSION, ROLE_LEVELS, Role
 from gridgov.audit.services import SystemActor, audit_record, audit_refusals, refusal
+from gridgov.core import notifications
 from gridgov.core.crypto import decrypt_field, encrypt_field, sm3_hex
 from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_get
@@ -118,7 +119,6 @@ def _ip_throttled(ip: str | None, policy) -> bool:
 
 def _alert_ip_throttled(ip: str, policy) -> None:
     """The address just crossed a threshold: record it and tell the security admins."""
-    from gridgov.events import notify
 
     failures, locks = _ip_counts(ip, policy)
     window = max(policy.ip_window_minutes, policy.ip_lockout_window_minutes)
@@ -149,7 +149,7 @@ def _alert_ip_throttled(ip: str, policy) -> None:
                 "window_minutes": window,
             },
         )
-        notify.inbox(
+        notifications.inbox(
             list(recipients), kind="security", message=message, key=f"ip-throttle:{ip}:{bucket}"
         )
 
@@ -750,6 +750,19 @@ def token_authenticate(raw: str) -> User | None:
     if token is None or not token.user.has_permission(API_TOKEN_PERMISSION):
         return None
     return token.user
+
+
+def bearer_token_user(raw: str) -> User | None:
+    """The API's bearer authentication (installed into ``core.ports``): the token's account,
+    refused while its password must be changed."""
+    user = token_authenticate(raw)
+    if user is not None and password_expired(user):
+        raise GridGovError(
+            _("You must change your password before continuing."),
+            code="password_change_required",
+            status=403,
+        )
+    return user
 
 
 def open311_key_authenticate(raw: str, *, jurisdiction_code: str = "") -> User | None:

@@ -6,3 +6,9 @@ class AuditConfig(AppConfig):
     name = "gridgov.audit"
     label = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self):
+        from gridgov.audit.services import audit_record
+        from gridgov.core import ports
+
+        ports.install_audit_writer(audit_record)

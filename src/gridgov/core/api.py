@@ -1,9 +1,12 @@
+from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Schema, Status
 
-from gridgov.core.api_support import PermissionRouter, api_requires
+from gridgov.core import notifications
+from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import NotFound
+from gridgov.core.permissions import SIGNED_IN
 from gridgov.core.policies import REGISTRY, policy_in_force
 from gridgov.core.services import policy_update
 
@@ -56,3 +59,33 @@ def policy_get(request, key: str):
 def policy_put(request, key: str, payload: PolicyIn):
     policy_update(actor=request.user, key=key, value=payload.value, note=payload.note)
     return _out(key)
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    message: str
+    subject_type: str
+    subject_id: str
+    link: str
+    created_at: datetime
+    read: bool
+
+    @staticmethod
+    def resolve_read(obj):
+        return obj.read_at is not None
+
+
+@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
+@api_requires(SIGNED_IN)
+def notification_list(request, unread: bool = False, offset: int = 0, limit: int = 50):
+    notices = notifications.notification_list(user=request.user, unread_only=unread)
+    items, _, _ = page_slice(notices, offset, limit)
+    return list(items)
+
+
+@router.post("/notifications/{notification_id}/read", response={204: None}, tags=["notifications"])
+@api_requires(SIGNED_IN)
+def notification_read(request, notification_id: int):
+    notifications.notifications_mark_read(user=request.user, notification_id=notification_id)
+    return Status(204, None)

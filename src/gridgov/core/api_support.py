@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from gridgov.core.crypto import sm3_hex
-from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, permission_refused, require_admin_network
 from gridgov.core.policies import policy_get
+from gridgov.core.ports import bearer_user
 from gridgov.core.ratelimit import rate_limit
 
 MAX_PAGE_SIZE = 200
@@ -63,17 +62,9 @@ class TokenAuth(HttpBearer):
         self.permission = permission
 
     def authenticate(self, request, token):
-        from gridgov.accounts.services import password_expired, token_authenticate
-
-        user = token_authenticate(token)
+        user = bearer_user(token)
         if user is None:
             return None
-        if password_expired(user):
-            raise GridGovError(
-                _("You must change your password before continuing."),
-                code="password_change_required",
-                status=403,
-            )
         request.user = user
         _throttle(user, token)
         return _check(request, user, self.permission)

@@ -133,9 +133,10 @@ def _allowed_hosts_errors():
 def _demo_account_errors():
     """Demo accounts have published passwords: none may be active in production. Without a
     reachable database the check cannot tell (``gridgov start`` refuses them anyway)."""
+    from django.contrib.auth import get_user_model
     from django.db import DatabaseError
 
-    from gridgov.accounts.models import User
+    User = get_user_model()
 
     try:
         demo = list(

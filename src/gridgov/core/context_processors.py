@@ -1,5 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import notifications
+
 # (permission, url name, label) — shown when the user holds the permission.
 NAV = [
     ("events.handle", "events:my_events", _("My tasks")),
@@ -36,7 +38,4 @@ def navigation(request):
         for permission, url_name, label in NAV
         if user.has_permission(permission)
     ]
-    from gridgov.events.models import Notification
-
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {"nav_items": items, "inbox_unread": unread}
+    return {"nav_items": items, "inbox_unread": notifications.unread_count(user)}

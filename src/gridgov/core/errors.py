@@ -87,3 +87,12 @@ class TooManyRequests(GridGovError):
     def __init__(self, message=None, *, retry_after: int, code: str | None = None, details=None):
         super().__init__(message, code=code, details=details)
         self.retry_after = max(1, int(retry_after))
+
+
+def error_text(exc: GridGovError) -> str:
+    """The error as one line for a page message: its message and each field's reasons."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    detail = "; ".join(
+        f"{k}: {m}" for k, msgs in details.items() if isinstance(msgs, list) for m in msgs
+    )
+    return f"{exc.message} {detail}".strip()

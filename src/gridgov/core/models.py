@@ -54,3 +54,38 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window}: {self.count}"
+
+
+class Notification(models.Model):
+    """A notice in a staff member's in-app inbox. Any app posts one about its own records
+    through ``core/notifications.py``; the subject is kept as plain values (type, public id,
+    link) so the inbox needs to know no app."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20)
+    message = models.CharField(max_length=300)
+    # "app_label.model" and the record's public id (its uid where it has one).
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=40, blank=True)
+    link = models.CharField(max_length=200, blank=True)
+    # One notice per (recipient, key): a repeated scan or a retried task adds nothing.
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], name="core_notification_dedupe"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="core_notification_inbox"),
+            models.Index(fields=["subject_type", "subject_id"], name="core_notification_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

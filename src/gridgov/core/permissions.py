@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.errors import PermissionDenied
+from gridgov.core.ports import audit_write
 
 SIGNED_IN = "signed_in"  # any authenticated account, e.g. own profile
 
@@ -65,10 +66,8 @@ def require_admin_network(request, permission: str) -> None:
 def _audit_denial(request, user, permission: str, reason: str) -> None:
     from django.db import transaction
 
-    from gridgov.audit.services import audit_record
-
     with transaction.atomic():
-        audit_record(
+        audit_write(
             "access.denied",
             actor=user,
             outcome="fail",

@@ -8,10 +8,10 @@ import pydantic
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.models import PolicyVersion
 from gridgov.core.policies import REGISTRY, policy_cache_forget, policy_latest
+from gridgov.core.ports import audit_write
 from gridgov.core.scoping import require_permission
 
 
@@ -52,7 +52,7 @@ def _save_version(actor, key, validated, note) -> PolicyVersion:
             created_by=actor,
         )
         policy_cache_forget(key)
-        audit_record(
+        audit_write(
             "policy.update",
             actor=actor,
             target=row,

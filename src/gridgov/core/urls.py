@@ -5,6 +5,8 @@ from gridgov.core import views, views_policies
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("policies/", views_policies.policy_list, name="policy_list"),
     path("policies/<str:key>/", views_policies.policy_edit, name="policy_edit"),
 ]

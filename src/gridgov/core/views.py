@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from gridgov.core import notifications
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, public, requires
 
@@ -10,6 +13,20 @@ from gridgov.core.permissions import SIGNED_IN, public, requires
 @requires(SIGNED_IN)
 def home(request):
     return render(request, "core/home.html", {})
+
+
+@requires(SIGNED_IN)
+def inbox(request):
+    notices = notifications.notification_list(user=request.user)
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page": page})
+
+
+@requires(SIGNED_IN)
+@require_POST
+def inbox_read(request):
+    notifications.notifications_mark_read(user=request.user)
+    return redirect("core:inbox")
 
 
 def _error_page(request, status: int, title: str, message: str):

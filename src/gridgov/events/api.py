@@ -9,9 +9,8 @@ from ninja import Schema, Status
 from gridgov.accounts.models import User
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.permissions import SIGNED_IN
 from gridgov.events import routing, selectors, services
-from gridgov.events.models import Channel, Notification
+from gridgov.events.models import Channel
 from gridgov.events.selectors import EventFilters
 from gridgov.events.sla import sla_colour
 
@@ -154,23 +153,6 @@ class CategoryOut(Schema):
         return obj.parent.code if obj.parent_id else None
 
 
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    message: str
-    event: str | None
-    created_at: datetime
-    read: bool
-
-    @staticmethod
-    def resolve_event(obj):
-        return str(obj.event.uid) if obj.event_id else None
-
-    @staticmethod
-    def resolve_read(obj):
-        return obj.read_at is not None
-
-
 def channel_for(user, requested: str) -> str:
     """Staff may record hotline calls; grid workers patrol; everyone else is a resident."""
     if requested in (Channel.HOTLINE, Channel.STAFF) and user.has_permission("events.dispatch"):
@@ -260,19 +242,3 @@ def event_act(request, uid: UUID, payload: ActionIn):
 @api_requires("events.view")
 def category_list(request):
     return selectors.category_tree()
-
-
-@router.get("/notifications", response=list[NotificationOut])
-@api_requires(SIGNED_IN)
-def notification_list(request, unread: bool = False, offset: int = 0, limit: int = 50):
-    items, _, _ = page_slice(selectors.inbox(user=request.user, unread_only=unread), offset, limit)
-    return list(items)
-
-
-@router.post("/notifications/{notification_id}/read", response={204: None})
-@api_requires(SIGNED_IN)
-def notification_read(request, notification_id: int):
-    Notification.objects.filter(
-        pk=notification_id, recipient=request.user, read_at__isnull=True
-    ).update(read_at=timezone.now())
-    return Status(204, None)

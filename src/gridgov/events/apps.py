@@ -8,4 +8,4 @@ class EventsConfig(AppConfig):
     verbose_name = _("Grid events")
 
     def ready(self):
-        from gridgov.events import policies  # noqa: F401 - registers the events policies
+        from gridgov.events import kpis, policies  # noqa: F401 - registers KPIs and policies

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.scoping import ScopedQuerySet
@@ -379,6 +380,9 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.tracking_code} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("events:event_detail", args=[self.uid])
+
     @property
     def audit_org_path(self) -> str:
         return self.scope_path
@@ -487,33 +491,6 @@ class EventRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.kind} {self.status}"
-
-
-class Notification(models.Model):
-    """The in-app inbox of staff."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    event = models.ForeignKey(Event, null=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20)
-    message = models.CharField(max_length=300)
-    # One notice per (recipient, key): a repeated scan or a retried task adds nothing.
-    dedupe_key = models.CharField(max_length=120)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "dedupe_key"], name="notification_dedupe_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class DeviceSource(models.Model):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Membership
 from gridgov.accounts.roles import Role
+from gridgov.accounts.selectors import unit_staff
 from gridgov.core.policies import policy_get
-from gridgov.events import notify
 from gridgov.events.models import OPEN_STATES, Event
 from gridgov.org.models import GridAssignment, OrgUnit
 from gridgov.org.selectors import grid_at_point, grid_nearest_point
@@ -91,12 +91,12 @@ def verifiers_for(event: Event) -> list:
     leaders of its community; with none, the community's staff."""
     handler = event.assignee_id if policy_get("events.loop").separate_verifier else None
     community = ancestor_at(event.scope_path, "community")
-    community_staff = notify.unit_staff(community, "events.verify")
+    community_staff = unit_staff(community, "events.verify")
     leaders = {
         m.user_id for m in Membership.objects.filter(org_unit=community, role=Role.GRID_LEADER)
     }
     tiers = [
-        notify.unit_staff(event.grid, "events.verify") if event.grid_id else [],
+        unit_staff(event.grid, "events.verify") if event.grid_id else [],
         [u for u in community_staff if u.pk in leaders],
         community_staff,
     ]

@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.selectors import unit_staff
 from gridgov.audit.services import SystemActor, audit_record
+from gridgov.core import notifications
 from gridgov.core.policies import policy_get
-from gridgov.events import notify, routing
+from gridgov.events import routing
 from gridgov.events.models import CLOCK_STATES, Event, EventAction, State
 
 ACTIVE_STATES = CLOCK_STATES
@@ -64,11 +66,11 @@ def _due_soon(now) -> int:
         ):
             count += 1
             if event.assignee_id:
-                notify.inbox(
+                notifications.inbox(
                     [event.assignee],
                     kind="due_soon",
                     message=_("Event %(code)s is due soon.") % {"code": event.tracking_code},
-                    event=event,
+                    subject=event,
                     key=f"due_soon:{event.pk}:{event.handle_due.isoformat()}",
                 )
     return count
@@ -131,13 +133,12 @@ def _escalate_one(pk: int, rung: int, level: str, now) -> int:
             target=event,
             changes={"level": level, "rung": rung},
         )
-    notify.inbox(
-        notify.unit_staff(unit, "events.dispatch")
-        + ([event.assignee] if event.assignee_id else []),
+    notifications.inbox(
+        unit_staff(unit, "events.dispatch") + ([event.assignee] if event.assignee_id else []),
         kind="overdue",
         message=_("Event %(code)s is overdue and escalated to you: %(title)s")
         % {"code": event.tracking_code, "title": event.title},
-        event=event,
+        subject=event,
         key=f"overdue:{event.pk}:{rung}",
     )
     return 1
@@ -157,11 +158,11 @@ def _late_acceptance(now) -> int:
             continue  # another scan took it
         community = routing.ancestor_at(event.scope_path, "community")
         count += 1
-        notify.inbox(
-            notify.unit_staff(community, "events.dispatch"),
+        notifications.inbox(
+            unit_staff(community, "events.dispatch"),
             kind="accept_late",
             message=_("Event %(code)s waits to be accepted.") % {"code": event.tracking_code},
-            event=event,
+            subject=event,
             key=f"accept_late:{event.pk}",
         )
     return count

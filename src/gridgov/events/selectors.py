@@ -18,7 +18,6 @@ from gridgov.events.models import (
     Event,
     EventAction,
     EventPhoto,
-    Notification,
     State,
 )
 
@@ -200,11 +199,6 @@ def departments_for(event: Event) -> QuerySet[Department]:
     from gridgov.events.routing import ancestor_at
 
     return Department.objects.filter(district=ancestor_at(event.scope_path, "district"))
-
-
-def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(recipient=user).select_related("event")
-    return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
 def grid_staff_for(event: Event) -> list:

@@ -13,13 +13,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.selectors import unit_staff
 from gridgov.audit.services import SystemActor, audit_record
+from gridgov.core import notifications
 from gridgov.core.crypto import blind_index, encrypt_field
 from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_phone
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import path_in_scope
-from gridgov.events import classify, notify, photos, routing, sla
+from gridgov.core.validators import FieldInvalid, normalise_phone
+from gridgov.events import classify, photos, routing, sla
 from gridgov.events.calendar import WorkCalendar
 from gridgov.events.models import (
     OPEN_STATES,
@@ -34,7 +37,6 @@ from gridgov.events.models import (
     Urgency,
 )
 from gridgov.events.workflow import MACHINE, RATE, TRANSITIONS
-from gridgov.people.validation import FieldInvalid, normalise_phone
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_TITLE = 100
@@ -235,12 +237,12 @@ def report_event(*, actor, data: ReportInput) -> tuple[Event, bool]:
         if existing is None:
             raise
         return existing, False
-    notify.inbox(
-        notify.unit_staff([event.responsible_unit, _community_of(event)], "events.dispatch"),
+    notifications.inbox(
+        unit_staff([event.responsible_unit, _community_of(event)], "events.dispatch"),
         kind="new",
         message=_("New event %(code)s: %(title)s")
         % {"code": event.tracking_code, "title": event.title},
-        event=event,
+        subject=event,
     )
     if data.channel == Channel.PATROL and user is not None:
         _patrol_fast_path(event, user, category, data.urgency)
@@ -645,40 +647,40 @@ def _after(event: Event, action: str, actor, data: dict) -> None:
         and event.assignee_id
         and event.assignee_id != getattr(actor, "pk", None)
     ):
-        notify.inbox(
+        notifications.inbox(
             [event.assignee],
             kind="assigned",
             message=_("Event %(code)s is yours to handle: %(title)s")
             % {"code": code, "title": event.title},
-            event=event,
+            subject=event,
             key=f"assigned:{event.pk}:{event.version}",
         )
     elif action == "escalate":
-        recipients = notify.unit_staff(event.responsible_unit, "events.handle")
+        recipients = unit_staff(event.responsible_unit, "events.handle")
         if event.department_id:
             recipients += list(event.department.members.all())
-        notify.inbox(
+        notifications.inbox(
             recipients,
             kind="escalated",
             message=_("Event %(code)s needs you to check in (吹哨报到): %(title)s")
             % {"code": code, "title": event.title},
-            event=event,
+            subject=event,
             key=f"escalated:{event.pk}:{event.version}",
         )
     elif action == "handle":
-        notify.inbox(
+        notifications.inbox(
             routing.verifiers_for(event),
             kind="to_verify",
             message=_("Event %(code)s is handled; verify it on site.") % {"code": code},
-            event=event,
+            subject=event,
             key=f"to_verify:{event.pk}:{event.version}",
         )
     elif action in ("request_extension", "request_suspension"):
-        notify.inbox(
-            notify.unit_staff(event.responsible_unit, "events.dispatch"),
+        notifications.inbox(
+            unit_staff(event.responsible_unit, "events.dispatch"),
             kind="request",
             message=_("Event %(code)s: a request waits for your decision.") % {"code": code},
-            event=event,
+            subject=event,
             key=f"request:{event.pk}:{event.version}",
         )
     if action == "verify_pass":
@@ -690,9 +692,11 @@ def _after(event: Event, action: str, actor, data: dict) -> None:
 
 def _tell_reporter(event: Event, message: str) -> None:
     if event.reporter_id:
-        notify.send_external(recipient=f"user:{event.reporter_id}", message=message)
+        notifications.send_external(recipient=f"user:{event.reporter_id}", message=message)
     elif event.contact_phone_masked:
-        notify.send_external(recipient=f"phone:{event.contact_phone_masked}", message=message)
+        notifications.send_external(
+            recipient=f"phone:{event.contact_phone_masked}", message=message
+        )
 
 
 # Rating ------------------------------------------------------------------------
@@ -851,12 +855,12 @@ def _deadline_recompute_one(pk: int, *, calendar: WorkCalendar, actor: SystemAct
             },
         )
     if event.assignee_id:
-        notify.inbox(
+        notifications.inbox(
             [event.assignee],
             kind="deadline",
             message=_("Event %(code)s is now due %(due)s (holidays recalculated).")
             % {"code": event.tracking_code, "due": _minute(replayed.due)},
-            event=event,
+            subject=event,
             key=f"deadline:{event.pk}:{event.version}",
         )
     return 1

@@ -18,12 +18,12 @@ from gridgov.accounts.access_limits import reveal_note
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
 from gridgov.core.crypto import decrypt_field
-from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
-from gridgov.core.permissions import SIGNED_IN, requires
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
+from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.events import routing, selectors, services
 from gridgov.events.api import channel_for
-from gridgov.events.models import Notification, Urgency
+from gridgov.events.models import Urgency
 from gridgov.events.selectors import EventFilters
 from gridgov.events.sla import sla_colour
 from gridgov.events.workflow import TRANSITIONS
@@ -37,14 +37,6 @@ TABS = [
     ("closed", gettext_lazy("Closed")),
     ("", gettext_lazy("All")),
 ]
-
-
-def error_text(exc: GridGovError) -> str:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    detail = "; ".join(
-        f"{k}: {m}" for k, msgs in details.items() if isinstance(msgs, list) for m in msgs
-    )
-    return f"{exc.message} {detail}".strip()
 
 
 def _with_sla(events):
@@ -104,14 +96,12 @@ def _kpi_click_through(request):
     code = request.GET.get("kpi", "")[:40]
     if not code:
         return None, "", ""
-    from gridgov.kpis import services as kpi_services
+    from gridgov.kpis.registry import kpi_get, parse_period
 
-    kpi = kpi_services.kpi_get(code)
+    kpi = kpi_get(code)
     if kpi.capability != "events":
         raise NotFound(_("This KPI is not about events."))
-    period = kpi_services.parse_period(
-        request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10]
-    )
+    period = parse_period(request.GET.get("period", "month")[:10], request.GET.get("date", "")[:10])
     unit = OrgUnit.objects.filter(code=request.GET.get("unit", "")[:20]).first()
     if unit is None or not path_in_scope(request.user, unit.path, "events.view"):
         raise NotFound()
@@ -355,18 +345,3 @@ def event_map(request):
 def event_photo(request, uid):
     photo = selectors.photo_get(actor=request.user, uid=uid)
     return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
-
-
-@requires(SIGNED_IN)
-def inbox(request):
-    page = Paginator(selectors.inbox(user=request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "events/inbox.html", {"page": page})
-
-
-@requires(SIGNED_IN)
-@require_POST
-def inbox_read(request):
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    return redirect("events:inbox")

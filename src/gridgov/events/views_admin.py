@@ -10,12 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.errors import NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.events import admin_services, classify, selectors
 from gridgov.events.calendar import WorkCalendar
 from gridgov.events.models import CalendarDay, Category, Department, Urgency
-from gridgov.events.views import error_text
 
 
 @requires("events.manage")

@@ -17,16 +17,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from gridgov.core.crypto import blind_index, decrypt_field
-from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import public
 from gridgov.core.policies import policy_get
 from gridgov.core.request_context import client_ip
+from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.events import selectors, services
 from gridgov.events.models import Channel, DeviceNonce, DeviceSource, Event, EventPhoto, State
-from gridgov.events.views import FORM_FIELDS, error_text, input_from_post
+from gridgov.events.views import FORM_FIELDS, input_from_post
 from gridgov.org.models import Grid
 from gridgov.org.selectors import grid_feature_collection
-from gridgov.people.validation import FieldInvalid, normalise_phone
 
 
 def _rate_limited(request, phone: str) -> bool:

@@ -7,11 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.selectors import unit_staff
 from gridgov.audit.services import audit_record
+from gridgov.core import notifications
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope
-from gridgov.events import notify
 from gridgov.kpis import daily, services
 from gridgov.kpis.models import KpiAlert
 from gridgov.kpis.registry import REGISTRY, KpiValue, Period, period_containing
@@ -55,8 +56,8 @@ def _alert(kpi, unit, period, value, target) -> int:
             )
     except IntegrityError:
         return 0  # already alerted for this period
-    recipients = notify.unit_staff([unit, unit.parent], "kpis.view")
-    notify.inbox(
+    recipients = unit_staff([unit, unit.parent], "kpis.view")
+    notifications.inbox(
         recipients,
         kind="kpi_red",
         message=_("%(unit)s: %(kpi)s is %(value)s in %(period)s, below its target.")

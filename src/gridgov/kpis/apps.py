@@ -8,5 +8,5 @@ class KpisConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self):
-        from gridgov.kpis import definitions, policies  # noqa: F401 - registers KPIs and targets
-        from gridgov.people import kpis  # noqa: F401 - the registry's KPIs
+        # Each capability registers its own KPIs in its app's ready().
+        from gridgov.kpis import policies  # noqa: F401 - registers the targets policy

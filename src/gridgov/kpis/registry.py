@@ -18,7 +18,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.errors import NotFound, ValidationFailed
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 LEVELS = ("district", "street", "community", "grid", "worker", "department", "category")
@@ -181,3 +184,22 @@ def register(kpi: Kpi) -> Kpi:
         raise ValueError(f"KPI {kpi.code} registered twice")
     REGISTRY[kpi.code] = kpi
     return kpi
+
+
+def kpi_get(code: str) -> Kpi:
+    kpi = REGISTRY.get(code)
+    if kpi is None:
+        raise NotFound(gettext("No KPI has this code."))
+    return kpi
+
+
+def parse_period(kind: str, on: str = "") -> Period:
+    if kind not in PERIODS:
+        raise ValidationFailed(
+            details={"period": [gettext("One of: %(p)s.") % {"p": ", ".join(PERIODS)}]}
+        )
+    try:
+        day = date.fromisoformat(on) if on else timezone.localdate()
+    except ValueError:
+        raise ValidationFailed(details={"date": [gettext("Give a date as YYYY-MM-DD.")]}) from None
+    return period_containing(kind, day)

@@ -11,10 +11,8 @@ exact use it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -23,7 +21,14 @@ from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import daily as daily_aggregates
 from gridgov.kpis.daily import Freshness
 from gridgov.kpis.policies import Target, default_targets
-from gridgov.kpis.registry import PERIODS, REGISTRY, Kpi, KpiValue, Period, period_containing
+from gridgov.kpis.registry import (  # noqa: F401 (kpi_get, parse_period: for the readers)
+    REGISTRY,
+    Kpi,
+    KpiValue,
+    Period,
+    kpi_get,
+    parse_period,
+)
 from gridgov.org.models import OrgUnit
 
 UNIT_LEVELS = ("district", "street", "community", "grid")
@@ -36,13 +41,6 @@ class Reading:
     value: KpiValue
     colour: str  # success / warning / danger / secondary
     code: str = ""  # the unit's code, for drilling down
-
-
-def kpi_get(code: str) -> Kpi:
-    kpi = REGISTRY.get(code)
-    if kpi is None:
-        raise NotFound(_("No KPI has this code."))
-    return kpi
 
 
 def target_for(kpi: Kpi, level: str) -> tuple[Target | None, int]:
@@ -62,18 +60,6 @@ def colour(kpi: Kpi, value: float | None, target: Target | None) -> str:
     if better(value, target.yellow):
         return "warning"
     return "danger"
-
-
-def parse_period(kind: str, on: str = "") -> Period:
-    if kind not in PERIODS:
-        raise ValidationFailed(
-            details={"period": [_("One of: %(p)s.") % {"p": ", ".join(PERIODS)}]}
-        )
-    try:
-        day = date.fromisoformat(on) if on else timezone.localdate()
-    except ValueError:
-        raise ValidationFailed(details={"date": [_("Give a date as YYYY-MM-DD.")]}) from None
-    return period_containing(kind, day)
 
 
 def _unit_in_scope(actor, unit: OrgUnit) -> None:

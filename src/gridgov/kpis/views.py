@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import path_in_scope
-from gridgov.events.views import error_text
 from gridgov.kpis import services
 from gridgov.kpis.registry import LEVEL_LABELS, PERIOD_LABELS, REGISTRY
 from gridgov.org.models import OrgUnit

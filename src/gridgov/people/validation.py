@@ -8,7 +8,6 @@ that names the rule; importers add the row and column.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -23,27 +22,11 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
+# Shared with the other apps' forms and imports.
+from gridgov.core.validators import FieldInvalid, clean_text, normalise_phone  # noqa: F401
+
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-
-
-class FieldInvalid(ValueError):
-    def __init__(self, message: str, *, rule: str):
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
-
-
-def clean_text(value) -> str:
-    """NFKC (full-width → half-width), trimmed, inner whitespace collapsed."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -128,26 +111,6 @@ def normalise_other_id(raw) -> str:
     if not re.fullmatch(r"[A-Z0-9]{5,20}", text):
         raise FieldInvalid(_("An ID number has 5–20 letters or digits."), rule="id_format")
     return text
-
-
-def normalise_phone(raw) -> str:
-    """Mainland mobile (11 digits, 1[3-9]…) after removing +86/0086, spaces and dashes;
-    or a fixed line with its area code, e.g. 021-64381234."""
-    if isinstance(raw, float):
-        raw = int(raw)
-    text = clean_text(raw).replace(" ", "").replace("(", "").replace(")", "")
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("0086"):
-        text = text[4:]
-    compact = text.replace("-", "")
-    if _MOBILE.match(compact):
-        return compact
-    if _FIXED.match(text) or _FIXED.match(compact):
-        return text if "-" in text else compact
-    raise FieldInvalid(
-        _("Enter an 11-digit mobile number or a fixed line with its area code."), rule="phone"
-    )
 
 
 def parse_date(raw) -> date:

@@ -4,23 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('window', models.BigIntegerField()),
-                ('count', models.PositiveBigIntegerField(default=0)),
-                ('expires_at', models.BigIntegerField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("window", models.BigIntegerField()),
+                ("count", models.PositiveBigIntegerField(default=0)),
+                ("expires_at", models.BigIntegerField(db_index=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('key', 'window'), name='rate_counter_key_window')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "window"), name="rate_counter_key_window"
+                    )
+                ],
             },
         ),
     ]

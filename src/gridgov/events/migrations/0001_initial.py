@@ -7,301 +7,757 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='date')),
-                ('is_workday', models.BooleanField(verbose_name='working day')),
-                ('name', models.CharField(blank=True, max_length=40, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="date")),
+                ("is_workday", models.BooleanField(verbose_name="working day")),
+                ("name", models.CharField(blank=True, max_length=40, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='ClassifierModel',
+            name="ClassifierModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('trained_on', models.PositiveIntegerField()),
-                ('tested_on', models.PositiveIntegerField()),
-                ('accuracy', models.FloatField()),
-                ('blob', models.BinaryField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("trained_on", models.PositiveIntegerField()),
+                ("tested_on", models.PositiveIntegerField()),
+                ("accuracy", models.FloatField()),
+                ("blob", models.BinaryField()),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('confirmed_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                ("confirmed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='district')),
-                ('members', models.ManyToManyField(blank=True, related_name='departments', to=settings.AUTH_USER_MODEL, verbose_name='handlers')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="departments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handlers",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'department',
-                'verbose_name_plural': 'departments',
-                'ordering': ['code'],
+                "verbose_name": "department",
+                "verbose_name_plural": "departments",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('component', 'component (部件)'), ('matter', 'matter (事项)')], max_length=10, verbose_name='kind')),
-                ('code', models.CharField(max_length=5, verbose_name='code')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=80, verbose_name='English name')),
-                ('default_urgency', models.CharField(choices=[('immediate', 'immediate'), ('same_day', 'same day'), ('deadline', 'within the deadline')], default='deadline', max_length=10, verbose_name='default urgency')),
-                ('sla_overrides', models.JSONField(blank=True, default=dict, verbose_name='time-limit overrides')),
-                ('on_site_resolvable', models.BooleanField(default=False, verbose_name='grid worker may resolve on site')),
-                ('keywords', models.JSONField(blank=True, default=list, verbose_name='keywords')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='events.category', verbose_name='major class')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='events.department', verbose_name='responsible department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("component", "component (部件)"), ("matter", "matter (事项)")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("code", models.CharField(max_length=5, verbose_name="code")),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=80, verbose_name="English name"),
+                ),
+                (
+                    "default_urgency",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "immediate"),
+                            ("same_day", "same day"),
+                            ("deadline", "within the deadline"),
+                        ],
+                        default="deadline",
+                        max_length=10,
+                        verbose_name="default urgency",
+                    ),
+                ),
+                (
+                    "sla_overrides",
+                    models.JSONField(blank=True, default=dict, verbose_name="time-limit overrides"),
+                ),
+                (
+                    "on_site_resolvable",
+                    models.BooleanField(
+                        default=False, verbose_name="grid worker may resolve on site"
+                    ),
+                ),
+                ("keywords", models.JSONField(blank=True, default=list, verbose_name="keywords")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="events.category",
+                        verbose_name="major class",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="events.department",
+                        verbose_name="responsible department",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event category',
-                'verbose_name_plural': 'event categories',
-                'ordering': ['kind', 'code'],
+                "verbose_name": "event category",
+                "verbose_name_plural": "event categories",
+                "ordering": ["kind", "code"],
             },
         ),
         migrations.CreateModel(
-            name='DeviceSource',
+            name="DeviceSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='device code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('lon', models.FloatField()),
-                ('lat', models.FloatField()),
-                ('address', models.CharField(blank=True, max_length=200)),
-                ('secret_encrypted', models.CharField(max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='events.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="device code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("lon", models.FloatField()),
+                ("lat", models.FloatField()),
+                ("address", models.CharField(blank=True, max_length=200)),
+                ("secret_encrypted", models.CharField(max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="events.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DeviceNonce',
+            name="DeviceNonce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nonce', models.CharField(max_length=64)),
-                ('seen_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='events.devicesource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nonce", models.CharField(max_length=64)),
+                ("seen_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="events.devicesource"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('tracking_code', models.CharField(max_length=12, unique=True, verbose_name='tracking code')),
-                ('client_id', models.CharField(blank=True, max_length=64)),
-                ('channel', models.CharField(choices=[('patrol', 'grid worker patrol'), ('resident', 'resident'), ('hotline', '12345 hotline'), ('device', 'device alarm'), ('open311', 'Open311'), ('staff', 'staff')], max_length=10, verbose_name='channel')),
-                ('state', models.CharField(choices=[('reported', 'reported'), ('accepted', 'accepted'), ('classified', 'registered'), ('dispatched', 'dispatched'), ('handling', 'being handled'), ('waiting', 'waiting for the reporter'), ('handled', 'handled, to verify'), ('closed', 'closed'), ('rejected', 'not accepted'), ('merged', 'merged as duplicate'), ('unfounded', 'not substantiated'), ('out_of_area', 'outside our jurisdiction'), ('suspended', 'suspended (not solvable for now)')], default='reported', max_length=12, verbose_name='state')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('scope_path', models.CharField(editable=False, max_length=255)),
-                ('outside_grids', models.BooleanField(default=False, verbose_name='outside every grid')),
-                ('category_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('urgency', models.CharField(blank=True, choices=[('immediate', 'immediate'), ('same_day', 'same day'), ('deadline', 'within the deadline')], max_length=10, verbose_name='urgency')),
-                ('suggestion_confidence', models.FloatField(blank=True, null=True)),
-                ('found_by_grid_worker', models.BooleanField(default=False)),
-                ('contact_name', models.CharField(blank=True, max_length=50, verbose_name='contact name')),
-                ('contact_phone_encrypted', models.CharField(blank=True, max_length=200)),
-                ('contact_phone_masked', models.CharField(blank=True, max_length=30, verbose_name='contact phone')),
-                ('contact_phone_index', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('level', models.CharField(choices=[('grid', 'grid'), ('community', 'community'), ('street', 'street'), ('district', 'district department')], default='grid', max_length=10, verbose_name='level')),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('reported_at', models.DateTimeField(db_index=True, verbose_name='reported at')),
-                ('accept_due', models.DateTimeField(blank=True, null=True)),
-                ('handle_due', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='due')),
-                ('feedback_due', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('classified_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('calendar_assumed', models.BooleanField(default=False)),
-                ('due_soon_notified', models.BooleanField(default=False)),
-                ('overdue_level', models.PositiveSmallIntegerField(default=0)),
-                ('result', models.TextField(blank=True, max_length=2000, verbose_name='result')),
-                ('close_reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('rework_count', models.PositiveSmallIntegerField(default=0, verbose_name='rework')),
-                ('extension_count', models.PositiveSmallIntegerField(default=0)),
-                ('reopen_count', models.PositiveSmallIntegerField(default=0)),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rating')),
-                ('actually_fixed', models.BooleanField(blank=True, null=True, verbose_name='actually fixed')),
-                ('rating_comment', models.CharField(blank=True, max_length=500, verbose_name='comment')),
-                ('rated_at', models.DateTimeField(blank=True, null=True)),
-                ('rating_followup_sent', models.BooleanField(default=False)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_events', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='events.category', verbose_name='category')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='events.department', verbose_name='department')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='events.event')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='org.orgunit', verbose_name='grid')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reported_events', to=settings.AUTH_USER_MODEL, verbose_name='reporter')),
-                ('responsible_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='responsible unit')),
-                ('suggested_assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('suggested_category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='events.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "tracking_code",
+                    models.CharField(max_length=12, unique=True, verbose_name="tracking code"),
+                ),
+                ("client_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("patrol", "grid worker patrol"),
+                            ("resident", "resident"),
+                            ("hotline", "12345 hotline"),
+                            ("device", "device alarm"),
+                            ("open311", "Open311"),
+                            ("staff", "staff"),
+                        ],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("reported", "reported"),
+                            ("accepted", "accepted"),
+                            ("classified", "registered"),
+                            ("dispatched", "dispatched"),
+                            ("handling", "being handled"),
+                            ("waiting", "waiting for the reporter"),
+                            ("handled", "handled, to verify"),
+                            ("closed", "closed"),
+                            ("rejected", "not accepted"),
+                            ("merged", "merged as duplicate"),
+                            ("unfounded", "not substantiated"),
+                            ("out_of_area", "outside our jurisdiction"),
+                            ("suspended", "suspended (not solvable for now)"),
+                        ],
+                        default="reported",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=2000, verbose_name="description"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("scope_path", models.CharField(editable=False, max_length=255)),
+                (
+                    "outside_grids",
+                    models.BooleanField(default=False, verbose_name="outside every grid"),
+                ),
+                ("category_version", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("immediate", "immediate"),
+                            ("same_day", "same day"),
+                            ("deadline", "within the deadline"),
+                        ],
+                        max_length=10,
+                        verbose_name="urgency",
+                    ),
+                ),
+                ("suggestion_confidence", models.FloatField(blank=True, null=True)),
+                ("found_by_grid_worker", models.BooleanField(default=False)),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="contact name"),
+                ),
+                ("contact_phone_encrypted", models.CharField(blank=True, max_length=200)),
+                (
+                    "contact_phone_masked",
+                    models.CharField(blank=True, max_length=30, verbose_name="contact phone"),
+                ),
+                ("contact_phone_index", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("grid", "grid"),
+                            ("community", "community"),
+                            ("street", "street"),
+                            ("district", "district department"),
+                        ],
+                        default="grid",
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("reported_at", models.DateTimeField(db_index=True, verbose_name="reported at")),
+                ("accept_due", models.DateTimeField(blank=True, null=True)),
+                (
+                    "handle_due",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="due"),
+                ),
+                ("feedback_due", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("classified_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("calendar_assumed", models.BooleanField(default=False)),
+                ("due_soon_notified", models.BooleanField(default=False)),
+                ("overdue_level", models.PositiveSmallIntegerField(default=0)),
+                ("result", models.TextField(blank=True, max_length=2000, verbose_name="result")),
+                (
+                    "close_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="reason"),
+                ),
+                (
+                    "rework_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="rework"),
+                ),
+                ("extension_count", models.PositiveSmallIntegerField(default=0)),
+                ("reopen_count", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="rating"),
+                ),
+                (
+                    "actually_fixed",
+                    models.BooleanField(blank=True, null=True, verbose_name="actually fixed"),
+                ),
+                (
+                    "rating_comment",
+                    models.CharField(blank=True, max_length=500, verbose_name="comment"),
+                ),
+                ("rated_at", models.DateTimeField(blank=True, null=True)),
+                ("rating_followup_sent", models.BooleanField(default=False)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="events.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="events.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="duplicates",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="org.orgunit",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reported_events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reporter",
+                    ),
+                ),
+                (
+                    "responsible_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                        verbose_name="responsible unit",
+                    ),
+                ),
+                (
+                    "suggested_assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "suggested_category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="events.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
             },
         ),
         migrations.CreateModel(
-            name='EventAction',
+            name="EventAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=24)),
-                ('from_state', models.CharField(blank=True, max_length=12)),
-                ('to_state', models.CharField(max_length=12)),
-                ('actor_name', models.CharField(blank=True, max_length=60)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('public', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='events.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=24)),
+                ("from_state", models.CharField(blank=True, max_length=12)),
+                ("to_state", models.CharField(max_length=12)),
+                ("actor_name", models.CharField(blank=True, max_length=60)),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("public", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="events.event",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EventPhoto',
+            name="EventPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('stored_path', models.CharField(max_length=300)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('exif_lon', models.FloatField(blank=True, null=True)),
-                ('exif_lat', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('action', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='events.eventaction')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='events.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("stored_path", models.CharField(max_length=300)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("exif_lon", models.FloatField(blank=True, null=True)),
+                ("exif_lat", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="events.eventaction",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="events.event",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EventRequest',
+            name="EventRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('extension', 'extension'), ('suspension', 'suspension')], max_length=10)),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('approved', 'approved'), ('refused', 'refused')], default='pending', max_length=10)),
-                ('working_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('reason', models.CharField(max_length=500)),
-                ('decision_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='events.event')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("extension", "extension"), ("suspension", "suspension")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("approved", "approved"),
+                            ("refused", "refused"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("working_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("reason", models.CharField(max_length=500)),
+                ("decision_note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requests",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('message', models.CharField(max_length=300)),
-                ('dedupe_key', models.CharField(max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.event')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("message", models.CharField(max_length=300)),
+                ("dedupe_key", models.CharField(max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CategoryRevision',
+            name="CategoryRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('content', models.JSONField()),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='events.category')),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("content", models.JSONField()),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="events.category",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('category', 'version'), name='category_revision_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "version"), name="category_revision_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('kind', 'code'), name='category_code_unique_per_kind'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "code"), name="category_code_unique_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='devicenonce',
-            constraint=models.UniqueConstraint(fields=('device', 'nonce'), name='device_nonce_unique'),
+            model_name="devicenonce",
+            constraint=models.UniqueConstraint(
+                fields=("device", "nonce"), name="device_nonce_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['scope_path'], name='event_scope_idx', opclasses=['varchar_pattern_ops']),
+            model_name="event",
+            index=models.Index(
+                fields=["scope_path"], name="event_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['state', 'handle_due'], name='event_state_due_idx'),
+            model_name="event",
+            index=models.Index(fields=["state", "handle_due"], name="event_state_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['assignee', 'state'], name='event_assignee_idx'),
+            model_name="event",
+            index=models.Index(fields=["assignee", "state"], name="event_assignee_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('reporter', 'client_id'), name='event_client_id_unique'),
+            model_name="event",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id", ""), _negated=True),
+                fields=("reporter", "client_id"),
+                name="event_client_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='event_rating_range'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True),
+                    models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="event_rating_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='eventaction',
-            index=models.Index(fields=['event', 'created_at'], name='eventaction_event_idx'),
+            model_name="eventaction",
+            index=models.Index(fields=["event", "created_at"], name="eventaction_event_idx"),
         ),
         migrations.AddConstraint(
-            model_name='eventrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('event', 'kind'), name='one_pending_request_per_kind'),
+            model_name="eventrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("event", "kind"),
+                name="one_pending_request_per_kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_inbox_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('recipient', 'dedupe_key'), name='notification_dedupe_unique'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("recipient", "dedupe_key"), name="notification_dedupe_unique"
+            ),
         ),
     ]

@@ -5,26 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_seed_categories'),
-        ('org', '0001_initial'),
+        ("events", "0002_seed_categories"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='accept_late_notified',
+            model_name="event",
+            name="accept_late_notified",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='event',
-            name='due_soon_at',
+            model_name="event",
+            name="due_soon_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('due_soon_notified', False)), fields=['due_soon_at'], name='event_due_soon_idx'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("due_soon_notified", False)),
+                fields=["due_soon_at"],
+                name="event_due_soon_idx",
+            ),
         ),
     ]

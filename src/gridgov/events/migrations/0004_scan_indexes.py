@@ -5,32 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0003_due_soon_and_late_acceptance'),
-        ('org', '0001_initial'),
+        ("events", "0003_due_soon_and_late_acceptance"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='event',
-            name='event_due_soon_idx',
+            model_name="event",
+            name="event_due_soon_idx",
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('due_soon_notified', False), ('paused_at__isnull', True), ('state__in', ['classified', 'dispatched', 'handling', 'handled'])), fields=['due_soon_at'], name='event_due_soon_idx'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(
+                    ("due_soon_notified", False),
+                    ("paused_at__isnull", True),
+                    ("state__in", ["classified", "dispatched", "handling", "handled"]),
+                ),
+                fields=["due_soon_at"],
+                name="event_due_soon_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('overdue_level__lt', 3), ('paused_at__isnull', True), ('state__in', ['classified', 'dispatched', 'handling', 'handled'])), fields=['handle_due'], name='event_escalation_idx'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(
+                    ("overdue_level__lt", 3),
+                    ("paused_at__isnull", True),
+                    ("state__in", ["classified", "dispatched", "handling", "handled"]),
+                ),
+                fields=["handle_due"],
+                name="event_escalation_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('accept_late_notified', False), ('state', 'reported')), fields=['accept_due'], name='event_accept_late_idx'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("accept_late_notified", False), ("state", "reported")),
+                fields=["accept_due"],
+                name="event_accept_late_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('rated_at__isnull', True), ('rating_followup_sent', False), ('state', 'closed')), fields=['closed_at'], name='event_followup_idx'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(
+                    ("rated_at__isnull", True), ("rating_followup_sent", False), ("state", "closed")
+                ),
+                fields=["closed_at"],
+                name="event_followup_idx",
+            ),
         ),
     ]

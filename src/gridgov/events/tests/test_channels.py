@@ -15,7 +15,8 @@ from PIL import Image
 
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import AuditRecord
-from gridgov.events.models import Event, EventPhoto, Notification, State
+from gridgov.core.models import Notification
+from gridgov.events.models import Event, EventPhoto, State
 
 pytestmark = pytest.mark.django_db
 

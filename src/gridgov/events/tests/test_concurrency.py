@@ -69,7 +69,7 @@ def test_two_scans_at_once_escalate_each_event_once(crew, report, advance):
 
     from django.utils import timezone
 
-    from gridgov.events.models import Notification
+    from gridgov.core.models import Notification
     from gridgov.events.scan import scan
 
     events = [advance(report(title=f"超期{i}"), "accept", "classify", "dispatch") for i in range(6)]

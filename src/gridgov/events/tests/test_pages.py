@@ -59,9 +59,9 @@ def test_worker_phone_list_and_inbox(crew, report, advance, login_client, client
     login_client(crew["worker"])
     page = client.get("/events/mine/").content.decode()
     assert event.tracking_code in page
-    inbox = client.get("/events/inbox/").content.decode()
+    inbox = client.get("/inbox/").content.decode()
     assert event.tracking_code in inbox
-    client.post("/events/inbox/read/")
+    client.post("/inbox/read/")
     assert not crew["worker"].notifications.filter(read_at__isnull=True).exists()
 
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from gridgov.events.models import Event, EventAction, Notification
+from gridgov.core.models import Notification
+from gridgov.events.models import Event, EventAction
 from gridgov.events.scan import scan
 
 pytestmark = pytest.mark.django_db

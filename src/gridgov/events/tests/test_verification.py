@@ -9,7 +9,8 @@ import pytest
 
 from gridgov.accounts.roles import Role
 from gridgov.core.errors import PermissionDenied
-from gridgov.events.models import Event, Notification, State
+from gridgov.core.models import Notification
+from gridgov.events.models import Event, State
 from gridgov.events.selectors import worker_lists
 from gridgov.events.services import allowed_actions, transition
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _asked_to_verify(event) -> set[str]:
     return set(
-        Notification.objects.filter(event=event, kind="to_verify").values_list(
+        Notification.objects.filter(subject_id=str(event.uid), kind="to_verify").values_list(
             "recipient__username", flat=True
         )
     )

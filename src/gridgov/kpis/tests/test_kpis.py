@@ -452,7 +452,7 @@ def test_red_kpis_alert_once_and_are_acknowledged(
     october, org_tree, make_user, time_machine, login_client, client
 ):
     from gridgov.audit.models import AuditRecord
-    from gridgov.events.models import Notification
+    from gridgov.core.models import Notification
     from gridgov.kpis.alerts import check_alerts
     from gridgov.kpis.models import KpiAlert
 

@@ -1,6 +1,7 @@
-"""The KPIs of the capabilities that exist. Each is defined once; nothing else computes them.
+"""The event KPIs, registered with the KPI registry. Each is defined once; nothing else
+computes them.
 
-Event KPIs follow the plans' definitions. Outcomes closed without being resolved (不予受理,
+They follow the plans' definitions. Outcomes closed without being resolved (不予受理,
 重复, 不属实, 不属于本辖区, 挂账) never count as resolved.
 """
 
