@@ -89,10 +89,29 @@ class TooManyRequests(GridGovError):
         self.retry_after = max(1, int(retry_after))
 
 
-def error_text(exc: GridGovError) -> str:
+def field_error_lines(details, model=None) -> list[str]:
+    """Each field's reasons as lines, the field named by its label (the model's verbose
+    name), never by its key; a form-wide reason or a key with no label stands alone."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.translation import gettext
+
+    def line(key: str, message) -> str:
+        field = None
+        # Encrypted fields are labelled on their masked copy (id_number → id_number_masked).
+        for name in (key, f"{key}_masked"):
+            try:
+                field = model._meta.get_field(name)
+                break
+            except (AttributeError, FieldDoesNotExist):
+                continue
+        if field is None:
+            return str(message)
+        return gettext("%(field)s: %(reason)s") % {"field": field.verbose_name, "reason": message}
+
+    details = details if isinstance(details, dict) else {}
+    return [line(k, m) for k, msgs in details.items() if isinstance(msgs, list) for m in msgs]
+
+
+def error_text(exc: GridGovError, model=None) -> str:
     """The error as one line for a page message: its message and each field's reasons."""
-    details = exc.details if isinstance(exc.details, dict) else {}
-    detail = "; ".join(
-        f"{k}: {m}" for k, msgs in details.items() if isinstance(msgs, list) for m in msgs
-    )
-    return f"{exc.message} {detail}".strip()
+    return f"{exc.message} {'; '.join(field_error_lines(exc.details, model))}".strip()

@@ -7,6 +7,7 @@ version 0, until an admin saves one); ``policy_update`` adds a new version.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ class PolicyDefinition:
     description: str | Promise
     # Who may change it: security-relevant policies belong to the security admin (三员分立).
     change_permission: str
+    # The names of the codes its values hold (roles, fields), for the policy pages.
+    value_labels: Callable[[], Mapping[str, str]] | None = None
 
 
 REGISTRY: dict[str, PolicyDefinition] = {

@@ -12,12 +12,49 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.core.models import PolicyVersion
 from gridgov.core.permissions import requires
 from gridgov.core.policies import REGISTRY, policy_in_force
+from gridgov.core.policy_labels import field_label
 from gridgov.core.services import policy_update
+
+
+def _value_text(value, labels) -> str:
+    """A policy value as a person reads it (codes by their names); structured values stay
+    JSON."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if value is None:
+        return "—"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "、".join(str(labels.get(v, v)) if isinstance(v, str) else str(v) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _range_text(info) -> str:
+    """The allowed range from the schema's bounds, e.g. "3–20"."""
+    low = high = None
+    for bound in info.metadata:
+        low = getattr(bound, "ge", None) if getattr(bound, "ge", None) is not None else low
+        high = getattr(bound, "le", None) if getattr(bound, "le", None) is not None else high
+    if low is None and high is None:
+        return ""
+    return _("Allowed: %(low)s–%(high)s") % {
+        "low": "" if low is None else low,
+        "high": "" if high is None else high,
+    }
 
 
 @requires("policy.view")
 def policy_list(request):
-    rows = [{"definition": d, "in_force": policy_in_force(key)} for key, d in REGISTRY.items()]
+    rows = []
+    for key, definition in REGISTRY.items():
+        in_force = policy_in_force(key)
+        labels = definition.value_labels() if definition.value_labels else {}
+        values = [
+            (field_label(name), _value_text(value, labels), isinstance(value, dict))
+            for name, value in in_force.value.model_dump().items()
+        ]
+        rows.append({"definition": definition, "in_force": in_force, "values": values})
     return render(request, "core/policy_list.html", {"rows": rows})
 
 
@@ -72,8 +109,9 @@ def policy_edit(request, key: str):
     fields = [
         {
             "name": name,
+            "label": field_label(name),
             "value": _display(values.get(name)),
-            "description": info.description or "",
+            "description": _range_text(info),
             "errors": errors.get(name, []),
         }
         for name, info in definition.schema.model_fields.items()

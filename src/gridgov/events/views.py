@@ -23,7 +23,7 @@ from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.events import routing, selectors, services
 from gridgov.events.api import channel_for
-from gridgov.events.models import Urgency
+from gridgov.events.models import Event, Urgency
 from gridgov.events.selectors import EventFilters
 from gridgov.events.sla import sla_colour
 from gridgov.events.workflow import TRANSITIONS
@@ -185,7 +185,9 @@ def event_act(request, uid):
             **params,
         )
     except (GridGovError, ValueError) as exc:
-        messages.error(request, error_text(exc) if isinstance(exc, GridGovError) else str(exc))
+        messages.error(
+            request, error_text(exc, model=Event) if isinstance(exc, GridGovError) else str(exc)
+        )
     else:
         messages.success(request, _("Done."))
     return redirect("events:event_detail", uid=event.uid)
@@ -282,7 +284,7 @@ def event_report(request):
         except ValidationFailed as exc:
             errors = exc.details or {"form": [str(exc.message)]}
         except GridGovError as exc:
-            errors = {"form": [error_text(exc)]}
+            errors = {"form": [error_text(exc, model=Event)]}
         else:
             if event.outside_grids:
                 messages.warning(

@@ -51,7 +51,9 @@ def category_edit(request, pk: int):
         except ValidationFailed as exc:
             errors = exc.details or {}
         except Exception as exc:  # Conflict and friends
-            messages.error(request, error_text(exc) if hasattr(exc, "message") else str(exc))
+            messages.error(
+                request, error_text(exc, model=Category) if hasattr(exc, "message") else str(exc)
+            )
         else:
             messages.success(request, _("Saved as version %(v)d.") % {"v": category.version})
             return redirect("events:category_list")
@@ -100,7 +102,7 @@ def calendar_change(request):
                 name=request.POST.get("name", ""),
             )
     except ValidationFailed as exc:
-        messages.error(request, error_text(exc))
+        messages.error(request, error_text(exc, model=CalendarDay))
     else:
         messages.success(request, _("Saved."))
         if recalculation.queued:

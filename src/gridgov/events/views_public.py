@@ -85,7 +85,7 @@ def public_report(request):
                 errors = (
                     exc.details
                     if isinstance(exc, ValidationFailed) and exc.details
-                    else {"form": [error_text(exc)]}
+                    else {"form": [error_text(exc, model=Event)]}
                 )
                 status = 400
             else:
@@ -125,7 +125,11 @@ def track(request):
                 comment=request.POST.get("comment", "")[:600],
             )
         except (GridGovError, ValueError) as exc:
-            error = error_text(exc) if isinstance(exc, GridGovError) else _("Give 1 to 5 stars.")
+            error = (
+                error_text(exc, model=Event)
+                if isinstance(exc, GridGovError)
+                else _("Give 1 to 5 stars.")
+            )
         else:
             return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
     context = {"code": code, "event": event, "error": error, "new": request.GET.get("new") == "1"}

@@ -126,8 +126,9 @@ _registry_kpi(
     code="people.completeness",
     name=_("Data completeness (数据完整率)"),
     definition=_(
-        "Of the residents on file, the share whose required fields (policy people.quality: "
-        "ID number, phone, ethnicity, occupation, education by default) are all filled."
+        "Of the residents on file, the share whose required fields (policy \u201cRegistry data "
+        "quality\u201d: ID number, phone, ethnicity, occupation, education by default) are all "
+        "filled."
     ),
     formula=_("complete records ÷ residents on file"),
     higher_is_better=True,
@@ -139,7 +140,8 @@ _registry_kpi(
     name=_("Data freshness (数据鲜活度)"),
     definition=_(
         "Of the residents on file, the share whose record was verified (created, edited or "
-        "confirmed unchanged) within the policy window (people.quality, 180 days by default)."
+        "confirmed unchanged) within the window of the policy \u201cRegistry data quality\u201d "
+        "(180 days by default)."
     ),
     formula=_("records verified within the window ÷ residents on file"),
     higher_is_better=True,

@@ -9,6 +9,7 @@ prefix filter without a join.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -313,8 +314,19 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
 
+    PURPOSE_LABELS = {
+        "care_services": _("care services"),
+        "registry": _("household registry"),
+        "visit": _("household visits"),
+        "event_contact": _("event contact"),
+    }
+
     def __str__(self) -> str:
         return f"{self.resident_id}:{self.purpose}"
+
+    @property
+    def purpose_label(self) -> str:
+        return str(self.PURPOSE_LABELS.get(self.purpose, self.purpose))
 
 
 class ResidentHistory(models.Model):
@@ -330,8 +342,32 @@ class ResidentHistory(models.Model):
     class Meta:
         ordering = ["-version", "-id"]
 
+    ACTION_LABELS = {
+        "create": _("created"),
+        "update": _("changed"),
+        "archive": _("archived"),
+        "verify": _("confirmed unchanged"),
+        "merged_into": _("merged into another record"),
+        "merged_from": _("merged with a duplicate"),
+    }
+
     def __str__(self) -> str:
         return f"{self.resident_id} v{self.version} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """The names of the changed fields in the user's language."""
+        names = []
+        for key in self.changes if isinstance(self.changes, dict) else []:
+            try:
+                names.append(str(Resident._meta.get_field(key).verbose_name))
+            except FieldDoesNotExist:
+                continue  # e.g. the uid of a merged record: shown by the action itself
+        return names
 
 
 class DuplicateCandidate(models.Model):

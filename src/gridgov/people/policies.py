@@ -87,6 +87,19 @@ class QualityPolicy(PolicySchema):
         return self
 
 
+def _people_value_labels() -> dict[str, str]:
+    """Role codes and resident field names, as the policy pages show them."""
+    from gridgov.accounts.roles import Role
+    from gridgov.people.models import Resident
+
+    labels = {str(code): str(label) for code, label in Role.choices}
+    labels |= {f.name: str(f.verbose_name) for f in Resident._meta.get_fields() if f.concrete}
+    # The encrypted fields are named after their masked copies.
+    for name in ("id_number", "phone"):
+        labels[name] = str(Resident._meta.get_field(f"{name}_masked").verbose_name)
+    return labels
+
+
 for definition in [
     PolicyDefinition(
         "people.visibility",
@@ -94,6 +107,7 @@ for definition in [
         _("Who sees minors and sensitive tags"),
         _("Roles that may see minors and sensitive special-population tags."),
         "policy.change_security",
+        value_labels=_people_value_labels,
     ),
     PolicyDefinition(
         "people.retention",
@@ -108,6 +122,7 @@ for definition in [
         _("Collection purposes"),
         _("For each purpose, the resident fields that may be collected (minimum necessary)."),
         "policy.change_security",
+        value_labels=_people_value_labels,
     ),
     PolicyDefinition(
         "people.quality",
@@ -118,6 +133,7 @@ for definition in [
             "been verified to count as fresh."
         ),
         "policy.change_system",
+        value_labels=_people_value_labels,
     ),
     PolicyDefinition(
         "people.import",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.access_limits import resident_reads_note
-from gridgov.core.errors import GridGovError, ValidationFailed
+from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org.models import OrgUnit
@@ -169,8 +169,7 @@ def _posted_version(request) -> int:
 
 
 def _error_text(exc: GridGovError) -> str:
-    detail = "; ".join(f"{k}: {m}" for k, msgs in (exc.details or {}).items() for m in msgs)
-    return f"{exc.message} {detail}".strip()
+    return error_text(exc, model=Resident)
 
 
 def _resident_form(request, *, household, resident=None):
@@ -217,7 +216,11 @@ def _resident_form(request, *, household, resident=None):
         except ValidationFailed as exc:
             errors = exc.details or {"__all__": [str(exc.message)]}
             if request.htmx:
-                return render(request, "people/_form_errors.html", {"errors": errors})
+                return render(
+                    request,
+                    "people/_form_errors.html",
+                    {"errors": errors, "error_model": "people.resident"},
+                )
         except GridGovError as exc:
             errors = {"__all__": [str(exc.message)]}
         else:

@@ -1,0 +1,87 @@
+"""What each policy field is called on the policy pages, in the user's language. Field names
+are the same thing in every policy that has them (``retention_days`` is always days kept);
+``tests/test_no_raw_keys.py`` fails when a registered policy has a field without a label."""
+
+from django.utils.translation import gettext_lazy as _
+
+FIELD_LABELS = {
+    # accounts.login_lockout
+    "max_failures": _("Failed sign-ins in a row before the account locks"),
+    "lock_minutes": _("Minutes an account stays locked"),
+    "ip_max_failures": _("Failed sign-ins from one address before it is throttled"),
+    "ip_window_minutes": _("Minutes over which an address's failed sign-ins count"),
+    "ip_max_lockouts": _("Accounts one address may lock before it is throttled"),
+    "ip_lockout_window_minutes": _("Minutes over which an address's lock-outs count"),
+    # accounts.two_factor, session, password, api_token
+    "pending_minutes": _("Minutes allowed between the password and the two-factor code"),
+    "idle_minutes": _("Minutes of inactivity that end a session"),
+    "absolute_hours": _("Hours after which every session ends"),
+    "min_length": _("Minimum password length"),
+    "min_classes": _("Character kinds a password needs (upper, lower, digit, symbol)"),
+    "max_age_days": _("Days before a password must be changed"),
+    "history": _("Previous passwords that cannot be reused"),
+    "inactive_disable_days": _("Days unused before an account is disabled"),
+    "max_lifetime_days": _("Longest lifetime of an API token in days"),
+    # accounts.rate_limits, mass_access
+    "api_per_user_per_minute": _("API requests of one account per minute"),
+    "api_per_token_per_minute": _("API requests with one token per minute"),
+    "reveals_per_minute": _("Full values one account may reveal per minute"),
+    "exports_per_hour": _("Exports of one account per hour"),
+    "window_minutes": _("Counting window in minutes"),
+    "max_resident_reads": _("Resident records one account may read in the window"),
+    "reveal_window_minutes": _("Counting window for reveals in minutes"),
+    "max_reveals": _("Full values one account may reveal in that window"),
+    "pause_minutes": _("Minutes an account's resident reads pause after an alert"),
+    # org, audit, reports
+    "min_households": _("Fewest households in a grid"),
+    "max_households": _("Most households in a grid"),
+    "overlap_tolerance": _("Share of a grid's area that may overlap a neighbour"),
+    "retention_days": _("Days kept"),
+    # people
+    "minor_age": _("Age below which a person is a minor"),
+    "minors_roles": _("Roles that see minors"),
+    "sensitive_tag_roles": _("Roles that see sensitive tags (health, disability, allowances)"),
+    "anonymise_after_days": _("Days after moving out or death before a record is anonymised"),
+    "purposes": _("Fields each purpose may collect"),
+    "required_fields": _("Fields a complete resident record has (data completeness)"),
+    "verify_within_days": _("Days after which an unverified record is stale"),
+    "max_file_mb": _("Largest import file in MB"),
+    "max_rows": _("Most rows in one import"),
+    "max_columns": _("Most columns an import reads"),
+    "max_zip_entries": _("Most parts inside a workbook"),
+    "max_uncompressed_mb": _("Largest unpacked workbook in MB"),
+    "export_max_rows": _("Most rows in one export"),
+    # events
+    "urgency": _("Time limits by urgency"),
+    "accept": _("Time limit to accept"),
+    "feedback": _("Time limit to answer the reporter"),
+    "due_soon_share": _("Share of the time limit left when an event is due soon"),
+    "stop_clock_when_waiting": _("Stop the clock while waiting for the reporter"),
+    "ladder_hours": _("Hours overdue at each escalation step"),
+    "max_events_per_day": _("Events a grid worker is given per day at most"),
+    "radius_m": _("Distance in metres within which reports may be duplicates"),
+    "window_hours": _("Hours within which reports may be duplicates"),
+    "reopen_days": _("Days after closing during which an event may be reopened"),
+    "rating_followup_hours": _("Hours after closing before the reporter is asked to rate"),
+    "max_photos": _("Photos per report"),
+    "max_photo_mb": _("Largest photo in MB"),
+    "public_per_ip_per_hour": _("Public reports from one address per hour"),
+    "public_per_phone_per_day": _("Public reports from one phone number per day"),
+    "device_clock_skew_seconds": _("Seconds a device's clock may be off"),
+    "recompute_inline_max": _("Open events whose deadlines are recomputed at once"),
+    "separate_verifier": _("The handler may not verify their own event"),
+    # kpis
+    "weights": _("Weights of the composite score"),
+    "grades": _("Score needed for each grade"),
+    "targets": _("Targets"),
+    "level_overrides": _("Targets by level"),
+    "alert_min_count": _("Records a reading needs before a red value raises an alert"),
+    # backups
+    "daily_at": _("Time of the daily backup (HH:MM)"),
+    "keep_daily_days": _("Days every backup is kept"),
+    "keep_monthly_months": _("Months the first backup of each month is kept"),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
