@@ -11,7 +11,6 @@ The audit trail's own CSV export is here as well.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import tempfile
@@ -28,6 +27,7 @@ from gridgov.audit.models import AuditRecord
 from gridgov.audit.selectors import audit_record_list
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import GridGovError
+from gridgov.core.writers import CsvWriter
 
 logger = logging.getLogger("gridgov.exports")
 
@@ -119,11 +119,6 @@ HEADER = [
 ]
 
 
-def _csv_safe(value: str) -> str:
-    """Cells that a spreadsheet would run as a formula are stored as text."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 def _row(r: AuditRecord) -> list:
     return [
         timezone.localtime(r.created_at).isoformat(),
@@ -135,7 +130,7 @@ def _row(r: AuditRecord) -> list:
         r.action,
         r.outcome,
         f"{r.target_type}:{r.target_id}",
-        _csv_safe(str(r.changes)),
+        str(r.changes),
         r.ip or "",
         r.request_id,
         r.hash,
@@ -154,8 +149,7 @@ def audit_trail_export(*, actor, filters: dict[str, Any]) -> tuple[str, str, IO[
 
     def write(out: IO[bytes], tally: ExportTally) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        writer = csv.writer(text)
-        text.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+        writer = CsvWriter(text)  # printable cells, no live formulas (user names too)
         writer.writerow(HEADER)
         for record in tally.counted(records.iterator(chunk_size=2000)):
             writer.writerow(_row(record))

@@ -4,7 +4,6 @@ and whether they were masked — or as a failure (``audit/exports.py``)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -16,9 +15,9 @@ from gridgov.accounts.access_limits import export_note
 from gridgov.audit.exports import ExportTally, export_delivered
 from gridgov.core.errors import PermissionDenied
 from gridgov.core.policies import policy_get
+from gridgov.core.writers import CsvWriter, XlsxWriter
 from gridgov.people import privacy
 from gridgov.people.selectors import ResidentFilters, resident_list
-from gridgov.people.validation import neutralise_formula
 
 HEADER = [
     "姓名 name",
@@ -42,7 +41,7 @@ def _rows(qs, full: bool) -> Iterator[list[str]]:
         )
         phone = privacy.reveal_phone(r) if full and r.phone_encrypted else r.phone_masked
         yield [
-            neutralise_formula(str(v))
+            str(v)
             for v in [
                 r.name,
                 r.get_sex_display(),
@@ -104,7 +103,7 @@ def resident_export(
 
 def _csv(rows, watermark) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
 
     def flush() -> bytes:
         data = buffer.getvalue().encode("utf-8")
@@ -112,7 +111,6 @@ def _csv(rows, watermark) -> Iterator[bytes]:
         buffer.truncate()
         return data
 
-    yield "\ufeff".encode()
     writer.writerow(HEADER)
     for row in rows:
         writer.writerow(row)
@@ -123,16 +121,12 @@ def _csv(rows, watermark) -> Iterator[bytes]:
 
 
 def _xlsx(rows, full, watermark) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("居民 residents")
+    workbook = XlsxWriter()
+    sheet = workbook.sheet("居民 residents")
     sheet.append(HEADER)
     for row in rows:
         sheet.append(row)
-    info = workbook.create_sheet("导出信息 export")
+    info = workbook.sheet("导出信息 export")
     info.append([watermark])
     info.append(["值已脱敏 masked" if not full else "含完整证件号码和电话 full values"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()
