@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.audit.models import AuditRecord
 from gridgov.audit.selectors import audit_record_list
@@ -102,20 +103,21 @@ def export_delivered(
 
 # The audit trail's export ---------------------------------------------------------
 
+# In the exporting user's language.
 HEADER = [
-    "时间 time",
-    "链 chain",
-    "序号 seq",
-    "操作人 actor",
-    "角色 role",
-    "组织 org unit",
-    "动作 action",
-    "结果 outcome",
-    "对象 target",
-    "详情 details",
-    "IP",
-    "请求 request",
-    "哈希 hash",
+    _("Time"),
+    pgettext_lazy("audit", "Chain"),
+    pgettext_lazy("audit", "Sequence"),
+    _("Actor"),
+    _("Role"),
+    _("Org unit"),
+    _("Action"),
+    _("Outcome"),
+    _("Target"),
+    _("Details"),
+    _("IP address"),
+    pgettext_lazy("audit", "Request"),
+    pgettext_lazy("audit", "Hash"),
 ]
 
 

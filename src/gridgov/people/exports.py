@@ -10,6 +10,8 @@ from dataclasses import asdict
 from typing import IO
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.access_limits import export_note
 from gridgov.audit.exports import ExportTally, export_delivered
@@ -19,18 +21,19 @@ from gridgov.core.writers import CsvWriter, XlsxWriter
 from gridgov.people import privacy
 from gridgov.people.selectors import ResidentFilters, resident_list
 
+# In the exporting user's language, like the rest of the file.
 HEADER = [
-    "姓名 name",
-    "性别 sex",
-    "出生日期 birth date",
-    "证件号码 ID number",
-    "联系电话 phone",
-    "与户主关系 relation",
-    "户籍类别 registration",
-    "居住状态 residence",
-    "网格 grid",
-    "户编号 household",
-    "地址 address",
+    pgettext_lazy("person", "Name"),
+    _("Sex"),
+    _("Birth date"),
+    _("ID number"),
+    _("Phone"),
+    _("Relation to head"),
+    _("Registration"),
+    _("residence status"),
+    _("Grid"),
+    _("Household number"),
+    _("Address"),
 ]
 
 
@@ -70,7 +73,10 @@ def resident_export(
     limit = policy_get("people.import").export_max_rows
     qs = resident_list(actor=actor, filters=filters).select_related("household__grid")[:limit]
     stamp = timezone.localtime()
-    watermark = f"导出人 exported by {actor.get_username()} · {stamp:%Y-%m-%d %H:%M}"
+    watermark = _("Exported by %(user)s · %(time)s") % {
+        "user": actor.get_username(),
+        "time": f"{stamp:%Y-%m-%d %H:%M}",
+    }
 
     def write(out: IO[bytes], tally: ExportTally) -> None:
         rows = tally.counted(_rows(qs, full))
@@ -122,11 +128,13 @@ def _csv(rows, watermark) -> Iterator[bytes]:
 
 def _xlsx(rows, full, watermark) -> bytes:
     workbook = XlsxWriter()
-    sheet = workbook.sheet("居民 residents")
+    sheet = workbook.sheet(_("Residents"))
     sheet.append(HEADER)
     for row in rows:
         sheet.append(row)
-    info = workbook.sheet("导出信息 export")
+    info = workbook.sheet(pgettext_lazy("export sheet", "Export"))
     info.append([watermark])
-    info.append(["值已脱敏 masked" if not full else "含完整证件号码和电话 full values"])
+    info.append(
+        [_("Full ID and phone numbers.") if full else _("ID and phone numbers are masked.")]
+    )
     return workbook.to_bytes()

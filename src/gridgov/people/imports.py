@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridgov.audit.services import audit_record
 from gridgov.core.bulk import insert_many
@@ -1491,8 +1492,8 @@ def template_xlsx() -> bytes:
 def problems_xlsx(job: ImportJob) -> bytes:
     """The per-row/per-column validation report."""
     workbook = XlsxWriter()
-    sheet = workbook.sheet("校验报告")
-    sheet.append(["行 row", "列 column", "规则 rule", "说明 message"])
+    sheet = workbook.sheet(_("Validation report"))
+    sheet.append([_("Row"), _("Column"), pgettext("import check", "Rule"), _("Problem")])
     for p in job.problems:
         sheet.append([p["row"], p["column"], p["rule"], str(p["message"])])
     return workbook.to_bytes()

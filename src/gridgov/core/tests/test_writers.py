@@ -101,3 +101,24 @@ def test_pdf_of_any_text_is_written():
     pdf = pdf_bytes(f"<html><body><p>张三 {HOSTILE}</p></body></html>", base_url=".")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "abcdefg" in text
+
+
+def test_files_are_written_only_through_the_shared_writers():
+    """A CSV, XLSX, XML or PDF written anywhere else would skip both guarantees."""
+    import re
+    from pathlib import Path
+
+    import gridgov
+
+    root = Path(gridgov.__file__).parent
+    direct = re.compile(
+        r"csv\.(writer|DictWriter)\(|\bWorkbook\(|xlsxwriter|\.tostring\(|write_pdf\("
+    )
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts and path.name != "writers.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if direct.search(line)
+    ]
+    assert not offenders, offenders
