@@ -30,7 +30,7 @@ HEADER = [
     _("Phone"),
     _("Relation to head"),
     _("Registration"),
-    _("residence status"),
+    _("Residence status"),
     _("Grid"),
     _("Household number"),
     _("Address"),
