@@ -18,9 +18,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from gridgov.core.errors import NotFound, ValidationFailed
 
