@@ -11,7 +11,6 @@ The audit trail's own CSV export is here as well.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import tempfile
@@ -23,11 +22,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.audit.models import AuditRecord
 from gridgov.audit.selectors import audit_record_list
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import GridGovError
+from gridgov.core.writers import CsvWriter
 
 logger = logging.getLogger("gridgov.exports")
 
@@ -102,26 +103,22 @@ def export_delivered(
 
 # The audit trail's export ---------------------------------------------------------
 
+# In the exporting user's language.
 HEADER = [
-    "时间 time",
-    "链 chain",
-    "序号 seq",
-    "操作人 actor",
-    "角色 role",
-    "组织 org unit",
-    "动作 action",
-    "结果 outcome",
-    "对象 target",
-    "详情 details",
-    "IP",
-    "请求 request",
-    "哈希 hash",
+    _("Time"),
+    pgettext_lazy("audit", "Chain"),
+    pgettext_lazy("audit", "Sequence"),
+    _("Actor"),
+    _("Role"),
+    _("Org unit"),
+    _("Action"),
+    _("Outcome"),
+    _("Target"),
+    _("Details"),
+    _("IP address"),
+    pgettext_lazy("audit", "Request"),
+    pgettext_lazy("audit", "Hash"),
 ]
-
-
-def _csv_safe(value: str) -> str:
-    """Cells that a spreadsheet would run as a formula are stored as text."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 def _row(r: AuditRecord) -> list:
@@ -135,7 +132,7 @@ def _row(r: AuditRecord) -> list:
         r.action,
         r.outcome,
         f"{r.target_type}:{r.target_id}",
-        _csv_safe(str(r.changes)),
+        str(r.changes),
         r.ip or "",
         r.request_id,
         r.hash,
@@ -154,8 +151,7 @@ def audit_trail_export(*, actor, filters: dict[str, Any]) -> tuple[str, str, IO[
 
     def write(out: IO[bytes], tally: ExportTally) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        writer = csv.writer(text)
-        text.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+        writer = CsvWriter(text)  # printable cells, no live formulas (user names too)
         writer.writerow(HEADER)
         for record in tally.counted(records.iterator(chunk_size=2000)):
             writer.writerow(_row(record))

@@ -22,6 +22,7 @@ from stdnum.cn import ric
 
 from gridgov.accounts.models import Membership, User
 from gridgov.accounts.roles import Role
+from gridgov.core.writers import CsvWriter
 from gridgov.demo.people import GIVEN, SURNAMES, fictitious_phone
 from gridgov.org.models import Building, Compound, OrgUnit, Room
 from gridgov.org.services import divisions_import, grids_import_geojson
@@ -89,7 +90,7 @@ def _subset_divisions(shared: Path, district_code: str, target: Path) -> None:
             (target / name).open("w", encoding="utf-8", newline="") as out,
         ):
             reader = csv.reader(source)
-            writer = csv.writer(out)
+            writer = CsvWriter(out, bom=False)
             writer.writerow(next(reader))
             for row in reader:
                 if row[0].startswith(prefix) and (name != "cities.csv" or row[0] == prefix):
@@ -290,7 +291,7 @@ def write_resident_csv(path: Path, district: District, residents: int, seed: int
         return ",".join(chosen)
 
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = CsvWriter(handle, bom=False)
         writer.writerow(HEADER)
         household = 0
         while written < residents:

@@ -22,6 +22,7 @@ from gridgov.accounts.services import open311_key_authenticate
 from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_text
 from gridgov.core.permissions import public
+from gridgov.core.writers import printable_data, xml_bytes
 from gridgov.events import services
 from gridgov.events.models import OPEN_STATES, Category, Channel, Event, EventAction
 
@@ -31,6 +32,8 @@ FORMATS = ("json", "xml")
 
 
 def _respond(data, fmt: str, root: str, item: str, status: int = 200) -> HttpResponse:
+    # Stored text may hold characters neither format can carry: written printable.
+    data = printable_data(data)
     if fmt == "xml":
         element = ET.Element(root)
         for entry in data if isinstance(data, list) else [data]:
@@ -50,8 +53,9 @@ def _respond(data, fmt: str, root: str, item: str, status: int = 200) -> HttpRes
                     if isinstance(value, bool)
                     else str(value)
                 )
-        body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="utf-8")
-        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+        return HttpResponse(
+            xml_bytes(element), status=status, content_type="text/xml; charset=utf-8"
+        )
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 

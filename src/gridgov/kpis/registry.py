@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.errors import NotFound, ValidationFailed
@@ -97,6 +97,10 @@ class KpiValue:
     value: float | None  # None when there is nothing to measure (denominator 0)
 
 
+# Units written as symbols in the definitions, in the reader's language.
+UNIT_WORDS = {"min": pgettext_lazy("KPI unit", "min"), "h": pgettext_lazy("KPI unit", "h")}
+
+
 @dataclass(frozen=True)
 class Kpi:
     code: str
@@ -121,6 +125,10 @@ class Kpi:
     snapshot: Callable[[str, datetime], dict[str, list]] | None = None
     # (unit code, period) → the URL of the records behind a value (dashboard click-through).
     records: Callable[[str, Period], str] | None = None
+
+    @property
+    def unit_label(self) -> str:
+        return str(UNIT_WORDS.get(str(self.unit), self.unit))
 
     def snapshot_values(self, prefix: str, period: Period, paths=None) -> dict:
         """{path: KpiValue} adding up the grids under each of ``paths`` ({None: …} for all

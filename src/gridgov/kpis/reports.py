@@ -14,15 +14,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import pgettext
 
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.masking import mask_text
 from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.replica import reading_from_replica
+from gridgov.core.writers import XlsxWriter, pdf_bytes
 from gridgov.events.models import OPEN_STATES, Event
 from gridgov.kpis import charts, services
 from gridgov.kpis.models import KpiReport
@@ -101,16 +102,15 @@ def collect(*, actor, unit: OrgUnit, period) -> ReportData:
 
 
 def render_pdf(data: ReportData) -> bytes:
-    from weasyprint import HTML  # needs Pango (installed by ./dev)
-
     html = render_to_string("kpis/report_pdf.html", {"r": data})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf_bytes(html, base_url=str(settings.BASE_DIR))
 
 
 def render_xlsx(data: ReportData, path: Path) -> None:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "KPI"
+    """The report's numbers as a workbook, in the active language: sheets, headers, colours
+    and units as the reader says them."""
+    book = XlsxWriter()
+    sheet = book.sheet(_("KPIs"))
     as_of = data.freshness.as_of
     sheet.append(
         [
@@ -122,8 +122,18 @@ def render_xlsx(data: ReportData, path: Path) -> None:
             timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "",
         ]
     )
+    base = pgettext("KPI denominator", "Base")
     sheet.append(
-        ["code", _("KPI"), _("Value"), _("Target value"), "n", _("Colour"), _("Previous period")]
+        [
+            _("Code"),
+            _("KPI"),
+            _("Value"),
+            _("Target value"),
+            base,
+            _("Colour"),
+            _("Previous period"),
+            pgettext("KPI measure", "Unit of measure"),
+        ]
     )
     for tile in data.tiles:
         sheet.append(
@@ -133,15 +143,23 @@ def render_xlsx(data: ReportData, path: Path) -> None:
                 tile.reading.value.value,
                 tile.target.target if tile.target else None,
                 tile.reading.value.denominator,
-                tile.reading.colour,
+                str(services.COLOUR_LABELS[tile.reading.colour]),
                 tile.previous,
+                tile.kpi.unit_label,
             ]
         )
-    units = book.create_sheet("units")
-    units.append([_("Unit"), str(REGISTRY[RANKED_KPI].name), "n"])
+    units = book.sheet(_("Units"))
+    units.append([_("Unit"), str(REGISTRY[RANKED_KPI].name), base, _("Colour")])
     for row in data.children:
-        units.append([row.label, row.value.value, row.value.denominator])
-    overdue = book.create_sheet("overdue")
+        units.append(
+            [
+                row.label,
+                row.value.value,
+                row.value.denominator,
+                str(services.COLOUR_LABELS[row.colour]),
+            ]
+        )
+    overdue = book.sheet(_("Overdue events"))
     overdue.append([_("Tracking code"), _("Title"), _("Grid"), _("Due")])
     for event in data.overdue:
         overdue.append(
@@ -251,7 +269,8 @@ def schedule_monthly(today: date | None = None) -> int:
     for unit in OrgUnit.objects.filter(level__in=REPORT_LEVELS, is_active=True):
         report = report_create(actor=None, unit=unit, period_date=last_month, scheduled=True)
         if report is not None:
-            report_generate(report)
+            with translation.override(settings.LANGUAGE_CODE):  # nobody asked: the default
+                report_generate(report)
             made += 1
     return made
 

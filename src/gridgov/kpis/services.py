@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_in_force
@@ -49,6 +50,15 @@ def target_for(kpi: Kpi, level: str) -> tuple[Target | None, int]:
     target = target or in_force.value.targets.get(kpi.code)
     # A KPI added after the policy was last saved has its default target until it is set.
     return target or default_targets().get(kpi.code), in_force.version
+
+
+# What a colour means, in words (the dashboard's legend; reports write these).
+COLOUR_LABELS = {
+    "success": gettext_lazy("on target"),
+    "warning": gettext_lazy("below target"),
+    "danger": gettext_lazy("red"),
+    "secondary": gettext_lazy("nothing to measure"),
+}
 
 
 def colour(kpi: Kpi, value: float | None, target: Target | None) -> str:

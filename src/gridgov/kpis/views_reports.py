@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,7 +66,7 @@ def report_request(request):
         messages.error(request, _("Reports are made for a district, a street or a community."))
         return redirect("kpis:report_list")
     report = reports.report_create(actor=request.user, unit=unit, period_date=month)
-    generate_report.enqueue(report_id=report.pk)
+    generate_report.enqueue(report_id=report.pk, language=translation.get_language() or "")
     messages.success(request, _("The report is being generated; it appears below when ready."))
     return redirect("kpis:report_list")
 

@@ -4,34 +4,36 @@ and whether they were masked — or as a failure (``audit/exports.py``)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import IO
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.access_limits import export_note
 from gridgov.audit.exports import ExportTally, export_delivered
 from gridgov.core.errors import PermissionDenied
 from gridgov.core.policies import policy_get
+from gridgov.core.writers import CsvWriter, XlsxWriter
 from gridgov.people import privacy
 from gridgov.people.selectors import ResidentFilters, resident_list
-from gridgov.people.validation import neutralise_formula
 
+# In the exporting user's language, like the rest of the file.
 HEADER = [
-    "姓名 name",
-    "性别 sex",
-    "出生日期 birth date",
-    "证件号码 ID number",
-    "联系电话 phone",
-    "与户主关系 relation",
-    "户籍类别 registration",
-    "居住状态 residence",
-    "网格 grid",
-    "户编号 household",
-    "地址 address",
+    pgettext_lazy("person", "Name"),
+    _("Sex"),
+    _("Birth date"),
+    _("ID number"),
+    _("Phone"),
+    _("Relation to head"),
+    _("Registration"),
+    _("Residence status"),
+    _("Grid"),
+    _("Household number"),
+    _("Address"),
 ]
 
 
@@ -42,7 +44,7 @@ def _rows(qs, full: bool) -> Iterator[list[str]]:
         )
         phone = privacy.reveal_phone(r) if full and r.phone_encrypted else r.phone_masked
         yield [
-            neutralise_formula(str(v))
+            str(v)
             for v in [
                 r.name,
                 r.get_sex_display(),
@@ -71,7 +73,10 @@ def resident_export(
     limit = policy_get("people.import").export_max_rows
     qs = resident_list(actor=actor, filters=filters).select_related("household__grid")[:limit]
     stamp = timezone.localtime()
-    watermark = f"导出人 exported by {actor.get_username()} · {stamp:%Y-%m-%d %H:%M}"
+    watermark = _("Exported by %(user)s · %(time)s") % {
+        "user": actor.get_username(),
+        "time": f"{stamp:%Y-%m-%d %H:%M}",
+    }
 
     def write(out: IO[bytes], tally: ExportTally) -> None:
         rows = tally.counted(_rows(qs, full))
@@ -104,7 +109,7 @@ def resident_export(
 
 def _csv(rows, watermark) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
 
     def flush() -> bytes:
         data = buffer.getvalue().encode("utf-8")
@@ -112,7 +117,6 @@ def _csv(rows, watermark) -> Iterator[bytes]:
         buffer.truncate()
         return data
 
-    yield "\ufeff".encode()
     writer.writerow(HEADER)
     for row in rows:
         writer.writerow(row)
@@ -123,16 +127,14 @@ def _csv(rows, watermark) -> Iterator[bytes]:
 
 
 def _xlsx(rows, full, watermark) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("居民 residents")
+    workbook = XlsxWriter()
+    sheet = workbook.sheet(_("Residents"))
     sheet.append(HEADER)
     for row in rows:
         sheet.append(row)
-    info = workbook.create_sheet("导出信息 export")
+    info = workbook.sheet(pgettext_lazy("export sheet", "Export"))
     info.append([watermark])
-    info.append(["值已脱敏 masked" if not full else "含完整证件号码和电话 full values"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    info.append(
+        [_("Full ID and phone numbers.") if full else _("ID and phone numbers are masked.")]
+    )
+    return workbook.to_bytes()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import tempfile
 import uuid
@@ -28,12 +27,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridgov.audit.services import audit_record
 from gridgov.core.bulk import insert_many
 from gridgov.core.errors import ImportRejected
 from gridgov.core.policies import policies_cached, policy_get
 from gridgov.core.scoping import path_in_scope
+from gridgov.core.writers import XlsxWriter
 from gridgov.org.models import OrgUnit
 from gridgov.people import privacy, selectors
 from gridgov.people.import_spool import (
@@ -1460,11 +1461,8 @@ def column_mapping_save(*, actor, name: str, text: str):
 
 def template_xlsx() -> bytes:
     """The downloadable template: Chinese headers, a notes row, one example row."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "居民信息"
+    workbook = XlsxWriter()
+    sheet = workbook.sheet("居民信息", text=True)  # text, so Excel keeps long ID numbers intact
     keys = list(COLUMNS)
     sheet.append([COLUMNS[k][0] for k in keys])
     sheet.append([f"说明：{TEMPLATE_NOTES[keys[0]]}", *[TEMPLATE_NOTES[k] for k in keys[1:]]])
@@ -1488,25 +1486,14 @@ def template_xlsx() -> bytes:
         "tags": "独居老人",
     }
     sheet.append([example[k] for k in keys])
-    for column in sheet.columns:
-        for cell in column:
-            cell.number_format = "@"  # text, so Excel keeps long ID numbers intact
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()
 
 
 def problems_xlsx(job: ImportJob) -> bytes:
     """The per-row/per-column validation report."""
-    import openpyxl
-
-    from gridgov.people.validation import neutralise_formula
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("校验报告")
-    sheet.append(["行 row", "列 column", "规则 rule", "说明 message"])
+    workbook = XlsxWriter()
+    sheet = workbook.sheet(_("Validation report"))
+    sheet.append([_("Row"), _("Column"), pgettext("import check", "Rule"), _("Problem")])
     for p in job.problems:
-        sheet.append([p["row"], p["column"], p["rule"], neutralise_formula(str(p["message"]))])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([p["row"], p["column"], p["rule"], str(p["message"])])
+    return workbook.to_bytes()

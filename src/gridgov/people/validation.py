@@ -194,11 +194,6 @@ def parse_name(raw) -> str:
     return text
 
 
-def neutralise_formula(text: str) -> str:
-    """Cell text that a spreadsheet would run as a formula is kept as text (SECURITY.md G4)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 # GB/T 4761-2008 家庭关系代码: the words (and two-digit codes) that rosters use, by our
 # relation. The standard's groups: 01–02 self and head, 1x spouse, 2x–3x children (with
 # their spouses), 4x grandchildren, 5x parents and parents-in-law, 6x grandparents, 7x

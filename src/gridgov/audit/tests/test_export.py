@@ -49,3 +49,22 @@ def test_a_failing_audit_export_is_recorded_as_a_failure(auditor_client, monkeyp
     record = AuditRecord.objects.get(action="audit.export")
     assert record.outcome == "fail"
     assert record.changes["rows"] == 2 and record.changes["error"] == "OSError"
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [
+        ("zh-hans", ["时间", "链", "序号", "操作人", "角色", "组织单元", "操作", "结果"]),
+        ("en", ["Time", "Chain", "Sequence", "Actor", "Role", "Org unit", "Action", "Outcome"]),
+    ],
+)
+def test_the_audit_export_header_is_in_the_users_language(auditor_client, language, header):
+    import csv
+    import io
+
+    response = auditor_client.post("/audit/export.csv", {}, HTTP_ACCEPT_LANGUAGE=language)
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    first = next(csv.reader(io.StringIO(body)))
+    assert first[: len(header)] == header
+    if language == "zh-hans":
+        assert not [h for h in first if any("a" <= c.lower() <= "z" for c in h) and h != "IP 地址"]

@@ -4,6 +4,7 @@ that must never be counted."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -516,12 +517,12 @@ def test_monthly_report_pdf_and_xlsx_have_the_same_numbers(
     assert "宛平南路社区" in compact and "2025-10" in compact
     assert "按期结案率" in compact and "57.14" in compact and "满意率" in compact
     assert "33.33" in compact and "kpis.targetsv0" in compact
-    sheet = load_workbook(report.xlsx_path)["KPI"]
+    sheet = load_workbook(report.xlsx_path)["KPIs"]
     values = {row[0]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert set(values) == set(REGISTRY)
     assert {code: values[code] for code in EXPECTED} == EXPECTED
     assert values["people.coverage"] == 0.0  # nothing on file in the 800 known households
-    overdue = load_workbook(report.xlsx_path)["overdue"]
+    overdue = load_workbook(report.xlsx_path)["Overdue events"]
     # Only E3 is open and past its deadline (E9 is suspended, which is not open).
     assert [row[3] for row in overdue.iter_rows(min_row=2, values_only=True)] == [
         "2025-10-09 08:30"
@@ -533,6 +534,56 @@ def test_monthly_report_pdf_and_xlsx_have_the_same_numbers(
     assert response["Content-Disposition"].startswith("attachment")
     assert AuditRecord.objects.filter(action="kpis.report.download").count() == 1
     assert client.get(f"/kpis/reports/{report.uid}.exe").status_code == 404
+
+
+ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_report_workbook_speaks_the_language_of_who_asked(
+    language, october, org_tree, settings, tmp_path, login_client, client
+):
+    """Sheet names, headers, colours and units in the requester's language: a Chinese
+    workbook has no English word outside the data (KPI codes, tracking codes)."""
+    from openpyxl import load_workbook
+
+    from gridgov.kpis.models import KpiReport
+
+    settings.DATA_DIR = tmp_path
+    staff, _w, _w2 = october
+    login_client(staff)
+    client.post(
+        "/kpis/reports/new/",
+        {"unit": org_tree["c1"].code, "month": "2025-10"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    report = KpiReport.objects.get()
+    assert report.status == "done", report.message
+    book = load_workbook(report.xlsx_path)
+    kpis, units, overdue = book.worksheets
+    labels = [
+        *book.sheetnames,
+        *(kpis.cell(1, column).value for column in (1, 3, 5)),
+        *(c.value for c in kpis[2]),
+        *(c.value for c in units[1]),
+        *(c.value for c in overdue[1]),
+    ]
+    rows = {row[0]: row for row in kpis.iter_rows(min_row=3, values_only=True)}
+    colours = {row[5] for row in rows.values()} | {
+        row[3] for row in units.iter_rows(min_row=2, values_only=True)
+    }
+    minutes = rows["events.avg_accept_minutes"][7]
+    if language == "zh-hans":
+        assert not [label for label in labels if ASCII_WORD.search(label)], labels
+        assert book.sheetnames == ["考核指标", "下级单位", "超期事件"]
+        assert colours <= {"达标", "未达标", "红色预警", "无数据"} and "红色预警" in colours
+        assert minutes == "分钟" and rows["events.avg_handle_hours"][7] == "小时"
+        names = [row[1] for row in rows.values()]
+        assert not [n for n in names if ASCII_WORD.search(n)], names
+    else:
+        assert book.sheetnames == ["KPIs", "Units", "Overdue events"]
+        assert colours <= {"on target", "below target", "red", "nothing to measure"}
+        assert minutes == "min" and kpis.cell(2, 6).value == "Colour"
 
 
 def test_monthly_reports_are_made_once_on_the_first(october, org_tree, settings, tmp_path):

@@ -51,7 +51,7 @@ def test_lists_details_api_and_exports_are_masked(staff, family, login_client):
     export = client.post("/people/residents/export/")
     body = b"".join(export.streaming_content).decode("utf-8")
     assert_nothing_unmasked(body)
-    assert "张小宝" in body and "exported by" in body
+    assert "张小宝" in body and "Exported by community1" in body  # the watermark
     record = AuditRecord.objects.get(action="people.export")
     assert record.changes["rows"] == 2 and record.changes["masked"] is True
 
