@@ -344,6 +344,8 @@ class ResidentHistory(models.Model):
 
     ACTION_LABELS = {
         "create": _("created"),
+        "import": _("imported"),
+        "demo": _("created with the demo data"),
         "update": _("changed"),
         "archive": _("archived"),
         "verify": _("confirmed unchanged"),
