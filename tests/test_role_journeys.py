@@ -176,8 +176,9 @@ def _kind(url: str) -> str:
         return url
 
 
-def _crawl(client) -> list[Form]:
-    """Pages reachable from the home page within the sections, and their POST forms."""
+def _crawl(client, *, sections=SECTIONS, visit=None) -> list[Form]:
+    """Pages reachable from the home page within the sections, and their POST forms;
+    ``visit(url, response)`` is called for each page opened."""
     queue, seen, per_kind, forms = ["/"], set(), {}, {}
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
@@ -194,13 +195,15 @@ def _crawl(client) -> list[Form]:
             url = response.redirect_chain[-1][0]
             seen.add(url)
         per_kind[kind] = per_kind.get(kind, 0) + 1
+        if visit is not None:
+            visit(url, response)
         parser = _FormParser(url)
         parser.feed(response.content.decode())
         for form in parser.forms:
             forms.setdefault(form.key(), form)
         for link in parser.links:
             parts = urlsplit(link)
-            if parts.netloc or not parts.path.startswith(SECTIONS):
+            if parts.netloc or not parts.path.startswith(sections):
                 continue
             if any(marker in parts.path for marker in NOT_PAGES):
                 continue
