@@ -8,7 +8,6 @@ import hmac
 import json
 from pathlib import Path
 
-from django.core.cache import cache
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from gridgov.core.crypto import blind_index, decrypt_field
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import public
 from gridgov.core.policies import policy_get
+from gridgov.core.ratelimit import rate_hit
 from gridgov.core.request_context import client_ip
 from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.events import selectors, services
@@ -30,15 +30,15 @@ from gridgov.org.selectors import grid_feature_collection
 
 
 def _rate_limited(request, phone: str) -> bool:
-    """Per IP per hour (shared cache), and per phone per day (the events themselves)."""
+    """Per IP per hour (the shared rate counters: atomic across every worker process), and
+    per phone per day (the events themselves)."""
     loop = policy_get("events.loop")
-    key = f"events:public:ip:{client_ip(request) or 'unknown'}:{timezone.now():%Y%m%d%H}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    if count > loop.public_per_ip_per_hour:
+    usage = rate_hit(
+        f"events:public:ip:{client_ip(request) or 'unknown'}",
+        limit=loop.public_per_ip_per_hour,
+        window_seconds=3600,
+    )
+    if usage.exceeded:
         return True
     if phone:
         try:
