@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from datetime import date
 
@@ -67,3 +68,14 @@ class MaskPersonalDataFilter(logging.Filter):
 def mask_name(value: str) -> str:
     """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: enough to recognise, not to identify."""
     return value[:1] + "*" * (len(value) - 1) if value else ""
+
+
+def coarsen_point(lon: float, lat: float, metres: int) -> tuple[float, float]:
+    """The centre of the square cell of side ``metres`` that holds the point: latitude in
+    steps of ``metres``/111,320 degrees, longitude in steps of ``metres`` at the cell's
+    latitude. Every point of a cell gives the same answer, so nothing finer leaks."""
+    lat_step = metres / 111_320
+    lat_low = math.floor(lat / lat_step) * lat_step
+    lon_step = metres / (111_320 * math.cos(math.radians(lat_low + lat_step / 2)))
+    lon_low = math.floor(lon / lon_step) * lon_step
+    return round(lon_low + lon_step / 2, 6), round(lat_low + lat_step / 2, 6)

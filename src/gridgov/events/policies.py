@@ -1,6 +1,8 @@
 """Policies of the event loop: time limits per urgency, the escalation ladder, workload,
 duplicate detection, reopening, rating follow-up and limits of the public channels."""
 
+from typing import Literal
+
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -87,7 +89,36 @@ class LoopPolicy(PolicySchema):
     )
 
 
+class PublicPolicy(PolicySchema):
+    """What the public channels show and ask (docs/events.md, "Public output")."""
+
+    tracking_proof: Literal["phone_last4", "secret_only"] = Field(
+        "phone_last4",
+        description="besides the secret, the reporter's proof: the last four digits of the "
+        "phone they gave (a report without phone needs the secret only), or the secret only",
+    )
+    location: Literal["cell", "grid_centre"] = Field(
+        "cell",
+        description="public locations: the centre of a square cell of location_metres, or "
+        "the centre of the event's grid",
+    )
+    location_metres: int = Field(100, ge=100, le=5000, description="side of the public cell")
+    max_page_size: int = Field(
+        50, ge=1, le=1000, description="requests in one page of an anonymous Open311 list"
+    )
+
+
 for definition in [
+    PolicyDefinition(
+        "events.public",
+        PublicPolicy,
+        _("Public event output"),
+        _(
+            "How reporters prove a report is theirs, how coarse public locations are, and "
+            "the page size of anonymous lists."
+        ),
+        "policy.change_security",
+    ),
     PolicyDefinition(
         "events.sla",
         SlaPolicy,

@@ -23,4 +23,9 @@ urlpatterns = [
     path("<uuid:uid>/", views.event_detail, name="event_detail"),
     path("<uuid:uid>/act/", views.event_act, name="event_act"),
     path("<uuid:uid>/reveal/", views.event_reveal_contact, name="event_reveal_contact"),
+    path(
+        "<uuid:uid>/photos/<uuid:photo_uid>/public/",
+        views.photo_publish,
+        name="event_photo_publish",
+    ),
 ]
