@@ -79,9 +79,7 @@ def candidates(knowledge: Knowledge, *, region: str, sex: str, born_around: date
     if dates is None:  # nothing shown: a generous century around the true date
         dates = {born_around + timedelta(days=d) for d in range(-18250, 18250)}
     dates = {
-        d
-        for d in dates
-        if all(digits.get(6 + i, c) == c for i, c in enumerate(f"{d:%Y%m%d}"))
+        d for d in dates if all(digits.get(6 + i, c) == c for i, c in enumerate(f"{d:%Y%m%d}"))
     }
     # Residue (mod 11) histogram of the three sequence digits allowed by the visible ones
     # and by the sex.
@@ -119,9 +117,7 @@ class Attacker:
 
     def _note(self, name: str, address: str) -> Knowledge:
         knowledge = Knowledge()
-        self.known.setdefault((html.unescape(name).strip(), address.strip()), []).append(
-            knowledge
-        )
+        self.known.setdefault((html.unescape(name).strip(), address.strip()), []).append(knowledge)
         return knowledge
 
     def read_api(self, client, address_of: dict[str, str]) -> set[str]:
@@ -226,9 +222,8 @@ def _attack(*, worker, exporter, login_client, sample_searches: int = 20) -> dic
     for r in residents[:sample_searches]:
         last4 = truth[r.uid][-4:]
         body = worker_client.get(f"/api/v1/residents?q={last4}&limit=100").json()
-        if any(item["uid"] == str(r.uid) for item in body["items"]) and not (
-            (r.phone_last4 or "") == last4
-        ):
+        found = any(item["uid"] == str(r.uid) for item in body["items"])
+        if found and (r.phone_last4 or "") != last4:
             for k in attacker.known.get((r.name, r.household.address), []):
                 k.digits.update({14 + i: c for i, c in enumerate(last4)})
 
@@ -237,9 +232,7 @@ def _attack(*, worker, exporter, login_client, sample_searches: int = 20) -> dic
         number = truth[r.uid]
         if len(number) != 18:
             continue
-        knowledge = attacker.merged(
-            r.name, r.household.address, number=number, born=r.birth_date
-        )
+        knowledge = attacker.merged(r.name, r.household.address, number=number, born=r.birth_date)
         if not attacker.known.get((r.name, r.household.address)):
             continue  # out of both views
         # The script did read the views: it learnt at least a birth year and the mask.

@@ -6,7 +6,6 @@ left out, and anonymous lists have a capped page size (docs/events.md)."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -120,9 +119,7 @@ def test_events_of_sensitive_categories_are_not_public(crew):
     alone = _report(title="独居老人几天没开门", category_code="54001")
     difficulty = _report(title="邻居生活困难")
     transition(actor=crew["dispatcher"], event=difficulty, action="accept")
-    transition(
-        actor=crew["dispatcher"], event=difficulty, action="classify", category_code="54002"
-    )
+    transition(actor=crew["dispatcher"], event=difficulty, action="classify", category_code="54002")
     lamp = _report(title="路灯不亮", category_code="06010")
     for fmt in ("json", "xml"):
         body = _feed(fmt).content.decode()
@@ -144,9 +141,7 @@ def test_anonymous_lists_have_a_capped_page_size(crew):
 
     for n in range(7):
         _report(title=f"路灯不亮{n}", lon=121.401 + n * 0.001)
-    policy_update(
-        actor=crew["secadmin"], key="events.public", value={"max_page_size": 3}, note="t"
-    )
+    policy_update(actor=crew["secadmin"], key="events.public", value={"max_page_size": 3}, note="t")
     assert len(_feed().json()) == 3
     assert len(_feed(extra="&page_size=1000").json()) == 3
     assert len(_feed(extra="&page_size=2").json()) == 2

@@ -119,9 +119,7 @@ def test_codes_from_the_public_feed_open_nothing_and_rating_is_refused_and_audit
     assert {r.changes["reason"] for r in _fail_records("events.event.rate")} == {"not_reporter"}
 
     # The secret without the proof, or with a wrong one, is refused too.
-    assert (
-        attacker.post("/events/track/", {"code": code, "secret": secret}).status_code == 403
-    )
+    assert attacker.post("/events/track/", {"code": code, "secret": secret}).status_code == 403
     assert (
         attacker.post(
             "/events/track/", {"code": code, "secret": secret, "proof": "0000"}
@@ -175,7 +173,7 @@ def test_the_secret_only_policy_drops_the_phone_proof(crew):
 
 def test_only_photos_staff_approved_are_public(crew, login_client):
     from gridgov.audit.models import AuditRecord
-    from gridgov.events.models import Event, EventPhoto
+    from gridgov.events.models import EventPhoto
 
     code, _secret = _report(Client())
     photo = EventPhoto.objects.get(event__tracking_code=code)
@@ -183,15 +181,16 @@ def test_only_photos_staff_approved_are_public(crew, login_client):
     assert anonymous.get(f"/events/track/{code}/photos/{photo.uid}/").status_code == 404
     feed = anonymous.get(f"/open311/v2/requests/{code}.json?jurisdiction_id=310104").json()
     assert feed[0]["media_url"] is None
-    event = Event.objects.get(tracking_code=code)
+    # A grid worker sees the event but does not dispatch: refused.
+    worker = login_client(crew["worker"], Client())
+    assert worker.post(f"/events/photos/{photo.uid}/public/", {"public": "1"}).status_code == 403
+    assert anonymous.get(f"/events/track/{code}/photos/{photo.uid}/").status_code == 404
     staff = login_client(crew["dispatcher"], Client())
-    response = staff.post(f"/events/{event.uid}/photos/{photo.uid}/public/", {"public": "1"})
+    response = staff.post(f"/events/photos/{photo.uid}/public/", {"public": "1"})
     assert response.status_code == 302
     assert AuditRecord.objects.filter(action="events.photo.publish", outcome="success").count() == 1
     assert anonymous.get(f"/events/track/{code}/photos/{photo.uid}/").status_code == 200
     feed = anonymous.get(f"/open311/v2/requests/{code}.json?jurisdiction_id=310104").json()
     assert feed[0]["media_url"].endswith(f"/events/track/{code}/photos/{photo.uid}/")
-    anonymous_try = Client().post(
-        f"/events/{event.uid}/photos/{photo.uid}/public/", {"public": "1"}
-    )
+    anonymous_try = Client().post(f"/events/photos/{photo.uid}/public/", {"public": "1"})
     assert anonymous_try.status_code in (302, 401, 403)

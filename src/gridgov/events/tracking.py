@@ -104,7 +104,8 @@ def refuse_photo(photo: EventPhoto) -> None:
 
 def photo_set_public(*, actor, photo: EventPhoto, public: bool) -> EventPhoto:
     """Staff who dispatch the event decide whether a photo is shown to the public."""
-    require_in_scope(actor, photo.event.scope_path, "events.dispatch")
+    with audit_refusals("events.photo.publish", actor=actor, target=photo.event):
+        require_in_scope(actor, photo.event.scope_path, "events.dispatch")
     with transaction.atomic():
         photo.public = public
         photo.public_by = actor if public else None

@@ -13,7 +13,6 @@ from django.db.models.functions import Collate, ExtractYear
 from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
 from gridgov.people import quality
-from gridgov.people.privacy import reveal_scope_filter
 from gridgov.people.models import (
     Consent,
     DuplicateCandidate,
@@ -24,6 +23,7 @@ from gridgov.people.models import (
     ResidentTag,
     TagCategory,
 )
+from gridgov.people.privacy import reveal_scope_filter
 
 AGE_BRACKETS = {"0-18": (0, 18), "19-60": (19, 60), "60+": (60, None), "80+": (80, None)}
 # Tags computed from other data rather than stored.
