@@ -194,3 +194,23 @@ def test_only_photos_staff_approved_are_public(crew, login_client):
     assert feed[0]["media_url"].endswith(f"/events/track/{code}/photos/{photo.uid}/")
     anonymous_try = Client().post(f"/events/photos/{photo.uid}/public/", {"public": "1"})
     assert anonymous_try.status_code in (302, 401, 403)
+
+
+def test_guessing_keys_from_one_address_is_throttled(crew):
+    from gridgov.core.services import policy_update
+    from gridgov.org.models import OrgUnit
+
+    sysadmin = crew["dispatcher"].__class__.objects.create(username="sys")
+    from gridgov.accounts.models import Membership
+
+    Membership.objects.create(
+        user=sysadmin, role=Role.SYSTEM_ADMIN, org_unit=OrgUnit.objects.get(code="310104")
+    )
+    policy_update(actor=sysadmin, key="events.loop", value={"public_per_ip_per_hour": 3}, note="t")
+    code, secret = _report(Client())
+    guesser = Client()
+    for guess in ("AAAA", "BBBB", "CCCC"):
+        assert guesser.post("/events/track/", {"code": code, "secret": guess}).status_code == 403
+    # The right key and digits, from the same address, now wait.
+    right = {"code": code, "secret": secret, "proof": PHONE[-4:]}
+    assert guesser.post("/events/track/", right).status_code == 429

@@ -155,6 +155,9 @@ def track(request):
         else:
             return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
     elif request.method == "POST":
+        if _failed_openings(request) >= policy_get("events.loop").public_per_ip_per_hour:
+            message = _("Too many attempts from here; please try again later.")
+            return _track_page(request, code, None, message, status=429)
         try:
             event, new_secret = tracking.open_report(
                 code=code,
@@ -162,12 +165,26 @@ def track(request):
                 proof=request.POST.get("proof", "")[:20],
             )
         except GridGovError as exc:
+            _failed_openings(request, add=True)
             return _track_page(request, code, None, error_text(exc), status=403)
         _grant(request, event)
         if new_secret:
             request.session["tracking_new_secret"] = new_secret
         return redirect(f"{_track_url()}?code={event.tracking_code}")
     return _track_page(request, code, event if granted else None, error, status=status)
+
+
+def _failed_openings(request, add: bool = False) -> int:
+    """Failed openings of the tracking page from this address this hour (shared cache):
+    guessing keys or digits, or filling the audit trail with refusals, is throttled."""
+    key = f"events:track:fail:{client_ip(request) or 'unknown'}:{timezone.now():%Y%m%d%H}"
+    if not add:
+        return cache.get(key, 0)
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        return 1
 
 
 def _track_page(request, code, event, error, status=200):
