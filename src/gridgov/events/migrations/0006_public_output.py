@@ -21,7 +21,7 @@ def mark_sensitive_categories(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0004_scan_indexes"),
+        ("events", "0005_notifications_move_to_core"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
