@@ -70,6 +70,14 @@ FIELD_LABELS = {
     "device_clock_skew_seconds": _("Seconds a device's clock may be off"),
     "recompute_inline_max": _("Open events whose deadlines are recomputed at once"),
     "separate_verifier": _("The handler may not verify their own event"),
+    # events.public
+    "tracking_proof": _(
+        "What the reporter gives besides the access key (phone_last4: last four digits of "
+        "their phone; secret_only: nothing)"
+    ),
+    "location": _("Public locations (cell: centre of a square cell; grid_centre: the grid)"),
+    "location_metres": _("Side of the public location cell in metres"),
+    "max_page_size": _("Requests in one page of an anonymous public list"),
     # kpis
     "weights": _("Weights of the composite score"),
     "grades": _("Score needed for each grade"),
