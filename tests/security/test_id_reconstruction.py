@@ -166,16 +166,14 @@ class Attacker:
                 k.learn_mask(html.unescape(masked.group(1)))
 
     def read_export(self, body: bytes) -> None:
-        text = body.decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text)))
-        header = rows[0]
-        at = {name: header.index(name) for name in header}
+        """The export's columns by position (the header is in the user's language): name,
+        sex, birth, ID number, phone, relation, registration, residence, grid, household,
+        address; the watermark line has one column."""
+        rows = [r for r in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if len(r) == 11]
         for row in rows[1:]:
-            if len(row) != len(header):
-                continue
-            k = self._note(row[at["姓名 name"]], row[at["地址 address"]])
-            k.learn_birth(row[at["出生日期 birth date"]])
-            k.learn_mask(row[at["证件号码 ID number"]])
+            k = self._note(row[0], row[10])
+            k.learn_birth(row[2])
+            k.learn_mask(row[3])
 
     def merged(self, name: str, address: str, *, number: str, born: date) -> Knowledge:
         """What is known of one resident. Where two residents share name and address, only
