@@ -99,7 +99,7 @@ def test_the_grid_centre_policy_shows_only_the_grid(crew, org_tree):
     from gridgov.org.models import Grid
 
     policy_update(
-        actor=crew["secadmin"], key="events.public", value={"location": "grid_centre"}, note="t"
+        actor=crew["secadmin"], key="events.public", value={"grid_centre": True}, note="t"
     )
     event = _report()
     grid = Grid.objects.get(unit=event.grid)

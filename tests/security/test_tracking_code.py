@@ -165,9 +165,7 @@ def test_the_secret_only_policy_drops_the_phone_proof(crew):
     Membership.objects.create(
         user=secadmin, role=Role.SECURITY_ADMIN, org_unit=OrgUnit.objects.get(code="310104")
     )
-    policy_update(
-        actor=secadmin, key="events.public", value={"tracking_proof": "secret_only"}, note="t"
-    )
+    policy_update(actor=secadmin, key="events.public", value={"phone_proof": False}, note="t")
     assert Client().post("/events/track/", {"code": code, "secret": secret}).status_code == 302
 
 

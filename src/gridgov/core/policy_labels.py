@@ -71,11 +71,8 @@ FIELD_LABELS = {
     "recompute_inline_max": _("Open events whose deadlines are recomputed at once"),
     "separate_verifier": _("The handler may not verify their own event"),
     # events.public
-    "tracking_proof": _(
-        "What the reporter gives besides the access key (phone_last4: last four digits of "
-        "their phone; secret_only: nothing)"
-    ),
-    "location": _("Public locations (cell: centre of a square cell; grid_centre: the grid)"),
+    "phone_proof": _("Besides the access key, the last four digits of the reporter's phone"),
+    "grid_centre": _("Public locations at the grid's centre instead of a square cell"),
     "location_metres": _("Side of the public location cell in metres"),
     "max_page_size": _("Requests in one page of an anonymous public list"),
     # kpis

@@ -121,7 +121,7 @@ def _public_point(event: Event) -> tuple[float | None, float | None]:
         return None, None
     policy = policy_get("events.public")
     grid = getattr(event.grid, "grid", None) if event.grid_id else None
-    if policy.location == "grid_centre" and grid is not None:
+    if policy.grid_centre and grid is not None:
         return (
             round((grid.min_lon + grid.max_lon) / 2, 6),
             round((grid.min_lat + grid.max_lat) / 2, 6),

@@ -1,8 +1,6 @@
 """Policies of the event loop: time limits per urgency, the escalation ladder, workload,
 duplicate detection, reopening, rating follow-up and limits of the public channels."""
 
-from typing import Literal
-
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -92,15 +90,15 @@ class LoopPolicy(PolicySchema):
 class PublicPolicy(PolicySchema):
     """What the public channels show and ask (docs/events.md, "Public output")."""
 
-    tracking_proof: Literal["phone_last4", "secret_only"] = Field(
-        "phone_last4",
-        description="besides the secret, the reporter's proof: the last four digits of the "
-        "phone they gave (a report without phone needs the secret only), or the secret only",
+    phone_proof: bool = Field(
+        True,
+        description="besides the access key the reporter gives the last four digits of the "
+        "phone they gave (a report without phone needs the key only); off: the key only",
     )
-    location: Literal["cell", "grid_centre"] = Field(
-        "cell",
-        description="public locations: the centre of a square cell of location_metres, or "
-        "the centre of the event's grid",
+    grid_centre: bool = Field(
+        False,
+        description="public locations at the centre of the event's grid instead of the "
+        "centre of a square cell of location_metres",
     )
     location_metres: int = Field(100, ge=100, le=5000, description="side of the public cell")
     max_page_size: int = Field(

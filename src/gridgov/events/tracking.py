@@ -47,9 +47,7 @@ def _phone(event: Event) -> str:
 
 
 def needs_phone_proof(event: Event) -> bool:
-    return bool(event.contact_phone_encrypted) and (
-        policy_get("events.public").tracking_proof == "phone_last4"
-    )
+    return bool(event.contact_phone_encrypted) and policy_get("events.public").phone_proof
 
 
 def _refused() -> PermissionDenied:
