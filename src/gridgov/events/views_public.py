@@ -155,9 +155,12 @@ def track(request):
         else:
             return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
     elif request.method == "POST":
-        if _failed_openings(request) >= policy_get("events.loop").public_per_ip_per_hour:
+        failed = _failed_openings(request)
+        if failed.count >= failed.limit:
             message = _("Too many attempts from here; please try again later.")
-            return _track_page(request, code, None, message, status=429)
+            response = _track_page(request, code, None, message, status=429)
+            response["Retry-After"] = str(max(1, failed.retry_after))
+            return response
         try:
             event, new_secret = tracking.open_report(
                 code=code,
@@ -174,17 +177,16 @@ def track(request):
     return _track_page(request, code, event if granted else None, error, status=status)
 
 
-def _failed_openings(request, add: bool = False) -> int:
-    """Failed openings of the tracking page from this address this hour (shared cache):
-    guessing keys or digits, or filling the audit trail with refusals, is throttled."""
-    key = f"events:track:fail:{client_ip(request) or 'unknown'}:{timezone.now():%Y%m%d%H}"
-    if not add:
-        return cache.get(key, 0)
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        return 1
+def _failed_openings(request, add: bool = False):
+    """Failed openings of the tracking page from this address in the last hour (the shared
+    rate counters): guessing keys or digits, or filling the audit trail with refusals, is
+    throttled."""
+    return rate_hit(
+        f"events:track:fail:{client_ip(request) or 'unknown'}",
+        limit=policy_get("events.loop").public_per_ip_per_hour,
+        window_seconds=3600,
+        amount=1 if add else 0,
+    )
 
 
 def _track_page(request, code, event, error, status=200):
