@@ -4,6 +4,7 @@ from typing import Any
 from ninja import Schema
 
 from gridgov.audit.selectors import audit_record_list, audit_verify
+from gridgov.audit.services import shown_changes
 from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 
 router = PermissionRouter(tags=["audit"])
@@ -24,6 +25,10 @@ class AuditRecordOut(Schema):
     ip: str | None
     request_id: str
     hash: str
+
+    @staticmethod
+    def resolve_changes(obj):
+        return shown_changes(obj.changes)
 
 
 class AuditPage(Schema):

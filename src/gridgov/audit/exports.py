@@ -26,7 +26,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.audit.models import AuditRecord
 from gridgov.audit.selectors import audit_record_list
-from gridgov.audit.services import audit_record
+from gridgov.audit.services import audit_record, shown_changes
 from gridgov.core.errors import GridGovError
 from gridgov.core.writers import CsvWriter
 
@@ -132,7 +132,7 @@ def _row(r: AuditRecord) -> list:
         r.action,
         r.outcome,
         f"{r.target_type}:{r.target_id}",
-        str(r.changes),
+        str(shown_changes(r.changes)),
         r.ip or "",
         r.request_id,
         r.hash,

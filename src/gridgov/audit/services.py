@@ -4,6 +4,7 @@ if it fails, the caller's transaction fails with it (fail closed, SECURITY.md D6
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,14 +46,27 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def _mask_changes(value: Any) -> Any:
+# A birth date is eight digits of the ID number: the trail keeps the year (docs/registry.md).
+_BIRTH_KEYS = {"birth_date"}
+_ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
+
+
+def _mask_changes(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
+        if key in _BIRTH_KEYS and _ISO_DATE.match(value):
+            return value[:4]
         return mask_text(value)
     if isinstance(value, dict):
-        return {k: _mask_changes(v) for k, v in value.items()}
+        return {k: _mask_changes(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask_changes(v) for v in value]
+        return [_mask_changes(v, key) for v in value]
     return value
+
+
+def shown_changes(changes: Any) -> Any:
+    """A record's changes as pages, the API and exports show them: masked again with the
+    current rules, since records written earlier kept more (they stay unchanged, hashed)."""
+    return _mask_changes(changes)
 
 
 def canonical_content(record: AuditRecord) -> str:

@@ -70,6 +70,11 @@ FIELD_LABELS = {
     "device_clock_skew_seconds": _("Seconds a device's clock may be off"),
     "recompute_inline_max": _("Open events whose deadlines are recomputed at once"),
     "separate_verifier": _("The handler may not verify their own event"),
+    # events.public
+    "phone_proof": _("Besides the access key, the last four digits of the reporter's phone"),
+    "grid_centre": _("Public locations at the grid's centre instead of a square cell"),
+    "location_metres": _("Side of the public location cell in metres"),
+    "max_page_size": _("Requests in one page of an anonymous public list"),
     # kpis
     "weights": _("Weights of the composite score"),
     "grades": _("Score needed for each grade"),

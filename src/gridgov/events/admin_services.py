@@ -36,6 +36,7 @@ def _snapshot(category: Category) -> dict:
         "sla_overrides": category.sla_overrides,
         "keywords": category.keywords,
         "on_site_resolvable": category.on_site_resolvable,
+        "sensitive": category.sensitive,
         "is_active": category.is_active,
         "department": category.department_id,
     }
@@ -54,6 +55,7 @@ def category_update(
     is_active: bool,
     expected_version: int,
     department_code: str = "",
+    sensitive: bool | None = None,  # None keeps the flag
 ) -> Category:
     errors: dict[str, list[str]] = {}
     name = name.strip()
@@ -100,6 +102,8 @@ def category_update(
         current.keywords = keywords
         current.sla_overrides = sla_overrides
         current.on_site_resolvable = on_site_resolvable
+        if sensitive is not None:
+            current.sensitive = sensitive
         current.is_active = is_active
         current.department = department
         current.version += 1

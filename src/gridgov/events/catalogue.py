@@ -14,6 +14,7 @@ def load_seed_categories(Category) -> int:
     if Category.objects.exists():
         return 0
     rows = json.loads(SEED_FILE.read_text(encoding="utf-8"))["categories"]
+    sensitive = any(f.name == "sensitive" for f in Category._meta.get_fields())
     created = {}
     for row in rows:
         parent = created.get((row["kind"], row["parent"])) if row.get("parent") else None
@@ -26,5 +27,7 @@ def load_seed_categories(Category) -> int:
             default_urgency=row.get("default_urgency", "deadline"),
             on_site_resolvable=row.get("on_site_resolvable", False),
             keywords=row.get("keywords", []),
+            # Historical models before the flag existed do not take it.
+            **({"sensitive": row.get("sensitive", False)} if sensitive else {}),
         )
     return len(created)

@@ -82,6 +82,8 @@ class Category(models.Model):
         on_delete=models.SET_NULL,
     )
     on_site_resolvable = models.BooleanField(_("grid worker may resolve on site"), default=False)
+    # Events about vulnerable people (独居老人异常, 困境人员求助) stay out of public output.
+    sensitive = models.BooleanField(_("sensitive: never in public output"), default=False)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
@@ -217,6 +219,9 @@ class Event(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    # The tracking code is the public id (Open311 service_request_id). The reporter's
+    # secret, shown to them once, is kept only as its SM3 digest.
+    tracking_secret_digest = models.CharField(max_length=64, blank=True, default="")
     # Idempotency: a client resending the same report gets the same event back.
     client_id = models.CharField(max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -447,6 +452,12 @@ class EventPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     exif_lon = models.FloatField(null=True, blank=True)
     exif_lat = models.FloatField(null=True, blank=True)
+    # Only photos staff approved are public; the others are for staff and the reporter.
+    public = models.BooleanField(default=False)
+    public_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

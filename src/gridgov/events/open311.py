@@ -1,10 +1,12 @@
 """Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2) over the event loop.
 
 Categories are services (service_code = category code); events are service requests
-(service_request_id = tracking code). Creating a request needs an ``api_key`` — a
-GridGov API token of an account allowed to report. Reads are public as the spec
-intends, so they carry no personal data: the title stands for the description,
-numbers in notes are masked and locations are rounded to about 10 m.
+(service_request_id = tracking code, the public id: it opens nothing of the reporter's).
+Creating a request needs an ``api_key`` — a GridGov API token of an account allowed to
+report. Reads are public as the spec intends, so they carry no personal data (policy
+``events.public``): the title stands for the description, phone and ID numbers in every
+free-text field are masked, locations are coarsened to a cell or the grid's centre, events
+of sensitive categories are left out, and lists come in capped pages.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.accounts.services import open311_key_authenticate
 from gridgov.core.errors import GridGovError, PermissionDenied, ValidationFailed
-from gridgov.core.masking import mask_text
+from gridgov.core.masking import coarsen_point, mask_text
 from gridgov.core.permissions import public
+from gridgov.core.policies import policy_get
 from gridgov.core.writers import printable_data, xml_bytes
 from gridgov.events import services
-from gridgov.events.models import OPEN_STATES, Category, Channel, Event, EventAction
+from gridgov.events.models import OPEN_STATES, Category, Channel, Event, EventAction, EventPhoto
 
-MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 FORMATS = ("json", "xml")
 
@@ -113,8 +115,23 @@ def _status_note(event: Event, notes: dict[int, str]) -> str | None:
     return mask_text(note) if note else str(event.get_state_display())
 
 
-def _request_out(event: Event, notes: dict[int, str]) -> dict:
+def _public_point(event: Event) -> tuple[float | None, float | None]:
+    """(long, lat) as the public may see them (policy ``events.public``)."""
+    if event.lat is None or event.lon is None:
+        return None, None
+    policy = policy_get("events.public")
+    grid = getattr(event.grid, "grid", None) if event.grid_id else None
+    if policy.grid_centre and grid is not None:
+        return (
+            round((grid.min_lon + grid.max_lon) / 2, 6),
+            round((grid.min_lat + grid.max_lat) / 2, 6),
+        )
+    return coarsen_point(event.lon, event.lat, policy.location_metres)
+
+
+def _request_out(event: Event, notes: dict[int, str], media: dict[int, str]) -> dict:
     service = event.category or event.suggested_category  # registered, or as requested
+    lon, lat = _public_point(event)
     return {
         "service_request_id": event.tracking_code,
         "status": "open" if event.state in OPEN_STATES else "closed",
@@ -127,12 +144,12 @@ def _request_out(event: Event, notes: dict[int, str]) -> dict:
         "requested_datetime": _iso(event.reported_at),
         "updated_datetime": _iso(event.updated_at),
         "expected_datetime": _iso(event.handle_due),
-        "address": event.address or None,
+        "address": mask_text(event.address) if event.address else None,
         "address_id": None,
         "zipcode": None,
-        "lat": round(event.lat, 4) if event.lat is not None else None,
-        "long": round(event.lon, 4) if event.lon is not None else None,
-        "media_url": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": media.get(event.pk),
     }
 
 
@@ -148,10 +165,29 @@ def _latest_public_notes(events: list[Event]) -> dict[int, str]:
     return notes
 
 
-def _requests_response(events, fmt):
+def _public_media(request, events: list[Event]) -> dict[int, str]:
+    """The first photo staff made public, per event."""
+    from django.urls import reverse
+
+    media: dict[int, str] = {}
+    for photo in (
+        EventPhoto.objects.filter(event__in=events, public=True)
+        .select_related("event")
+        .order_by("-created_at", "-pk")
+    ):
+        media[photo.event_id] = request.build_absolute_uri(
+            reverse("events:public_photo", args=[photo.event.tracking_code, photo.uid])
+        )
+    return media
+
+
+def _requests_response(request, events, fmt):
     events = list(events)
     notes = _latest_public_notes(events)
-    return _respond([_request_out(e, notes) for e in events], fmt, "service_requests", "request")
+    media = _public_media(request, events)
+    return _respond(
+        [_request_out(e, notes, media) for e in events], fmt, "service_requests", "request"
+    )
 
 
 class _NoJurisdiction(Exception):
@@ -170,9 +206,15 @@ def _public_events(request):
         district = districts.first() if districts.count() == 1 else None
     if district is None:
         raise _NoJurisdiction(code)
-    return Event.objects.select_related(
-        "category", "suggested_category", "responsible_unit"
-    ).filter(scope_path__startswith=district.path)
+    # Events about vulnerable people are never public, whichever category they carry.
+    return (
+        Event.objects.select_related(
+            "category", "suggested_category", "responsible_unit", "grid__grid"
+        )
+        .filter(scope_path__startswith=district.path)
+        .exclude(category__sensitive=True)
+        .exclude(suggested_category__sensitive=True)
+    )
 
 
 def _jurisdiction_error(fmt, exc):
@@ -196,7 +238,7 @@ def requests_view(request, fmt: str):
         return _jurisdiction_error(fmt, exc)
     if params.get("service_request_id"):
         codes = [c.strip().upper()[:12] for c in params["service_request_id"].split(",")][:100]
-        return _requests_response(qs.filter(tracking_code__in=codes), fmt)
+        return _requests_response(request, qs.filter(tracking_code__in=codes), fmt)
     now = timezone.now()
     try:
         end = parse_datetime(params["end_date"]) if params.get("end_date") else now
@@ -225,7 +267,16 @@ def requests_view(request, fmt: str):
             qs = qs.filter(state__in=OPEN_STATES)
         elif statuses == {"closed"}:
             qs = qs.exclude(state__in=OPEN_STATES)
-    return _requests_response(qs.order_by("-reported_at")[:MAX_REQUESTS], fmt)
+    size = policy_get("events.public").max_page_size
+    size = min(size, _positive(params.get("page_size"), size))
+    start = (_positive(params.get("page"), 1) - 1) * size
+    return _requests_response(
+        request, qs.order_by("-reported_at", "-pk")[start : start + size], fmt
+    )
+
+
+def _positive(value: str | None, default: int) -> int:
+    return min(int(value), 100_000) if value and value.isdigit() and int(value) > 0 else default
 
 
 @public
@@ -238,7 +289,7 @@ def request_detail(request, request_id: str, fmt: str):
     event = qs.filter(tracking_code=request_id.upper()[:12]).first()
     if event is None:
         return _error(fmt, 404, f"service_request_id {request_id[:20]} not found")
-    return _requests_response([event], fmt)
+    return _requests_response(request, [event], fmt)
 
 
 def _float(value: str | None) -> float | None:

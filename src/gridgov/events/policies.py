@@ -87,7 +87,36 @@ class LoopPolicy(PolicySchema):
     )
 
 
+class PublicPolicy(PolicySchema):
+    """What the public channels show and ask (docs/events.md, "Public output")."""
+
+    phone_proof: bool = Field(
+        True,
+        description="besides the access key the reporter gives the last four digits of the "
+        "phone they gave (a report without phone needs the key only); off: the key only",
+    )
+    grid_centre: bool = Field(
+        False,
+        description="public locations at the centre of the event's grid instead of the "
+        "centre of a square cell of location_metres",
+    )
+    location_metres: int = Field(100, ge=100, le=5000, description="side of the public cell")
+    max_page_size: int = Field(
+        50, ge=1, le=1000, description="requests in one page of an anonymous Open311 list"
+    )
+
+
 for definition in [
+    PolicyDefinition(
+        "events.public",
+        PublicPolicy,
+        _("Public event output"),
+        _(
+            "How reporters prove a report is theirs, how coarse public locations are, and "
+            "the page size of anonymous lists."
+        ),
+        "policy.change_security",
+    ),
     PolicyDefinition(
         "events.sla",
         SlaPolicy,

@@ -17,7 +17,7 @@ from gridgov.accounts.selectors import unit_staff
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core import notifications
 from gridgov.core.crypto import blind_index, encrypt_field
-from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_phone
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import path_in_scope
@@ -929,13 +929,6 @@ def device_alarm(*, device: DeviceSource, payload: dict) -> Event:
     if worker is not None:
         transition(actor=system, event=event, action="dispatch", assignee=worker)
     event.refresh_from_db()
-    return event
-
-
-def find_by_tracking_code(code: str) -> Event:
-    event = Event.objects.filter(tracking_code=(code or "").strip().upper()[:12]).first()
-    if event is None:
-        raise NotFound(_("No report has this tracking code."))
     return event
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reported/", views.my_reports, name="my_reports"),
     path("map/", views.event_map, name="event_map"),
     path("photos/<uuid:uid>/", views.event_photo, name="event_photo"),
+    path("photos/<uuid:uid>/public/", views.photo_publish, name="event_photo_publish"),
     path("categories/", views_admin.category_list, name="category_list"),
     path("categories/<int:pk>/", views_admin.category_edit, name="category_edit"),
     path("categories/train/", views_admin.classifier_train, name="classifier_train"),

@@ -21,7 +21,7 @@ from gridgov.core.crypto import decrypt_field
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
-from gridgov.events import routing, selectors, services
+from gridgov.events import routing, selectors, services, tracking
 from gridgov.events.api import channel_for
 from gridgov.events.models import Event, Urgency
 from gridgov.events.selectors import EventFilters
@@ -154,6 +154,7 @@ def event_detail(request, uid):
             "workload": routing.workload_warning(event.suggested_assignee),
             "pending": event.requests.filter(status="pending"),
             "can_reveal": path_in_scope(request.user, event.scope_path, "events.reveal"),
+            "can_publish": path_in_scope(request.user, event.scope_path, "events.dispatch"),
         },
     )
 
@@ -347,3 +348,15 @@ def event_map(request):
 def event_photo(request, uid):
     photo = selectors.photo_get(actor=request.user, uid=uid)
     return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
+
+
+@requires("events.dispatch")
+@require_POST
+def photo_publish(request, uid):
+    """Make a photo of an event public (shown in the public feed) or private again."""
+    photo = selectors.photo_get(actor=request.user, uid=uid)
+    tracking.photo_set_public(
+        actor=request.user, photo=photo, public=request.POST.get("public") == "1"
+    )
+    messages.success(request, _("Done."))
+    return redirect("events:event_detail", uid=photo.event.uid)

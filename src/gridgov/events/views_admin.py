@@ -44,6 +44,7 @@ def category_edit(request, pk: int):
                 keywords=request.POST.get("keywords", ""),
                 sla_overrides=request.POST.get("sla_overrides", ""),
                 on_site_resolvable=request.POST.get("on_site_resolvable") == "1",
+                sensitive=request.POST.get("sensitive") == "1",
                 is_active=request.POST.get("is_active") == "1",
                 expected_version=int(request.POST.get("version", "0") or 0),
                 department_code=request.POST.get("department", ""),

@@ -16,13 +16,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from gridgov.core.crypto import blind_index, decrypt_field
-from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
+from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import public
 from gridgov.core.policies import policy_get
 from gridgov.core.ratelimit import rate_hit
 from gridgov.core.request_context import client_ip
 from gridgov.core.validators import FieldInvalid, normalise_phone
-from gridgov.events import selectors, services
+from gridgov.events import selectors, services, tracking
 from gridgov.events.models import Channel, DeviceNonce, DeviceSource, Event, EventPhoto, State
 from gridgov.events.views import FORM_FIELDS, input_from_post
 from gridgov.org.models import Grid
@@ -89,7 +89,9 @@ def public_report(request):
                 )
                 status = 400
             else:
-                request.session["tracking_code"] = event.tracking_code
+                _grant(request, event)
+                # Shown once on the next page, never put in a URL.
+                request.session["tracking_new_secret"] = tracking.issue_secret(event)
                 return redirect(f"{_track_url()}?code={event.tracking_code}&new=1")
     return render(
         request,
@@ -105,17 +107,37 @@ def _track_url():
     return reverse("events:track")
 
 
+_GRANTS = "events_tracking_grants"
+_MAX_GRANTS = 20
+
+
+def _grant(request, event: Event) -> None:
+    """This browser proved it holds the reporter's secret (or reported it just now)."""
+    grants = [g for g in request.session.get(_GRANTS, []) if g != str(event.uid)]
+    request.session[_GRANTS] = (grants + [str(event.uid)])[-_MAX_GRANTS:]
+
+
+def _granted(request, event: Event) -> bool:
+    if event.reporter_id and event.reporter_id == getattr(request.user, "pk", None):
+        return True
+    return str(event.uid) in request.session.get(_GRANTS, [])
+
+
 @public
 def track(request):
+    """The reporter's page: the public id plus the secret and proof open it; the timeline,
+    result, photos and rating are shown only to a browser that did."""
     code = (request.GET.get("code") or request.POST.get("code") or "").strip().upper()[:12]
-    event = None
+    event = Event.objects.filter(tracking_code=code).first() if code else None
+    granted = event is not None and _granted(request, event)
     error = ""
-    if code:
-        try:
-            event = services.find_by_tracking_code(code)
-        except NotFound as exc:
-            error = str(exc.message)
-    if event is not None and request.method == "POST":
+    status = 200
+    if event is not None and request.method == "POST" and "rating" in request.POST:
+        if not granted:
+            try:
+                tracking.refuse_rating(event)
+            except GridGovError as exc:
+                return _track_page(request, code, None, error_text(exc), status=403)
         try:
             fixed = request.POST.get("actually_fixed", "")
             services.rate_event(
@@ -132,20 +154,68 @@ def track(request):
             )
         else:
             return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
-    context = {"code": code, "event": event, "error": error, "new": request.GET.get("new") == "1"}
+    elif request.method == "POST":
+        failed = _failed_openings(request)
+        if failed.count >= failed.limit:
+            message = _("Too many attempts from here; please try again later.")
+            response = _track_page(request, code, None, message, status=429)
+            response["Retry-After"] = str(max(1, failed.retry_after))
+            return response
+        try:
+            event, new_secret = tracking.open_report(
+                code=code,
+                secret=request.POST.get("secret", "")[:40],
+                proof=request.POST.get("proof", "")[:20],
+            )
+        except GridGovError as exc:
+            _failed_openings(request, add=True)
+            return _track_page(request, code, None, error_text(exc), status=403)
+        _grant(request, event)
+        if new_secret:
+            request.session["tracking_new_secret"] = new_secret
+        return redirect(f"{_track_url()}?code={event.tracking_code}")
+    return _track_page(request, code, event if granted else None, error, status=status)
+
+
+def _failed_openings(request, add: bool = False):
+    """Failed openings of the tracking page from this address in the last hour (the shared
+    rate counters): guessing keys or digits, or filling the audit trail with refusals, is
+    throttled."""
+    return rate_hit(
+        f"events:track:fail:{client_ip(request) or 'unknown'}",
+        limit=policy_get("events.loop").public_per_ip_per_hour,
+        window_seconds=3600,
+        amount=1 if add else 0,
+    )
+
+
+def _track_page(request, code, event, error, status=200):
+    context = {"code": code, "event": event, "error": error}
     if event is not None:
+        context["new"] = request.GET.get("new") == "1"
+        context["new_secret"] = request.session.pop("tracking_new_secret", "")
         context["steps"] = selectors.event_timeline(event, public_only=True)
         context["photos"] = selectors.event_photos(event)
         context["can_rate"] = event.state == State.CLOSED and event.rated_at is None
-    return render(request, "events/track.html", context, status=404 if code and not event else 200)
+    return render(request, "events/track.html", context, status=status)
 
 
 @public
 def public_photo(request, code: str, uid):
-    """Photos of an event for whoever holds its tracking code (stored without metadata)."""
-    photo = EventPhoto.objects.filter(uid=uid, event__tracking_code=code.upper()[:12]).first()
+    """A photo staff made public, for anyone; the others only for the reporter who opened
+    their report in this browser. Stored without metadata."""
+    photo = (
+        EventPhoto.objects.select_related("event")
+        .filter(uid=uid, event__tracking_code=code.upper()[:12])
+        .first()
+    )
     if photo is None:
         raise Http404
+    if not photo.public and not _granted(request, photo.event):
+        try:
+            tracking.refuse_photo(photo)
+        except GridGovError:
+            raise Http404 from None
     return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
 
 

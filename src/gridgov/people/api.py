@@ -11,7 +11,7 @@ from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
-from gridgov.people import imports, selectors, services
+from gridgov.people import imports, privacy, selectors, services
 from gridgov.people.selectors import CHECKS, ResidentFilters
 
 router = PermissionRouter(tags=["people"])
@@ -56,7 +56,10 @@ class ResidentOut(Schema):
     household: UUID
     name: str
     sex: str
-    birth_date: date
+    # The full date only for roles that may reveal the ID number (it is eight of its
+    # digits); the year for everyone.
+    birth_date: date | None
+    birth_year: int
     ethnicity: str
     id_type: str
     id_number: str
@@ -75,6 +78,15 @@ class ResidentOut(Schema):
         return obj.household.uid
 
     @staticmethod
+    def resolve_birth_date(obj):
+        # Hidden unless the view marked the resident as one the actor may see in full.
+        return obj.birth_date if getattr(obj, "birth_date_visible", False) else None
+
+    @staticmethod
+    def resolve_birth_year(obj):
+        return obj.birth_date.year
+
+    @staticmethod
     def resolve_id_number(obj):
         return obj.id_number_masked
 
@@ -85,6 +97,12 @@ class ResidentOut(Schema):
     @staticmethod
     def resolve_archived(obj):
         return obj.archived_at is not None
+
+
+def _as_seen_by(actor, resident):
+    """Marks what ``ResidentOut`` may show of the resident to this actor."""
+    resident.birth_date_visible = privacy.actor_sees_birth_date(actor, resident)
+    return resident
 
 
 class ResidentPage(Schema):
@@ -240,7 +258,7 @@ def resident_list(
     )
     qs = selectors.resident_list(actor=request.user, filters=filters)
     items, limit, offset = page_slice(qs, offset, limit)
-    items = list(items)
+    items = [_as_seen_by(request.user, r) for r in items]
     resident_reads_note(actor=request.user, count=len(items), via="api.resident_list")
     return ResidentPage(count=qs.count(), offset=offset, limit=limit, items=items)
 
@@ -252,7 +270,7 @@ def resident_create(request, payload: ResidentIn):
     resident = services.resident_create(
         actor=request.user, household=household, data=payload.data, purpose=payload.purpose
     )
-    return Status(201, resident)
+    return Status(201, _as_seen_by(request.user, resident))
 
 
 @router.get("/residents/{uid}", response=ResidentOut)
@@ -260,20 +278,21 @@ def resident_create(request, payload: ResidentIn):
 def resident_get(request, uid: UUID):
     resident = selectors.resident_get(actor=request.user, uid=uid)
     resident_reads_note(actor=request.user, count=1, via="api.resident_get")
-    return resident
+    return _as_seen_by(request.user, resident)
 
 
 @router.patch("/residents/{uid}", response=ResidentOut)
 @api_requires("people.change")
 def resident_patch(request, uid: UUID, payload: ResidentPatch):
     resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
-    return services.resident_update(
+    updated = services.resident_update(
         actor=request.user,
         resident=resident,
         data=payload.data,
         expected_version=payload.version,
         purpose=payload.purpose,
     )
+    return _as_seen_by(request.user, updated)
 
 
 @router.post("/residents/{uid}/reveal", response=RevealOut)
@@ -295,9 +314,10 @@ class VerifyIn(Schema):
 def resident_verify(request, uid: UUID, payload: VerifyIn):
     """Record that the resident's information was checked with them and is unchanged (核实)."""
     resident = selectors.resident_get(actor=request.user, uid=uid, action="change")
-    return services.resident_verify(
+    verified = services.resident_verify(
         actor=request.user, resident=resident, expected_version=payload.version
     )
+    return _as_seen_by(request.user, verified)
 
 
 @router.get("/residents/{uid}/tags", response=list[TagOut])

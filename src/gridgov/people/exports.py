@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.accounts.access_limits import export_note
 from gridgov.audit.exports import ExportTally, export_delivered
 from gridgov.core.errors import PermissionDenied
+from gridgov.core.masking import mask_birth_date
 from gridgov.core.policies import policy_get
 from gridgov.core.writers import CsvWriter, XlsxWriter
 from gridgov.people import privacy
@@ -48,7 +49,7 @@ def _rows(qs, full: bool) -> Iterator[list[str]]:
             for v in [
                 r.name,
                 r.get_sex_display(),
-                r.birth_date.isoformat(),
+                r.birth_date.isoformat() if full else mask_birth_date(r.birth_date),
                 id_value,
                 phone,
                 r.get_relation_display(),

@@ -9,8 +9,9 @@ from datetime import date
 from django.db.models import Q
 
 from gridgov.core.crypto import blind_index, decrypt_field, encrypt_field
-from gridgov.core.masking import mask_id_number, mask_phone
+from gridgov.core.masking import mask_birth_date, mask_id_number, mask_phone
 from gridgov.core.policies import policy_get
+from gridgov.core.scoping import path_filter, path_in_scope
 
 
 def _actor_roles(actor) -> set[str]:
@@ -45,6 +46,27 @@ def sensitive_tags_hidden_filter(actor) -> Q | None:
     if actor_sees_sensitive_tags(actor):
         return None
     return Q(category__sensitivity="normal")
+
+
+def actor_sees_birth_date(actor, resident) -> bool:
+    """The full birth date is eight digits of the ID number: only roles that may reveal
+    the number see it; the others see the birth year (docs/registry.md, threat model)."""
+    return path_in_scope(actor, resident.scope_path, "people.reveal")
+
+
+def birth_date_for(actor, resident) -> str:
+    """The birth date as this actor may see it: ``1949-12-31`` or ``1949``."""
+    if resident.birth_date is None:
+        return ""
+    if actor_sees_birth_date(actor, resident):
+        return resident.birth_date.isoformat()
+    return mask_birth_date(resident.birth_date)
+
+
+def reveal_scope_filter(actor, field: str = "scope_path") -> Q | None:
+    """Residents whose full ID number the actor may reveal (and so search by its last
+    digits), or None."""
+    return path_filter(actor, "people.reveal", field)
 
 
 # Encrypted fields --------------------------------------------------------------

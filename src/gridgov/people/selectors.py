@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, Prefetch, Q, QuerySet, When
-from django.db.models.functions import Collate
+from django.db.models.functions import Collate, ExtractYear
 
 from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
@@ -23,6 +23,7 @@ from gridgov.people.models import (
     ResidentTag,
     TagCategory,
 )
+from gridgov.people.privacy import reveal_scope_filter
 
 AGE_BRACKETS = {"0-18": (0, 18), "19-60": (19, 60), "60+": (60, None), "80+": (80, None)}
 # Tags computed from other data rather than stored.
@@ -90,7 +91,10 @@ def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[
     q = f.q.strip()
     if q:
         if re.fullmatch(r"\d{3}[\dXx]", q):
-            qs = qs.filter(Q(id_last4=q.upper()) | Q(phone_last4=q))
+            # The last digits of an ID number are hidden from roles without reveal: a search
+            # by them would show them again (docs/registry.md, threat model).
+            by_id = Q(id_last4=q.upper()) & (reveal_scope_filter(actor) or Q(pk__in=[]))
+            qs = qs.filter(by_id | Q(phone_last4=q))
         elif re.fullmatch(r"[A-Za-z]{1,10}", q):
             qs = qs.filter(name_initials__startswith=q.lower())
         else:
@@ -114,6 +118,10 @@ def resident_list(*, actor, filters: ResidentFilters | None = None) -> QuerySet[
         qs = qs.exclude(quality.complete_q())
     elif f.check == "stale":
         qs = qs.exclude(quality.fresh_q())
+    if f.sort in SORTS and f.sort.endswith("birth") and not reveal_scope_filter(actor):
+        # The order within a year would tell the birth day (docs/registry.md, threat model).
+        year = ExtractYear("birth_date")
+        return qs.order_by(year.desc() if f.sort == "-birth" else year, "pk")
     if f.sort in SORTS:
         return qs.order_by(SORTS[f.sort], "pk")
     return qs.order_by(_by_name(descending=f.sort == "-name"), "pk")

@@ -14,7 +14,7 @@ from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org.models import OrgUnit
-from gridgov.people import exports, quality, selectors, services
+from gridgov.people import exports, privacy, quality, selectors, services
 from gridgov.people.models import Consent, DuplicateCandidate, Household, Resident, ResidentTag
 from gridgov.people.policies import ALL_RESIDENT_FIELDS
 from gridgov.people.privacy import minor_cutoff
@@ -189,6 +189,8 @@ def _resident_form(request, *, household, resident=None):
             "occupation": resident.occupation,
             "education": resident.education,
         }
+        if not privacy.actor_sees_birth_date(request.user, resident):
+            values["birth_date"] = ""  # the year is shown as a hint; empty keeps the date
     else:
         values = {f: "" for f in FORM_FIELDS}
         values.update(id_type="resident_id", registration="registered", residence="present")

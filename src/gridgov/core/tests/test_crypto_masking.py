@@ -1,10 +1,17 @@
 import logging
+from datetime import date
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 
 from gridgov.core import crypto
-from gridgov.core.masking import MaskPersonalDataFilter, mask_id_number, mask_phone, mask_text
+from gridgov.core.masking import (
+    MaskPersonalDataFilter,
+    mask_birth_date,
+    mask_id_number,
+    mask_phone,
+    mask_text,
+)
 
 
 def test_sm4_and_sm3_known_answers_pass():
@@ -50,10 +57,16 @@ def test_blind_index_is_keyed():
 
 
 def test_masking_formats():
-    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_id_number("11010519491231002X") == "110105************"
+    assert mask_id_number("110105491231002") == "110105*********"
     assert mask_phone("13812341234") == "138****1234"
     text = mask_text("张三 11010519491231002X 电话13812341234")
     assert "19491231" not in text and "1234" in text and "2341" not in text
+    assert "002X" not in text and "110105************" in text
+    # Masks of earlier versions kept the last four digits; text holding them is re-masked.
+    assert mask_text("旧 110105********002X") == "旧 110105************"
+    assert mask_text("老证 110105491231002") == "老证 110105*********"
+    assert mask_birth_date(date(1949, 12, 31)) == "1949"
 
 
 def test_log_filter_masks_arguments():
@@ -67,4 +80,4 @@ def test_log_filter_masks_arguments():
         None,
     )
     MaskPersonalDataFilter().filter(record)
-    assert record.getMessage() == "phone 138****1234 id 110105********002X"
+    assert record.getMessage() == "phone 138****1234 id 110105************"

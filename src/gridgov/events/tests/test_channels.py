@@ -237,8 +237,13 @@ def test_public_channel_is_rate_limited_per_phone(crew, client, make_user, org_t
 
 
 def test_public_rating_by_tracking_code(crew, report, advance, client):
+    from gridgov.events.tracking import issue_secret
+
     event = advance(report(), "accept", "classify", "dispatch", "check_in", "handle", "verify_pass")
     url = "/events/track/"
+    # The reporter opens the report with its access key (no phone was given: no proof).
+    opened = client.post(url, {"code": event.tracking_code, "secret": issue_secret(event)})
+    assert opened.status_code == 302
     bad = client.post(url, {"code": event.tracking_code, "rating": "9", "actually_fixed": "yes"})
     assert bad.status_code == 200 and Event.objects.get(pk=event.pk).rating is None
     ok = client.post(url, {"code": event.tracking_code, "rating": "4", "actually_fixed": "no"})
