@@ -33,7 +33,7 @@ STAFF = [
 ]
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "layout"
 
-MEASURE = """() => {
+MEASURE = r"""() => {
   const nav = document.querySelector('nav.navbar');
   const box = (e) => e.getBoundingClientRect();
   const shown = (e) => { const r = box(e); return r.width > 0 && r.height > 0; };
