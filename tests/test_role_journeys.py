@@ -335,7 +335,9 @@ def test_a_signed_in_resident_who_reports_sees_the_report(journeys, client):
 
 def test_the_volunteer_reaches_no_forbidden_page_from_the_menu(journeys, client):
     _sign_in(client, journeys[Role.VOLUNTEER])
-    home = client.get("/")
+    # A volunteer's home is their own reports.
+    home = client.get("/", follow=True)
+    assert home.redirect_chain == [("/events/reported/", 302)]
     parser = _FormParser("/")
     parser.feed(home.content.decode())
     for link in parser.links:

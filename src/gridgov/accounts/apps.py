@@ -12,3 +12,4 @@ class AccountsConfig(AppConfig):
         from gridgov.core import ports
 
         ports.install_bearer_authenticator(bearer_token_user)
+        from gridgov.accounts import workbench  # noqa: F401 - registers the home section

@@ -12,3 +12,4 @@ class AuditConfig(AppConfig):
         from gridgov.core import ports
 
         ports.install_audit_writer(audit_record)
+        from gridgov.audit import workbench  # noqa: F401 - registers the home section

@@ -2,40 +2,76 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core import notifications
 
-# (permission, url name, label) — shown when the user holds the permission.
-NAV = [
-    ("events.handle", "events:my_events", _("My tasks")),
-    ("events.view", "events:event_list", _("Events")),
-    ("events.view", "events:event_map", _("Event map")),
-    ("events.report", "events:event_report", _("Report")),
-    ("events.report", "events:my_reports", _("My reports")),
-    ("kpis.view", "kpis:dashboard", _("Dashboard")),
-    ("events.handle", "kpis:my_numbers", _("My numbers")),
-    ("kpis.view", "kpis:kpi_list", _("KPIs")),
-    ("kpis.view", "kpis:alert_list", _("Alerts")),
-    ("kpis.view", "kpis:report_list", _("Reports")),
-    ("org.view", "org:unit_tree", _("Hierarchy")),
-    ("org.view", "org:grid_map", _("Grid map")),
-    ("org.view", "org:grid_list", _("Grids")),
-    ("people.view", "people:resident_list", _("Residents")),
-    ("people.view", "people:household_list", _("Households")),
-    ("people.import", "people:import_list", _("Import")),
-    ("people.merge", "people:duplicate_list", _("Possible duplicates")),
-    ("accounts.view", "accounts:user_list", _("Users and roles")),
-    ("events.manage", "events:category_list", _("Event categories")),
-    ("events.manage", "events:calendar", _("Working calendar")),
-    ("policy.view", "core:policy_list", _("Policies")),
-    ("audit.view", "audit:record_list", _("Audit trail")),
+# The menu's groups, in order; a group is shown when the user has one of its pages.
+NAV_GROUPS = [
+    ("events", _("Events")),
+    ("residents", _("Residents")),
+    ("visits", _("Visits and lists")),
+    ("participation", _("Participation")),
+    ("operations", _("Operations")),
+    ("command", _("Command and KPIs")),
+    ("admin", _("Administration")),
 ]
+
+# Who uses a page, beyond holding its permission (role names as accounts.roles spells them;
+# core imports no app): the field keeps to its work, the office reads the boards,
+# reporters follow their reports.
+OFFICE = frozenset({"district_staff", "street_staff", "community_staff", "grid_leader"})
+FIELD = frozenset({"grid_worker", "grid_leader", "department_handler"})
+REPORTERS = frozenset({"grid_worker", "grid_leader", "volunteer", "resident"})
+ADMINS = frozenset({"system_admin", "security_admin"})
+
+# (group, permission, url name, label, roles or None for every role holding the
+# permission). A new app's page is one line here.
+NAV = [
+    ("events", "events.handle", "events:my_events", _("My tasks"), FIELD | OFFICE),
+    ("events", "events.view", "events:event_list", _("Events"), None),
+    ("events", "events.view", "events:event_map", _("Event map"), OFFICE),
+    ("events", "events.report", "events:event_report", _("Report"), None),
+    ("events", "events.report", "events:my_reports", _("My reports"), REPORTERS),
+    ("residents", "people.view", "people:resident_list", _("Residents"), None),
+    ("residents", "people.view", "people:household_list", _("Households"), None),
+    ("residents", "people.merge", "people:duplicate_list", _("Possible duplicates"), None),
+    ("residents", "people.import", "people:import_list", _("Import"), None),
+    ("residents", "org.view", "org:grid_list", _("Grids"), OFFICE | ADMINS),
+    ("residents", "org.view", "org:grid_map", _("Grid map"), OFFICE | ADMINS),
+    ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
+    ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
+    ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),
+    ("command", "kpis.view", "kpis:alert_list", _("Alerts"), OFFICE),
+    ("command", "kpis.view", "kpis:report_list", _("Reports"), OFFICE),
+    ("admin", "org.view", "org:unit_tree", _("Hierarchy"), OFFICE | ADMINS),
+    ("admin", "accounts.view", "accounts:user_list", _("Users and roles"), None),
+    ("admin", "events.manage", "events:category_list", _("Event categories"), None),
+    ("admin", "events.manage", "events:calendar", _("Working calendar"), None),
+    ("admin", "policy.view", "core:policy_list", _("Policies"), None),
+    ("admin", "audit.view", "audit:record_list", _("Audit trail"), None),
+]
+
+
+def nav_for(user) -> list[dict]:
+    """The user's menu: the groups that have a page for them, each with its pages."""
+    roles = user.roles
+    groups: dict[str, list[dict]] = {}
+    for group, permission, url_name, label, for_roles in NAV:
+        if for_roles is not None and not (roles & for_roles):
+            continue
+        if user.has_permission(permission):
+            groups.setdefault(group, []).append({"url_name": url_name, "label": label})
+    return [
+        {"key": key, "label": label, "items": groups[key]}
+        for key, label in NAV_GROUPS
+        if key in groups
+    ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = [
-        {"url_name": url_name, "label": label}
-        for permission, url_name, label in NAV
-        if user.has_permission(permission)
-    ]
-    return {"nav_items": items, "inbox_unread": notifications.unread_count(user)}
+        return {"nav_groups": [], "nav_items": []}
+    groups = nav_for(user)
+    return {
+        "nav_groups": groups,
+        "nav_items": [item for group in groups for item in group["items"]],
+        "inbox_unread": notifications.unread_count(user),
+    }

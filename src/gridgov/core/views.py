@@ -5,14 +5,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core import notifications
+from gridgov.core import notifications, workbench
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, public, requires
 
 
 @requires(SIGNED_IN)
 def home(request):
-    return render(request, "core/home.html", {})
+    """The role's workbench: the sections the apps register for it (core/workbench.py), or
+    the page a reporter lands on."""
+    user = request.user
+    landing = workbench.landing_for(user)
+    if landing:
+        return redirect(landing)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "sections": workbench.workbench_for(user),
+            "can_report": user.has_permission("events.report"),
+        },
+    )
 
 
 @requires(SIGNED_IN)

@@ -8,4 +8,4 @@ class EventsConfig(AppConfig):
     verbose_name = _("Grid events")
 
     def ready(self):
-        from gridgov.events import kpis, policies  # noqa: F401 - registers KPIs and policies
+        from gridgov.events import kpis, policies, workbench  # noqa: F401 - registers KPIs, policies, home sections

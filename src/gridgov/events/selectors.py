@@ -18,15 +18,23 @@ from gridgov.events.models import (
     Event,
     EventAction,
     EventPhoto,
+    EventRequest,
     State,
 )
 
 WAITING_FOR_CLOCK = [State.CLASSIFIED, State.DISPATCHED, State.HANDLING, State.HANDLED]
 
 
+# The queues a list can be narrowed to besides the states: the workbench counts these
+# same querysets, so a count always equals the list it links to.
+QUEUES = ("open", "overdue", "to_verify", "to_dispatch", "requests", "escalated")
+DISPATCH_STATES = [State.REPORTED, State.ACCEPTED, State.CLASSIFIED]
+ESCALATED_LEVELS = [Event.Level.STREET, Event.Level.DISTRICT]
+
+
 @dataclass(frozen=True)
 class EventFilters:
-    state: str = ""  # a state, or "open" / "overdue" / "to_verify"
+    state: str = ""  # a state, or one of QUEUES
     grid: str = ""
     q: str = ""
     mine: bool = False
@@ -44,6 +52,16 @@ def event_list(*, actor, filters: EventFilters = EventFilters()) -> QuerySet[Eve
         qs = qs.filter(state__in=WAITING_FOR_CLOCK, handle_due__lt=now, paused_at__isnull=True)
     elif filters.state == "to_verify":
         qs = qs.filter(state=State.HANDLED)
+    elif filters.state == "to_dispatch":
+        qs = qs.filter(state__in=DISPATCH_STATES) & Event.objects.visible_to(actor, "dispatch")
+    elif filters.state == "requests":
+        # Extensions and suspensions asked for, where the actor may decide them.
+        qs = qs.filter(
+            pk__in=EventRequest.objects.filter(status=EventRequest.Status.PENDING).values("event")
+        ) & Event.objects.visible_to(actor, "dispatch")
+    elif filters.state == "escalated":
+        # Whistled up to the street or the district (吹哨) and still open.
+        qs = qs.filter(state__in=OPEN_STATES, level__in=ESCALATED_LEVELS)
     elif filters.state in State.values:
         qs = qs.filter(state=filters.state)
     if filters.grid:
@@ -73,37 +91,47 @@ def dispatcher_queue(*, actor) -> QuerySet[Event]:
     """Events waiting for a dispatcher: new, accepted, registered, returned; most urgent first."""
     return (
         Event.objects.visible_to(actor, "dispatch")
-        .filter(state__in=[State.REPORTED, State.ACCEPTED, State.CLASSIFIED])
+        .filter(state__in=DISPATCH_STATES)
         .select_related("category", "grid", "suggested_category", "suggested_assignee")
         .order_by("accept_due", "pk")
     )
 
 
-def worker_lists(*, actor) -> dict[str, list[Event]]:
-    """The grid worker's phone view: overdue, to do (soonest due first), and to verify."""
+# How many rows of each of the handler's queues a page shows (the counts are whole).
+WORKER_LIST_SIZES = {"overdue": 50, "todo": 100, "to_check_in": 50, "to_verify": 50}
+
+
+def worker_queues(*, actor) -> dict[str, QuerySet[Event]]:
+    """The handler's own queues, whole: overdue, to do (soonest due first), to check in
+    (吹哨报到) and to verify. My tasks and the workbench both read these."""
     now = timezone.now()
     mine = Event.objects.visible_to(actor).filter(assignee=actor).select_related("category")
     active = mine.filter(state__in=[State.DISPATCHED, State.HANDLING, State.WAITING])
     return {
-        "overdue": list(active.filter(handle_due__lt=now).order_by("handle_due")[:50]),
-        "todo": list(
-            active.filter(Q(handle_due__gte=now) | Q(handle_due__isnull=True)).order_by(
-                "handle_due"
-            )[:100]
+        "overdue": active.filter(handle_due__lt=now).order_by("handle_due", "pk"),
+        "todo": active.filter(Q(handle_due__gte=now) | Q(handle_due__isnull=True)).order_by(
+            "handle_due", "pk"
         ),
         # Escalated to my unit or my department and not yet checked in (报到).
-        "to_check_in": list(
-            Event.objects.visible_to(actor)
-            .filter(state=State.DISPATCHED, assignee__isnull=True)
-            .filter(
+        "to_check_in": Event.objects.visible_to(actor)
+        .filter(state=State.DISPATCHED, assignee__isnull=True)
+        .filter(
+            pk__in=Event.objects.filter(
                 Q(responsible_unit__in=[m.org_unit_id for m in actor.memberships_cached])
                 | Q(department__members=actor)
-            )
-            .select_related("category")
-            .distinct()
-            .order_by("handle_due")[:50]
-        ),
-        "to_verify": list(_to_verify(actor).select_related("category").order_by("handled_at")[:50]),
+            ).values("pk")
+        )
+        .select_related("category")
+        .order_by("handle_due", "pk"),
+        "to_verify": _to_verify(actor).select_related("category").order_by("handled_at", "pk"),
+    }
+
+
+def worker_lists(*, actor) -> dict[str, list[Event]]:
+    """The grid worker's phone view: the first rows of each of ``worker_queues``."""
+    return {
+        key: list(events[: WORKER_LIST_SIZES[key]])
+        for key, events in worker_queues(actor=actor).items()
     }
 
 

@@ -37,6 +37,12 @@ TABS = [
     ("closed", gettext_lazy("Closed")),
     ("", gettext_lazy("All")),
 ]
+# Queues offered to dispatchers as further tabs (the workbench links to them).
+DISPATCH_TABS = [
+    ("to_dispatch", gettext_lazy("To dispatch")),
+    ("requests", gettext_lazy("Extension and suspension requests")),
+    ("escalated", gettext_lazy("Escalated")),
+]
 
 
 def _with_sla(events):
@@ -82,7 +88,9 @@ def event_list(request):
         {
             "page": page,
             "filters": filters,
-            "tabs": TABS,
+            "tabs": TABS + DISPATCH_TABS
+            if request.user.has_permission("events.dispatch")
+            else TABS,
             "queue": queue,
             "query": params.urlencode(),
             "can_report": request.user.has_permission("events.report"),
@@ -116,13 +124,27 @@ def _kpi_click_through(request):
 
 @requires("events.handle")
 def my_events(request):
-    lists = selectors.worker_lists(actor=request.user)
-    for events in lists.values():
-        _with_sla(events)
+    queues = selectors.worker_queues(actor=request.user)
+    lists = {
+        key: _with_sla(list(events[: selectors.WORKER_LIST_SIZES[key]]))
+        for key, events in queues.items()
+    }
+    counts = {key: events.count() for key, events in queues.items()}
+    # Events waiting for a dispatcher are not this person's tasks, but say where they are.
+    to_dispatch = (
+        selectors.event_list(actor=request.user, filters=EventFilters(state="to_dispatch")).count()
+        if request.user.has_permission("events.dispatch")
+        else 0
+    )
     return render(
         request,
         "events/mine.html",
-        {"lists": lists, "workload": routing.workload_warning(request.user)},
+        {
+            "lists": lists,
+            "counts": counts,
+            "to_dispatch": to_dispatch,
+            "workload": routing.workload_warning(request.user),
+        },
     )
 
 

@@ -26,6 +26,15 @@ def unit_values(kpi, level: str, period: Period) -> dict[OrgUnit, KpiValue]:
     return {u: values[u.path] for u in units if u.path in values}
 
 
+def alert_list(*, actor, open_only: bool = False):
+    """The KPI alerts in the actor's scope, newest first; ``open_only`` keeps those nobody
+    has acknowledged (the alert page's filter and the workbench count)."""
+    alerts = KpiAlert.objects.visible_to(actor).select_related("unit", "acknowledged_by")
+    if open_only:
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    return alerts
+
+
 def check_alerts(now=None) -> int:
     """Create the alerts of the current month; returns how many are new."""
     period = period_containing("month", timezone.localdate(now or timezone.now()))

@@ -9,4 +9,4 @@ class KpisConfig(AppConfig):
 
     def ready(self):
         # Each capability registers its own KPIs in its app's ready().
-        from gridgov.kpis import policies  # noqa: F401 - registers the targets policy
+        from gridgov.kpis import policies, workbench  # noqa: F401 - the targets policy, the board

@@ -72,6 +72,12 @@ def colour(kpi: Kpi, value: float | None, target: Target | None) -> str:
     return "danger"
 
 
+def home_unit(user) -> OrgUnit | None:
+    """The unit whose numbers a user sees first: the top of their ``kpis.view`` scope."""
+    paths = user.scope_paths("kpis.view")
+    return OrgUnit.objects.filter(path__in=paths).order_by("path").first() if paths else None
+
+
 def _unit_in_scope(actor, unit: OrgUnit) -> None:
     if not path_in_scope(actor, unit.path, "kpis.view"):
         raise NotFound()

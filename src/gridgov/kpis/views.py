@@ -14,15 +14,11 @@ from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import path_in_scope
 from gridgov.kpis import services
 from gridgov.kpis.registry import LEVEL_LABELS, PERIOD_LABELS, REGISTRY
+from gridgov.kpis.services import home_unit
 from gridgov.org.models import OrgUnit
 from gridgov.org.selectors import grid_feature_collection, grid_list
 
 NEXT_LEVEL = {"district": "street", "street": "community", "community": "grid", "grid": "worker"}
-
-
-def home_unit(user) -> OrgUnit | None:
-    paths = user.scope_paths("kpis.view")
-    return OrgUnit.objects.filter(path__in=paths).order_by("path").first() if paths else None
 
 
 def _unit(request) -> OrgUnit | None:
@@ -151,11 +147,9 @@ def dashboard(request):
 def alert_list(request):
     from django.core.paginator import Paginator
 
-    from gridgov.kpis.models import KpiAlert
+    from gridgov.kpis.alerts import alert_list as alerts_in_scope
 
-    alerts = KpiAlert.objects.visible_to(request.user).select_related("unit", "acknowledged_by")
-    if request.GET.get("open") == "1":
-        alerts = alerts.filter(acknowledged_at__isnull=True)
+    alerts = alerts_in_scope(actor=request.user, open_only=request.GET.get("open") == "1")
     page = Paginator(alerts, 30).get_page(request.GET.get("page"))
     for alert in page.object_list:
         alert.kpi = REGISTRY.get(alert.kpi_code)

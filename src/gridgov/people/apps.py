@@ -8,4 +8,4 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Residents and households")
 
     def ready(self) -> None:
-        from gridgov.people import kpis, policies  # noqa: F401  (registers KPIs and policies)
+        from gridgov.people import kpis, policies, workbench  # noqa: F401  (KPIs, policies, home)

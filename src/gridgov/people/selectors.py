@@ -193,8 +193,13 @@ def duplicate_list(*, actor, status: str = "open") -> QuerySet[DuplicateCandidat
     )
 
 
-def import_job_list(*, actor) -> QuerySet[ImportJob]:
-    return ImportJob.objects.visible_to(actor, "import").filter(created_by=actor)
+# Imports that wait for their uploader: a go-ahead, a decision on columns, or a failure.
+IMPORT_ATTENTION = [ImportJob.Status.CHECKED, ImportJob.Status.DECIDE, ImportJob.Status.FAILED]
+
+
+def import_job_list(*, actor, needs_attention: bool = False) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.visible_to(actor, "import").filter(created_by=actor)
+    return jobs.filter(status__in=IMPORT_ATTENTION) if needs_attention else jobs
 
 
 def import_job_get(*, actor, uid) -> ImportJob:

@@ -51,11 +51,15 @@ def import_list(request):
         else:
             return redirect("people:import_detail", uid=job.uid)
     grids = list(selectors.import_target_grids(actor=request.user))
+    attention = request.GET.get("attention") == "1"
+    jobs = selectors.import_job_list(actor=request.user, needs_attention=attention)
     return render(
         request,
         "people/import_list.html",
         {
-            "jobs": selectors.import_job_list(actor=request.user)[:50],
+            "jobs": jobs[:50],
+            "job_count": jobs.count(),
+            "attention": attention,
             "error": error,
             "modes": ImportJob.Mode.choices,
             "mappings": mappings,
