@@ -13,7 +13,12 @@ from gridgov.accounts.api import router as accounts_router
 from gridgov.accounts.api import users_router
 from gridgov.audit.api import router as audit_router
 from gridgov.core.api import router as core_router
-from gridgov.core.api_support import TextCheckingParser, TextInvalidBody, permission_auth
+from gridgov.core.api_support import (
+    TextCheckingParser,
+    TextInvalidBody,
+    document_errors,
+    permission_auth,
+)
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
@@ -21,7 +26,14 @@ from gridgov.kpis.api import router as kpis_router
 from gridgov.org.api import router as org_router
 from gridgov.people.api import router as people_router
 
-api = NinjaAPI(
+
+class GridGovAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = GridGovAPI(
     title="GridGov API",
     version="1",
     description="社区网格化治理平台 API. Authenticate with `Authorization: Bearer <token>` "

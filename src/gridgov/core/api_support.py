@@ -173,6 +173,52 @@ class ErrorOut(Schema):
     details: object | None = None
 
 
+ERROR_STATUSES = {
+    400: "The request cannot be read: a body that is not JSON, form data that cannot be "
+    "parsed, or a path with a forbidden character.",
+    401: "Not signed in, or the token is missing, unknown, expired or revoked.",
+    403: "Signed in, but without the permission (or outside the allowed networks), or the "
+    "password must be changed first.",
+    404: "Not found, or outside your scope (the two look alike).",
+    409: "The object changed meanwhile, or the action is not allowed in its current state.",
+    413: "The request body is too large.",
+    422: "A field is not valid; ``details`` names each field with its message.",
+    429: "Too many requests; retry after ``Retry-After`` seconds.",
+}
+
+
+def document_errors(schema: dict) -> dict:
+    """Add the error responses each operation can give to an OpenAPI document, once for
+    the whole API (every error has the same body, ``ErrorOut``)."""
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+    responses = components.setdefault("responses", {})
+    for status, description in ERROR_STATUSES.items():
+        responses[f"Error{status}"] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            params = operation.get("parameters", [])
+            has_body = "requestBody" in operation
+            statuses = {401, 403, 422, 429}
+            if has_body or "{" in path:
+                statuses.add(400)
+            if params or has_body:
+                statuses.add(404)
+            if method in ("post", "put", "patch", "delete"):
+                statuses.add(409)
+            if has_body:
+                statuses.add(413)
+            documented = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                documented.setdefault(
+                    str(status), {"$ref": f"#/components/responses/Error{status}"}
+                )
+    return schema
+
+
 def page_slice(qs, offset: int, limit: int):
     """A page of a queryset; the page size is clamped (SECURITY.md C7)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
