@@ -182,7 +182,7 @@ def _refuse_character(request, char: str, field: str):
 def _refuse(request, status: int, code: str, message: str, fields: dict | None = None):
     """The refusal in the form the path speaks: the API's error body, Open311's error list,
     or an error page."""
-    from django.http import JsonResponse
+    from django.http import HttpResponse, JsonResponse
 
     from gridgov.core.errors import GridGovError
     from gridgov.core.views import render_error
@@ -190,8 +190,17 @@ def _refuse(request, status: int, code: str, message: str, fields: dict | None =
     details = [{"field": f, "message": message} for f in fields] if fields else None
     if request.path_info.startswith("/api/"):
         return JsonResponse({"code": code, "message": message, "details": details}, status=status)
-    if request.path_info.startswith("/open311/"):
+    if request.path_info.startswith("/open311/"):  # GeoReport v2 errors, JSON or XML
         field = next(iter(fields), None) if fields else None
         text = f"{field}: {message}" if field else message
+        if request.path_info.endswith(".xml"):
+            import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML
+
+            root = ET.Element("errors")
+            error = ET.SubElement(root, "error")
+            ET.SubElement(error, "code").text = str(status)
+            ET.SubElement(error, "description").text = text
+            body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, "utf-8")
+            return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
         return JsonResponse([{"code": status, "description": text}], status=status, safe=False)
     return render_error(request, GridGovError(message, code=code, status=status, details=details))

@@ -77,6 +77,18 @@ def test_open311_post_refuses_hostile_text(kind, field, client, open311_key):
     assert not Event.objects.exists()
 
 
+def test_open311_xml_refusal_is_well_formed_xml(client, open311_key):
+    import xml.etree.ElementTree as ET
+
+    response = client.post(
+        "/open311/v2/requests.xml",
+        {"api_key": open311_key, "service_code": "06010", "description": HOSTILE["nul"]},
+    )
+    assert response.status_code == 422
+    root = ET.fromstring(response.content)  # noqa: S314 - our own answer
+    assert root.tag == "errors" and "U+0000" in root.find("error/description").text
+
+
 def test_open311_contact_name_over_the_limit_is_refused_not_cut(client, open311_key):
     response = client.post(
         "/open311/v2/requests.json",
