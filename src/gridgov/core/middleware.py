@@ -196,11 +196,14 @@ def _refuse(request, status: int, code: str, message: str, fields: dict | None =
         if request.path_info.endswith(".xml"):
             import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML
 
+            from gridgov.core.writers import xml_bytes
+
             root = ET.Element("errors")
             error = ET.SubElement(root, "error")
             ET.SubElement(error, "code").text = str(status)
             ET.SubElement(error, "description").text = text
-            body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, "utf-8")
-            return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+            return HttpResponse(
+                xml_bytes(root), status=status, content_type="text/xml; charset=utf-8"
+            )
         return JsonResponse([{"code": status, "description": text}], status=status, safe=False)
     return render_error(request, GridGovError(message, code=code, status=status, details=details))
