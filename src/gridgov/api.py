@@ -13,7 +13,12 @@ from gridgov.accounts.api import router as accounts_router
 from gridgov.accounts.api import users_router
 from gridgov.audit.api import router as audit_router
 from gridgov.core.api import router as core_router
-from gridgov.core.api_support import permission_auth
+from gridgov.core.api_support import (
+    TextCheckingParser,
+    TextInvalidBody,
+    document_errors,
+    permission_auth,
+)
 from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
@@ -21,7 +26,14 @@ from gridgov.kpis.api import router as kpis_router
 from gridgov.org.api import router as org_router
 from gridgov.people.api import router as people_router
 
-api = NinjaAPI(
+
+class GridGovAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = GridGovAPI(
     title="GridGov API",
     version="1",
     description="社区网格化治理平台 API. Authenticate with `Authorization: Bearer <token>` "
@@ -31,6 +43,7 @@ api = NinjaAPI(
     docs_url="/docs",
     # Default deny: even the API description needs a signed-in user.
     docs_decorator=requires(SIGNED_IN),
+    parser=TextCheckingParser(),
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
@@ -77,6 +90,12 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, TextInvalidBody):  # raised by the body parser
+        cause = exc.__cause__
+        details = [{"field": cause.field, "message": cause.message}]
+        return _body(request, 422, "validation_failed", _("Some fields are not valid."), details)
+    if exc.status_code == 400:  # the only 400 of django-ninja: a body that is not JSON
+        return _body(request, 400, "bad_request", _("The request body is not valid JSON."))
     if exc.status_code == 403:
         return _body(
             request,

@@ -6,7 +6,7 @@ from ninja import Schema, Status
 from gridgov.accounts import selectors, services
 from gridgov.accounts.models import ApiToken
 from gridgov.accounts.roles import API_TOKEN_PERMISSION
-from gridgov.core.api_support import ErrorOut, PermissionRouter, api_requires
+from gridgov.core.api_support import ErrorOut, PermissionRouter, api_requires, integer, line
 from gridgov.core.errors import NotFound
 from gridgov.core.permissions import SIGNED_IN
 
@@ -72,11 +72,11 @@ class TokenCreatedOut(TokenOut):
 
 
 class TokenIn(Schema):
-    name: str
-    days: int | None = None
+    name: line(100)
+    days: integer(1, 3650) | None = None
     kind: Literal["personal", "open311"] = "personal"
     # An Open311 key's district (its Open311 jurisdiction_id).
-    jurisdiction: str | None = None
+    jurisdiction: line(20) | None = None
 
 
 @router.get("/me/tokens", response=list[TokenOut])

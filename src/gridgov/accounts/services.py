@@ -689,6 +689,8 @@ def token_create(
     ):
         _check_token_request(user, kind, jurisdiction)
     max_days = policy_get("accounts.api_token").max_lifetime_days
+    if days is not None and days < 1:  # a token created already expired helps nobody
+        raise ValidationFailed(details={"days": [str(_("A token lasts at least one day."))]})
     days = min(days or max_days, max_days)
     if not name or len(name) > 100:
         raise ValidationFailed(details={"name": [str(_("Give the token a short name."))]})

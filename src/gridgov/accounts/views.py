@@ -220,7 +220,7 @@ def profile_view(request):
             _token, new_token = services.token_create(
                 user=request.user,
                 name=request.POST.get("name", ""),
-                days=int(request.POST.get("days") or 0) or None,
+                days=int(request.POST["days"]) if request.POST.get("days", "").strip() else None,
                 kind=request.POST.get("kind") or ApiToken.Kind.PERSONAL,
                 jurisdiction=next((d for d in jurisdictions if d.code == code), None),
             )

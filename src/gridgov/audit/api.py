@@ -5,7 +5,7 @@ from ninja import Schema
 
 from gridgov.audit.selectors import audit_record_list, audit_verify
 from gridgov.audit.services import shown_changes
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import Limit, Offset, PermissionRouter, api_requires, line, page_slice
 
 router = PermissionRouter(tags=["audit"])
 
@@ -48,13 +48,13 @@ class VerifyOut(Schema):
 @api_requires("audit.view")
 def audit_records(
     request,
-    actor: str = "",
-    action: str = "",
-    org_unit: str = "",
+    actor: line(150) = "",
+    action: line(60) = "",
+    org_unit: line(255) = "",
     since: datetime | None = None,
     until: datetime | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ):
     qs = audit_record_list(
         actor=request.user,

@@ -4,7 +4,7 @@ from typing import Any
 from ninja import Schema, Status
 
 from gridgov.core import notifications
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import Limit, Offset, PermissionRouter, api_requires, line, page_slice
 from gridgov.core.errors import NotFound
 from gridgov.core.permissions import SIGNED_IN
 from gridgov.core.policies import REGISTRY, policy_in_force
@@ -24,7 +24,7 @@ class PolicyOut(Schema):
 
 class PolicyIn(Schema):
     value: dict[str, Any]
-    note: str
+    note: line(500)
 
 
 def _out(key: str) -> PolicyOut:
@@ -78,7 +78,7 @@ class NotificationOut(Schema):
 
 @router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
 @api_requires(SIGNED_IN)
-def notification_list(request, unread: bool = False, offset: int = 0, limit: int = 50):
+def notification_list(request, unread: bool = False, offset: Offset = 0, limit: Limit = 50):
     notices = notifications.notification_list(user=request.user, unread_only=unread)
     items, _, _ = page_slice(notices, offset, limit)
     return list(items)

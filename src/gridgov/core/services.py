@@ -13,6 +13,7 @@ from gridgov.core.models import PolicyVersion
 from gridgov.core.policies import REGISTRY, policy_cache_forget, policy_latest
 from gridgov.core.ports import audit_write
 from gridgov.core.scoping import require_permission
+from gridgov.core.text import TextInvalid, normalise_text
 
 
 def pydantic_field_errors(exc: pydantic.ValidationError) -> dict[str, list[str]]:
@@ -32,6 +33,10 @@ def policy_update(*, actor, key: str, value: dict[str, Any], note: str) -> Polic
     if not (note or "").strip():
         raise ValidationFailed(details={"note": [_("Say why the policy changes.")]})
     try:
+        note = normalise_text(note, multiline=True, max_length=500)
+    except TextInvalid as exc:
+        raise ValidationFailed(details={"note": [exc.message]}) from exc
+    try:
         validated = definition.schema.model_validate(value)
     except pydantic.ValidationError as exc:
         raise ValidationFailed(details=pydantic_field_errors(exc)) from exc
@@ -48,7 +53,7 @@ def _save_version(actor, key, validated, note) -> PolicyVersion:
             key=key,
             version=current.version + 1,
             value=validated.model_dump(),
-            note=note.strip()[:500],
+            note=note,
             created_by=actor,
         )
         policy_cache_forget(key)

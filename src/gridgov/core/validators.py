@@ -8,6 +8,8 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.text import remove_forbidden
+
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
@@ -20,12 +22,14 @@ class FieldInvalid(ValueError):
 
 
 def clean_text(value) -> str:
-    """NFKC (full-width → half-width), trimmed, inner whitespace collapsed."""
+    """NFKC (full-width → half-width), trimmed, inner whitespace collapsed, without the
+    characters no stored text may hold (values to store are checked for them first, see
+    ``core.text.text_problem``)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
+    text = unicodedata.normalize("NFKC", remove_forbidden(str(value)))
     return re.sub(r"\s+", " ", text).strip()
 
 

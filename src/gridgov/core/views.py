@@ -53,10 +53,12 @@ def _error_page(request, status: int, title: str, message: str):
 
 def render_error(request, error: GridGovError):
     titles = {
+        400: _("Bad request"),
         401: _("Please sign in"),
         403: _("Not allowed"),
         404: _("Not found"),
         409: _("Conflict"),
+        413: _("Too large"),
         422: _("Not valid"),
         423: _("Locked"),
         429: _("Too many requests"),

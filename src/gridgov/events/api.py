@@ -7,7 +7,19 @@ from django.utils import timezone
 from ninja import Schema, Status
 
 from gridgov.accounts.models import User
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import (
+    Latitude,
+    Limit,
+    Longitude,
+    Offset,
+    PermissionRouter,
+    Version,
+    api_requires,
+    integer,
+    line,
+    lines,
+    page_slice,
+)
 from gridgov.core.errors import ValidationFailed
 from gridgov.events import routing, selectors, services
 from gridgov.events.models import Channel
@@ -109,33 +121,33 @@ class EventPage(Schema):
 
 
 class EventIn(Schema):
-    title: str
-    description: str = ""
-    lon: float | None = None
-    lat: float | None = None
-    address: str = ""
-    grid: str = ""
-    category: str = ""
-    urgency: str = ""
-    client_id: str = ""
-    channel: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
+    title: line(100)
+    description: lines(2000) = ""
+    lon: Longitude | None = None
+    lat: Latitude | None = None
+    address: line(200) = ""
+    grid: line(20) = ""
+    category: line(20) = ""
+    urgency: line(20) = ""
+    client_id: line(64) = ""
+    channel: line(20) = ""
+    contact_name: line(50) = ""
+    contact_phone: line(30) = ""
 
 
 class ActionIn(Schema):
-    action: str
-    version: int | None = None
-    note: str = ""
-    category: str = ""
-    urgency: str = ""
-    assignee: str = ""
-    level: str = ""
-    department: str = ""
-    duplicate_of: str = ""
-    working_days: int | None = None
+    action: line(24)
+    version: Version | None = None
+    note: lines(1000) = ""
+    category: line(20) = ""
+    urgency: line(20) = ""
+    assignee: line(150) = ""
+    level: line(20) = ""
+    department: line(20) = ""
+    duplicate_of: line(20) = ""
+    working_days: integer(1, 365) | None = None
     approve: bool | None = None
-    result: str = ""
+    result: lines(2000) = ""
 
 
 class CategoryOut(Schema):
@@ -171,10 +183,15 @@ def _detail(request, event):
 @router.get("/events", response=EventPage)
 @api_requires("events.view")
 def event_list(
-    request, state: str = "", grid: str = "", q: str = "", offset: int = 0, limit: int = 50
+    request,
+    state: line(20) = "",
+    grid: line(20) = "",
+    q: line(50) = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ):
     qs = selectors.event_list(
-        actor=request.user, filters=EventFilters(state=state[:20], grid=grid[:20], q=q[:50])
+        actor=request.user, filters=EventFilters(state=state, grid=grid, q=q)
     ).select_related("suggested_category")
     items, limit, offset = page_slice(qs, offset, limit)
     return EventPage(count=qs.count(), offset=offset, limit=limit, items=list(items))

@@ -12,7 +12,7 @@ of sensitive categories are left out, and lists come in capped pages.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 - we only build XML, never parse it
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
@@ -190,6 +190,26 @@ def _requests_response(request, events, fmt):
     )
 
 
+# Requests of the platform's years: at the ends of the calendar the default window (and the
+# time zone) would step outside the dates Python and the databases can hold.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _w3_datetime(text: str | None) -> datetime | None:
+    """A W3C datetime parameter (naive ones in local time), or ValueError."""
+    if not text:
+        return None
+    moment = parse_datetime(text)  # None, or ValueError, for what is not a datetime
+    if moment is None:
+        raise ValueError(text)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=timezone.get_current_timezone())
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(text)
+    return moment
+
+
 class _NoJurisdiction(Exception):
     pass
 
@@ -239,18 +259,16 @@ def requests_view(request, fmt: str):
     if params.get("service_request_id"):
         codes = [c.strip().upper()[:12] for c in params["service_request_id"].split(",")][:100]
         return _requests_response(request, qs.filter(tracking_code__in=codes), fmt)
-    now = timezone.now()
     try:
-        end = parse_datetime(params["end_date"]) if params.get("end_date") else now
-        start = (
-            parse_datetime(params["start_date"])
-            if params.get("start_date")
-            else end - DEFAULT_WINDOW
-        )
-        if start is None or end is None:
-            raise ValueError
+        end = _w3_datetime(params.get("end_date")) or timezone.now()
+        start = _w3_datetime(params.get("start_date")) or end - DEFAULT_WINDOW
     except ValueError:
-        return _error(fmt, 400, "start_date and end_date must be w3 datetimes")
+        return _error(
+            fmt,
+            400,
+            f"start_date and end_date must be w3 datetimes between {EARLIEST.year} "
+            f"and {LATEST.year}",
+        )
     qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
     if params.get("service_code"):
         codes = [c.strip()[:5] for c in params["service_code"].split(",")]
@@ -330,7 +348,7 @@ def _create(request, fmt: str) -> HttpResponse:
             lat=_float(lat),
             address=form.get("address_string", ""),
             category_code=code,
-            contact_name=name[:50],
+            contact_name=name,
             contact_phone=form.get("phone", ""),
         )
         event, _ = services.report_event(actor=user, data=data)

@@ -21,6 +21,7 @@ from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_phone
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import path_in_scope
+from gridgov.core.text import TextInvalid, normalise_text
 from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.events import classify, photos, routing, sla
 from gridgov.events.calendar import WorkCalendar
@@ -96,6 +97,16 @@ class ReportInput:
 
 def _clean_report(data: ReportInput) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    # Every channel (pages, API, Open311, devices) reports through here: one normalising.
+    for name in ("title", "description", "address", "contact_name", "client_id"):
+        try:
+            setattr(
+                data,
+                name,
+                normalise_text(getattr(data, name) or "", multiline=name == "description"),
+            )
+        except TextInvalid as exc:
+            errors[name] = [exc.message]
     if not data.title.strip():
         errors["title"] = [_("Say in a few words what is wrong.")]
     elif len(data.title) > MAX_TITLE:
@@ -326,8 +337,20 @@ def transition(
         raise ValidationFailed(
             details={"action": [_("Unknown action %(a)s.") % {"a": action[:30]}]}
         )
-    if len(note) > 1000:
-        raise ValidationFailed(details={"note": [_("At most %(n)d characters.") % {"n": 1000}]})
+    texts = {"note": (note, 1000), "result": (params.get("result"), 2000)}
+    errors = {}
+    for name, (text, limit) in texts.items():
+        if text is None:
+            continue
+        try:
+            texts[name] = normalise_text(str(text), multiline=True, max_length=limit)
+        except TextInvalid as exc:
+            errors[name] = [exc.message]
+    if errors:
+        raise ValidationFailed(details=errors)
+    note = texts["note"]
+    if params.get("result") is not None:
+        params["result"] = texts["result"]
     with photos.written_files(), transaction.atomic():
         current = (
             Event.objects.select_for_update(of=("self",))

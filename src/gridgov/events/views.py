@@ -193,7 +193,7 @@ def event_act(request, uid):
         params["assignee"] = User.objects.filter(username=post["assignee"][:150]).first()
     for key in ("level", "department", "duplicate_of", "working_days", "result"):
         if post.get(key):
-            params[key] = post[key][:2000]
+            params[key] = post[key]
     if "approve" in post:
         params["approve"] = post["approve"] == "1"
     try:
@@ -203,7 +203,7 @@ def event_act(request, uid):
             event=event,
             action=post.get("action", "")[:30],
             version=version,
-            note=post.get("note", "")[:1000],
+            note=post.get("note", ""),
             files=request.FILES.getlist("photos"),
             **params,
         )

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import Limit, Offset, PermissionRouter, api_requires, line, page_slice
 from gridgov.core.errors import NotFound
 from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import access_object
@@ -95,13 +95,18 @@ def kpi_list(request):
 @api_requires("kpis.view")
 @replica_reads
 def kpi_values(
-    request, code: str, unit: str = "", level: str = "", period: str = "month", date: str = ""
+    request,
+    code: line(60),
+    unit: line(20) = "",
+    level: line(12) = "",
+    period: line(10) = "month",
+    date: line(10) = "",
 ):
     kpi = services.kpi_get(code)
     scope = OrgUnit.objects.filter(code=unit[:20]).first() if unit else home_unit(request.user)
     if scope is None:
         raise NotFound(_("Unknown unit."))
-    when = services.parse_period(period[:10], date[:10])
+    when = services.parse_period(period, date)
     total = services.unit_value(actor=request.user, kpi=kpi, unit=scope, period=when)
     freshness = services.freshness(when)
     items = []
@@ -137,11 +142,17 @@ class ScoreOut(Schema):
 @router.get("/kpis/scores", response=list[ScoreOut])
 @api_requires("kpis.view")
 @replica_reads
-def kpi_scores(request, who: str = "worker", unit: str = "", period: str = "month", date: str = ""):
+def kpi_scores(
+    request,
+    who: line(20) = "worker",
+    unit: line(20) = "",
+    period: line(10) = "month",
+    date: line(10) = "",
+):
     scope = OrgUnit.objects.filter(code=unit[:20]).first() if unit else home_unit(request.user)
     if scope is None:
         raise NotFound(_("Unknown unit."))
-    when = services.parse_period(period[:10], date[:10])
+    when = services.parse_period(period, date)
     return [
         ScoreOut(key=str(s.key), label=s.label, score=s.score, grade=s.grade, parts=s.parts)
         for s in services.composite_scores(
@@ -184,12 +195,12 @@ class AlertOut(Schema):
 
 
 class AckIn(Schema):
-    note: str
+    note: line(500)
 
 
 @router.get("/alerts", response=list[AlertOut])
 @api_requires("kpis.view")
-def alert_list(request, open_only: bool = False, offset: int = 0, limit: int = 50):
+def alert_list(request, open_only: bool = False, offset: Offset = 0, limit: Limit = 50):
     qs = KpiAlert.objects.visible_to(request.user).select_related("unit")
     if open_only:
         qs = qs.filter(acknowledged_at__isnull=True)

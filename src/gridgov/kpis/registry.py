@@ -201,6 +201,11 @@ def kpi_get(code: str) -> Kpi:
     return kpi
 
 
+# Periods of the platform's years only: at the ends of the calendar a period's bounds (and
+# the comparison period before it) are not dates at all.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def parse_period(kind: str, on: str = "") -> Period:
     if kind not in PERIODS:
         raise ValidationFailed(
@@ -210,4 +215,13 @@ def parse_period(kind: str, on: str = "") -> Period:
         day = date.fromisoformat(on) if on else timezone.localdate()
     except ValueError:
         raise ValidationFailed(details={"date": [gettext("Give a date as YYYY-MM-DD.")]}) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationFailed(
+            details={
+                "date": [
+                    gettext("Give a date between %(a)s and %(b)s.")
+                    % {"a": EARLIEST_DAY.isoformat(), "b": LATEST_DAY.isoformat()}
+                ]
+            }
+        )
     return period_containing(kind, day)

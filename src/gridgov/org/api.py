@@ -3,7 +3,17 @@ from typing import Any
 from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import (
+    Latitude,
+    Limit,
+    Line,
+    Longitude,
+    Offset,
+    PermissionRouter,
+    api_requires,
+    line,
+    page_slice,
+)
 from gridgov.core.errors import NotFound
 from gridgov.org import selectors, services
 
@@ -31,13 +41,13 @@ class OrgUnitPage(Schema):
 
 
 class OrgUnitIn(Schema):
-    parent: str
-    code: str
-    name: str
+    parent: line(20)
+    code: line(20)
+    name: line(100)
 
 
 class OrgUnitPatch(Schema):
-    name: str | None = None
+    name: line(100) | None = None
     is_active: bool | None = None
 
 
@@ -45,11 +55,11 @@ class OrgUnitPatch(Schema):
 @api_requires("org.view")
 def org_unit_list(
     request,
-    level: str | None = None,
-    parent: str | None = None,
-    q: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    level: line(12) | None = None,
+    parent: line(20) | None = None,
+    q: Line = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ):
     parent_unit = selectors.org_unit_get(actor=request.user, code=parent) if parent else None
     qs = selectors.org_unit_list(actor=request.user, level=level, parent=parent_unit, search=q)
@@ -114,7 +124,7 @@ class GridPage(Schema):
 
 @router.get("/grids", response=GridPage)
 @api_requires("org.view")
-def grid_list(request, under: str | None = None, offset: int = 0, limit: int = 50):
+def grid_list(request, under: line(20) | None = None, offset: Offset = 0, limit: Limit = 50):
     under_unit = selectors.org_unit_get(actor=request.user, code=under) if under else None
     qs = selectors.grid_list(actor=request.user, under=under_unit)
     items, limit, offset = page_slice(qs, offset, limit)
@@ -145,7 +155,7 @@ def grid_import(request, file: File[UploadedFile], valid_rows_only: Form[bool] =
 
 @router.get("/grids/locate", response=GridOut)
 @api_requires("org.view")
-def grid_locate(request, lon: float, lat: float):
+def grid_locate(request, lon: Longitude, lat: Latitude):
     unit = selectors.grid_at_point(lon=lon, lat=lat, actor=request.user)
     if unit is None:
         raise NotFound()
@@ -163,7 +173,7 @@ def grid_get(request, code: str):
 
 @router.get("/grids.geojson", response=dict[str, Any])
 @api_requires("org.view")
-def grid_geojson(request, under: str | None = None):
+def grid_geojson(request, under: line(20) | None = None):
     under_unit = selectors.org_unit_get(actor=request.user, code=under) if under else None
     return selectors.grid_feature_collection(
         selectors.grid_list(actor=request.user, under=under_unit)

@@ -7,7 +7,16 @@ from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.accounts.access_limits import resident_reads_note
-from gridgov.core.api_support import PermissionRouter, api_requires, page_slice
+from gridgov.core.api_support import (
+    Limit,
+    Line,
+    Offset,
+    PermissionRouter,
+    Version,
+    api_requires,
+    line,
+    page_slice,
+)
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.scoping import access_object
 from gridgov.org.models import OrgUnit
@@ -32,16 +41,16 @@ class HouseholdOut(Schema):
 
 
 class HouseholdIn(Schema):
-    grid: str
-    number: str
-    address: str
-    kind: str = "family"
+    grid: line(20)
+    number: line(32)
+    address: line(200)
+    kind: line(12) = "family"
 
 
 class HouseholdPatch(Schema):
-    address: str | None = None
-    kind: str | None = None
-    status: str | None = None
+    address: line(200) | None = None
+    kind: line(12) | None = None
+    status: line(12) | None = None
 
 
 class TagOut(Schema):
@@ -120,20 +129,23 @@ class HouseholdPage(Schema):
 
 
 class ResidentIn(Schema):
+    """``data``: field → text (JSON strings, or null to leave a field empty); each is
+    checked by the registry's rules, and a number, list or object is refused."""
+
     household: UUID
-    purpose: str = "registry"
+    purpose: line(40) = "registry"
     data: dict[str, Any]
 
 
 class ResidentPatch(Schema):
-    version: int
-    purpose: str = "registry"
+    version: Version
+    purpose: line(40) = "registry"
     data: dict[str, Any]
 
 
 class RevealIn(Schema):
-    field: str
-    reason: str
+    field: line(20)
+    reason: line(200)
 
 
 class RevealOut(Schema):
@@ -176,10 +188,10 @@ class ImportPatch(Schema):
     With decisions, the file is checked again and ``mode`` (default ``preview``) says what
     follows; with ``mode`` alone (``all`` or ``valid``) a checked import goes ahead."""
 
-    columns: dict[str, str] | None = None
-    grid: str | None = None
-    grouping: str | None = None
-    mode: str | None = None
+    columns: dict[line(200), line(200)] | None = None
+    grid: line(20) | None = None
+    grouping: line(20) | None = None
+    mode: line(20) | None = None
 
 
 class ImportReportOut(ImportOut):
@@ -188,7 +200,9 @@ class ImportReportOut(ImportOut):
 
 @router.get("/households", response=HouseholdPage)
 @api_requires("people.view")
-def household_list(request, grid: str = "", q: str = "", offset: int = 0, limit: int = 50):
+def household_list(
+    request, grid: line(20) = "", q: Line = "", offset: Offset = 0, limit: Limit = 50
+):
     qs = selectors.household_list(actor=request.user, grid=grid, q=q)
     items, limit, offset = page_slice(qs, offset, limit)
     return HouseholdPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
@@ -231,17 +245,17 @@ def household_patch(request, uid: UUID, payload: HouseholdPatch):
 @api_requires("people.view")
 def resident_list(
     request,
-    q: str = "",
-    address: str = "",
-    tag: str = "",
-    age: str = "",
-    grid: str = "",
-    unit: str = "",
-    check: str = "",
+    q: Line = "",
+    address: line(200) = "",
+    tag: line(40) = "",
+    age: line(20) = "",
+    grid: line(20) = "",
+    unit: line(20) = "",
+    check: line(40) = "",
     archived: bool = False,
-    sort: str = "name",
-    offset: int = 0,
-    limit: int = 50,
+    sort: line(20) = "name",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ):
     if check and check not in CHECKS:
         raise ValidationFailed(details={"check": [_("One of: %(c)s.") % {"c": ", ".join(CHECKS)}]})
@@ -306,7 +320,7 @@ def resident_reveal(request, uid: UUID, payload: RevealIn):
 
 
 class VerifyIn(Schema):
-    version: int
+    version: Version
 
 
 @router.post("/residents/{uid}/verify", response=ResidentOut)
@@ -336,6 +350,7 @@ def resident_tags(request, uid: UUID):
 def import_create(
     request,
     file: File[UploadedFile],
+    # Form fields: checked by InputTextMiddleware like every form post.
     mode: Form[str] = "all",
     grid: Form[str] = "",
     grouping: Form[str] = "relation",

@@ -34,6 +34,7 @@ from gridgov.core.bulk import insert_many
 from gridgov.core.errors import ImportRejected
 from gridgov.core.policies import policies_cached, policy_get
 from gridgov.core.scoping import path_in_scope
+from gridgov.core.text import text_problem, too_long_message
 from gridgov.core.writers import XlsxWriter
 from gridgov.org.models import OrgUnit
 from gridgov.people import privacy, selectors
@@ -762,10 +763,21 @@ class Validator:
                 "grid",
                 _("No grid code, and no grid was chosen for rows without one."),
             )
-        number = clean_text(record.get("household_number"))[:32]
+        for key, label, limit in (
+            ("household_number", "户编号 household number", 32),
+            ("address", "地址 address", 200),
+            ("grid_code", "网格代码 grid code", 20),
+            ("tags", "特殊人群 tags", 500),
+        ):
+            message = text_problem(record.get(key), max_length=limit)
+            if message is None and len(clean_text(record.get(key))) > limit:
+                message = too_long_message(limit, len(clean_text(record.get(key))))
+            if message is not None:
+                problem(label, "text", message)
+        number = clean_text(record.get("household_number"))
         if "household_number" in record and not number:
             problem("户编号 household number", "required", _("This field is required."))
-        address = clean_text(record.get("address"))[:200]
+        address = clean_text(record.get("address"))
         kind_text = clean_text(record.get("household_kind")) or "家庭户"
         kind = {
             "家庭户": "family",
@@ -782,7 +794,9 @@ class Validator:
         data.setdefault("registration", "permanent")
         if not clean_text(data.get("registration")):
             data["registration"] = "permanent"
-        values, errors = clean_resident({k: v for k, v in data.items()}, purpose="registry")
+        values, errors = clean_resident(
+            {k: v for k, v in data.items()}, purpose="registry", strict=False
+        )
         for key, messages in errors.items():
             for message in messages:
                 problem(FIELD_LABELS.get(key, key), key, message)

@@ -18,6 +18,7 @@ from gridgov.core.crypto import blind_indexes
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import require_in_scope
+from gridgov.core.text import text_problem, too_long_message
 from gridgov.org.models import OrgUnit
 from gridgov.people import privacy
 from gridgov.people.models import (
@@ -67,11 +68,29 @@ FIELD_LABELS = {
 }
 
 
-def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: bool = False):
+# The oldest birth date on record; an earlier one is a typing or conversion error.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+MAX_LENGTHS = {"name": 50, "ethnicity": 20, "id_number": 40, "phone": 30}
+
+
+def _raw_problem(raw: Any, field: str, *, strict: bool) -> str | None:
+    """Why a submitted value cannot be read as this field at all: not text (``strict``:
+    JSON numbers, lists and objects are not guessed at; a file's cells may be numbers and
+    dates), or text that cannot be stored."""
+    allowed = (str, date) if strict else (str, date, int, float)
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, allowed)):
+        return _("Enter text.")
+    return text_problem(raw, max_length=MAX_LENGTHS.get(field))
+
+
+def clean_resident(
+    data: dict[str, Any], *, purpose: str = "registry", partial: bool = False, strict: bool = True
+):
     """Validate and normalise resident fields. Returns (clean values, errors by field).
 
     Fields outside the purpose's list are refused (minimum necessary); the ID number
-    fills or checks birth date and sex.
+    fills or checks birth date and sex. ``strict`` (forms and the API): every value is a
+    string; imports pass their cells' numbers and dates as they are.
     """
     purposes = policy_get("people.collection").purposes
     allowed = set(purposes.get(purpose, []))
@@ -85,8 +104,15 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
             )
     values: dict[str, Any] = {}
 
+    problems = {f: _raw_problem(data[f], f, strict=strict) for f in data if f in allowed}
+    refused = {f for f, problem in problems.items() if problem is not None}
+    for field in refused:
+        errors.setdefault(field, []).append(problems[field])
+
     def run(field: str, func, *args, required: bool = True, **kwargs):
         raw = data.get(field)
+        if field in refused:
+            return
         if raw is None or clean_text(raw) == "":
             if required and not partial:
                 errors.setdefault(field, []).append(_("This field is required."))
@@ -122,14 +148,14 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
     ]:
         if field in present:
             run(field, parse_choice, choices, field_label=FIELD_LABELS[field], required=False)
-    if "ethnicity" in present:
-        values["ethnicity"] = clean_text(data["ethnicity"])[:20]
+    if "ethnicity" in present and "ethnicity" not in refused:
+        values["ethnicity"] = clean_text(data["ethnicity"])
     if "birth_date" in allowed:
         run("birth_date", parse_date, required=False)
     if "phone" in present:
         run("phone", normalise_phone, required=False)
     id_type = values.get("id_type", R.IdType.RESIDENT_ID if "id_number" in present else None)
-    if "id_number" in present and clean_text(data["id_number"]):
+    if "id_number" in present and "id_number" not in refused and clean_text(data["id_number"]):
         if id_type == R.IdType.RESIDENT_ID:
             try:
                 parsed = parse_resident_id(data["id_number"])
@@ -156,6 +182,10 @@ def clean_resident(data: dict[str, Any], *, purpose: str = "registry", partial: 
             errors.setdefault(field, []).append(_("This field is required."))
     if "birth_date" in values and values["birth_date"] > date.today():
         errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    elif "birth_date" in values and values["birth_date"] < EARLIEST_BIRTH_DATE:
+        errors.setdefault("birth_date", []).append(
+            _("The birth date is before %(d)s.") % {"d": EARLIEST_BIRTH_DATE.isoformat()}
+        )
     return values, errors
 
 
@@ -270,18 +300,35 @@ def _names_close(a: str, b: str) -> bool:
 # Households ----------------------------------------------------------------------
 
 
+HOUSEHOLD_LENGTHS = {"number": 32, "address": 200}
+
+
+def _household_text_errors(**texts: str) -> dict[str, list[str]]:
+    """Household fields that cannot be stored as given (a forbidden character, too long)."""
+    errors = {}
+    for field, text in texts.items():
+        problem = text_problem(text, max_length=HOUSEHOLD_LENGTHS[field])
+        if problem is None and len(clean_text(text)) > HOUSEHOLD_LENGTHS[field]:
+            problem = too_long_message(HOUSEHOLD_LENGTHS[field], len(clean_text(text)))
+        if problem is not None:
+            errors[field] = [problem]
+    return errors
+
+
 def household_create(*, actor, grid: OrgUnit, number: str, address: str, kind: str) -> Household:
     require_in_scope(actor, grid.path, "people.change")
-    errors: dict[str, list[str]] = {}
-    number, address = clean_text(number)[:32], clean_text(address)[:200]
+    errors = _household_text_errors(number=number, address=address)
+    number, address = clean_text(number), clean_text(address)
     if grid.level != OrgUnit.Level.GRID:
         errors["grid"] = [_("Choose a grid.")]
-    if not number:
+    if "number" in errors:
+        pass
+    elif not number:
         errors["number"] = [_("This field is required.")]
     elif Household.objects.filter(grid=grid, number=number).exists():
         errors["number"] = [_("This household number is already used in this grid.")]
     if not address:
-        errors["address"] = [_("This field is required.")]
+        errors.setdefault("address", [_("This field is required.")])
     if kind not in Household.Kind.values:
         errors["kind"] = [_("Choose a household type.")]
     if errors:
@@ -303,10 +350,10 @@ def household_update(
     *, actor, household: Household, address: str, kind: str, status: str
 ) -> Household:
     require_in_scope(actor, household.scope_path, "people.change")
-    address = clean_text(address)[:200]
-    errors = {}
+    errors = _household_text_errors(address=address)
+    address = clean_text(address)
     if not address:
-        errors["address"] = [_("This field is required.")]
+        errors.setdefault("address", [_("This field is required.")])
     if kind not in Household.Kind.values:
         errors["kind"] = [_("Choose a household type.")]
     if status not in Household.Status.values:

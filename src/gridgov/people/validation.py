@@ -120,7 +120,7 @@ def parse_date(raw) -> date:
     if isinstance(raw, date):
         return raw
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if 1 <= raw < 80_000:
+        if 1 <= raw < 80_000 and float(raw).is_integer():
             return _EXCEL_EPOCH + timedelta(days=int(raw))
         raise FieldInvalid(_("This number is not a date."), rule="date")
     text = clean_text(raw)
