@@ -1,6 +1,7 @@
 """Every staff role's home and every page its menu offers fit the screen, from a 360 px
 phone to a 1920 px desktop, in Chinese and in English: no horizontal overflow, the menu on
-one line at desktop widths with sign-out and language visible, the phone menu opens.
+one line at desktop widths with sign-out and language visible, the phone menu opens, and
+axe-core finds no serious or critical violation on any of them.
 Screenshots go to var/test-artifacts/layout/ (<role>-<lang>-<width>-<page>.png).
 
 One browser and one page for the whole walk: each page is loaded once per language and
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gridgov.core.tests.workplace import build_workplace
+from tests.browser.axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -163,6 +165,7 @@ def test_every_staff_page_fits_every_width_in_both_languages(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     problems: list[str] = []
+    audited: set[tuple[str, str]] = set()
     base = live_server.url
     try:
         for key in STAFF:
@@ -205,6 +208,12 @@ def test_every_staff_page_fits_every_width_in_both_languages(
                             page.screenshot(path=str(shot), full_page=True)
                         if href == "/" and width == 1366:
                             _check_menus(page, where, problems)
+                        # axe-core once per page, at a desktop width (serious or critical).
+                        # Each role's home is its own; other pages once per language.
+                        seen_as = (language, href if href != "/" else f"/ {key}")
+                        if width == 1366 and seen_as not in audited:
+                            audited.add(seen_as)
+                            problems += [f"{where}: axe {v}" for v in axe_violations(page)]
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.goto(base + "/")
                 shot = ARTEFACTS / f"{key}-{language}-390-menu-open.png"
