@@ -25,11 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-# C0 controls but tab, LF and CR; DEL and C1 controls; surrogates (only ever unpaired in a
-# Python str); the two non-characters XML forbids; bidi embeddings, overrides and isolates.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
-)
+from gridgov.core.text import remove_forbidden
+
 FORMULA_PREFIXES = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 XLSX_CELL_MAX = 32_767  # Excel's limit: a longer cell makes it "repair" the workbook
@@ -37,8 +34,9 @@ _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def printable(text: str) -> str:
-    """``text`` without the characters no file format should carry (see above)."""
-    return _UNPRINTABLE.sub("", text)
+    """``text`` without the characters no file format should carry: the ones no stored text
+    may hold (``core.text``), which older rows may still contain."""
+    return remove_forbidden(text)
 
 
 def spreadsheet_value(value: Any) -> Any:
