@@ -78,11 +78,22 @@ def _readable(record):
     return record
 
 
+def _name_units(records) -> None:
+    """Each record's org unit by its name (the path stays in the cell's title)."""
+    from gridgov.org.models import OrgUnit
+
+    paths = {r.org_unit_path for r in records if r.org_unit_path}
+    names = dict(OrgUnit.objects.filter(path__in=paths).values_list("path", "name"))
+    for record in records:
+        record.unit_name = names.get(record.org_unit_path, record.org_unit_path)
+
+
 @requires("audit.view")
 def record_list(request):
     records = audit_record_list(actor=request.user, **_filters(request.GET))
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     page.object_list = [_readable(r) for r in page.object_list]
+    _name_units(page.object_list)
     verify = audit_verify() if request.GET.get("verify") else None
     return render(
         request,

@@ -286,3 +286,32 @@ def test_every_catalogued_action_is_written_somewhere():
     )
     written = set(re.findall(r'"([a-z_]+\.[a-z_.]+)"', source))
     assert set(ACTIONS) <= written, set(ACTIONS) - written
+
+
+def test_the_trail_page_reads_in_the_users_language(org_tree, make_user, login_client, client):
+    """Actions, roles, record types and units by their names; details as lines, not a dict."""
+    from django.utils import translation
+
+    from gridgov.audit.actions import ACTIONS
+
+    auditor = make_user(Role.AUDIT_ADMIN, org_tree["d1"])
+    staff = make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="wang")
+    audit_record(
+        "org.unit.update",
+        actor=staff,
+        target=org_tree["g1a"],
+        changes={"before": {"name": "旧名"}, "after": {"name": "新名"}},
+    )
+    c = login_client(auditor)
+    page = c.get("/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("zh-hans"):
+        expected = [
+            str(ACTIONS["org.unit.update"]),
+            str(dict(Role.choices)[Role.COMMUNITY_STAFF]),
+            org_tree["g1a"].name,
+        ]
+    for text in expected:
+        assert text in page, text
+    assert "name: &quot;旧名&quot; → &quot;新名&quot;" in page
+    assert "<td>org.unit.update</td>" not in page and "community_staff" not in page
+    assert "{&#x27;before&#x27;" not in page
