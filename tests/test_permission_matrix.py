@@ -55,7 +55,8 @@ def _api(method, path, permission, url, objects=None, ok=(200,), data=None):
 
 ROUTES = [
     # core
-    Route("core:home", "GET", "/", SIGNED_IN),
+    # Residents and volunteers are sent on to their own reports.
+    Route("core:home", "GET", "/", SIGNED_IN, ok=(200, 302)),
     Route("core:policy_list", "GET", "/policies/", "policy.view"),
     Route("core:policy_edit", "GET", "/policies/accounts.session/", "policy.view"),
     # accounts

@@ -9,9 +9,13 @@ from datetime import date
 
 from gridgov.core.request_context import current_request_id
 
-# 18-digit resident ID (last char may be X), 15-digit first-generation ID, and mainland
-# mobile numbers.
-_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8}\d{3}[\dXx]|\d{9})(?![\dXx])")
+# 18-digit resident ID (last char may be X), 15-digit first-generation ID (region, then a
+# YYMMDD birth date: a 15-digit grid code such as 310104003001001 is no date and stays as
+# it is), and mainland mobile numbers.
+_ID_RE = re.compile(
+    r"(?<!\d)(\d{6})(\d{8}\d{3}[\dXx]|\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})"
+    r"(?![\dXx])"
+)
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 # The mask of earlier versions (region + 8 stars + last four), still found in stored text.
 _OLD_ID_MASK_RE = re.compile(r"(?<!\d)(\d{6})\*{8}\d{3}[\dXx](?![\dXx])")

@@ -69,6 +69,14 @@ def test_masking_formats():
     assert mask_birth_date(date(1949, 12, 31)) == "1949"
 
 
+def test_unit_codes_in_text_are_not_taken_for_id_numbers():
+    """A grid's 15-digit code has no birth date where a first-generation ID has one: audit
+    records and messages naming units keep their codes."""
+    for code in ("310104003001001", "310104003001", "310104003"):
+        assert mask_text(f"网格 {code} 调整") == f"网格 {code} 调整"
+    assert mask_text("老证 110105491231002") == "老证 110105*********"
+
+
 def test_log_filter_masks_arguments():
     record = logging.LogRecord(
         "x",
