@@ -17,7 +17,7 @@ from tests.browser.axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The phones and desktops of the brief, plus tablets and the narrowest desktop menu (1200).
+# Phones (360, 390), tablets, the narrowest desktop menu (1200) and common desktops.
 WIDTHS = [360, 390, 768, 1024, 1200, 1280, 1366, 1920]
 DESKTOP = {1200, 1280, 1366, 1920}
 SCREENSHOT_WIDTHS = {390, 1366}
