@@ -21,22 +21,10 @@ from django.urls import Resolver404, resolve
 
 from conftest import TEST_PASSWORD
 from gridgov.accounts.roles import Role
+from tests.test_permission_matrix import ROLE_SCOPES  # one user per role, same scopes
 
 pytestmark = pytest.mark.django_db
 
-ROLE_SCOPES = {
-    Role.SYSTEM_ADMIN: "d1",
-    Role.SECURITY_ADMIN: "d1",
-    Role.AUDIT_ADMIN: "d1",
-    Role.DISTRICT_STAFF: "d1",
-    Role.STREET_STAFF: "s1",
-    Role.COMMUNITY_STAFF: "c1",
-    Role.GRID_LEADER: "c1",
-    Role.GRID_WORKER: "g1a",
-    Role.DEPARTMENT_HANDLER: "d1",
-    Role.VOLUNTEER: "c1",
-    Role.RESIDENT: "g1a",
-}
 SECTIONS = ("/events/", "/people/", "/org/", "/kpis/", "/accounts/")
 # Pages that are files, or that the crawler must not open as pages.
 NOT_PAGES = ("export", ".xlsx", ".pdf", ".csv", "/photos/", "/logout/")
