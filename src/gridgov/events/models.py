@@ -203,6 +203,7 @@ class Channel(models.TextChoices):
     DEVICE = "device", _("device alarm")
     OPEN311 = "open311", _("Open311")
     STAFF = "staff", _("staff")
+    VISIT = "visit", _("household visit")
 
 
 class EventQuerySet(ScopedQuerySet):

@@ -150,6 +150,10 @@ class Building(models.Model):
     )
     number = models.CharField(_("building number"), max_length=20)
     floors = models.PositiveSmallIntegerField(_("floors"), default=6)
+    # Where the building stands (WGS-84 / CGCS2000, as every stored coordinate): the map's
+    # building layer and the visit's location check.
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "grid__path"
