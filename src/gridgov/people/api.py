@@ -195,7 +195,14 @@ class ImportPatch(Schema):
 
 
 class ImportReportOut(ImportOut):
+    """``problems``: row, column (our field's key), rule, message, and the column's and
+    rule's names in the request's language (``column_label``, ``rule_label``)."""
+
     problems: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_problems(job) -> list[dict[str, Any]]:
+        return imports.readable_problems(job.problems)
 
 
 @router.get("/households", response=HouseholdPage)

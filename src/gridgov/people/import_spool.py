@@ -33,11 +33,12 @@ from gridgov.people.services import FIELD_LABELS
 
 CHUNK = 1000
 SHOWN_HOUSEHOLDS = 20
-RELATION_COLUMN = "与户主关系 relation"
-ID_COLUMN = "证件号码 ID number"
-NAME_COLUMN = "姓名 name"
-ADDRESS_COLUMN = "地址 address"
-HOUSEHOLD_COLUMN = "户编号 household number"
+# Problems name the column by our field's key; reports show its label in the reader's language.
+RELATION_COLUMN = "relation"
+ID_COLUMN = "id_number"
+NAME_COLUMN = "name"
+ADDRESS_COLUMN = "address"
+HOUSEHOLD_COLUMN = "household_number"
 # Resident fields a row is compared on with the record already on file.
 COMPARED = [
     "sex",
@@ -504,7 +505,7 @@ class Spool:
 def _differences(values: dict[str, Any], body: dict[str, Any], resident, tags: set[str]):
     provided = set(body.get("provided", []))
     different = [
-        FIELD_LABELS[f]
+        str(FIELD_LABELS[f])
         for f in COMPARED
         if f in provided and f in values and values[f] != getattr(resident, f)
     ]
@@ -512,9 +513,9 @@ def _differences(values: dict[str, Any], body: dict[str, Any], resident, tags: s
     if "phone" in provided and phone:
         digits = phone.replace("-", "")
         if resident.phone_index not in blind_indexes(digits, purpose="phone"):
-            different.append(FIELD_LABELS["phone"])
+            different.append(str(FIELD_LABELS["phone"]))
     if set(body.get("tags", [])) - tags:
-        different.append("特殊人群 tags")
+        different.append(str(_("special-population tags")))
     return different
 
 

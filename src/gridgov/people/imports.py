@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from gridgov.audit.services import audit_record
 from gridgov.core.bulk import insert_many
@@ -137,6 +137,50 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "rule": self.rule, "message": self.message}
+
+
+# What a problem's column and rule are called in the reader's language. Problems store keys;
+# reports stored before that hold their text, shown as it is.
+PROBLEM_COLUMNS = {
+    "grid_code": gettext_lazy("grid code"),
+    "household_number": gettext_lazy("household number"),
+    "household_kind": gettext_lazy("household type"),
+    "address": gettext_lazy("address"),
+    "tags": gettext_lazy("special-population tags"),
+}
+PROBLEM_RULES = {
+    "required": gettext_lazy("required"),
+    "text": gettext_lazy("text"),
+    "value": gettext_lazy("value"),
+    "choice": gettext_lazy("choice"),
+    "grid": gettext_lazy("grid"),
+    "tag": gettext_lazy("tag"),
+    "household": gettext_lazy("household grouping"),
+    "duplicate": gettext_lazy("duplicate in the file"),
+    "on_file": gettext_lazy("already on file"),
+}
+
+
+def problem_column_label(column: str) -> str:
+    label = PROBLEM_COLUMNS.get(column) or FIELD_LABELS.get(column)
+    return str(label) if label is not None else column
+
+
+def problem_rule_label(rule: str) -> str:
+    label = PROBLEM_RULES.get(rule) or FIELD_LABELS.get(rule)
+    return str(label) if label is not None else rule
+
+
+def readable_problems(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored problems with their column and rule named for the reader."""
+    return [
+        {
+            **p,
+            "column_label": problem_column_label(p["column"]),
+            "rule_label": problem_rule_label(p["rule"]),
+        }
+        for p in problems
+    ]
 
 
 # Hostile-file checks ----------------------------------------------------------------
@@ -753,30 +797,30 @@ class Validator:
         grid = self.grid(grid_code) if grid_code else self.target_grid
         if grid is None and grid_code:
             problem(
-                "网格代码 grid code",
+                "grid_code",
                 "grid",
                 _("No grid with code “%(code)s” in your scope.") % {"code": grid_code},
             )
         elif grid is None:
             problem(
-                "网格代码 grid code",
+                "grid_code",
                 "grid",
                 _("No grid code, and no grid was chosen for rows without one."),
             )
-        for key, label, limit in (
-            ("household_number", "户编号 household number", 32),
-            ("address", "地址 address", 200),
-            ("grid_code", "网格代码 grid code", 20),
-            ("tags", "特殊人群 tags", 500),
+        for key, limit in (
+            ("household_number", 32),
+            ("address", 200),
+            ("grid_code", 20),
+            ("tags", 500),
         ):
             message = text_problem(record.get(key), max_length=limit)
             if message is None and len(clean_text(record.get(key))) > limit:
                 message = too_long_message(limit, len(clean_text(record.get(key))))
             if message is not None:
-                problem(label, "text", message)
+                problem(key, "text", message)
         number = clean_text(record.get("household_number"))
         if "household_number" in record and not number:
-            problem("户编号 household number", "required", _("This field is required."))
+            problem("household_number", "required", _("This field is required."))
         address = clean_text(record.get("address"))
         kind_text = clean_text(record.get("household_kind")) or "家庭户"
         kind = {
@@ -786,7 +830,7 @@ class Validator:
             "collective": "collective",
         }.get(kind_text)
         if kind is None:
-            problem("户类型 household type", "choice", _("Use 家庭户 or 集体户."))
+            problem("household_kind", "choice", _("Use 家庭户 or 集体户."))
         data = {k: record.get(k) for k in FIELD_LABELS if k in record}
         provided = [k for k, v in data.items() if clean_text(v)]
         if not clean_text(data.get("id_type")):
@@ -799,7 +843,7 @@ class Validator:
         )
         for key, messages in errors.items():
             for message in messages:
-                problem(FIELD_LABELS.get(key, key), key, message)
+                problem(key, "value", message)
         tags = []
         for name in [
             t.strip()
@@ -809,7 +853,7 @@ class Validator:
             if name in self.tags:
                 tags.append(self.tags[name])
             else:
-                problem("特殊人群 tags", "tag", _("Unknown tag “%(t)s”.") % {"t": name})
+                problem("tags", "tag", _("Unknown tag “%(t)s”.") % {"t": name})
         if problems:
             return None, problems
         return RowPlan(row, grid, number, address, kind, values, tags, provided), []
@@ -1053,7 +1097,7 @@ def _run_import(job: ImportJob) -> ImportJob:
 
 
 MAX_PROBLEMS = 10_000
-RELATION_COLUMN = "与户主关系 relation"
+RELATION_COLUMN = "relation"
 
 
 def _read_into(
@@ -1102,7 +1146,7 @@ def _read_into(
             row_problems.append(
                 Problem(
                     row,
-                    "地址 address",
+                    "address",
                     "household",
                     _("Cannot be grouped: the row has no address."),
                 )
@@ -1362,7 +1406,7 @@ def _write_batch(job: ImportJob, batch: list[RowPlan], actor) -> None:
                 job.problems.append(
                     Problem(
                         row,
-                        "证件号码 ID number",
+                        "id_number",
                         "on_file",
                         _("This ID number was registered elsewhere while the file was imported."),
                     ).as_dict()
@@ -1508,6 +1552,6 @@ def problems_xlsx(job: ImportJob) -> bytes:
     workbook = XlsxWriter()
     sheet = workbook.sheet(_("Validation report"))
     sheet.append([_("Row"), _("Column"), pgettext("import check", "Rule"), _("Problem")])
-    for p in job.problems:
-        sheet.append([p["row"], p["column"], p["rule"], str(p["message"])])
+    for p in readable_problems(job.problems):
+        sheet.append([p["row"], p["column_label"], p["rule_label"], str(p["message"])])
     return workbook.to_bytes()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from pypinyin import Style, lazy_pinyin
 
 from gridgov.accounts.access_limits import reveal_note
@@ -52,19 +53,20 @@ def name_initials(name: str) -> str:
 
 # Validation --------------------------------------------------------------------
 
+# What each field is called to the person reading a message or report, in their language.
 FIELD_LABELS = {
-    "name": "姓名 name",
-    "sex": "性别 sex",
-    "birth_date": "出生日期 birth date",
-    "ethnicity": "民族 ethnicity",
-    "id_type": "证件类型 ID type",
-    "id_number": "证件号码 ID number",
-    "phone": "联系电话 phone",
-    "relation": "与户主关系 relation",
-    "registration": "户籍类别 registration",
-    "residence": "居住状态 residence",
-    "occupation": "职业类别 occupation",
-    "education": "文化程度 education",
+    "name": pgettext_lazy("person", "name"),
+    "sex": gettext_lazy("sex"),
+    "birth_date": gettext_lazy("birth date"),
+    "ethnicity": gettext_lazy("ethnicity"),
+    "id_type": gettext_lazy("ID type"),
+    "id_number": gettext_lazy("ID number"),
+    "phone": gettext_lazy("phone"),
+    "relation": gettext_lazy("relation to head"),
+    "registration": gettext_lazy("registration status"),
+    "residence": gettext_lazy("residence status"),
+    "occupation": gettext_lazy("occupation"),
+    "education": gettext_lazy("education"),
 }
 
 

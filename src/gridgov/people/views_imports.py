@@ -104,7 +104,7 @@ def import_detail(request, uid):
             messages.error(request, str(exc.message))
         return redirect("people:import_detail", uid=job.uid)
     template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"
-    context = {"job": job, "problems": job.problems[:200]}
+    context = {"job": job, "problems": imports.readable_problems(job.problems[:200])}
     if job.status in {ImportJob.Status.CHECKED, ImportJob.Status.DECIDE}:
         fields = imports.field_choices()
         names = dict(fields)

@@ -98,7 +98,7 @@ def test_same_person_with_other_details_is_rejected_naming_them(org_tree, staff,
     job = run(staff, write_csv(tmp_path / "r2.csv", rows), mode="valid")
     assert (job.unchanged_rows, job.rejected_rows) == (1, 2)
     messages = {p["row"]: p["message"] for p in job.problems}
-    assert "联系电话 phone" in messages[4] and "户籍类别 registration" in messages[5]
+    assert "(phone)" in messages[4] and "(registration status)" in messages[5]
     assert "edit them on their page" in messages[4]
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import translation
+from openpyxl import load_workbook
 
 from gridgov.audit.models import AuditRecord
 from gridgov.core.errors import ImportRejected
@@ -125,7 +127,7 @@ class TestImport:
         job = run(staff, write_csv(tmp_path / "sci.csv", rows))
         assert job.status == "rejected" and Resident.objects.count() == 0
         problem = job.problems[0]
-        assert problem["row"] == 4 and problem["rule"] == "id_number"  # header, notes, row 1
+        assert (problem["row"], problem["column"]) == (4, "id_number")  # header, notes, row 1
         assert "scientific notation" in problem["message"]
 
     def test_valid_rows_mode_imports_the_rest_and_reports(self, org_tree, staff, ids, tmp_path):
@@ -135,9 +137,31 @@ class TestImport:
         job = run(staff, write_csv(tmp_path / "v.csv", rows), mode="valid")
         assert job.status == "done" and job.created_rows == 2 and job.rejected_rows == 2
         columns = {p["column"] for p in job.problems}
-        assert {"联系电话 phone", "网格代码 grid code"} <= columns
+        assert {"phone", "grid_code"} <= columns
         report = imports.problems_xlsx(job)
         assert report[:2] == b"PK"
+
+    def test_the_report_names_columns_and_rules_in_the_readers_language(
+        self, org_tree, staff, ids, tmp_path
+    ):
+        rows = rows_for(ids, 3)
+        rows[0][9] = "12345"  # bad phone
+        rows[2][0] = "310105001001001"  # a grid outside the actor's scope
+        job = run(staff, write_csv(tmp_path / "v.csv", rows), mode="valid")
+        with translation.override("zh-hans"):
+            readable = imports.readable_problems(job.problems)
+            book = load_workbook(io.BytesIO(imports.problems_xlsx(job)))
+            cells = [c for row in book.active.iter_rows(values_only=True) for c in row]
+        assert {(p["column_label"], p["rule_label"]) for p in readable} >= {
+            ("联系电话", "取值"),
+            ("网格代码", "网格"),
+        }
+        assert "联系电话" in cells and "网格代码" in cells
+        assert not {"phone", "grid_code", "value", "grid"} & set(cells), cells
+        with translation.override("en"):
+            assert "grid code" in {
+                p["column_label"] for p in imports.readable_problems(job.problems)
+            }
 
     def test_missing_columns_are_named(self, org_tree, staff, ids, tmp_path):
         job = run(staff, write_csv(tmp_path / "m.csv", [["x"]], header=["姓名"], notes=False))

@@ -101,7 +101,7 @@ def test_import_refuses_over_long_values_instead_of_cutting(org_tree, staff, ids
     rows[0][-1] = "民" * 21  # 民族 over 20
     job = run(staff, write_csv(tmp_path / "r.csv", rows, header=header), mode="valid")
     columns = " ".join(p["column"] for p in job.problems)
-    assert "household number" in columns and "ethnicity" in columns, job.problems
+    assert "household_number" in columns and "ethnicity" in columns, job.problems
     assert not Household.objects.filter(number__startswith="HHHH").exists()
     assert not Resident.objects.filter(ethnicity__startswith="民民").exists()
     assert job.status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED)
