@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.audit.models import AuditRecord
+from gridgov.audit.readable import readable
 from gridgov.audit.selectors import audit_record_list
-from gridgov.audit.services import audit_record, shown_changes
+from gridgov.audit.services import audit_record
 from gridgov.core.errors import GridGovError
 from gridgov.core.writers import CsvWriter
 
@@ -122,21 +123,33 @@ HEADER = [
 
 
 def _row(r: AuditRecord) -> list:
+    """A record as the trail page shows it (``readable``): names, not codes."""
     return [
         timezone.localtime(r.created_at).isoformat(),
         r.chain,
         r.seq,
         r.actor_name,
-        r.actor_role,
-        r.org_unit_path,
-        r.action,
-        r.outcome,
-        f"{r.target_type}:{r.target_id}",
-        str(shown_changes(r.changes)),
+        r.role_label,
+        r.unit_name,
+        r.action_label,
+        r.outcome_label,
+        f"{r.target_label} {r.target_id}".strip(),
+        "; ".join(r.change_lines),
         r.ip or "",
         r.request_id,
         r.hash,
     ]
+
+
+def _readable_chunks(records, size: int = 2000):
+    """The records in chunks, each made readable with one org-unit lookup."""
+    chunk = []
+    for record in records.iterator(chunk_size=size):
+        chunk.append(record)
+        if len(chunk) == size:
+            yield from readable(chunk)
+            chunk = []
+    yield from readable(chunk)
 
 
 def audit_trail_export(*, actor, filters: dict[str, Any]) -> tuple[str, str, IO[bytes]]:
@@ -153,7 +166,7 @@ def audit_trail_export(*, actor, filters: dict[str, Any]) -> tuple[str, str, IO[
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         writer = CsvWriter(text)  # printable cells, no live formulas (user names too)
         writer.writerow(HEADER)
-        for record in tally.counted(records.iterator(chunk_size=2000)):
+        for record in tally.counted(_readable_chunks(records)):
             writer.writerow(_row(record))
         text.detach()  # leave the file open for the answer
 

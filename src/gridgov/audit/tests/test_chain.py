@@ -256,7 +256,7 @@ def test_export_is_audited_and_filtered(org_tree, make_user, login_client):
     response = c.post("/audit/export.csv", {"action": "org.unit"})
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    assert body.count("org.unit.update") == 3
+    assert body.count("org unit updated") == 3
     export = AuditRecord.objects.get(action="audit.export")
     assert export.changes["rows"] == 3
     assert export.actor_name == auditor.username
@@ -312,6 +312,6 @@ def test_the_trail_page_reads_in_the_users_language(org_tree, make_user, login_c
         ]
     for text in expected:
         assert text in page, text
-    assert "name: &quot;旧名&quot; → &quot;新名&quot;" in page
+    assert "名称: 旧名 → 新名" in page
     assert "<td>org.unit.update</td>" not in page and "community_staff" not in page
     assert "{&#x27;before&#x27;" not in page

@@ -22,7 +22,7 @@ def auditor_client(org_tree, make_user, login_client):
 def test_a_delivered_audit_export_records_its_rows(auditor_client):
     response = auditor_client.post("/audit/export.csv", {"action": "org.unit"})
     body = b"".join(response.streaming_content)
-    assert response.status_code == 200 and body.decode("utf-8").count("org.unit.update") == 4
+    assert response.status_code == 200 and body.decode("utf-8").count("org unit updated") == 4
     record = AuditRecord.objects.get(action="audit.export")
     assert record.outcome == "success"
     assert record.changes["rows"] == 4 and record.changes["bytes"] == len(body)
@@ -45,7 +45,7 @@ def test_a_failing_audit_export_is_recorded_as_a_failure(auditor_client, monkeyp
     auditor_client.raise_request_exception = False
     response = auditor_client.post("/audit/export.csv", {"action": "org.unit"})
     assert response.status_code == 500
-    assert "org.unit.update" not in response.content.decode("utf-8", "replace")
+    assert "org unit updated" not in response.content.decode("utf-8", "replace")
     record = AuditRecord.objects.get(action="audit.export")
     assert record.outcome == "fail"
     assert record.changes["rows"] == 2 and record.changes["error"] == "OSError"
@@ -68,3 +68,34 @@ def test_the_audit_export_header_is_in_the_users_language(auditor_client, langua
     assert first[: len(header)] == header
     if language == "zh-hans":
         assert not [h for h in first if any("a" <= c.lower() <= "z" for c in h) and h != "IP 地址"]
+
+
+def test_the_audit_export_rows_read_like_the_trail_page(org_tree, make_user, login_client):
+    """Actions, roles, outcomes, record types, units and details by name, never codes."""
+    import csv
+    import io
+
+    staff = make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="wang")
+    audit_record(
+        "org.unit.update",
+        actor=staff,
+        target=org_tree["g1a"],
+        changes={"before": {"name": "旧名"}, "after": {"name": "新名"}, "rows": 3},
+    )
+    client = login_client(make_user(Role.AUDIT_ADMIN, org_tree["d1"]))
+    response = client.post(
+        "/audit/export.csv", {"action": "org.unit"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    row = rows[1]
+    assert row[4:9] == [
+        "社区（居委会）工作人员",
+        org_tree["g1a"].name,
+        "修改组织单元",
+        "成功",
+        f"组织单元 {org_tree['g1a'].pk}",
+    ], row
+    assert row[9] == "名称: 旧名 → 新名; 行数: 3", row
+    text = "\n".join(",".join(r[4:10]) for r in rows[1:])
+    for code in ("org.unit.update", "community_staff", "success", "org.orgunit", "rows"):
+        assert code not in text, code
