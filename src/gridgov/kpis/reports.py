@@ -123,9 +123,9 @@ def render_xlsx(data: ReportData, path: Path) -> None:
         ]
     )
     base = pgettext("KPI denominator", "Base")
+    # KPIs by name only: the codes are for the API, not for the reader of a report.
     sheet.append(
         [
-            _("Code"),
             _("KPI"),
             _("Value"),
             _("Target value"),
@@ -138,7 +138,6 @@ def render_xlsx(data: ReportData, path: Path) -> None:
     for tile in data.tiles:
         sheet.append(
             [
-                tile.kpi.code,
                 str(tile.kpi.name),
                 tile.reading.value.value,
                 tile.target.target if tile.target else None,
