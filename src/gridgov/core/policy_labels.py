@@ -88,5 +88,15 @@ FIELD_LABELS = {
 }
 
 
+# Keys inside structured values that mean the same in every policy.
+VALUE_KEYS = {
+    "minutes": _("minutes"),
+    "hours": _("hours"),
+    "working_days": _("working days"),
+    "target": _("target"),
+    "yellow": _("yellow line"),
+}
+
+
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))

@@ -12,13 +12,12 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.core.models import PolicyVersion
 from gridgov.core.permissions import requires
 from gridgov.core.policies import REGISTRY, policy_in_force
-from gridgov.core.policy_labels import field_label
+from gridgov.core.policy_labels import VALUE_KEYS, field_label
 from gridgov.core.services import policy_update
 
 
 def _value_text(value, labels) -> str:
-    """A policy value as a person reads it (codes by their names); structured values stay
-    JSON."""
+    """A policy value as a person reads it (codes by their names)."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if value is None:
@@ -44,16 +43,42 @@ def _range_text(info) -> str:
     }
 
 
+def _value_lines(value: dict, labels, depth: int = 1) -> list[tuple[int, str]]:
+    """A structured value as indented "name: value" lines, codes by their names; empty
+    entries (a time limit in hours has no minutes) are left out."""
+    lines = []
+    for key, item in value.items():
+        if item is None:
+            continue
+        name = str(labels.get(key) or VALUE_KEYS.get(key) or key)
+        if isinstance(item, dict):
+            lines.append((depth, name))
+            lines += _value_lines(item, labels, depth + 1)
+        else:
+            lines.append((depth, f"{name}: {_value_text(item, labels)}"))
+    return lines
+
+
+def _readable_values(definition, value) -> list[dict]:
+    """Each field of a policy value: its label, its text, or its lines when structured."""
+    labels = definition.value_labels() if definition.value_labels else {}
+    out = []
+    for name, item in value.model_dump().items():
+        row = {"name": name, "label": field_label(name), "text": "", "lines": []}
+        if isinstance(item, dict):
+            row["lines"] = _value_lines(item, labels) or [(1, "—")]
+        else:
+            row["text"] = _value_text(item, labels)
+        out.append(row)
+    return out
+
+
 @requires("policy.view")
 def policy_list(request):
     rows = []
     for key, definition in REGISTRY.items():
         in_force = policy_in_force(key)
-        labels = definition.value_labels() if definition.value_labels else {}
-        values = [
-            (field_label(name), _value_text(value, labels), isinstance(value, dict))
-            for name, value in in_force.value.model_dump().items()
-        ]
+        values = _readable_values(definition, in_force.value)
         rows.append({"definition": definition, "in_force": in_force, "values": values})
     return render(request, "core/policy_list.html", {"rows": rows})
 
@@ -106,11 +131,16 @@ def policy_edit(request, key: str):
         else:
             messages.success(request, _("Saved as version %(v)d.") % {"v": row.version})
             return redirect("core:policy_edit", key=key)
+    shown = {row["name"]: row for row in _readable_values(definition, in_force.value)}
+    defaults = {row["name"]: row for row in _readable_values(definition, definition.schema())}
     fields = [
         {
             "name": name,
             "label": field_label(name),
             "value": _display(values.get(name)),
+            "structured": isinstance(values.get(name), dict),
+            "in_force": shown[name],
+            "default": defaults[name],
             "description": _range_text(info),
             "errors": errors.get(name, []),
         }
@@ -127,6 +157,5 @@ def policy_edit(request, key: str):
             "errors": errors,
             "can_change": can_change,
             "history": history,
-            "default_json": json.dumps(definition.schema().model_dump(), ensure_ascii=False),
         },
     )

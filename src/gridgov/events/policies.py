@@ -106,6 +106,12 @@ class PublicPolicy(PolicySchema):
     )
 
 
+def _urgency_labels() -> dict[str, str]:
+    from gridgov.events.models import Urgency
+
+    return {str(code): str(label) for code, label in Urgency.choices}
+
+
 for definition in [
     PolicyDefinition(
         "events.public",
@@ -123,6 +129,7 @@ for definition in [
         _("Event time limits"),
         _("Time limits per urgency, to accept and to give feedback; clock stops."),
         "policy.change_system",
+        value_labels=_urgency_labels,
     ),
     PolicyDefinition(
         "events.escalation",

@@ -88,6 +88,18 @@ register_policy(
         "policy.change_system",
     )
 )
+
+
+def _kpi_labels() -> dict[str, str]:
+    """KPI codes, who is scored and org levels by their names (the policy pages)."""
+    from gridgov.kpis.registry import REGISTRY
+    from gridgov.org.models import OrgUnit
+
+    labels = {code: str(kpi.name) for code, kpi in REGISTRY.items()}
+    labels |= {str(code): str(label) for code, label in OrgUnit.Level.choices}
+    return labels | {"worker": str(_("grid workers")), "department": str(_("departments"))}
+
+
 register_policy(
     PolicyDefinition(
         "kpis.composite",
@@ -95,6 +107,7 @@ register_policy(
         _("Composite scores"),
         _("KPI weights of the composite score of grid workers and departments; A–E grades."),
         "policy.change_system",
+        value_labels=_kpi_labels,
     )
 )
 register_policy(
@@ -104,5 +117,6 @@ register_policy(
         _("KPI targets"),
         _("Target and yellow threshold of every KPI, with overrides per level."),
         "policy.change_system",
+        value_labels=_kpi_labels,
     )
 )

@@ -90,13 +90,14 @@ class QualityPolicy(PolicySchema):
 def _people_value_labels() -> dict[str, str]:
     """Role codes and resident field names, as the policy pages show them."""
     from gridgov.accounts.roles import Role
-    from gridgov.people.models import Resident
+    from gridgov.people.models import Consent, Resident
 
     labels = {str(code): str(label) for code, label in Role.choices}
     labels |= {f.name: str(f.verbose_name) for f in Resident._meta.get_fields() if f.concrete}
     # The encrypted fields are named after their masked copies.
     for name in ("id_number", "phone"):
         labels[name] = str(Resident._meta.get_field(f"{name}_masked").verbose_name)
+    labels |= {code: str(label) for code, label in Consent.PURPOSE_LABELS.items()}
     return labels
 
 
