@@ -60,7 +60,44 @@ def bench_page_weight(grid_code: str) -> dict:
     anonymous = Client()
     baseline = _weight(anonymous, anonymous.get("/accounts/login/").content)
     largest = max(weights, key=lambda k: weights[k][0])
-    return {"pages": weights, "largest": largest, "baseline": baseline}
+    workbenches = {}
+    for role, user in _workbench_users(worker, grid_code).items():
+        home = _client(user).get("/")
+        assert home.status_code == 200, (role, home.status_code)
+        workbenches[role] = _weight(client, home.content)
+    return {"pages": weights, "largest": largest, "baseline": baseline, "workbenches": workbenches}
+
+
+def _workbench_users(worker, grid_code: str) -> dict:
+    """One user per staff role whose home is a workbench, scoped around the measured grid."""
+    from django.utils import timezone
+
+    from gridgov.accounts.models import Membership, User
+    from gridgov.accounts.roles import Role
+    from gridgov.org.models import OrgUnit
+
+    grid = OrgUnit.objects.get(code=grid_code)
+    community, street = grid.parent, grid.parent.parent
+    scopes = {
+        Role.GRID_WORKER: grid,
+        Role.GRID_LEADER: community,
+        Role.COMMUNITY_STAFF: community,
+        Role.STREET_STAFF: street,
+        Role.DISTRICT_STAFF: street.parent,
+        Role.DEPARTMENT_HANDLER: street.parent,
+    }
+    users = {str(Role(Role.GRID_WORKER).label): worker}
+    for role, unit in scopes.items():
+        if role == Role.GRID_WORKER:
+            continue
+        user, created = User.objects.get_or_create(
+            username=f"bench_wb_{role}",
+            defaults={"must_change_password": False, "password_changed_at": timezone.now()},
+        )
+        if created:
+            Membership.objects.create(user=user, role=role, org_unit=unit)
+        users[str(Role(role).label)] = user
+    return users
 
 
 def page_weight_lines(result: dict) -> list[str]:
@@ -70,8 +107,16 @@ def page_weight_lines(result: dict) -> list[str]:
     others = ", ".join(
         f"{k} {v[0] / 1024:.0f} KB" for k, v in result["pages"].items() if k != label
     )
-    return [
+    lines = [
         f"| page weight transferred, largest phone view: {label} ({others}) | "
         f"{size / 1024:.0f} KB, {requests} requests | sign-in page {base_size / 1024:.0f} KB, "
         f"{base_requests} requests | {size / max(base_size, 1):.2f}× | — |",
     ]
+    for role, (size, requests) in result.get("workbenches", {}).items():
+        lines.append(
+            f"| page weight transferred, workbench (home) of {role} | "
+            f"{size / 1024:.0f} KB, {requests} requests | sign-in page "
+            f"{base_size / 1024:.0f} KB, {base_requests} requests | "
+            f"{size / max(base_size, 1):.2f}× | — |"
+        )
+    return lines

@@ -98,5 +98,21 @@ VALUE_KEYS = {
 }
 
 
+# A time limit written {"hours": 24} reads "24 hours".
+DURATIONS = {
+    "minutes": _("%(n)s minutes"),
+    "hours": _("%(n)s hours"),
+    "working_days": _("%(n)s working days"),
+}
+
+
+def duration_text(value) -> str | None:
+    """A time limit as words, or None if the value is not one."""
+    if not isinstance(value, dict) or not set(value) <= set(DURATIONS):
+        return None
+    parts = [str(DURATIONS[k]) % {"n": v} for k, v in value.items() if v is not None]
+    return "，".join(parts) if parts else None
+
+
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))

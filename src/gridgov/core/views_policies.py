@@ -12,7 +12,7 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.core.models import PolicyVersion
 from gridgov.core.permissions import requires
 from gridgov.core.policies import REGISTRY, policy_in_force
-from gridgov.core.policy_labels import VALUE_KEYS, field_label
+from gridgov.core.policy_labels import VALUE_KEYS, duration_text, field_label
 from gridgov.core.services import policy_update
 
 
@@ -22,6 +22,8 @@ def _value_text(value, labels) -> str:
         return _("Yes") if value else _("No")
     if value is None:
         return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return "、".join(str(labels.get(v, v)) if isinstance(v, str) else str(v) for v in value)
     if isinstance(value, dict | list):
@@ -51,7 +53,17 @@ def _value_lines(value: dict, labels, depth: int = 1) -> list[tuple[int, str]]:
         if item is None:
             continue
         name = str(labels.get(key) or VALUE_KEYS.get(key) or key)
-        if isinstance(item, dict):
+        if duration_text(item):
+            lines.append((depth, f"{name}: {duration_text(item)}"))
+        elif isinstance(item, dict) and not any(isinstance(v, dict) for v in item.values()):
+            # A small record (a target and its yellow line) reads best on one line.
+            parts = [
+                f"{labels.get(k) or VALUE_KEYS.get(k) or k} {_value_text(v, labels)}"
+                for k, v in item.items()
+                if v is not None
+            ]
+            lines.append((depth, f"{name}: {'，'.join(parts) or '—'}"))
+        elif isinstance(item, dict):
             lines.append((depth, name))
             lines += _value_lines(item, labels, depth + 1)
         else:
@@ -65,7 +77,9 @@ def _readable_values(definition, value) -> list[dict]:
     out = []
     for name, item in value.model_dump().items():
         row = {"name": name, "label": field_label(name), "text": "", "lines": []}
-        if isinstance(item, dict):
+        if duration_text(item):
+            row["text"] = duration_text(item)
+        elif isinstance(item, dict):
             row["lines"] = _value_lines(item, labels) or [(1, "—")]
         else:
             row["text"] = _value_text(item, labels)

@@ -2,6 +2,7 @@
 purpose may collect, how long archived people are kept, and import limits."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from pydantic import Field, model_validator
 
 from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
@@ -98,6 +99,7 @@ def _people_value_labels() -> dict[str, str]:
     for name in ("id_number", "phone"):
         labels[name] = str(Resident._meta.get_field(f"{name}_masked").verbose_name)
     labels |= {code: str(label) for code, label in Consent.PURPOSE_LABELS.items()}
+    labels["name"] = str(pgettext("person", "name"))
     return labels
 
 

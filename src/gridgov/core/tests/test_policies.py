@@ -139,3 +139,22 @@ def test_session_api_writes_need_the_csrf_header(org_tree, make_user, login_clie
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["version"] == 1 and accepted.json()["value"]["idle_minutes"] == 25
     assert policy_get("accounts.session").idle_minutes == 25
+
+
+def test_structured_policy_values_read_as_sentences(org_tree, make_user, login_client):
+    """Time limits, targets and weights by name in the reader's language, never as JSON."""
+    import html
+
+    sysadmin = make_user(Role.SYSTEM_ADMIN, org_tree["d1"])
+    client = login_client(sysadmin)
+    page = html.unescape(client.get("/policies/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+    page = page.split("<main", 1)[1]  # the page's content, not the htmx settings
+    assert "即时: 30 分钟" in page and "限时: 3 个工作日" in page
+    assert "按期处置率: 目标值 95，黄色预警线 85" in page
+    assert "入户走访: 姓名、性别" in page
+    for raw in ('{"', "events.on_time_handling", "working_days", "same_day"):
+        assert raw not in page, raw
+    edit = html.unescape(
+        client.get("/policies/events.sla/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
+    assert "当日: 24 小时" in edit and "默认值: 0.25" in edit
