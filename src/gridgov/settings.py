@@ -204,6 +204,15 @@ GRIDGOV_VENDOR_ASSETS = {
         ],
     ),
     "vendor/echarts": (_NODE_MODULES / "echarts" / "dist", ["echarts.min.js"]),
+    # The offline shell (core/offline.py): Workbox in the service worker, idb in the pages.
+    **{
+        f"vendor/workbox-{name}": (
+            _NODE_MODULES / f"workbox-{name}" / "build",
+            [f"workbox-{name}.prod.js", f"workbox-{name}.prod.js.map"],
+        )
+        for name in ("core", "routing", "strategies", "precaching")
+    },
+    "vendor/idb": (_NODE_MODULES / "idb" / "build", ["umd.js"]),
 }
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

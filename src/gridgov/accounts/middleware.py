@@ -53,7 +53,11 @@ class SessionSecurityMiddleware:
                         status=401,
                     )
                 messages.info(request, _("Your session has expired; please sign in again."))
-                return redirect(f"/accounts/login/?next={request.path}")
+                response = redirect(f"/accounts/login/?next={request.path}")
+                # Pages kept for offline use go with the session; the outbox stays (its
+                # records are sent by their own user after signing in again).
+                response["Clear-Site-Data"] = '"cache"'
+                return response
             from gridgov.accounts.services import password_expired
 
             if password_expired(user) and not request.path.startswith(_PASSWORD_CHANGE_EXEMPT):

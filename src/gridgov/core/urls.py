@@ -1,10 +1,12 @@
 from django.urls import path
 
-from gridgov.core import views, views_policies
+from gridgov.core import offline, views, views_policies
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("policies/", views_policies.policy_list, name="policy_list"),

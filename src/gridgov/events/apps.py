@@ -8,4 +8,8 @@ class EventsConfig(AppConfig):
     verbose_name = _("Grid events")
 
     def ready(self):
+        from gridgov.core.offline import register_offline_page
         from gridgov.events import kpis, policies, workbench  # noqa: F401 - registers KPIs, policies, home sections
+
+        # A grid worker's task list stays readable in a stairwell without a signal.
+        register_offline_page("/events/mine/")
