@@ -183,23 +183,47 @@ def strips(area: BaseGeometry, count: int, *, across: bool | None = None) -> lis
 
 
 def points_inside(area: BaseGeometry, count: int) -> list[tuple[float, float]]:
-    """``count`` points spread over ``area``, each inside it: the representative point of
-    each of ``count`` west→east slices (of the whole area when a slice misses it)."""
+    """``count`` points spread over ``area``, each inside it: west→east slices of it, a
+    point in the lower half of one, the upper half of the next (in the whole slice when
+    that half is a sliver of it, in the whole area when the slice misses it)."""
+    x0, y0, x1, y1 = area.bounds
+    if isinstance(area, Polygon) and area.area == (x1 - x0) * (y1 - y0):  # a whole cell
+        return [
+            (
+                round(x0 + (x1 - x0) * (i + 0.5) / count, 6),
+                round(y0 + (y1 - y0) * (0.3 if i % 2 == 0 else 0.7), 6),
+            )
+            for i in range(count)
+        ]
     points = []
-    for piece in strips(area, count, across=True):
-        point = (piece if not piece.is_empty else area).representative_point()
+    for i, piece in enumerate(strips(area, count, across=True)):
+        if piece.is_empty:
+            piece = area
+        else:
+            px0, py0, px1, py1 = piece.bounds
+            middle = (py0 + py1) / 2
+            half = polygonal(
+                piece.intersection(
+                    box(px0, py0, px1, middle) if i % 2 == 0 else box(px0, middle, px1, py1)
+                )
+            )
+            piece = half if half.area >= piece.area / 4 else piece
+        point = piece.representative_point()
         points.append((round(point.x, 6), round(point.y, 6)))
     return points
 
 
 def cells(outline: BaseGeometry, count: int) -> list[BaseGeometry]:
-    """About ``count`` square-ish cells covering the outline, each clipped to it, in a
-    serpentine order (rows south→north, alternately west→east and east→west), so that
-    consecutive cells are neighbours. At least ``count`` cells when ``count`` ≥ 1."""
+    """At least ``count`` (and about as many) square cells covering the outline, each
+    clipped to it, in an order where consecutive cells are neighbours: bands of two rows,
+    south→north, each walked column by column (alternately west→east and east→west), so
+    that a run of eight cells is a block of about 4 × 2."""
     x0, y0, x1, y1 = outline.bounds
+    if count < 1 or outline.area <= 0:
+        return []
     inside = prepared.prep(outline)
     # A cell of the outline's area / count, shrunk until enough cells keep most of their area.
-    size = (outline.area / max(count, 1)) ** 0.5
+    size = (outline.area / count) ** 0.5
     while True:
         found = list(_lattice(outline, inside, x0, y0, x1, y1, size))
         if len(found) >= count:
@@ -209,16 +233,21 @@ def cells(outline: BaseGeometry, count: int) -> list[BaseGeometry]:
 
 def _lattice(outline, inside, x0, y0, x1, y1, size) -> Iterator[BaseGeometry]:
     columns, rows = int((x1 - x0) / size) + 1, int((y1 - y0) / size) + 1
-    for row in range(rows):
-        order = range(columns) if row % 2 == 0 else range(columns - 1, -1, -1)
-        for column in order:
-            cell = box(
-                x0 + column * size, y0 + row * size, x0 + (column + 1) * size, y0 + (row + 1) * size
-            )
-            if inside.contains(cell):
-                yield cell
-            elif inside.intersects(cell):
-                clipped = polygonal(outline.intersection(cell))
-                # Slivers at the edge are left out: a grid is a place, not a sliver.
-                if clipped.area >= 0.4 * cell.area:
-                    yield clipped
+    for band in range(0, rows, 2):
+        eastward = band // 2 % 2 == 0
+        for step, column in enumerate(range(columns) if eastward else range(columns - 1, -1, -1)):
+            pair = [r for r in (band, band + 1) if r < rows]
+            for row in pair if step % 2 == 0 else reversed(pair):
+                cell = box(
+                    x0 + column * size,
+                    y0 + row * size,
+                    x0 + (column + 1) * size,
+                    y0 + (row + 1) * size,
+                )
+                if inside.contains(cell):
+                    yield cell
+                elif inside.intersects(cell):
+                    clipped = polygonal(outline.intersection(cell))
+                    # Slivers at the edge are left out: a grid is a place, not a sliver.
+                    if clipped.area >= 0.4 * cell.area:
+                        yield clipped
