@@ -130,6 +130,7 @@ def build_district(
     else:  # without the national files: the demo district's two real streets
         _demo_divisions(workdir / "divisions")
         district_code = "310104"
+    outline = district_outline(district_code)  # before any write: the map files may be missing
     divisions_import(workdir / "divisions", actor=SystemActor("bench"))
     streets = list(
         OrgUnit.objects.filter(level="street", parent__code=district_code).order_by("code")
@@ -154,7 +155,7 @@ def build_district(
     Membership.objects.bulk_create(
         [Membership(user=importer, role=Role.COMMUNITY_STAFF, org_unit=c) for c in communities]
     )
-    areas, outline_found = _grid_areas(district_code, communities, streets, grid_count)
+    areas, outline_found = _grid_areas(district_code, outline, communities, streets, grid_count)
     features = []
     for g in range(grid_count):
         community = communities[g % len(communities)]
@@ -200,7 +201,11 @@ def build_district(
 
 
 def _grid_areas(
-    district_code: str, communities: list[OrgUnit], streets: list[OrgUnit], grid_count: int
+    district_code: str,
+    outline: BaseGeometry | None,
+    communities: list[OrgUnit],
+    streets: list[OrgUnit],
+    grid_count: int,
 ) -> tuple[dict[str, BaseGeometry], bool]:
     """The area of every grid (by code) and whether the district's real outline was used.
 
@@ -215,7 +220,6 @@ def _grid_areas(
         if community.parent_id == street.pk
         for number in range(1, len(range(c, grid_count, len(communities))) + 1)
     ]
-    outline = district_outline(district_code)
     if outline is None:
         logger.warning(
             "District %s has no outline in the province map file: its grids are laid on a "

@@ -5,10 +5,12 @@ tile their community, buildings inside their grid."""
 from __future__ import annotations
 
 import logging
+from io import StringIO
 from itertools import combinations
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from shapely import union_all
 from shapely.geometry import Point, shape
 
@@ -79,6 +81,16 @@ def test_a_missing_map_package_is_a_clear_error(tmp_path):
     assert province_file("610102").name == "shanxi1.json"  # 陕西
     # Outside the municipalities the files carry cities, not districts.
     assert district_outline("440106") is None
+
+
+@pytest.mark.django_db
+def test_without_the_map_package_nothing_is_seeded(settings, tmp_path):
+    settings.PROJECT_ROOT = tmp_path
+    with pytest.raises(CommandError, match="echarts4.*npm ci"):
+        call_command("seed_demo", stdout=StringIO())
+    with pytest.raises(CommandError, match="echarts4.*npm ci"):
+        call_command("generate_district", residents=1000, stdout=StringIO())
+    assert not OrgUnit.objects.exists()
 
 
 def _inside(outer, inner) -> bool:
@@ -166,7 +178,9 @@ def test_a_district_without_an_outline_falls_back_to_the_lattice(caplog):
     street = OrgUnit(pk=1, code="440106001", name="沙河街道", level="street")
     community = OrgUnit(pk=2, code="440106001001", name="沙河第1社区", parent_id=1)
     with caplog.at_level(logging.WARNING, logger="gridgov.demo.district"):
-        areas, found = synthetic._grid_areas("440106", [community], [street], 3)
+        areas, found = synthetic._grid_areas(
+            "440106", district_outline("440106"), [community], [street], 3
+        )
     assert not found
     assert "440106 has no outline" in caplog.text
     assert sorted(areas) == ["440106001001001", "440106001001002", "440106001001003"]
