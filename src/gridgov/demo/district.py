@@ -1,6 +1,7 @@
 """A deterministic synthetic district (``gridgov generate_district`` and the benchmarks):
 the real streets of one district from a divisions CSV; generated communities, compounds of
-the four kinds, buildings, rooms and grids of about 400 households; a resident file in the
+the four kinds, buildings, rooms and grids of about 400 households, laid inside the
+district's real outline (demo/geography.py); a resident file in the
 import template's shape (an urban age pyramid, valid but fictitious ID and phone numbers,
 migrants and special-population tags at plausible rates) imported through the product's
 import path; one full-time grid worker per grid; and a year of events.
@@ -209,10 +210,11 @@ def _grid_areas(
 ) -> tuple[dict[str, BaseGeometry], bool]:
     """The area of every grid (by code) and whether the district's real outline was used.
 
-    Inside the outline: cells of about equal size in a serpentine order, given out in runs
-    street by street, community by community, so that a community's grids lie together and
-    its street's communities next to each other. A district without an outline in the
-    province map file gets a lattice of squares in Shanghai, as before (with a warning)."""
+    Inside the outline: cells of about equal size, in an order where neighbours follow each
+    other (geography.cells), given out in runs street by street, community by community, so
+    that a community's grids lie together and its street's communities next to each other.
+    A district without an outline in the province map file gets a lattice of squares in
+    Shanghai, as before (with a warning)."""
     order = [
         f"{community.code}{number:03d}"
         for street in streets
