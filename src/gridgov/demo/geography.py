@@ -134,7 +134,9 @@ def _province(path: Path) -> dict:
 
 def district_outline(code: str, node_modules: Path | None = None) -> BaseGeometry | None:
     """The outline of a district (6-digit code) as a shapely (Multi)Polygon, or None when
-    its province file does not carry it."""
+    its province file does not carry it (or there is no such province)."""
+    if code[:2] not in PROVINCE_FILES:
+        return None
     collection = _province(province_file(code, node_modules))
     for feature in collection["features"]:
         if str(feature.get("id")) == code and feature["geometry"]["coordinates"]:

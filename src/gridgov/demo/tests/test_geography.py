@@ -45,6 +45,10 @@ def test_the_province_file_decodes_to_xuhui():
     assert 50 < outline.area * 111 * 95 < 60
     # 黄浦区 from the same file holds 人民广场.
     assert district_outline("310101").contains(Point(PEOPLES_SQUARE))
+    # 浦东新区 is several polygons (islands): 陆家嘴 is in one of them.
+    pudong = district_outline("310115")
+    assert pudong.geom_type == "MultiPolygon" and pudong.contains(Point(121.502, 31.240))
+    assert not pudong.contains(Point(XUJIAHUI))
 
 
 def test_decoding_follows_echarts():
@@ -81,6 +85,7 @@ def test_a_missing_map_package_is_a_clear_error(tmp_path):
     assert province_file("610102").name == "shanxi1.json"  # 陕西
     # Outside the municipalities the files carry cities, not districts.
     assert district_outline("440106") is None
+    assert district_outline("990101") is None  # no such province
 
 
 @pytest.mark.django_db
