@@ -1,6 +1,7 @@
 """A deterministic synthetic district (``gridgov generate_district`` and the benchmarks):
 the real streets of one district from a divisions CSV; generated communities, compounds of
-the four kinds, buildings, rooms and grids of about 400 households; a resident file in the
+the four kinds, buildings, rooms and grids of about 400 households, laid inside the
+district's real outline (demo/geography.py); a resident file in the
 import template's shape (an urban age pyramid, valid but fictitious ID and phone numbers,
 migrants and special-population tags at plausible rates) imported through the product's
 import path; one full-time grid worker per grid; and a year of events.
@@ -12,20 +13,27 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from shapely import union_all
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 from stdnum.cn import ric
 
 from gridgov.accounts.models import Membership, User
 from gridgov.accounts.roles import Role
 from gridgov.core.writers import CsvWriter
+from gridgov.demo.geography import as_geojson, cells, district_outline, points_inside, polygonal
 from gridgov.demo.people import GIVEN, SURNAMES, fictitious_phone
 from gridgov.org.models import Building, Compound, OrgUnit, Room
 from gridgov.org.services import divisions_import, grids_import_geojson
+
+logger = logging.getLogger(__name__)
 
 RESIDENTS_PER_GRID = 1000
 # The grid register's household count: a little above the 2.41-person households filed, as
@@ -73,6 +81,7 @@ class District:
     grid_worker: User
     street_staff: User
     addresses: dict[int, list[str]]  # grid id → the dwellings of its buildings
+    outline_found: bool = True  # False: the district had no outline, grids are on a lattice
 
 
 def _subset_divisions(shared: Path, district_code: str, target: Path) -> None:
@@ -122,6 +131,7 @@ def build_district(
     else:  # without the national files: the demo district's two real streets
         _demo_divisions(workdir / "divisions")
         district_code = "310104"
+    outline = district_outline(district_code)  # before any write: the map files may be missing
     divisions_import(workdir / "divisions", actor=SystemActor("bench"))
     streets = list(
         OrgUnit.objects.filter(level="street", parent__code=district_code).order_by("code")
@@ -146,18 +156,18 @@ def build_district(
     Membership.objects.bulk_create(
         [Membership(user=importer, role=Role.COMMUNITY_STAFF, org_unit=c) for c in communities]
     )
+    areas, outline_found = _grid_areas(district_code, outline, communities, streets, grid_count)
     features = []
     for g in range(grid_count):
         community = communities[g % len(communities)]
         number = g // len(communities) + 1
-        x0, y0 = 121.40 + (g % 50) * 0.004, 31.15 + (g // 50) * 0.003
-        ring = [[x0, y0], [x0 + 0.004, y0], [x0 + 0.004, y0 + 0.003], [x0, y0 + 0.003], [x0, y0]]
+        code = f"{community.code}{number:03d}"
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "geometry": as_geojson(areas[code]),
                 "properties": {
-                    "code": f"{community.code}{number:03d}",
+                    "code": code,
                     "name": f"{community.name}第{number}网格",
                     "households": HOUSEHOLDS_PER_GRID,
                 },
@@ -186,13 +196,66 @@ def build_district(
         importer,
         grid_worker,
         street_staff,
-        _housing(all_grids, rng),
+        _housing(all_grids, rng, areas),
+        outline_found,
     )
 
 
-def _housing(grids: list[OrgUnit], rng: random.Random) -> dict[int, list[str]]:
-    """Compounds of the four kinds in every community, buildings in every grid and their
-    rooms, in bulk; returns each grid's building addresses for the resident file."""
+def _grid_areas(
+    district_code: str,
+    outline: BaseGeometry | None,
+    communities: list[OrgUnit],
+    streets: list[OrgUnit],
+    grid_count: int,
+) -> tuple[dict[str, BaseGeometry], bool]:
+    """The area of every grid (by code) and whether the district's real outline was used.
+
+    Inside the outline: cells of about equal size, in an order where neighbours follow each
+    other (geography.cells), given out in runs street by street, community by community, so
+    that a community's grids lie together and its street's communities next to each other.
+    A district without an outline in the province map file gets a lattice of squares in
+    Shanghai, as before (with a warning)."""
+    order = [
+        f"{community.code}{number:03d}"
+        for street in streets
+        for c, community in enumerate(communities)
+        if community.parent_id == street.pk
+        for number in range(1, len(range(c, grid_count, len(communities))) + 1)
+    ]
+    if outline is None:
+        logger.warning(
+            "District %s has no outline in the province map file: its grids are laid on a "
+            "lattice instead.",
+            district_code,
+        )
+        by_code = {code: g for g, code in enumerate(_lattice_order(communities, grid_count))}
+        return {code: _lattice_square(by_code[code]) for code in order}, False
+    pieces = cells(outline, grid_count)
+    areas = {}
+    for g, code in enumerate(order):
+        run = pieces[g * len(pieces) // grid_count : (g + 1) * len(pieces) // grid_count]
+        areas[code] = run[0] if len(run) == 1 else polygonal(union_all(run))
+    return areas, True
+
+
+def _lattice_order(communities: list[OrgUnit], grid_count: int) -> list[str]:
+    return [
+        f"{communities[g % len(communities)].code}{g // len(communities) + 1:03d}"
+        for g in range(grid_count)
+    ]
+
+
+def _lattice_square(g: int) -> BaseGeometry:
+    x0, y0 = 121.40 + (g % 50) * 0.004, 31.15 + (g // 50) * 0.003
+    return box(x0, y0, x0 + 0.004, y0 + 0.003)
+
+
+def _housing(
+    grids: list[OrgUnit], rng: random.Random, areas: dict[str, BaseGeometry]
+) -> dict[int, list[str]]:
+    """Compounds of the four kinds in every community, buildings in every grid (placed
+    inside it) and their rooms, in bulk; returns each grid's building addresses for the
+    resident file."""
     compounds: dict[int, list[Compound]] = {}
     for grid in grids:
         community = grid.parent
@@ -213,11 +276,22 @@ def _housing(grids: list[OrgUnit], rng: random.Random) -> dict[int, list[str]]:
         counts[compound.pk] = counts.get(compound.pk, 0) + HOUSEHOLDS_PER_GRID
         # Four dwellings a floor, two stairwells: tall enough for the grid's households.
         floors = max(rng.choice([6, 6, 7, 11, 18, 24]), -(-HOUSEHOLDS_PER_GRID // 32))
+        area = areas.get(grid.code)
+        spots = (
+            points_inside(area, BUILDINGS_PER_GRID)
+            if area is not None
+            else [(None, None)] * BUILDINGS_PER_GRID
+        )
         buildings += [
             Building(
-                compound=compound, grid=grid, number=f"{g // 4 * 10 + b + 1}号楼", floors=floors
+                compound=compound,
+                grid=grid,
+                number=f"{g // 4 * 10 + b + 1}号楼",
+                floors=floors,
+                lon=lon,
+                lat=lat,
             )
-            for b in range(BUILDINGS_PER_GRID)
+            for b, (lon, lat) in enumerate(spots)
         ]
     buildings = Building.objects.bulk_create(buildings, batch_size=5000)
     for compound_id, households in counts.items():

@@ -11,12 +11,23 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from shapely import union_all
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 from gridgov.accounts.models import Membership, User
 from gridgov.accounts.roles import Role
 from gridgov.accounts.services import _initial_password
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.crypto import encrypt_field
+from gridgov.demo.geography import (
+    OutlineDataMissing,
+    as_geojson,
+    district_outline,
+    points_inside,
+    polygonal,
+    strips,
+)
 from gridgov.org.models import Building, Compound, Grid, GridAssignment, OrgUnit
 
 L = OrgUnit.Level
@@ -39,9 +50,24 @@ COMPOUND_KINDS = [
     Compound.Kind.WORK_UNIT,
     Compound.Kind.SUBSIDISED,
 ]
-# South-west corner of the demo area and the size of one grid cell (degrees).
-ORIGIN_LON, ORIGIN_LAT = 121.425, 31.165
-CELL_LON, CELL_LAT = 0.006, 0.005
+# Where the streets and communities lie (WGS-84 degrees, approximate): each community is a
+# box around the road it is named after, clipped to 徐汇区's outline; a street is the union
+# of its communities; each community is cut into its three grids.
+COMMUNITY_AREAS = {
+    # 天平路街道 between 华山路 (121.436) and 陕西南路 (121.462), 肇嘉浜路 (31.198) and
+    # 淮海中路 (31.214), cut at about 衡山路 (31.2035): 宛平南路社区 south of it, around
+    # 宛平南路 north of 肇嘉浜路 (reference point 121.446,31.200); 建国西路社区 north of it,
+    # around 建国西路 (121.453,31.207).
+    "310104003001": (121.436, 31.198, 121.462, 31.2035),
+    "310104003002": (121.436, 31.2035, 121.462, 31.214),
+    # 田林街道 between 桂林路 (121.410) and 漕溪路 (121.438), 漕宝路 (31.163) and 宜山路
+    # (31.183), cut at 121.425: 田林十二村社区 east, around 田林十二村 (121.428,31.171);
+    # 钦州路社区 west, around 钦州南路 (121.422,31.176).
+    "310104011001": (121.425, 31.163, 121.438, 31.183),
+    "310104011002": (121.410, 31.163, 121.425, 31.183),
+}
+GRIDS_PER_COMMUNITY = 3
+BUILDINGS_PER_GRID = 4
 
 
 class DemoRefused(RuntimeError):
@@ -81,13 +107,22 @@ def demo_password() -> str:
     return path.read_text().strip()
 
 
-def _square(col: int, row: int) -> dict:
-    x0, y0 = ORIGIN_LON + col * CELL_LON, ORIGIN_LAT + row * CELL_LAT
-    x1, y1 = x0 + CELL_LON, y0 + CELL_LAT
-    ring = [
-        [round(x, 6), round(y, 6)] for x, y in [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
-    ]
-    return {"type": "Polygon", "coordinates": [ring]}
+def demo_layout(outline: BaseGeometry | None = None) -> dict[str, BaseGeometry]:
+    """The area of every street, community and grid of the demo (by code), inside the
+    district's outline (read from the province map file when not given)."""
+    if outline is None:
+        outline = district_outline(HIERARCHY[-1][0])
+        if outline is None:
+            raise OutlineDataMissing(f"the province map file has no outline of {HIERARCHY[-1][0]}")
+    areas: dict[str, BaseGeometry] = {}
+    for code, bounds in COMMUNITY_AREAS.items():
+        community = polygonal(outline.intersection(box(*bounds)))
+        areas[code] = community
+        for g, grid in enumerate(strips(community, GRIDS_PER_COMMUNITY), start=1):
+            areas[f"{code}{g:03d}"] = grid
+    for code, _name in STREETS:
+        areas[code] = union_all([a for c, a in areas.items() if len(c) == 12 and c[:9] == code])
+    return areas
 
 
 def demo_is_seeded() -> bool:
@@ -99,6 +134,7 @@ def seed_demo() -> list[DemoLogin]:
     if settings.PRODUCTION:
         raise DemoRefused("demo data is never seeded in production mode")
     actor = SystemActor("demo-seed", batch_id=secrets.token_hex(8))
+    layout = demo_layout()
     units: dict[str, OrgUnit] = {}
     parent = None
     for code, name, level in HIERARCHY:
@@ -143,10 +179,9 @@ def seed_demo() -> list[DemoLogin]:
                 defaults={"kind": COMPOUND_KINDS[(c_index + k) % 4], "household_count": 0},
             )
             compounds.append(compound)
-        for g in range(3):
+        for g in range(GRIDS_PER_COMMUNITY):
             grid_code = f"{code}{g + 1:03d}"
             households = rng_households[grid_index]
-            col, row = grid_index % 4, grid_index // 4
             grid_index += 1
             unit, created = OrgUnit.objects.get_or_create(
                 code=grid_code,
@@ -159,24 +194,27 @@ def seed_demo() -> list[DemoLogin]:
             )
             units[grid_code] = unit
             if created:
-                boundary = _square(col, row)
-                ring = boundary["coordinates"][0]
+                area = layout[grid_code]
+                min_lon, min_lat, max_lon, max_lat = area.bounds
                 Grid.objects.create(
                     unit=unit,
-                    boundary=boundary,
+                    boundary=as_geojson(area),
                     household_count=households,
-                    min_lon=ring[0][0],
-                    min_lat=ring[0][1],
-                    max_lon=ring[2][0],
-                    max_lat=ring[2][1],
+                    min_lon=min_lon,
+                    min_lat=min_lat,
+                    max_lon=max_lon,
+                    max_lat=max_lat,
                 )
                 compound = compounds[g % 2]
-                for b in range(1, 5):
+                spots = points_inside(area, BUILDINGS_PER_GRID)
+                for b, (lon, lat) in enumerate(spots, start=1):
                     Building.objects.create(
                         compound=compound,
                         grid=unit,
                         number=f"{g * 4 + b}号楼",
                         floors=6 + (b % 3) * 5,
+                        lon=lon,
+                        lat=lat,
                     )
                 compound.household_count += households
                 compound.save(update_fields=["household_count"])

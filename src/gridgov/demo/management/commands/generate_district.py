@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.demo import district as synthetic
+from gridgov.demo.geography import OutlineDataMissing
 from gridgov.events.models import Event
 from gridgov.org.models import OrgUnit
 from gridgov.people.models import Resident, ResidentTag
@@ -18,7 +19,9 @@ from gridgov.people.models import Resident, ResidentTag
 class Command(BaseCommand):
     help = (
         "Generate a synthetic district: the real streets of --district-code, communities, "
-        "compounds, buildings, rooms and grids, residents imported through the import path, "
+        "compounds, buildings, rooms and grids laid inside the district's outline (from the "
+        "ECharts 4 province map files in node_modules), residents imported through the import "
+        "path, "
         "grid workers and a year of events. The same seed gives the same district and "
         "people; events fall in the year before the run."
     )
@@ -53,13 +56,23 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            district = synthetic.build_district(
-                residents=residents,
-                shared=Path(divisions) if divisions else work / "no-divisions",
-                workdir=work,
-                district_code=district_code,
-                seed=seed,
-            )
+            try:
+                district = synthetic.build_district(
+                    residents=residents,
+                    shared=Path(divisions) if divisions else work / "no-divisions",
+                    workdir=work,
+                    district_code=district_code,
+                    seed=seed,
+                )
+            except OutlineDataMissing as exc:
+                raise CommandError(str(exc)) from exc
+            if not district.outline_found:
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"District {district.code} has no outline in the province map file: "
+                        "its grids are laid on a lattice instead."
+                    )
+                )
             self._step(started, f"{len(district.grids):,} grids with compounds and buildings")
             csv_path = work / "residents.csv"
             synthetic.write_resident_csv(csv_path, district, residents, seed=seed)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from gridgov.demo.geography import OutlineDataMissing
 from gridgov.demo.seed import DemoRefused, seed_demo
 
 
@@ -9,6 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             logins = seed_demo()
-        except DemoRefused as exc:
+        except (DemoRefused, OutlineDataMissing) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"demo district seeded, {len(logins)} accounts")

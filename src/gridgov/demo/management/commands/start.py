@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.core.staticfiles import collectstatic_if_changed
 from gridgov.core.supervisor import ProcessSupervisor
+from gridgov.demo.geography import OutlineDataMissing
 from gridgov.demo.seed import demo_is_seeded, demo_logins, demo_password, seed_demo
 
 
@@ -80,7 +81,10 @@ class Command(BaseCommand):
                     "Demo accounts exist: production mode refuses to start. Disable them first."
                 )
         elif not demo_is_seeded():
-            seed_demo()
+            try:
+                seed_demo()
+            except OutlineDataMissing as exc:
+                raise CommandError(str(exc)) from exc
             self.stdout.write(self.style.SUCCESS("Demo district seeded (上海市徐汇区)."))
         if not settings.PRODUCTION:
             self._print_logins(bind)
