@@ -92,3 +92,47 @@ def test_the_manifest_and_service_worker_are_served_to_anyone(client):
     for url in re.findall(r'"(/static/[^"]+)"', body):
         assert client.get(url).status_code == 200, url
     assert "/events/mine/" in body
+
+
+def test_kept_pages_go_when_the_session_reaches_its_absolute_lifetime(
+    browser, live_server, org_tree, make_user
+):
+    import time
+
+    from django.conf import settings
+    from django.test import Client
+
+    from gridgov.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+    from gridgov.core.policies import policy_get
+
+    worker = make_user(Role.GRID_WORKER, org_tree["g1a"])
+    lifetime = policy_get("accounts.session").absolute_hours * 3600
+    client = Client()
+    client.force_login(worker)
+    session = client.session
+    session[SESSION_STARTED] = time.time() - lifetime + 15  # ends in 15 seconds
+    session[SESSION_SEEN] = time.time()
+    session.save()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/events/mine/")
+        _controlled(page)
+        page.reload()
+        assert page.evaluate("() => caches.has('gridgov-pages')")
+        time.sleep(max(0.0, session[SESSION_STARTED] + lifetime - time.time()) + 1)
+        context.set_offline(True)
+        page.reload()  # the kept copy, which sees its session has ended
+        page.wait_for_function("() => caches.has('gridgov-pages').then((kept) => !kept)")
+        assert "请重新登录" in page.locator("main").inner_text()
+    finally:
+        context.close()

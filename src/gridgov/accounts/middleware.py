@@ -56,7 +56,8 @@ class SessionSecurityMiddleware:
                 response = redirect(f"/accounts/login/?next={request.path}")
                 # Pages kept for offline use go with the session; the outbox stays (its
                 # records are sent by their own user after signing in again).
-                response["Clear-Site-Data"] = '"cache"'
+                response["Clear-Site-Data"] = '"cache"'  # the HTTP cache; outbox.js drops
+                # the pages it kept (the session's end is on every page it showed)
                 return response
             from gridgov.accounts.services import password_expired
 
@@ -82,9 +83,12 @@ class SessionSecurityMiddleware:
         if started is None or seen is None:
             session[SESSION_STARTED] = session.get(SESSION_STARTED, now)
             session[SESSION_SEEN] = now
+            request.session_ends_at = int(now + policy.absolute_hours * 3600)
             return None
         if now - started > policy.absolute_hours * 3600:
             return "absolute"
+        # Pages kept offline on a phone are dropped by the page itself past this moment.
+        request.session_ends_at = int(started + policy.absolute_hours * 3600)
         if now - seen > policy.idle_minutes * 60:
             return "idle"
         if now - seen > _SEEN_RESOLUTION_SECONDS:

@@ -84,9 +84,7 @@ def manifest(request):
         "background_color": "#ffffff",
         "theme_color": "#0d47a1",
         "lang": request.LANGUAGE_CODE,
-        "icons": [
-            {"src": static("gridgov/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}
-        ],
+        "icons": [{"src": static("gridgov/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
     }
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False), content_type="application/manifest+json"

@@ -158,7 +158,19 @@
   window.addEventListener('offline', render);
   window.GridGovOutbox = { add, flush, count, records: mine, render };
 
+  // Past the session's absolute lifetime, a page served from the offline copy drops the
+  // kept pages and goes to sign-in (the outbox stays for its user).
+  async function endIfExpired() {
+    const ends = Number(body.dataset.sessionEnds || 0);
+    if (!ends || Date.now() / 1000 < ends) return false;
+    try { await caches.delete('gridgov-pages'); } catch (error) { /* nothing kept */ }
+    document.querySelector('main').textContent = body.dataset.sessionEnded || '';
+    if (navigator.onLine) window.location.assign('/accounts/login/');
+    return true;
+  }
+
   if (user) {
+    endIfExpired();
     render();
     flush();
     if ('serviceWorker' in navigator && body.dataset.serviceWorker) {
