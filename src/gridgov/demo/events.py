@@ -17,8 +17,8 @@ from gridgov.events.models import Category, Department
 from gridgov.org.models import GridAssignment, OrgUnit
 
 DEPARTMENTS = [
-    ("CG", "区城管执法局", ["09006", "55003", "07001", "55004"]),
-    ("XF", "区消防救援支队", ["52001", "52002", "09012"]),
+    ("CG", "区城管执法局", ["09006", "07001", "55004"]),
+    ("XF", "区消防救援支队", ["52001", "09012"]),
     ("FG", "区房管局", ["51002", "56002"]),
     ("HB", "区生态环境局", ["06028", "08001", "51003"]),
 ]
