@@ -1,4 +1,4 @@
-"""Demo events: several hundred over the last 90 days in every state, some overdue,
+"""Demo events: nine hundred over the last 90 days in every state, some overdue,
 with departments, more grid workers and an alarm device."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Membership, User
 from gridgov.accounts.roles import Role
+from gridgov.demo.texts import Describer
 from gridgov.events import synthetic
 from gridgov.events.calendar import WorkCalendar
 from gridgov.events.models import Category, Department
@@ -38,7 +39,7 @@ WORKER_NAMES = [
 ]
 
 
-def seed_events(count: int = 450, seed: int = 2026) -> int:
+def seed_events(count: int = 900, seed: int = 2026) -> int:
     rng = random.Random(seed)
     district = OrgUnit.objects.get(code="310104")
     for code, name, categories in DEPARTMENTS:
@@ -91,5 +92,6 @@ def seed_events(count: int = 450, seed: int = 2026) -> int:
         start=end - timedelta(days=90),
         end=end,
         calendar=WorkCalendar.load(),
+        describe=Describer(),
     )
     return synthetic.save(pairs)

@@ -158,7 +158,8 @@ def seed_demo() -> list[DemoLogin]:
                 "path": f"{units['310104'].path}{code}/",
             },
         )
-    rng_households = [380, 420, 455, 310, 497, 362, 441, 405, 333, 470, 388, 426]
+    # Households in each grid's register (demo-sized grids; people.py files most of them).
+    rng_households = [128, 142, 116, 135, 150, 121, 138, 110, 126, 147, 119, 133]
     grid_index = 0
     for c_index, (code, name, street) in enumerate(COMMUNITIES):
         community, _ = OrgUnit.objects.get_or_create(

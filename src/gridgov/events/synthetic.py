@@ -8,6 +8,7 @@ some events are overdue, reworked, extended or rated. Rows are written in bulk.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,25 +34,26 @@ PLACES = [
     "沿街商铺前",
     "社区广场",
 ]
+# Most events are closed; a district's open queue is a few dozen at any moment.
 STATE_MIX = [
-    (State.CLOSED, 58),
-    (State.HANDLING, 7),
-    (State.DISPATCHED, 5),
-    (State.HANDLED, 4),
-    (State.CLASSIFIED, 3),
-    (State.ACCEPTED, 2),
-    (State.REPORTED, 4),
-    (State.WAITING, 1),
-    (State.REJECTED, 4),
-    (State.MERGED, 3),
-    (State.UNFOUNDED, 3),
-    (State.OUT_OF_AREA, 3),
-    (State.SUSPENDED, 3),
+    (State.CLOSED, 860),
+    (State.HANDLING, 16),
+    (State.DISPATCHED, 10),
+    (State.HANDLED, 10),
+    (State.CLASSIFIED, 4),
+    (State.ACCEPTED, 3),
+    (State.REPORTED, 6),
+    (State.WAITING, 3),
+    (State.REJECTED, 30),
+    (State.MERGED, 20),
+    (State.UNFOUNDED, 20),
+    (State.OUT_OF_AREA, 10),
+    (State.SUSPENDED, 8),
 ]
 CHANNEL_MIX = [
-    (Channel.PATROL, 55),
-    (Channel.RESIDENT, 20),
-    (Channel.HOTLINE, 20),
+    (Channel.PATROL, 66),
+    (Channel.RESIDENT, 15),
+    (Channel.HOTLINE, 14),
     (Channel.DEVICE, 2),
     (Channel.OPEN311, 3),
 ]
@@ -87,8 +89,11 @@ def build(
     start: datetime,
     end: datetime,
     calendar: WorkCalendar,
+    describe: Callable[[random.Random, Category, object], tuple[str, str]] | None = None,
 ):
-    """Yield (event, [actions]) pairs, not saved."""
+    """Yield (event, [actions]) pairs, not saved. ``describe(rng, category, grid)`` gives
+    an event's title and description (the demo writes them from templates); without it,
+    a place and a keyword of the category."""
     policy = sla.policy_get("events.sla")
     for _ in range(count):
         place = rng.choice(staff)
@@ -112,13 +117,18 @@ def build(
         worker = rng.choice(place.workers) if place.workers else None
         lon = place.centre[0] + rng.uniform(-0.002, 0.002)
         lat = place.centre[1] + rng.uniform(-0.002, 0.002)
-        keyword = rng.choice(category.keywords or [category.name])
+        if describe is not None:
+            title, description = describe(rng, category, place.grid)
+        else:
+            keyword = rng.choice(category.keywords or [category.name])
+            title = f"{rng.choice(PLACES)}{keyword}"
+            description = f"{category.name}：{keyword}，请尽快处理。"
         event = Event(
             tracking_code=new_tracking_code(),
             channel=channel,
             state=state,
-            title=f"{rng.choice(PLACES)}{keyword}"[:100],
-            description=f"{category.name}：{keyword}，请尽快处理。",
+            title=title[:100],
+            description=description,
             lon=lon,
             lat=lat,
             grid=place.grid,
@@ -136,7 +146,9 @@ def build(
         if state == State.REPORTED:
             yield event, actions
             continue
-        t += timedelta(minutes=rng.randrange(2, 40))
+        # Accepted within the half hour, now and then late.
+        late = rng.random() < 0.04
+        t += timedelta(minutes=rng.randrange(31, 90) if late else rng.randrange(2, 28))
         event.accepted_at = t
         if state in (State.REJECTED, State.OUT_OF_AREA, State.MERGED):
             event.closed_at = t
@@ -213,7 +225,7 @@ def build(
             continue
         span = (due - t).total_seconds()
         # Most are handled in time; some run late.
-        share = rng.uniform(0.1, 0.9) if rng.random() < 0.9 else rng.uniform(1.05, 2.0)
+        share = rng.uniform(0.1, 0.8) if rng.random() < 0.96 else rng.uniform(1.05, 2.0)
         t += timedelta(seconds=max(600, span * share))
         if rng.random() < 0.08:
             event.rework_count = 1
@@ -227,7 +239,7 @@ def build(
             event.state = State.HANDLED
             yield event, actions
             continue
-        t += timedelta(hours=rng.randrange(1, 20))
+        t += timedelta(minutes=rng.randrange(30, 180))
         if t >= end:
             event.state = State.HANDLED
             yield event, actions
@@ -237,7 +249,7 @@ def build(
         event.rating_followup_sent = t < end - timedelta(hours=48)
         actions.append(("verify_pass", State.HANDLED, State.CLOSED, t, ""))
         if channel != Channel.PATROL and rng.random() < 0.75:
-            event.rating = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 4, 3])[0]
+            event.rating = rng.choices([5, 4, 3, 2, 1], weights=[68, 24, 5, 2, 1])[0]
             event.actually_fixed = event.rating >= 3 or rng.random() < 0.3
             event.rated_at = t + timedelta(hours=rng.randrange(1, 30))
             actions.append(("rate", State.CLOSED, State.CLOSED, event.rated_at, ""))
