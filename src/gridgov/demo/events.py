@@ -14,7 +14,7 @@ from gridgov.accounts.roles import Role
 from gridgov.demo.texts import Describer
 from gridgov.events import synthetic
 from gridgov.events.calendar import WorkCalendar
-from gridgov.events.models import Category, Department
+from gridgov.events.models import Category, Department, Event, State
 from gridgov.org.models import GridAssignment, OrgUnit
 
 DEPARTMENTS = [
@@ -84,6 +84,8 @@ def seed_events(count: int = 900, seed: int = 2026) -> int:
         )
     categories = list(Category.objects.filter(is_active=True, parent__isnull=False))
     end = timezone.now()
+    calendar = WorkCalendar.load()
+    describe = Describer()
     pairs = synthetic.build(
         rng=rng,
         staff=staff,
@@ -91,7 +93,96 @@ def seed_events(count: int = 900, seed: int = 2026) -> int:
         count=count,
         start=end - timedelta(days=90),
         end=end,
-        calendar=WorkCalendar.load(),
-        describe=Describer(),
+        calendar=calendar,
+        describe=describe,
     )
-    return synthetic.save(pairs)
+    total = synthetic.save(pairs)
+    kwargs = {"rng": rng, "start": end - timedelta(days=30), "end": end, "calendar": calendar}
+    return total + _first_morning(staff, categories, describe, kwargs)
+
+
+# Open work picked for the first morning: (state mix, due today, overdue, due later).
+OPEN_MIX = [(State.HANDLING, 3), (State.DISPATCHED, 2)]
+
+
+def _pick(pairs, end, *, today: int, overdue: int, later: int) -> list:
+    """Candidates sorted into due today / overdue / later, the wanted number of each."""
+    day = timezone.localdate(end)
+    buckets = {"today": [], "overdue": [], "later": []}
+    for event, actions in pairs:
+        if event.handle_due is None:
+            continue
+        if event.handle_due < end:
+            key = "overdue"
+        elif timezone.localdate(event.handle_due) == day:
+            key = "today"
+        else:
+            key = "later"
+        buckets[key].append((event, actions))
+    return buckets["today"][:today] + buckets["overdue"][:overdue] + buckets["later"][:later]
+
+
+def _first_morning(staff, categories, describe, kwargs) -> int:
+    """The demo accounts' own queues on the first morning: the grid worker's events due
+    today and a few overdue; the department's check-ins (吹哨报到) and deadlines."""
+    end = kwargs["end"]
+    mine = [s for s in staff if s.grid.code == "310104003001001"]
+    chosen = _pick(
+        synthetic.build(
+            staff=mine,
+            categories=categories,
+            count=80,
+            describe=describe,
+            state_mix=OPEN_MIX,
+            **kwargs,
+        ),
+        end,
+        today=3,
+        overdue=2,
+        later=3,
+    )
+    department = Department.objects.get(code="CG")
+    handler = User.objects.filter(username="demo_dept").first()
+    district = OrgUnit.objects.get(code="310104")
+    routed = [c for c in categories if c.department_id == department.pk]
+    if handler is not None and routed:
+        # Whistled up to the department: waiting for its check-in (报到).
+        whistled = _pick(
+            synthetic.build(
+                staff=staff,
+                categories=routed,
+                count=60,
+                describe=describe,
+                state_mix=[(State.DISPATCHED, 1)],
+                **kwargs,
+            ),
+            end,
+            today=1,
+            overdue=0,
+            later=2,
+        )
+        for event, _actions in whistled:
+            event.assignee = None
+            event.level, event.responsible_unit = Event.Level.DISTRICT, district
+            event.department = department
+        # Checked in and being handled by the department's handler.
+        handling = _pick(
+            synthetic.build(
+                staff=staff,
+                categories=routed,
+                count=60,
+                describe=describe,
+                state_mix=[(State.HANDLING, 1)],
+                **kwargs,
+            ),
+            end,
+            today=1,
+            overdue=1,
+            later=2,
+        )
+        for event, _actions in handling:
+            event.assignee = handler
+            event.level, event.responsible_unit = Event.Level.DISTRICT, district
+            event.department = department
+        chosen += whistled + handling
+    return synthetic.save(chosen)

@@ -90,6 +90,7 @@ def build(
     end: datetime,
     calendar: WorkCalendar,
     describe: Callable[[random.Random, Category, object], tuple[str, str]] | None = None,
+    state_mix=STATE_MIX,
 ):
     """Yield (event, [actions]) pairs, not saved. ``describe(rng, category, grid)`` gives
     an event's title and description (the demo writes them from templates); without it,
@@ -98,7 +99,7 @@ def build(
     for _ in range(count):
         place = rng.choice(staff)
         category = rng.choice(categories)
-        state = _pick(rng, STATE_MIX)
+        state = _pick(rng, state_mix)
         # Open events are recent; a tenth of them are overdue.
         if state in (State.REPORTED, State.ACCEPTED):
             reported = end - timedelta(minutes=rng.randrange(5, 6 * 60))
