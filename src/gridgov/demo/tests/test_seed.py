@@ -1,0 +1,81 @@
+"""The seeded demo district looks like a real first morning: titles people would write,
+one household number per household in a community, most of each grid's register on file,
+and work waiting in every role's workbench."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from gridgov.accounts.models import User
+from gridgov.core.workbench import workbench_for
+from gridgov.demo import texts
+from gridgov.demo.seed import seed_demo
+from gridgov.events.models import Category, Event
+from gridgov.events.scan import scan
+from gridgov.kpis.alerts import check_alerts
+from gridgov.kpis.models import KpiAlert
+from gridgov.people.kpis import coverage
+from gridgov.people.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(username: str) -> dict[str, int]:
+    user = User.objects.get(username=username)
+    return {q.key: q.count for s in workbench_for(user) for q in s.queues}
+
+
+def test_the_demo_district_on_its_first_morning(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    seed_demo()
+
+    # Every category the demo uses has texts, and every title is one of them.
+    used = set(Event.objects.values_list("suggested_category__code", flat=True))
+    assert used <= set(texts.templates())
+    patterns = texts.title_patterns()
+    titles = set(Event.objects.values_list("title", flat=True))
+    assert len(titles) > 100
+    assert [t for t in titles if not any(p.match(t) for p in patterns)] == []
+    assert not Event.objects.filter(category__is_active=False).exists()
+    active = Category.objects.filter(is_active=True, parent__isnull=False)
+    assert set(active.values_list("code", flat=True)) <= set(texts.templates())
+
+    # Household numbers are unique within each community.
+    repeated = (
+        Household.objects.values("grid__parent", "number").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    assert not repeated.exists()
+
+    # The grid register and the files agree: 85–98 % coverage in every grid.
+    per_grid = coverage("31/3101/310104/", timezone.now())
+    assert len(per_grid) == 12
+    for path, (on_file, register) in per_grid.items():
+        assert 0.85 <= on_file / register <= 0.98, path
+
+    # The deadline scan of the first morning escalates what is long overdue.
+    scan()
+    worker = _counts("demo_gridworker")
+    assert 1 <= worker["overdue"] <= 5 and 2 <= worker["todo"] <= 12
+    community = _counts("demo_community")
+    assert 1 <= community["to_dispatch"] <= 20 and community["to_verify"] >= 1
+    street = _counts("demo_street")
+    assert 1 <= street["escalated"] <= 20 and street["overdue"] <= 30
+    department = _counts("demo_dept")
+    assert department["to_check_in"] >= 1 and department["todo"] >= 1
+    district = _counts("demo_district")
+    assert 1 <= district["escalated"] <= 30 and district["to_dispatch"] <= 40
+    # The grid worker has work due today, not only overdue work.
+    today = timezone.localdate()
+    due = Event.objects.filter(
+        assignee__username="demo_gridworker", state__in=["dispatched", "handling"]
+    ).values_list("handle_due", flat=True)
+    assert any(timezone.localdate(d) == today for d in due if d)
+
+    # Coverage alerts: none on the grid worker's grid; the believable gaps are elsewhere.
+    check_alerts()
+    gaps = set(
+        KpiAlert.objects.filter(kpi_code="people.coverage").values_list("unit__code", flat=True)
+    )
+    assert "310104003001001" not in gaps and 1 <= len(gaps) <= 3
