@@ -1,4 +1,4 @@
-"""Demo events: nine hundred over the last 90 days in every state, some overdue,
+"""Demo events: twelve hundred over the last 90 days in every state, some overdue,
 with departments, more grid workers and an alarm device."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ WORKER_NAMES = [
 ]
 
 
-def seed_events(count: int = 900, seed: int = 2026) -> int:
+def seed_events(count: int = 1200, seed: int = 2026) -> int:
     rng = random.Random(seed)
     district = OrgUnit.objects.get(code="310104")
     for code, name, categories in DEPARTMENTS:

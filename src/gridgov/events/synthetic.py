@@ -193,13 +193,16 @@ def build(
             )
             yield event, actions
             continue
-        t += timedelta(minutes=rng.randrange(3, 60))
+        # Dispatch and check-in take a small share of the time limit (minutes for an
+        # immediate case, up to an hour or two for a case of several working days).
+        limit = (due - t).total_seconds()
+        t += timedelta(seconds=min(rng.randrange(3, 60) * 60, limit * rng.uniform(0.02, 0.1)))
         event.assignee, event.dispatched_at = worker, t
         actions.append(("dispatch", State.CLASSIFIED, State.DISPATCHED, t, ""))
         if state == State.DISPATCHED:
             yield event, actions
             continue
-        t += timedelta(minutes=rng.randrange(5, 120))
+        t += timedelta(seconds=min(rng.randrange(5, 120) * 60, limit * rng.uniform(0.05, 0.2)))
         event.checked_in_at = t
         actions.append(("check_in", State.DISPATCHED, State.HANDLING, t, ""))
         if state == State.SUSPENDED:
@@ -227,8 +230,8 @@ def build(
         span = (due - t).total_seconds()
         # Most are handled in time; some run late.
         share = rng.uniform(0.1, 0.8) if rng.random() < 0.96 else rng.uniform(1.05, 2.0)
-        t += timedelta(seconds=max(600, span * share))
-        if rng.random() < 0.08:
+        t += timedelta(seconds=max(60, span * share))
+        if rng.random() < 0.04:
             event.rework_count = 1
             actions.append(("handle", State.HANDLING, State.HANDLED, t, "已处理"))
             t += timedelta(hours=rng.randrange(1, 8))
@@ -240,7 +243,10 @@ def build(
             event.state = State.HANDLED
             yield event, actions
             continue
-        t += timedelta(minutes=rng.randrange(30, 180))
+        # Verified on site soon after, mostly before the deadline.
+        left = (due - t).total_seconds()
+        wait = rng.randrange(30, 180) * 60
+        t += timedelta(seconds=min(wait, left * rng.uniform(0.3, 0.9)) if left > 120 else wait)
         if t >= end:
             event.state = State.HANDLED
             yield event, actions
