@@ -96,12 +96,13 @@ def _audit(batch, kept, local, moved, suggested, devices) -> None:
         target_type="events.category",
         target_id=str(local.pk),
         changes={
-            "merged_into": [local.code, kept.code],
+            "code": local.code,
+            "merged_into": kept.code,
             "is_active": [True, False],
             "events": moved,
             "suggestions": suggested,
             "device_sources": devices,
-            "keywords_added_to_kept": local.keywords or [],
+            "keywords_moved": local.keywords or [],
         },
     )
 

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 
 from gridgov.audit.models import AuditRecord
+from gridgov.audit.readable import change_lines
 from gridgov.events.catalogue import SEED_FILE
 from gridgov.events.classify import suggest
 from gridgov.events.models import Category, CategoryRevision, DeviceSource, Event
@@ -97,6 +98,11 @@ def test_migration_moves_events_keywords_routing_and_retires_the_local_codes(cre
     assert vending.department == crew["department"]
     assert vending.sla_overrides == {"deadline": {"working_days": 3}}
     assert AuditRecord.objects.count() == audit_before + len(migration.MERGES)
+    record = AuditRecord.objects.filter(target_id=str(local["55003"].pk)).get()
+    assert record.batch_id and record.actor_name == "system:migration:events.0008"
+    lines = change_lines(record.target_type, record.changes)
+    assert "merged into: 09006" in lines and "events: 1" in lines
+    assert "suggestions: 1" in lines
     assert not Event.objects.filter(category__is_active=False).exists()
     # Classification still finds the local words, now on the standard code.
     assert suggest("小区门口有夜市摊位").category.code == "09006"
