@@ -119,7 +119,11 @@ def _pick(pairs, end, *, today: int, overdue: int, later: int) -> list:
         else:
             key = "later"
         buckets[key].append((event, actions))
-    return buckets["today"][:today] + buckets["overdue"][:overdue] + buckets["later"][:later]
+    # Late in the evening little is still due today: the soonest due tomorrow stand in.
+    buckets["later"].sort(key=lambda pair: pair[0].handle_due)
+    short = max(0, today - len(buckets["today"]))
+    soon = buckets["today"][:today] + buckets["later"][:short]
+    return soon + buckets["overdue"][:overdue] + buckets["later"][short : short + later]
 
 
 def _first_morning(staff, categories, describe, kwargs) -> int:
