@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.people",
     "gridgov.events",
+    "gridgov.visits",
     "gridgov.kpis",
     "gridgov.backups",
     "gridgov.demo",

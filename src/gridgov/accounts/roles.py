@@ -46,6 +46,11 @@ _PEOPLE_KEEP = {"people.view", "people.change", "people.import"}
 _EV_DISPATCH = {"events.view", "events.report", "events.dispatch", "events.reveal"}
 _EV_HANDLE = {"events.view", "events.handle"}
 
+# Visits: collect (the visit itself), review (双人复核 and the conflict queue), assign (add,
+# reassign and cancel tasks), spot_check (draw and record), manage (the indicator catalogue).
+_VI_READ = {"visits.view"}
+_VI_OFFICE = {"visits.view", "visits.collect", "visits.review", "visits.assign", "visits.spot_check"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
         {
@@ -75,7 +80,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
+        | _VI_READ
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
+        | {"visits.manage"}
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -83,6 +90,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_READ
         | _EV_DISPATCH
         | _EV_HANDLE
+        | _VI_READ
         | {"people.export", "people.export_full", "kpis.view"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
@@ -91,6 +99,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_KEEP
         | _EV_DISPATCH
         | _EV_HANDLE
+        | _VI_OFFICE
         | {"events.verify", "kpis.view"}
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
     ),
@@ -100,6 +109,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_KEEP
         | _EV_DISPATCH
         | _EV_HANDLE
+        | _VI_OFFICE
         | {"people.reveal", "events.verify", "kpis.view"}
     ),
     Role.GRID_WORKER: frozenset(
@@ -107,6 +117,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _ORG_READ
         | _EV_HANDLE
         | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
+        | {"visits.view", "visits.collect"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),

@@ -69,6 +69,18 @@ ACTIONS = {
     "events.calendar.change": _("working calendar changed"),
     "events.device.create": _("alarm device registered"),
     "events.classifier.train": _("event classifier trained"),
+    # visits
+    "visits.task.generate": _("visit tasks generated"),
+    "visits.task.create": _("visit task created"),
+    "visits.task.reassign": _("visit task reassigned"),
+    "visits.task.cancel": _("visit task cancelled"),
+    "visits.visit.submit": _("visit recorded"),
+    "visits.visit.review": _("visit reviewed"),
+    "visits.visit.resubmit": _("returned visit corrected and resubmitted"),
+    "visits.correction.resolve": _("registry conflict from a visit decided"),
+    "visits.spot_check.draw": _("spot-check sample drawn"),
+    "visits.spot_check.record": _("spot check recorded"),
+    "visits.indicator.update": _("visit indicator changed"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),
