@@ -25,6 +25,7 @@ from gridgov.events.api import router as events_router
 from gridgov.kpis.api import router as kpis_router
 from gridgov.org.api import router as org_router
 from gridgov.people.api import router as people_router
+from gridgov.visits.api import router as visits_router
 
 
 class GridGovAPI(NinjaAPI):
@@ -53,6 +54,7 @@ api.add_router("/", audit_router)
 api.add_router("/", people_router)
 api.add_router("/", events_router)
 api.add_router("/", kpis_router)
+api.add_router("/", visits_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

@@ -1,0 +1,211 @@
+"""Reads of household visits. Every list starts from ``visible_to`` under a ``visits``
+permission; members are shown masked and only as the people app lets the reader see them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from gridgov.core.masking import mask_name
+from gridgov.core.scoping import access_object
+from gridgov.people.models import Resident
+from gridgov.people.privacy import actor_sees_sensitive_tags
+from gridgov.visits.models import Correction, Indicator, SpotCheck, Visit, VisitTask
+from gridgov.visits.services import answer_value
+
+
+def indicator_list(*, active_only: bool = True) -> QuerySet[Indicator]:
+    """The catalogue (not personal data; the same for everyone)."""
+    qs = Indicator.objects.select_related("category")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def task_list(*, actor, mine: bool = False, status: str = "open") -> QuerySet[VisitTask]:
+    qs = VisitTask.objects.visible_to(actor, "view").select_related("household", "assignee")
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(assignee=actor)
+    return qs.order_by("due_date", "household__number")
+
+
+def task_get(*, actor, uid, action: str = "view") -> VisitTask:
+    return access_object(actor, VisitTask.objects.select_related("household"), action, uid=uid)
+
+
+@dataclass
+class Card:
+    """One household on the worker's phone list."""
+
+    task: VisitTask
+    overdue: bool
+    building: str
+    floor: int | None
+    members: list[dict] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+
+def _floor(room) -> int | None:
+    if room is None:
+        return None
+    digits = re.match(r"\d+", room.number or "")
+    return int(digits.group()) // 100 if digits and len(digits.group()) >= 3 else None
+
+
+def worker_today(*, actor) -> list[Card]:
+    """The worker's open visits: overdue first, then by building and floor, each with the
+    household's members masked and the indicators that are out of date."""
+    today = timezone.localdate()
+    tasks = list(
+        task_list(actor=actor, mine=True).select_related("household__room__building__compound")
+    )
+    names = dict(Indicator.objects.values_list("code", "name"))
+    members: dict[int, list[dict]] = {}
+    for resident in (
+        Resident.objects.visible_to(actor)
+        .active()
+        .filter(household_id__in=[t.household_id for t in tasks])
+        .order_by("household_id", "birth_date")
+    ):
+        members.setdefault(resident.household_id, []).append(
+            {
+                "name": mask_name(resident.name),
+                "relation": resident.get_relation_display(),
+                "phone": resident.phone_masked,
+                "uid": str(resident.uid),
+                "version": resident.version,
+            }
+        )
+    cards = []
+    for task in tasks:
+        room = task.household.room
+        building = room.building if room else None
+        label = f"{building.compound.name} {building.number}" if building else ""
+        cards.append(
+            Card(
+                task=task,
+                overdue=task.due_date < today,
+                building=label,
+                floor=_floor(room),
+                members=members.get(task.household_id, []),
+                stale=[f"{c} {names.get(c, '')}".strip() for c in task.stale],
+            )
+        )
+    cards.sort(
+        key=lambda c: (
+            not c.overdue,
+            c.building == "",
+            c.building,
+            c.floor if c.floor is not None else 999,
+            c.task.household.number,
+        )
+    )
+    return cards
+
+
+def visit_list(*, actor, state: str = "", household=None) -> QuerySet[Visit]:
+    qs = Visit.objects.visible_to(actor, "view").select_related("household", "collector")
+    if state:
+        qs = qs.filter(state=state)
+    if household is not None:
+        qs = qs.filter(household=household)
+    return qs.order_by("-submitted_at")
+
+
+def visit_get(*, actor, uid, action: str = "view") -> Visit:
+    return access_object(
+        actor, Visit.objects.select_related("household", "collector", "task"), action, uid=uid
+    )
+
+
+def review_queue(*, actor) -> QuerySet[Visit]:
+    """Records waiting for a second person: never the reader's own."""
+    return (
+        Visit.objects.visible_to(actor, "review")
+        .filter(state=Visit.State.SUBMITTED)
+        .exclude(collector=actor)
+        .exclude(companions=actor)
+        .select_related("household", "collector")
+        .order_by("submitted_at")
+    )
+
+
+def returned_to_me(*, actor) -> QuerySet[Visit]:
+    return (
+        Visit.objects.visible_to(actor, "collect")
+        .filter(state=Visit.State.RETURNED, collector=actor)
+        .select_related("household")
+        .order_by("submitted_at")
+    )
+
+
+def conflict_list(*, actor) -> QuerySet[Correction]:
+    return (
+        Correction.objects.visible_to(actor, "review")
+        .filter(status=Correction.Status.CONFLICT)
+        .select_related("visit", "resident")
+        .order_by("visit__submitted_at")
+    )
+
+
+def correction_get(*, actor, uid, action: str = "review") -> Correction:
+    return access_object(
+        actor, Correction.objects.select_related("visit", "resident"), action, uid=uid
+    )
+
+
+def spot_check_list(*, actor, pending_only: bool = True) -> QuerySet[SpotCheck]:
+    qs = (
+        SpotCheck.objects.visible_to(actor, "spot_check")
+        .select_related("visit__household", "collector", "draw")
+        .order_by("draw__period_label", "pk")
+    )
+    return qs.filter(checked_at__isnull=True) if pending_only else qs
+
+
+def spot_check_get(*, actor, uid) -> SpotCheck:
+    return access_object(actor, SpotCheck.objects.select_related("visit"), "spot_check", uid=uid)
+
+
+def collector_accuracy(*, actor) -> list[dict]:
+    """Per collector: spot checks done and the share that matched (采集准确率)."""
+    rows = (
+        SpotCheck.objects.visible_to(actor, "spot_check")
+        .filter(checked_at__isnull=False)
+        .values("collector__username")
+        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(result=SpotCheck.Result.MATCH)))
+        .order_by("collector__username")
+    )
+    return [
+        {
+            "collector": r["collector__username"],
+            "checked": r["n"],
+            "matched": r["ok"],
+            "accuracy": round(100 * r["ok"] / r["n"], 1) if r["n"] else None,
+        }
+        for r in rows
+    ]
+
+
+def visit_answers(*, actor, visit: Visit) -> list[dict]:
+    """The current round's answers; sensitive values only for the roles that see
+    sensitive data (others see that an answer exists)."""
+    sees = actor_sees_sensitive_tags(actor)
+    out = []
+    for answer in visit.answers.filter(round=visit.round).select_related("indicator"):
+        indicator = answer.indicator
+        hidden = indicator.is_sensitive and not sees
+        out.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name,
+                "name_en": indicator.name_en,
+                "sensitive": indicator.is_sensitive,
+                "value": None if hidden else answer_value(answer),
+                "hidden": hidden,
+            }
+        )
+    return out
