@@ -557,6 +557,100 @@ ROUTES = [
         ("alert_in", "alert_out"),
         data={"note": "矩阵"},
     ),
+    _api("GET", "/api/v1/visit-indicators", "visits.view", "/api/v1/visit-indicators"),
+    _api("GET", "/api/v1/visit-tasks", "visits.view", "/api/v1/visit-tasks?status=&limit=200"),
+    _api(
+        "POST",
+        "/api/v1/visit-tasks",
+        "visits.assign",
+        "/api/v1/visit-tasks",
+        ("household_in", "household_out"),
+        ok=(409,),  # the household already has an open task
+        data={"household": "{in}", "due_date": "2030-01-01"},
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/visit-tasks/{uid}",
+        "visits.assign",
+        "/api/v1/visit-tasks/{in}",
+        ("visit_task_in", "visit_task_out"),
+        data={"version": 1, "status": "cancelled"},
+    ),
+    _api("GET", "/api/v1/visits", "visits.view", "/api/v1/visits?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/visits",
+        "visits.collect",
+        "/api/v1/visits",
+        ("household_in", "household_out"),
+        ok=(201,),
+        data={
+            "client_uuid": "0b0e6f55-34a4-4b7e-9d0c-0a3f2a1b5c7d",
+            "household": "{in}",
+            "outcome": "not_home",
+            "started_at": "2026-01-05T09:00:00+08:00",
+            "ended_at": "2026-01-05T09:05:00+08:00",
+            "versions": {"{in}": 1},
+        },
+    ),
+    _api(
+        "POST",
+        "/api/v1/visits/sync",
+        "visits.collect",
+        "/api/v1/visits/sync",
+        data={"records": []},
+    ),
+    _api(
+        "GET",
+        "/api/v1/visits/{uid}",
+        "visits.view",
+        "/api/v1/visits/{in}",
+        ("visit_in", "visit_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/visits/{uid}/reviews",
+        "visits.review",
+        "/api/v1/visits/{in}/reviews",
+        ("visit_in", "visit_out"),
+        data={"decision": "pass", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/visits/{uid}/resubmissions",
+        "visits.collect",
+        "/api/v1/visits/{in}/resubmissions",
+        ("visit_in", "visit_out"),
+        ok=(409,),  # waiting for review: nothing to correct
+        data={"version": 1},
+    ),
+    _api("GET", "/api/v1/visit-conflicts", "visits.review", "/api/v1/visit-conflicts"),
+    _api(
+        "POST",
+        "/api/v1/visit-conflicts/{uid}",
+        "visits.review",
+        "/api/v1/visit-conflicts/{in}",
+        ("conflict_in", "conflict_out"),
+        data={"take": "registry"},
+    ),
+    _api("GET", "/api/v1/visit-spot-checks", "visits.spot_check", "/api/v1/visit-spot-checks"),
+    _api(
+        "POST",
+        "/api/v1/visit-spot-checks/draws",
+        "visits.spot_check",
+        "/api/v1/visit-spot-checks/draws",
+        ("c1", "c2"),
+        ok=(201,),
+        data={"community": "{in}", "period": "2026-01"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/visit-spot-checks/{uid}",
+        "visits.spot_check",
+        "/api/v1/visit-spot-checks/{in}",
+        ("spot_check_in", "spot_check_out"),
+        data={"fields": {"B01": True}},
+    ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).
@@ -654,7 +748,77 @@ def world(org_tree, make_user):
     objects["lon_g1a"], objects["lon_g2a"] = "121.405", "121.505"
     objects.update(_people_objects(org_tree, users, outsider))
     objects.update(_event_objects(org_tree, users, outsider))
+    objects.update(_visit_objects(org_tree, users, outsider, objects))
     return users, objects
+
+
+def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
+    """In g1a and in g2a: a visit waiting for review, a visit passed with a registry
+    conflict, a visit task and a spot check (reviewed by someone outside the matrix's roles,
+    so every role holding the permission may check)."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.people.models import Household, Resident
+    from gridgov.people.services import resident_update
+    from gridgov.visits import services
+    from gridgov.visits.models import Correction
+
+    out = {}
+    now = timezone.now()
+    for key, collector, reviewer_unit in [
+        ("in", users[Role.GRID_WORKER], "c1"),
+        ("out", outsider, "c2"),
+    ]:
+        from gridgov.accounts.models import Membership, User
+
+        reviewer = User.objects.create(username=f"reviewer_{key}", must_change_password=False)
+        Membership.objects.create(
+            user=reviewer, role=Role.COMMUNITY_STAFF, org_unit=org_tree[reviewer_unit]
+        )
+        household = Household.objects.get(uid=objects[f"household_{key}"])
+        resident = Resident.objects.get(uid=objects[f"resident_{key}"])
+
+        def submit(corrections=(), household=household, resident=resident, collector=collector):
+            return services.visit_submit(
+                actor=collector,
+                data=services.VisitInput(
+                    client_uuid=str(uuid.uuid4()),
+                    household=str(household.uid),
+                    outcome="partial",
+                    started_at=(now - timedelta(hours=1)).isoformat(),
+                    ended_at=(now - timedelta(minutes=30)).isoformat(),
+                    versions={str(household.uid): 1, str(resident.uid): resident.version},
+                    answers={"B01": 1},
+                    corrections=list(corrections),
+                ),
+            )[0]
+
+        waiting = submit()
+        passed = submit([{"resident": str(resident.uid), "field": "phone", "value": "13700001111"}])
+        resident_update(
+            actor=reviewer,
+            resident=resident,
+            data={"phone": "13600002222"},
+            expected_version=resident.version,
+        )
+        services.visit_review(actor=reviewer, visit=passed, decision="pass", version=1)
+        task = services.task_create(actor=reviewer, household=household, due_date=now.date())
+        draw = services.spot_check_draw(
+            actor=reviewer,
+            community=org_tree[reviewer_unit],
+            period_label=timezone.localdate().strftime("%Y-%m"),
+        )
+        out[f"visit_{key}"] = str(waiting.uid)
+        out[f"conflict_{key}"] = str(
+            Correction.objects.get(visit=passed, status=Correction.Status.CONFLICT).uid
+        )
+        out[f"visit_task_{key}"] = str(task.uid)
+        out[f"spot_check_{key}"] = str(draw.checks.get().uid)
+    out["period"] = timezone.localdate().strftime("%Y-%m")
+    return out
 
 
 def _event_objects(org_tree, users, outsider) -> dict[str, str]:
@@ -824,12 +988,20 @@ def _allowed(route: Route, role) -> bool:
     return route.permission in PERMISSIONS[role]
 
 
+def _fill(value, obj: str):
+    """``{in}`` replaced by the object's id in a request body, keys and nested values too."""
+    if isinstance(value, str):
+        return value.replace("{in}", obj)
+    if isinstance(value, dict):
+        return {_fill(k, obj): _fill(v, obj) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, obj) for v in value]
+    return value
+
+
 def _request(client, route: Route, obj: str | None):
     url = route.url.replace("{in}", obj or "")
-    data = {
-        k: (v.replace("{in}", obj or "") if isinstance(v, str) else v)
-        for k, v in route.data.items()
-    }
+    data = _fill(route.data, obj or "")
     method = getattr(client, route.method.lower())
     if route.api and route.method in {"POST", "PUT", "PATCH"}:
         return method(url, data=data, content_type="application/json")

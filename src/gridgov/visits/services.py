@@ -641,10 +641,11 @@ def visit_submit(*, actor, data: VisitInput) -> tuple[Visit, bool]:
     except ValueError:
         raise ValidationFailed(details={"client_uuid": [_("Give a UUID.")]}) from None
     digest = data.body_hash()
+    # Scope first: a household outside it is a 404 whatever the client id says.
+    household = household_for(actor, data.household)
     existing = Visit.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         return _replayed(actor, existing, digest), False
-    household = household_for(actor, data.household)
     clean, values, corrections = _check_form(data, household)
     now = timezone.now()
     location = _location(household, data)
