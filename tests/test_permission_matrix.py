@@ -557,6 +557,26 @@ ROUTES = [
         ("alert_in", "alert_out"),
         data={"note": "矩阵"},
     ),
+    # visits
+    Route("visits:today", "GET", "/visits/today/", "visits.collect"),
+    Route("visits:review_queue", "GET", "/visits/reviews/", "visits.review"),
+    Route(
+        "visits:visit_form",
+        "GET",
+        "/visits/households/{in}/new/",
+        "visits.collect",
+        ("household_in", "household_out"),
+    ),
+    Route("visits:visit_detail", "GET", "/visits/{in}/", "visits.view", ("visit_in", "visit_out")),
+    Route(
+        "visits:visit_review",
+        "POST",
+        "/visits/{in}/review/",
+        "visits.review",
+        ("visit_in", "visit_out"),
+        ok=(302,),
+        data={"decision": "pass", "version": "1"},
+    ),
     _api("GET", "/api/v1/visit-indicators", "visits.view", "/api/v1/visit-indicators"),
     _api("GET", "/api/v1/visit-tasks", "visits.view", "/api/v1/visit-tasks?status=&limit=200"),
     _api(

@@ -35,6 +35,8 @@ NAV = [
     ("residents", "people.import", "people:import_list", _("Import"), None),
     ("residents", "org.view", "org:grid_list", _("Grids"), OFFICE | ADMINS),
     ("residents", "org.view", "org:grid_map", _("Grid map"), OFFICE | ADMINS),
+    ("visits", "visits.collect", "visits:today", _("Today's visits"), FIELD | OFFICE),
+    ("visits", "visits.review", "visits:review_queue", _("Visit reviews"), None),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

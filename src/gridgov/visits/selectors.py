@@ -121,6 +121,19 @@ def visit_get(*, actor, uid, action: str = "view") -> Visit:
     )
 
 
+def own_visit(*, actor, client_uuid: str) -> Visit | None:
+    """The actor's own visit stored under a client id, if any."""
+    import uuid
+
+    try:
+        key = uuid.UUID(str(client_uuid))
+    except ValueError:
+        return None
+    return (
+        Visit.objects.visible_to(actor, "collect").filter(client_uuid=key, collector=actor).first()
+    )
+
+
 def review_queue(*, actor) -> QuerySet[Visit]:
     """Records waiting for a second person: never the reader's own."""
     return (

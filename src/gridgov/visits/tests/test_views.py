@@ -1,0 +1,134 @@
+"""The visit pages: the worker's list (overdue first, by building and floor, members masked,
+what is stale), the form (sensitive questions only with consent; a double post stores one
+visit), the review page and queue, and the home sections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gridgov.people import services as people
+from gridgov.visits import services
+from gridgov.visits.models import Visit, VisitTask
+
+pytestmark = pytest.mark.django_db
+
+
+def _place(world, household, building_number, room_number):
+    from gridgov.org.models import Building, Compound, Room
+
+    compound, _ = Compound.objects.get_or_create(
+        community=world.org["c1"], name="宛平小区", defaults={"kind": "commercial"}
+    )
+    building, _ = Building.objects.get_or_create(
+        compound=compound, grid=world.org["g1a"], number=building_number
+    )
+    room = Room.objects.create(building=building, unit_number="1", number=room_number)
+    household.room = room
+    household.save(update_fields=["room"])
+
+
+def test_today_lists_overdue_first_then_building_and_floor(world, login_client):
+    upper = people.household_create(
+        actor=world.staff, grid=world.org["g1a"], number="502", address="1号楼502", kind="family"
+    )
+    late = people.household_create(
+        actor=world.staff, grid=world.org["g1a"], number="901", address="2号楼901", kind="family"
+    )
+    _place(world, world.household, "1", "101")
+    _place(world, upper, "1", "502")
+    _place(world, late, "2", "901")
+    today = timezone.localdate()
+    for household, due in ((upper, today), (world.household, today), (late, today - timedelta(1))):
+        services.task_create(
+            actor=world.staff, household=household, due_date=due, assignee="worker_a"
+        )
+    client = login_client(world.worker)
+    page = client.get("/visits/today/").content.decode()
+    assert page.index("2号楼901") < page.index("宛平南路1号101室") < page.index("1号楼502")
+    assert "王**" in page and "王建国" not in page  # members masked
+    assert "138****5678" in page
+    home = client.get("/").content.decode()
+    assert "My visits" in home
+
+
+def test_form_hides_sensitive_questions_without_consent_and_stores_once(world, login_client):
+    client = login_client(world.worker)
+    url = f"/visits/households/{world.household.uid}/new/"
+    page = client.get(url).content.decode()
+    assert 'name="a_B01"' in page and 'name="a_M01"' not in page
+    assert "separate consent" in page
+    from gridgov.visits.tests.conftest import required_answers
+
+    post = {
+        "client_uuid": "3f0f8a2e-1c1d-4c4e-8a51-1f0e5a6b7c8d",
+        "versions": f'{{"{world.household.uid}": 1}}',
+        "outcome": "completed",
+        "notice_given": "1",
+        f"confirm_{world.head.uid}": "1",
+    }
+    for code, value in required_answers().items():
+        post[f"a_{code}"] = (
+            {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+        )
+    post = {k: (v[0] if isinstance(v, list) else v) for k, v in post.items()}
+    post["versions"] = f'{{"{world.household.uid}": 1, "{world.head.uid}": {world.head.version}}}'
+    first = client.post(url, post)
+    assert first.status_code == 302, first.content.decode()[:2000]
+    second = client.post(url, post)  # a double tap on the button
+    assert second.status_code == 302
+    assert Visit.objects.count() == 1
+    people.consent_record(
+        actor=world.staff,
+        resident=world.spouse,
+        purpose="care_services",
+        notice_version="v1",
+        method="paper",
+    )
+    assert 'name="a_M01"' in client.get(url).content.decode()
+
+
+def test_form_errors_name_the_indicator(world, login_client):
+    client = login_client(world.worker)
+    url = f"/visits/households/{world.household.uid}/new/"
+    response = client.post(
+        url,
+        {
+            "client_uuid": "9a0f8a2e-1c1d-4c4e-8a51-1f0e5a6b7c8d",
+            "versions": f'{{"{world.household.uid}": 1}}',
+            "outcome": "partial",
+            "a_B01": "99",
+        },
+    )
+    assert response.status_code == 200
+    assert "people living here" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_review_page_and_queue(world, login_client):
+    visit, _ = services.visit_submit(actor=world.worker, data=world.visit_input())
+    staff = login_client(world.staff)
+    queue = staff.get("/visits/reviews/").content.decode()
+    assert f"/visits/{visit.uid}/" in queue
+    detail = staff.get(f"/visits/{visit.uid}/").content.decode()
+    assert 'value="pass"' in detail
+    response = staff.post(
+        f"/visits/{visit.uid}/review/", {"decision": "pass", "version": str(visit.version)}
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.state == Visit.State.APPROVED
+    assert "Visits to review" in staff.get("/").content.decode()
+
+
+def test_collector_is_not_offered_the_review(world, login_client):
+    visit, _ = services.visit_submit(actor=world.leader, data=world.visit_input())
+    leader = login_client(world.leader)
+    assert 'value="pass"' not in leader.get(f"/visits/{visit.uid}/").content.decode()
+    assert f"/visits/{visit.uid}/" not in leader.get("/visits/reviews/").content.decode()
+    leader.post(f"/visits/{visit.uid}/review/", {"decision": "pass", "version": "1"})
+    visit.refresh_from_db()
+    assert visit.state == Visit.State.SUBMITTED
+    assert VisitTask.objects.count() == 0

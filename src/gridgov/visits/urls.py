@@ -1,0 +1,13 @@
+from django.urls import path
+
+from gridgov.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("today/", views.today, name="today"),
+    path("reviews/", views.review_queue, name="review_queue"),
+    path("households/<uuid:uid>/new/", views.visit_form, name="visit_form"),
+    path("<uuid:uid>/", views.visit_detail, name="visit_detail"),
+    path("<uuid:uid>/review/", views.visit_review, name="visit_review"),
+]

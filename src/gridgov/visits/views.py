@@ -1,0 +1,204 @@
+"""Visit pages: the grid worker's phone list of today's visits, the visit form, a visit's
+record with its review, and the review queue. The form and the API call the same services."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.core.errors import GridGovError, ValidationFailed, error_text
+from gridgov.core.masking import mask_name
+from gridgov.core.permissions import requires
+from gridgov.people.models import Resident
+from gridgov.visits import selectors, services
+from gridgov.visits.models import Indicator, IndicatorCategory, Visit
+from gridgov.visits.workflow import MACHINE
+
+
+@requires("visits.collect")
+def today(request):
+    cards = selectors.worker_today(actor=request.user)
+    return render(
+        request,
+        "visits/today.html",
+        {
+            "cards": cards,
+            "overdue": sum(c.overdue for c in cards),
+            "returned": list(selectors.returned_to_me(actor=request.user)[:50]),
+        },
+    )
+
+
+def _form_value(indicator: Indicator, request) -> tuple[bool, object]:
+    """(answered, value) of one indicator from the form."""
+    key = f"a_{indicator.code}"
+    if indicator.value_type == Indicator.Type.MULTI:
+        values = request.POST.getlist(key)
+        return bool(values), values
+    raw = request.POST.get(key, "").strip()
+    if raw == "":
+        return False, None
+    if indicator.value_type == Indicator.Type.BOOLEAN:
+        return True, {"yes": True, "no": False}.get(raw, raw)
+    if indicator.value_type in (Indicator.Type.INTEGER, Indicator.Type.DECIMAL):
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            return True, raw  # refused by the service, naming the indicator
+        if indicator.value_type == Indicator.Type.INTEGER:
+            return True, int(number) if number == number.to_integral_value() else float(number)
+        return True, float(number)
+    return True, raw
+
+
+def _sections(household, short: bool, allowed: bool):
+    indicators = Indicator.objects.filter(is_active=True).select_related("category")
+    if short:
+        indicators = indicators.filter(short_form=True)
+    sections = []
+    for category in IndicatorCategory.objects.all():
+        rows = [i for i in indicators if i.category_id == category.pk]
+        shown = [i for i in rows if allowed or not i.is_sensitive]
+        if shown:
+            sections.append(
+                {"category": category, "indicators": shown, "hidden": len(rows) - len(shown)}
+            )
+    return sections
+
+
+@requires("visits.collect")
+def visit_form(request, uid):
+    household = services.household_for(request.user, uid)
+    short = request.GET.get("form") == "short" or request.POST.get("form") == "short"
+    allowed = services.sensitive_allowed(household)
+    members = list(Resident.objects.visible_to(request.user).active().filter(household=household))
+    errors = None
+    if request.method == "POST":
+        answers = {}
+        for section in _sections(household, short, allowed):
+            for indicator in section["indicators"]:
+                answered, value = _form_value(indicator, request)
+                if answered:
+                    answers[indicator.code] = value
+        corrections = []
+        for member in members:
+            if request.POST.get(f"confirm_{member.uid}"):
+                corrections.append({"resident": str(member.uid), "confirm": True})
+            phone = request.POST.get(f"phone_{member.uid}", "").strip()
+            if phone:
+                corrections.append({"resident": str(member.uid), "field": "phone", "value": phone})
+        try:
+            versions = json.loads(request.POST.get("versions", "{}"))
+        except ValueError:
+            versions = {}
+        outcome = request.POST.get("outcome", "")
+        need = request.POST.get("need", "").strip()
+        problem = request.POST.get("problem", "").strip()
+        now = timezone.now()
+        data = services.VisitInput(
+            client_uuid=request.POST.get("client_uuid", ""),
+            household=str(household.uid),
+            outcome=outcome,
+            started_at=request.POST.get("started_at", "") or now.isoformat(),
+            ended_at=now.isoformat(),
+            channel="paper" if short else "app",
+            refusal_reason=request.POST.get("refusal_reason", "") if outcome == "refused" else "",
+            note=request.POST.get("note", ""),
+            notice_given=bool(request.POST.get("notice_given")),
+            commitment_signed=bool(request.POST.get("commitment_signed")),
+            versions=versions if isinstance(versions, dict) else {},
+            answers=answers if outcome in ("completed", "partial") else {},
+            corrections=corrections,
+            needs=[{"category": "", "text": need}] if need else [],
+            problems=[{"title": problem}] if problem else [],
+        )
+        # A second tap on the button sends the same client id: show the stored visit.
+        stored = selectors.own_visit(actor=request.user, client_uuid=data.client_uuid)
+        if stored is not None:
+            return redirect("visits:visit_detail", uid=stored.uid)
+        try:
+            visit, _created = services.visit_submit(actor=request.user, data=data)
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("The visit was recorded and waits for review."))
+            return redirect("visits:visit_detail", uid=visit.uid)
+    versions = {str(household.uid): household.version} | {str(m.uid): m.version for m in members}
+    return render(
+        request,
+        "visits/visit_form.html",
+        {
+            "household": household,
+            "members": [{"r": m, "name": mask_name(m.name)} for m in members],
+            "sections": _sections(household, short, allowed),
+            "short": short,
+            "sensitive_allowed": allowed,
+            "outcomes": Visit.Outcome.choices,
+            "refusal_reasons": Visit.RefusalReason.choices,
+            "client_uuid": request.POST.get("client_uuid") or str(uuid.uuid4()),
+            "started_at": request.POST.get("started_at") or timezone.now().isoformat(),
+            "versions": json.dumps(versions),
+            "posted": request.POST if request.method == "POST" else {},
+            "errors": errors,
+        },
+    )
+
+
+@requires("visits.view")
+def visit_detail(request, uid):
+    visit = selectors.visit_get(actor=request.user, uid=uid)
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "answers": selectors.visit_answers(actor=request.user, visit=visit),
+            "corrections": visit.corrections.filter(round=visit.round).select_related("resident"),
+            "reviews": visit.reviews.select_related("reviewer"),
+            "events": visit.raised_events.all(),
+            "offered": MACHINE.offered(request.user, visit),
+        },
+    )
+
+
+@requires("visits.review")
+@require_POST
+def visit_review(request, uid):
+    visit = selectors.visit_get(actor=request.user, uid=uid, action="review")
+    comment = request.POST.get("comment", "").strip()
+    field = request.POST.get("field", "").strip() or "record"
+    try:
+        services.visit_review(
+            actor=request.user,
+            visit=visit,
+            decision=request.POST.get("decision", ""),
+            version=int(v) if (v := request.POST.get("version", "")).isdigit() else -1,
+            comments={field: comment} if comment else {},
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Review recorded."))
+    return redirect("visits:visit_detail", uid=visit.uid)
+
+
+@requires("visits.review")
+def review_queue(request):
+    return render(
+        request,
+        "visits/review_queue.html",
+        {
+            "visits": list(selectors.review_queue(actor=request.user)[:200]),
+            "conflicts": list(selectors.conflict_list(actor=request.user)[:200]),
+        },
+    )

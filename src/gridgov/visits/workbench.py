@@ -1,0 +1,52 @@
+"""The visits' part of each home (core/workbench.py): the collector's visits and returned
+records, the reviewer's queue and conflicts; each count from the selector of its list."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.workbench import Queue, Section, register_section
+from gridgov.visits import selectors
+
+
+@register_section(15)
+def visits_section(user) -> Section | None:
+    out = []
+    if user.has_permission("visits.collect"):
+        today = reverse("visits:today")
+        mine = selectors.task_list(actor=user, mine=True)
+        if mine.exists() or not user.has_permission("visits.review"):
+            out.append(Queue("visits_mine", _("My visits"), mine.count(), today, "primary"))
+        returned = selectors.returned_to_me(actor=user)
+        if returned.exists():
+            out.append(
+                Queue(
+                    "visits_returned",
+                    _("Visits returned for correction"),
+                    returned.count(),
+                    f"{today}#returned",
+                    "warning",
+                )
+            )
+    if user.has_permission("visits.review"):
+        queue = reverse("visits:review_queue")
+        out.append(
+            Queue(
+                "visits_review",
+                _("Visits to review"),
+                selectors.review_queue(actor=user).count(),
+                f"{queue}#to-review",
+                "primary",
+            )
+        )
+        out.append(
+            Queue(
+                "visits_conflicts",
+                _("Registry conflicts from visits"),
+                selectors.conflict_list(actor=user).count(),
+                f"{queue}#conflicts",
+                "warning",
+            )
+        )
+    return Section("visits", _("Household visits"), out) if out else None
