@@ -36,6 +36,14 @@ def default_targets() -> dict[str, Target]:
         "people.completeness": Target(target=98, yellow=95),
         "people.freshness": Target(target=95, yellow=90),
         "people.special_files": Target(target=100, yellow=95),
+        "visits.coverage": Target(target=100, yellow=90),
+        "visits.review_rate": Target(target=100, yellow=95),
+        "visits.spot_check_rate": Target(target=5, yellow=4),
+        "visits.accuracy": Target(target=98, yellow=95),
+        # A warning above 30 %: red (alerted to the community and its street) past it.
+        "visits.refusal_rate": Target(target=30, yellow=30),
+        "visits.staleness": Target(target=5, yellow=10),
+        "visits.on_time": Target(target=95, yellow=85),
         # The plans' staffing ratio for cities: one full-time grid worker per 500 residents.
         "people.staffing": Target(target=500, yellow=600),
     }

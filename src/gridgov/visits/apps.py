@@ -8,4 +8,4 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Household visits")
 
     def ready(self):
-        from gridgov.visits import policies, workbench  # noqa: F401 - registers policies, home sections
+        from gridgov.visits import kpis, policies, workbench  # noqa: F401 - registers KPIs, policies, home sections
