@@ -268,6 +268,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.events import seed_events
 
     events = seed_events()
+    from gridgov.demo.visits import seed_visits
+
+    seed_visits()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

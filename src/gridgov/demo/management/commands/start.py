@@ -116,6 +116,12 @@ class Command(BaseCommand):
                 [*manage, "kpis_check_alerts", "--loop", "900"],
                 stdout=subprocess.DEVNULL,
             )
+            # Household visit tasks for the due households, every hour.
+            supervisor.spawn(
+                "visit tasks",
+                [*manage, "visits_generate_tasks", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # The daily backup, at the backups.schedule policy's time (before 22:00).
             if not no_backup_schedule:
                 supervisor.spawn(
