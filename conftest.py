@@ -225,9 +225,9 @@ def _audit_triggers_for_transactional_tests(request):
 
 @pytest.fixture(autouse=True)
 def _default_catalogues(request):
-    """Catalogues seeded by data migrations (special-population tags, event categories) are
-    wiped by the
-    flush that ends a transactional test; put them back for every database test."""
+    """Catalogues seeded by data migrations (special-population tags, event categories, visit
+    indicators) are wiped by the flush that ends a transactional test; put them back for
+    every database test."""
     if not any(name in request.fixturenames for name in ("db", "transactional_db")) and (
         request.node.get_closest_marker("django_db") is None
     ):
@@ -252,6 +252,11 @@ def _default_catalogues(request):
     from gridgov.events.models import Category
 
     load_seed_categories(Category)
+    from gridgov.visits.catalogue import load_seed_indicators
+    from gridgov.visits.models import Indicator, IndicatorCategory
+
+    if not Indicator.objects.exists():  # wiped by a transactional test's flush
+        load_seed_indicators(IndicatorCategory, Indicator)
     yield
 
 
