@@ -49,7 +49,13 @@ _EV_HANDLE = {"events.view", "events.handle"}
 # Visits: collect (the visit itself), review (双人复核 and the conflict queue), assign (add,
 # reassign and cancel tasks), spot_check (draw and record), manage (the indicator catalogue).
 _VI_READ = {"visits.view"}
-_VI_OFFICE = {"visits.view", "visits.collect", "visits.review", "visits.assign", "visits.spot_check"}
+_VI_OFFICE = {
+    "visits.view",
+    "visits.collect",
+    "visits.review",
+    "visits.assign",
+    "visits.spot_check",
+}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(

@@ -1,7 +1,8 @@
-"""Demo household visits in the demo worker's grid: tasks for the due households, visits of
-every outcome (most completed, a few refused or nobody at home), records reviewed, one
-returned with a comment, one registry conflict, and this month's spot-check draw — so the
-worker's phone list, the review queue and the visit KPIs have something to show."""
+"""Demo household visits: tasks for the due households of every grid; in the demo worker's
+grid, visits of every outcome (most completed, a few refused or nobody at home), records
+reviewed, one returned with a comment, one registry conflict, and this month's spot-check
+draw — so the worker's phone list, the review queue and the visit KPIs have something to
+show."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from gridgov.visits import services
 from gridgov.visits.models import Indicator, Visit
 
 GRID = "310104003001001"
-VISITED_SHARE = 0.3
+VISITED_SHARE = 0.75
 
 
 def _value(indicator: Indicator, rng: random.Random):
@@ -48,7 +49,8 @@ def seed_visits() -> int:
     if Visit.objects.filter(scope_path=grid.path).exists():
         return 0
     rng = random.Random(14)
-    services.tasks_generate(grid=grid)
+    for unit in OrgUnit.objects.filter(level=OrgUnit.Level.GRID, is_active=True):
+        services.tasks_generate(grid=unit)
     required = list(Indicator.objects.filter(is_active=True, required=True, sensitivity="normal"))
     optional = list(Indicator.objects.filter(is_active=True, required=False, sensitivity="normal"))
     households = list(Household.objects.filter(scope_path=grid.path).order_by("number"))
