@@ -39,6 +39,15 @@ class QualityPolicy(PolicySchema):
     )
 
 
+def _quality_labels() -> dict[str, str]:
+    """Role codes and consent purposes by their names (the policy pages)."""
+    from gridgov.accounts.roles import Role
+    from gridgov.people.models import Consent
+
+    labels = {str(code): str(label) for code, label in Role.choices}
+    return labels | {code: str(label) for code, label in Consent.PURPOSE_LABELS.items()}
+
+
 for definition in [
     PolicyDefinition(
         "visits.cycle",
@@ -59,6 +68,7 @@ for definition in [
             "period, and the consent sensitive indicators need."
         ),
         "policy.change_system",
+        value_labels=_quality_labels,
     ),
 ]:
     register_policy(definition)
