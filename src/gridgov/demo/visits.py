@@ -29,13 +29,17 @@ def _value(indicator: Indicator, rng: random.Random):
     if kind == "bool":
         return rng.random() < 0.2
     if kind in ("int", "decimal"):
-        low, high = rules.get("min", 0), rules.get("max", 5)
-        return rng.randint(int(low), min(int(high), int(low) + 4))
+        low, high = int(rules.get("min", 0)), int(rules.get("max", 5))
+        if high - low > 100:  # a year
+            return rng.randint(max(low, 1960), min(high, 2024))
+        return rng.randint(low, min(high, low + 4))
     if kind == "choice":
         return rng.choice(indicator.choices)[0]
     if kind == "multi":
         return [rng.choice(indicator.choices)[0]]
-    return rng.choice(["助餐", "上门体检", "老年活动室", "课后托管", "无"])
+    if indicator.code == "N01":
+        return rng.choice(["助餐", "上门体检", "老年活动室", "课后托管"])
+    return "无"
 
 
 def seed_visits() -> int:

@@ -173,6 +173,7 @@ class AnswerOut(Schema):
     name_en: str
     sensitive: bool
     value: Any = None
+    display: str = ""
     hidden: bool
 
 

@@ -211,14 +211,32 @@ def visit_answers(*, actor, visit: Visit) -> list[dict]:
     for answer in visit.answers.filter(round=visit.round).select_related("indicator"):
         indicator = answer.indicator
         hidden = indicator.is_sensitive and not sees
+        value = None if hidden else answer_value(answer)
         out.append(
             {
                 "code": indicator.code,
                 "name": indicator.name,
                 "name_en": indicator.name_en,
                 "sensitive": indicator.is_sensitive,
-                "value": None if hidden else answer_value(answer),
+                "value": value,
+                "display": "" if hidden else answer_display(indicator, value),
                 "hidden": hidden,
             }
         )
     return out
+
+
+def answer_display(indicator: Indicator, value) -> str:
+    """An answer as a person reads it: 是/否, choices by their names in the reader's
+    language."""
+    from django.utils.translation import get_language, gettext
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    chinese = (get_language() or "").lower().startswith("zh")
+    labels = {c[0]: (c[1] if chinese else c[2]) for c in indicator.choices}
+    if isinstance(value, list):
+        return "、".join(labels.get(v, str(v)) for v in value)
+    return labels.get(value, str(value)) if labels else str(value)
