@@ -37,6 +37,16 @@ FIELD_LABELS = {
     "max_households": _("Most households in a grid"),
     "overlap_tolerance": _("Share of a grid's area that may overlap a neighbour"),
     "retention_days": _("Days kept"),
+    # visits
+    "household_reverify_days": _("Days without a completed visit before a household is due"),
+    "task_due_days": _("Days a visit task has before it is overdue"),
+    "not_home_retry_days": _("Days until the next attempt when nobody was at home"),
+    "not_home_max_attempts": _("Attempts before a not-at-home task goes back to the office"),
+    "location_tolerance_m": _("Metres from the building beyond which a visit is flagged"),
+    "reviewer_roles": _("Roles that review visit records"),
+    "spot_check_rate": _("Share of visited households spot-checked"),
+    "spot_check_period": _("Period of a spot-check draw"),
+    "sensitive_consent_purpose": _("Consent that sensitive indicators need"),
     # people
     "minor_age": _("Age below which a person is a minor"),
     "minors_roles": _("Roles that see minors"),

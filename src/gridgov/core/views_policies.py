@@ -28,6 +28,8 @@ def _value_text(value, labels) -> str:
         return "、".join(str(labels.get(v, v)) if isinstance(v, str) else str(v) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return str(labels.get(value, value))  # a code (a consent purpose, a period) by its name
     return str(value)
 
 

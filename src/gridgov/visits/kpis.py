@@ -1,5 +1,7 @@
 """The visits' KPIs (入户覆盖率, 复核率, 抽查比例, 采集准确率, 拒访率, 更新滞后率, 按时走访率),
-registered with the KPI registry; nothing else computes them. Targets and colours are the
+registered with the KPI registry; nothing else computes them. Per-collector accuracy is
+``selectors.collector_accuracy``; the registry's worker level means a task's assignee, so
+only 按时走访率 is read per worker. Targets and colours are the
 ``kpis.targets`` policy; a red 拒访率 (above 30 % by default) is alerted to the community
 and its street by the KPI alert job like every other red KPI.
 """
@@ -122,13 +124,13 @@ register(
         formula=_("records reviewed ÷ records submitted"),
         unit="%",
         higher_is_better=True,
-        levels=WITH_WORKER,
+        levels=UNIT_LEVELS,
         capability="visits",
         source=_visits,
         date_field="submitted_at",
         denominator=lambda p: _in("submitted_at", p),
         numerator=lambda p: Q(reviewed_at__isnull=False),
-        group_fields={"grid": "household__grid_id", "worker": "collector_id"},
+        group_fields={"grid": "household__grid_id"},
         records=_records("visits:review_queue"),
     )
 )
@@ -143,7 +145,7 @@ register(
         formula=_("visits spot-checked ÷ visits passed"),
         unit="%",
         higher_is_better=True,
-        levels=WITH_WORKER,
+        levels=UNIT_LEVELS,
         capability="visits",
         source=_visits,
         date_field="ended_at",
@@ -151,7 +153,7 @@ register(
             _in("ended_at", p) & Q(state=Visit.State.APPROVED, outcome__in=VISITED)
         ),
         numerator=lambda p: Q(spot_checked=True),
-        group_fields={"grid": "household__grid_id", "worker": "collector_id"},
+        group_fields={"grid": "household__grid_id"},
     )
 )
 register(
@@ -165,13 +167,13 @@ register(
         formula=_("spot checks matching ÷ spot checks recorded"),
         unit="%",
         higher_is_better=True,
-        levels=WITH_WORKER,
+        levels=UNIT_LEVELS,
         capability="visits",
         source=lambda: SpotCheck.objects.all(),
         date_field="checked_at",
         denominator=lambda p: _in("checked_at", p),
         numerator=lambda p: Q(result=SpotCheck.Result.MATCH),
-        group_fields={"grid": "visit__household__grid_id", "worker": "collector_id"},
+        group_fields={"grid": "visit__household__grid_id"},
     )
 )
 register(
@@ -185,13 +187,13 @@ register(
         formula=_("visits refused ÷ visit attempts"),
         unit="%",
         higher_is_better=False,
-        levels=WITH_WORKER,
+        levels=UNIT_LEVELS,
         capability="visits",
         source=_visits,
         date_field="ended_at",
         denominator=lambda p: _in("ended_at", p),
         numerator=lambda p: Q(outcome=Visit.Outcome.REFUSED),
-        group_fields={"grid": "household__grid_id", "worker": "collector_id"},
+        group_fields={"grid": "household__grid_id"},
     )
 )
 register(

@@ -42,9 +42,11 @@ class QualityPolicy(PolicySchema):
 def _quality_labels() -> dict[str, str]:
     """Role codes and consent purposes by their names (the policy pages)."""
     from gridgov.accounts.roles import Role
+    from gridgov.kpis.registry import PERIOD_LABELS
     from gridgov.people.models import Consent
 
     labels = {str(code): str(label) for code, label in Role.choices}
+    labels |= {code: str(label) for code, label in PERIOD_LABELS.items()}
     return labels | {code: str(label) for code, label in Consent.PURPOSE_LABELS.items()}
 
 

@@ -32,6 +32,7 @@ def today(request):
             "cards": cards,
             "overdue": sum(c.overdue for c in cards),
             "returned": list(selectors.returned_to_me(actor=request.user)[:50]),
+            "returned_count": selectors.returned_to_me(actor=request.user).count(),
         },
     )
 

@@ -17,7 +17,9 @@ def visits_section(user) -> Section | None:
         today = reverse("visits:today")
         mine = selectors.task_list(actor=user, mine=True)
         if mine.exists() or not user.has_permission("visits.review"):
-            out.append(Queue("visits_mine", _("My visits"), mine.count(), today, "primary"))
+            out.append(
+                Queue("visits_mine", _("My visits"), mine.count(), f"{today}#mine", "primary")
+            )
         returned = selectors.returned_to_me(actor=user)
         if returned.exists():
             out.append(

@@ -132,8 +132,9 @@ def registry(org_tree, make_user):
 
 def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
+    from gridgov.visits.tests.test_kpis import EXPECTED as VISIT_EXPECTED
 
-    assert set(EVENT_EXPECTED) | set(EXPECTED) == set(REGISTRY)
+    assert set(EVENT_EXPECTED) | set(EXPECTED) | set(VISIT_EXPECTED) == set(REGISTRY)
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
