@@ -569,6 +569,15 @@ ROUTES = [
     ),
     Route("visits:visit_detail", "GET", "/visits/{in}/", "visits.view", ("visit_in", "visit_out")),
     Route(
+        "visits:conflict_resolve",
+        "POST",
+        "/visits/conflicts/{in}/",
+        "visits.review",
+        ("conflict_in", "conflict_out"),
+        ok=(302,),
+        data={"take": "registry"},
+    ),
+    Route(
         "visits:visit_review",
         "POST",
         "/visits/{in}/review/",

@@ -194,6 +194,22 @@ def visit_review(request, uid):
 
 
 @requires("visits.review")
+@require_POST
+def conflict_resolve(request, uid):
+    """The conflict queue's decision: take the visit's value or keep the registry's."""
+    correction = selectors.correction_get(actor=request.user, uid=uid)
+    try:
+        services.correction_resolve(
+            actor=request.user, correction=correction, take=request.POST.get("take", "")
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("visits:review_queue")
+
+
+@requires("visits.review")
 def review_queue(request):
     return render(
         request,

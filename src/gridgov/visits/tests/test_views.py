@@ -132,3 +132,30 @@ def test_collector_is_not_offered_the_review(world, login_client):
     visit.refresh_from_db()
     assert visit.state == Visit.State.SUBMITTED
     assert VisitTask.objects.count() == 0
+
+
+def test_conflict_decided_on_the_review_page(world, login_client):
+    from gridgov.people.models import Resident
+    from gridgov.visits.models import Correction
+
+    data = world.visit_input(
+        corrections=[{"resident": str(world.head.uid), "field": "phone", "value": "13700001111"}]
+    )
+    visit, _ = services.visit_submit(actor=world.worker, data=data)
+    people.resident_update(
+        actor=world.staff,
+        resident=world.head,
+        data={"phone": "13655556666"},
+        expected_version=world.head.version,
+    )
+    services.visit_review(actor=world.staff, visit=visit, decision="pass", version=1)
+    correction = Correction.objects.get(visit=visit)
+    staff = login_client(world.staff)
+    page = staff.get("/visits/reviews/").content.decode()
+    assert f"/visits/conflicts/{correction.uid}/" in page and "136****6666" in page
+    assert (
+        staff.post(f"/visits/conflicts/{correction.uid}/", {"take": "proposal"}).status_code == 302
+    )
+    correction.refresh_from_db()
+    assert correction.status == Correction.Status.APPLIED
+    assert Resident.objects.get(pk=world.head.pk).phone_masked == "137****1111"
