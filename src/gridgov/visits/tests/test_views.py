@@ -159,3 +159,7 @@ def test_conflict_decided_on_the_review_page(world, login_client):
     correction.refresh_from_db()
     assert correction.status == Correction.Status.APPLIED
     assert Resident.objects.get(pk=world.head.pk).phone_masked == "137****1111"
+
+
+def test_the_visit_list_is_kept_for_offline_use(client):
+    assert "/visits/today/" in client.get("/sw.js").content.decode()
