@@ -17,6 +17,13 @@ from gridgov.core.policy_labels import FIELD_LABELS as POLICY_FIELD_LABELS
 
 # Keys the services write into a record's details (not model fields of its target).
 DETAIL_LABELS = {
+    # visits
+    "answers": _("answers given"),
+    "corrections": _("registry corrections proposed"),
+    "decision": _("review decision"),
+    "take": _("conflict decided for"),
+    "mismatched": _("fields not matching"),
+    "sample": _("households drawn"),
     "accuracy": _("accuracy"),
     "action": _("action"),
     "active_key": _("active key"),
@@ -165,9 +172,12 @@ def field_label(target_type: str, key: str) -> str:
     model = _model(target_type) if target_type else None
     if model is not None:
         try:
-            return str(model._meta.get_field(key).verbose_name)
+            field = model._meta.get_field(key)
         except FieldDoesNotExist:
-            pass
+            field = None
+        # A reverse relation (a visit's "answers") has no verbose name of its own.
+        if getattr(field, "verbose_name", None) is not None:
+            return str(field.verbose_name)
     label = DETAIL_LABELS.get(key) or POLICY_FIELD_LABELS.get(key)
     return str(label) if label is not None else key
 
