@@ -57,6 +57,9 @@ ROUTES = [
     # core
     # Residents and volunteers are sent on to their own reports.
     Route("core:home", "GET", "/", SIGNED_IN, ok=(200, 302)),
+    # The offline shell's files hold no data: anyone may fetch them.
+    Route("core:service_worker", "GET", "/sw.js", None, public_status=(200,)),
+    Route("core:manifest", "GET", "/manifest.webmanifest", None, public_status=(200,)),
     Route("core:policy_list", "GET", "/policies/", "policy.view"),
     Route("core:policy_edit", "GET", "/policies/accounts.session/", "policy.view"),
     # accounts
