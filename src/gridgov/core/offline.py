@@ -103,12 +103,16 @@ self.skipWaiting();
 workbox.precaching.cleanupOutdatedCaches();
 workbox.precaching.precacheAndRoute(CONFIG.precache);
 workbox.routing.registerRoute(
-  ({request, url}) => request.mode === 'navigate' && url.origin === self.location.origin &&
+  ({request, url}) =>
+    (request.mode === 'navigate' || request.headers.get('X-Offline-Prefetch') === '1') &&
+    url.origin === self.location.origin &&
     CONFIG.offlinePages.some((prefix) =>
       prefix === '/' ? url.pathname === '/' : url.pathname.startsWith(prefix)),
   new workbox.strategies.NetworkFirst({
     cacheName: PAGES,
     networkTimeoutSeconds: 6,
+    // A page fetched ahead serves the later navigation to it (same user, same language).
+    matchOptions: {ignoreVary: true},
     plugins: [{
       // Only a page really shown to a signed-in user is kept (not a redirect to sign-in).
       cacheWillUpdate: async ({response}) =>

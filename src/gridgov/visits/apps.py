@@ -14,3 +14,5 @@ class VisitsConfig(AppConfig):
         # The worker's visits of the day stay readable without a signal; records made
         # offline go to the outbox and /api/v1/visits/sync (docs/visits.md).
         register_offline_page("/visits/today/")
+        # The visit forms of the day's households, fetched ahead by the list (outbox.js).
+        register_offline_page("/visits/households/")

@@ -169,9 +169,23 @@
     return true;
   }
 
+  // Pages a worker will need offline (the visit forms of the day's households) are fetched
+  // ahead while there is a connection; the service worker keeps them.
+  async function prefetch() {
+    if (!navigator.onLine || !navigator.serviceWorker) return;
+    await navigator.serviceWorker.ready;
+    const links = new Set(Array.from(document.querySelectorAll('a[data-offline-prefetch]'), (a) => a.href));
+    for (const href of links) {
+      try {
+        await fetch(href, { credentials: 'same-origin', headers: { 'X-Offline-Prefetch': '1' } });
+      } catch (error) { return; }
+    }
+  }
+
   if (user) {
     endIfExpired();
     render();
+    prefetch();
     flush();
     if ('serviceWorker' in navigator && body.dataset.serviceWorker) {
       navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: '/' }).catch(() => {});
