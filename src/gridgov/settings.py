@@ -214,6 +214,20 @@ GRIDGOV_VENDOR_ASSETS = {
         for name in ("core", "routing", "strategies", "precaching")
     },
     "vendor/idb": (_NODE_MODULES / "idb" / "build", ["umd.js"]),
+    "vendor/leaflet": (
+        _NODE_MODULES / "leaflet" / "dist",
+        [
+            "leaflet.js",
+            "leaflet.js.map",
+            "leaflet.css",
+            # leaflet.css refers to these; the fingerprinting storage needs them present.
+            "images/layers.png",
+            "images/layers-2x.png",
+            "images/marker-icon.png",
+            "images/marker-icon-2x.png",
+            "images/marker-shadow.png",
+        ],
+    ),
 }
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -244,6 +258,30 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Maps (docs/maps.md): the base layer is an intranet tile service (XYZ or WMTS URL template),
+# an offline tile file GridGov serves (PMTiles or MBTiles), or neither (the grid layer alone);
+# each in its coordinate system. Parsed and checked by core/maps.py.
+GRIDGOV_MAP = {
+    key: os.environ.get(f"GRIDGOV_MAP_{key}", "")
+    for key in (
+        "TILES_URL",
+        "TILES_FILE",
+        "TILES_CRS",
+        "TILES_LABELS_URL",
+        "TILES_SUBDOMAINS",
+        "TILES_NAME",
+        "TILES_MAX_ZOOM",
+    )
+}
+# Tiles of the offline file requested without signing in (the public report page), per
+# address and minute; signed-in users are not counted.
+GRIDGOV_MAP_PUBLIC_TILES_PER_MINUTE = int(
+    os.environ.get("GRIDGOV_MAP_PUBLIC_TILES_PER_MINUTE", "600")
+)
+from gridgov.core.maps import csp_origins  # noqa: E402
+
+SECURE_CSP["img-src"] += csp_origins(GRIDGOV_MAP)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

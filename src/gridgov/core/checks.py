@@ -179,3 +179,18 @@ def _transport_encryption_warnings():
     if redis and not redis.startswith("rediss://"):
         warnings.append(Warning("Use rediss:// (TLS) for REDIS_URL.", id="gridgov.W004"))
     return warnings
+
+
+@register()
+def map_base_layer_check(app_configs, **kwargs):
+    """The map's base-layer settings (docs/maps.md): each problem is an error, so a broken
+    configuration is found at start rather than by a user looking at a blank map."""
+    from gridgov.core.maps import MapConfigError, parse_base_layer
+
+    try:
+        parse_base_layer(settings.GRIDGOV_MAP)
+    except MapConfigError as exc:
+        return [
+            Error(problem, hint="See docs/maps.md.", id="gridgov.E120") for problem in exc.problems
+        ]
+    return []

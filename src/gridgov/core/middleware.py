@@ -51,14 +51,15 @@ class NoStoreMiddleware:
     """No answer of the application is stored by a browser or proxy: signed-in pages hold
     personal data, and public ones (a reporter's tracking page, the forms with their CSRF
     token) are per person too. Static files are answered before this (WhiteNoise) and keep
-    their own caching."""
+    their own caching, and so do answers marked ``cacheable`` (map tiles)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response["Cache-Control"] = "no-store"
+        if not getattr(response, "cacheable", False):
+            response["Cache-Control"] = "no-store"
         return response
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("policies/", views_policies.policy_list, name="policy_list"),
     path("policies/<str:key>/", views_policies.policy_edit, name="policy_edit"),
+    path("map/tiles/<int:z>/<int:x>/<int:y>", views.map_tile, name="map_tile"),
 ]

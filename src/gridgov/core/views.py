@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -100,3 +102,47 @@ def error_500(request):
         _("Server error"),
         _("Something went wrong on our side. The error has been logged."),
     )
+
+
+# A transparent 1×1 PNG, drawn stretched where the tile file has no tile.
+EMPTY_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
+)
+
+
+@public
+def map_tile(request, z: int, x: int, y: int):
+    """A tile of the offline base-map file (docs/maps.md). Open without signing in, since
+    the resident's report page draws the map too; anonymous requests are counted per address
+    so the file cannot be copied out at speed. Tiles hold no personal data: browsers keep
+    them for a day."""
+    from django.conf import settings
+    from django.http import Http404, HttpResponse
+
+    from gridgov.core.maps import base_layer
+    from gridgov.core.ratelimit import rate_limit
+    from gridgov.core.request_context import client_ip
+    from gridgov.core.tiles import TileFileError, tile_get
+
+    layer = base_layer()
+    if layer.kind != "file":
+        raise Http404
+    if not request.user.is_authenticated:
+        rate_limit(
+            f"map:tiles:ip:{client_ip(request) or 'unknown'}",
+            limit=settings.GRIDGOV_MAP_PUBLIC_TILES_PER_MINUTE,
+            window_seconds=60,
+        )
+    try:
+        tile = tile_get(layer.file, z, x, y)
+    except TileFileError as exc:
+        raise Http404 from exc
+    if tile is None:
+        # Outside the file's area or zoom levels: a transparent tile, the grid layer shows.
+        response = HttpResponse(EMPTY_TILE, content_type="image/png")
+    else:
+        data, content_type = tile
+        response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response.cacheable = True
+    return response

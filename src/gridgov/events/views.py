@@ -13,22 +13,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from shapely.geometry import shape
 
 from gridgov.accounts.access_limits import reveal_note
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
 from gridgov.core.crypto import decrypt_field
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
+from gridgov.core.maps import display_grids, display_point, display_points
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.events import routing, selectors, services, tracking
 from gridgov.events.api import channel_for
-from gridgov.events.models import Event, Urgency
+from gridgov.events.models import Event, State, Urgency
 from gridgov.events.selectors import EventFilters
 from gridgov.events.sla import sla_colour
 from gridgov.events.workflow import TRANSITIONS
-from gridgov.org.models import OrgUnit
-from gridgov.org.selectors import grid_feature_collection, grid_list
+from gridgov.org.models import Building, Grid, OrgUnit
+from gridgov.org.selectors import building_points, grid_feature_collection, grid_list
 
 TABS = [
     ("open", gettext_lazy("Open")),
@@ -177,8 +179,19 @@ def event_detail(request, uid):
             "pending": event.requests.filter(status="pending"),
             "can_reveal": path_in_scope(request.user, event.scope_path, "events.reveal"),
             "can_publish": path_in_scope(request.user, event.scope_path, "events.dispatch"),
+            "place": _event_place(event),
         },
     )
+
+
+def _event_place(event: Event) -> dict:
+    """The event's point and its grid's outline for the small map (no point: no map; the
+    page names the grid and community in text either way)."""
+    point = display_point(event.lon, event.lat)
+    if point is None:
+        return {"point": None}
+    grids = Grid.objects.filter(unit_id=event.grid_id).select_related("unit", "unit__parent")
+    return {"point": point, "geojson": display_grids(grid_feature_collection(list(grids)))}
 
 
 @requires("events.view")
@@ -246,9 +259,42 @@ def report_form_context(request, values, errors):
         "grids": grids,
         "categories": selectors.leaf_categories(),
         "urgencies": Urgency.choices,
-        "geojson": grid_feature_collection(grid_list(actor=request.user))
+        "picker": location_picker(
+            grid_list(actor=request.user), Building.objects.visible_to(request.user)
+        )
         if request.user.is_authenticated
         else None,
+    }
+
+
+def location_picker(grids, buildings) -> dict:
+    """What the place picker shows: the grids (drawn, labelled) and placed buildings on the
+    map, and the same as a list of grids with their buildings (each with a WGS-84 point to
+    store) for choosing without the map."""
+    collection = grid_feature_collection(grids)
+    points = building_points(buildings)
+    by_grid: dict[str, list[dict]] = {}
+    for point in points:
+        by_grid.setdefault(point["grid"], []).append(point)
+    places = []
+    for feature in collection["features"]:
+        properties = feature["properties"]
+        try:
+            at = shape(feature["geometry"]).representative_point()
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
+        places.append(
+            {
+                **properties,
+                "lon": at.x,
+                "lat": at.y,
+                "buildings": by_grid.get(properties["code"], []),
+            }
+        )
+    return {
+        "geojson": display_grids(collection),
+        "buildings": display_points(points),
+        "places": places,
     }
 
 
@@ -341,27 +387,33 @@ def my_reports(request):
 
 @requires("events.view")
 def event_map(request):
-    events = selectors.event_list(actor=request.user, filters=EventFilters(state="open")).filter(
-        lon__isnull=False
-    )[:2000]
+    events = (
+        selectors.event_list(actor=request.user, filters=EventFilters(state="open"))
+        .filter(lon__isnull=False)
+        .select_related("grid")[:2000]
+    )
     now = timezone.now()
     points = [
         {
             "uid": str(e.uid),
-            "code": e.tracking_code,
-            "title": e.title,
+            "label": f"{e.tracking_code} {e.title}",
+            "state": e.state,
             "lon": e.lon,
             "lat": e.lat,
             "overdue": bool(e.handle_due and e.handle_due < now),
         }
         for e in events
     ]
+    present = {p["state"] for p in points}
     return render(
         request,
         "events/event_map.html",
         {
-            "geojson": grid_feature_collection(grid_list(actor=request.user)),
-            "points": points,
+            "geojson": display_grids(grid_feature_collection(grid_list(actor=request.user))),
+            "points": display_points(points),
+            "states": [
+                {"value": v, "label": str(label)} for v, label in State.choices if v in present
+            ],
         },
     )
 

@@ -24,9 +24,8 @@ from gridgov.core.request_context import client_ip
 from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.events import selectors, services, tracking
 from gridgov.events.models import Channel, DeviceNonce, DeviceSource, Event, EventPhoto, State
-from gridgov.events.views import FORM_FIELDS, input_from_post
-from gridgov.org.models import Grid
-from gridgov.org.selectors import grid_feature_collection
+from gridgov.events.views import FORM_FIELDS, input_from_post, location_picker
+from gridgov.org.models import Building, Grid
 
 
 def _rate_limited(request, phone: str) -> bool:
@@ -51,8 +50,9 @@ def _rate_limited(request, phone: str) -> bool:
     return False
 
 
-def _public_geojson(request):
-    """The grids of the district in the link (``?jurisdiction_id=``), or of the only one."""
+def _public_picker(request):
+    """The grids and placed buildings of the district in the link (``?jurisdiction_id=``),
+    or of the only one: public facts (names and places, nobody's data)."""
     from gridgov.org.models import OrgUnit
 
     districts = OrgUnit.objects.filter(level=OrgUnit.Level.DISTRICT, is_active=True)
@@ -60,10 +60,14 @@ def _public_geojson(request):
     district = districts.filter(code=code).first() if code else None
     if district is None and districts.count() == 1:
         district = districts.first()
-    grids = Grid.objects.select_related("unit").filter(unit__is_active=True)
+    grids = Grid.objects.select_related("unit", "unit__parent").filter(unit__is_active=True)
+    buildings = Building.objects.all()
     if district is None:
-        return grid_feature_collection(grids.none())
-    return grid_feature_collection(grids.filter(unit__path__startswith=district.path))
+        return location_picker(grids.none(), buildings.none())
+    return location_picker(
+        grids.filter(unit__path__startswith=district.path).order_by("unit__code"),
+        buildings.filter(grid__path__startswith=district.path),
+    )
 
 
 @public
@@ -96,7 +100,7 @@ def public_report(request):
     return render(
         request,
         "events/public_report.html",
-        {"values": values, "errors": errors, "geojson": _public_geojson(request)},
+        {"values": values, "errors": errors, "picker": _public_picker(request)},
         status=status,
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import ValidationFailed, error_text
+from gridgov.core.maps import display_grids
 from gridgov.core.permissions import requires
 from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import path_in_scope
@@ -116,7 +117,7 @@ def dashboard(request):
         if unit.level != "grid"
         else []
     )
-    geojson = grid_feature_collection(grid_list(actor=request.user, under=unit))
+    geojson = display_grids(grid_feature_collection(grid_list(actor=request.user, under=unit)))
     colours = {r.code: {"colour": r.colour, "value": r.value.value} for r in grids}
     return render(
         request,
@@ -229,7 +230,9 @@ def command_screen(request):
             "tiles": tiles,
             "counts": counts,
             "overdue": overdue,
-            "geojson": grid_feature_collection(grid_list(actor=request.user, under=unit)),
+            "geojson": display_grids(
+                grid_feature_collection(grid_list(actor=request.user, under=unit))
+            ),
             "colours": {r.code: {"colour": r.colour, "value": r.value.value} for r in grids},
             "kpi": kpi,
             "now": now,

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from gridgov.org.models import Compound, Grid, GridAssignment, OrgUnit
+from gridgov.org.models import Building, Compound, Grid, GridAssignment, OrgUnit
 
 
 def org_unit_list(
@@ -71,20 +71,44 @@ def grid_feature_collection(grids) -> dict:
     """GeoJSON for the map: one feature per grid with its code, name and households. A
     queryset is read as plain rows: a district map has a thousand grids."""
     if isinstance(grids, QuerySet):
-        rows = grids.values_list("unit__code", "unit__name", "household_count", "boundary")
+        rows = grids.values_list(
+            "unit__code", "unit__name", "unit__parent__name", "household_count", "boundary"
+        )
     else:
-        rows = [(g.unit.code, g.unit.name, g.household_count, g.boundary) for g in grids]
+        rows = [
+            (g.unit.code, g.unit.name, g.unit.parent.name, g.household_count, g.boundary)
+            for g in grids
+        ]
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "properties": {"code": code, "name": name, "households": households},
+                "properties": {
+                    "code": code,
+                    "name": name,
+                    "community": community,
+                    "households": households,
+                },
                 "geometry": boundary,
             }
-            for code, name, households, boundary in rows
+            for code, name, community, households, boundary in rows
         ],
     }
+
+
+def building_points(buildings: QuerySet[Building], *, limit: int = 3000) -> list[dict]:
+    """The placed buildings of a (scoped) queryset for the map's building layer: name, grid
+    code and stored WGS-84 position. Buildings without a position are left out."""
+    rows = (
+        buildings.filter(lon__isnull=False, lat__isnull=False)
+        .order_by("grid__code", "compound__name", "number")
+        .values_list("pk", "compound__name", "number", "grid__code", "lon", "lat")[:limit]
+    )
+    return [
+        {"id": pk, "label": f"{compound} {number}", "grid": grid, "lon": lon, "lat": lat}
+        for pk, compound, number, grid, lon, lat in rows
+    ]
 
 
 def grid_assignments_current(*, actor, grid_unit: OrgUnit) -> QuerySet[GridAssignment]:

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import GridGovError, ImportRejected, NotFound, ValidationFailed
+from gridgov.core.maps import display_grids, display_points
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org import selectors, services
 from gridgov.org.codes import CHILD_LEVEL
-from gridgov.org.models import GridAssignment, OrgUnit
+from gridgov.org.models import Building, GridAssignment, OrgUnit
 
 
 @requires("org.view")
@@ -120,10 +121,15 @@ def grid_detail(request, code: str):
             "grid": grid,
             "ancestors": selectors.org_unit_ancestors(unit),
             "assignments": selectors.grid_assignments_current(actor=request.user, grid_unit=unit),
-            "buildings": unit.buildings.select_related("compound").order_by(
+            "building_list": unit.buildings.select_related("compound").order_by(
                 "compound__name", "number"
             ),
-            "geojson": selectors.grid_feature_collection([grid]),
+            "geojson": display_grids(selectors.grid_feature_collection([grid])),
+            "buildings": display_points(
+                selectors.building_points(
+                    Building.objects.visible_to(request.user).filter(grid=unit)
+                )
+            ),
             "can_change": path_in_scope(request.user, unit.path, "org.change"),
             "duties": GridAssignment.Duty.choices,
         },
@@ -167,11 +173,17 @@ def grid_assign(request, code: str):
 
 @requires("org.view")
 def grid_map(request):
-    grids = list(selectors.grid_list(actor=request.user))
+    grids = selectors.grid_list(actor=request.user)
+    geojson = display_grids(selectors.grid_feature_collection(grids))
+    buildings = selectors.building_points(Building.objects.visible_to(request.user))
     return render(
         request,
         "org/grid_map.html",
-        {"geojson": selectors.grid_feature_collection(grids), "count": len(grids)},
+        {
+            "geojson": geojson,
+            "count": len(geojson["features"]),
+            "buildings": display_points(buildings),
+        },
     )
 
 

@@ -14,3 +14,12 @@ def download_kb(context, name: str) -> int:
     request = context.get("request")
     accept_encoding = request.headers.get("Accept-Encoding", "") if request else ""
     return round(transfer_size(name, accept_encoding) / 1024)
+
+
+@register.simple_tag
+def map_config() -> dict:
+    """``{% map_config as config %}``: the base layer and legend texts the map scripts read
+    (core/maps.py)."""
+    from gridgov.core.maps import map_config as config
+
+    return config()

@@ -1,36 +1,39 @@
-// Open events as points over the grid boundaries (ECharts, data embedded in the page).
+// Open events as points over the labelled grids, coloured by state; overdue ones ringed red.
 (function () {
   "use strict";
   var holder = document.getElementById("event-map");
-  var source = document.getElementById("grid-geojson");
-  var points = document.getElementById("event-points");
-  if (!holder || !source || !points || !window.echarts) { return; }
-  var geojson = JSON.parse(source.textContent);
-  var events = JSON.parse(points.textContent);
-  if (!geojson.features.length) { holder.textContent = holder.dataset.empty; return; }
-  echarts.registerMap("grids", geojson);
-  var chart = echarts.init(holder, null, { renderer: "canvas" });
-  function series(name, overdue, colour) {
+  if (!holder || !window.GridGovMap) { return; }
+  var M = window.GridGovMap;
+  var geojson = JSON.parse(document.getElementById("grid-geojson").textContent);
+  var events = JSON.parse(document.getElementById("event-points").textContent);
+  var states = JSON.parse(document.getElementById("event-states").textContent);
+  var COLOURS = {
+    reported: "#0d6efd", accepted: "#6610f2", classified: "#6f42c1", dispatched: "#d63384",
+    handling: "#fd7e14", waiting: "#adb5bd", handled: "#198754", suspended: "#495057"
+  };
+  var map = M.create(holder);
+  var layer = M.grids(map, geojson, {
+    tip: function (f) {
+      var span = document.createElement("span");
+      span.textContent = f.properties.name + " · " + (f.properties.community || "");
+      return span;
+    }
+  });
+  var points = M.points(map, events, function (e) {
     return {
-      name: name, type: "scatter", coordinateSystem: "geo", symbolSize: 10,
-      itemStyle: { color: colour },
-      data: events.filter(function (e) { return e.overdue === overdue; }).map(function (e) {
-        return { name: e.code, value: [e.lon, e.lat], uid: e.uid, title: e.title };
-      })
+      radius: 7, fillColor: COLOURS[e.state] || "#212529", fillOpacity: 0.95,
+      color: e.overdue ? "#dc3545" : "#ffffff", weight: e.overdue ? 4 : 2
     };
-  }
-  chart.setOption({
-    tooltip: { trigger: "item", formatter: function (p) {
-      return p.data && p.data.title ? p.data.name + "<br>" + echarts.format.encodeHTML(p.data.title) : p.name;
-    } },
-    legend: { bottom: 0, data: [holder.dataset.open, holder.dataset.overdue] },
-    geo: { map: "grids", roam: true, nameProperty: "code",
-           itemStyle: { areaColor: "#eef4ff", borderColor: "#0d6efd" } },
-    series: [series(holder.dataset.open, false, "#0d6efd"), series(holder.dataset.overdue, true, "#dc3545")]
+  }, {
+    onClick: function (e) {
+      window.location.href = holder.dataset.link.replace("00000000-0000-0000-0000-000000000000", e.uid);
+    }
   });
-  chart.on("click", function (p) {
-    if (p.data && p.data.uid) { window.location.href = "/events/" + p.data.uid + "/"; }
-  });
-  window.addEventListener("resize", function () { chart.resize(); });
+  var entries = states.map(function (s) { return { colour: COLOURS[s.value] || "#212529", label: s.label, kind: "dot" }; });
+  entries.push({ colour: "#dc3545", label: holder.dataset.overdue, kind: "ring" });
+  entries.push({ colour: "#0d6efd", label: M.text.grid, kind: "area" });
+  M.legend(map, entries, holder);
+  M.fit(map, [layer, points]);
+  layer.refreshLabels();
   holder.dataset.ready = "1";
 })();

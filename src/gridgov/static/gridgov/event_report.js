@@ -1,5 +1,6 @@
-// Report forms: a client-generated id (a resend never duplicates), GPS when the phone
-// has it, and a tap on the grid map (drawn from the page, no online tiles) otherwise.
+// Report forms: a client-generated id (a resend never duplicates) and the place: GPS where
+// the phone has it, a grid or building from the list, or a tap on the map. The form stores
+// WGS-84; a GCJ-02 base map is converted both ways here (coords.js, the one browser copy).
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -10,62 +11,111 @@
   }
   var lon = document.getElementById("lon");
   var lat = document.getElementById("lat");
+  var chosen = document.getElementById("place-chosen");
   var status = document.getElementById("gps-status");
-  var chart = null;
+  var select = document.getElementById("place-select");
+  var M = window.GridGovMap;
+  var C = window.GridGovCoords;
+  var crs = M ? M.config.crs : "wgs84";
+  var geojsonSource = document.getElementById("grid-geojson");
+  var geojson = geojsonSource ? JSON.parse(geojsonSource.textContent) : { features: [] };
+  var map = null;
+  var marker = null;
 
-  function mark(x, y) {
-    lon.value = x.toFixed(6);
-    lat.value = y.toFixed(6);
-    if (chart) {
-      chart.setOption({ series: [{}, { data: [[x, y]] }] });
+  function drawn(x, y) { return C ? C.toDisplay(crs, x, y) : [x, y]; }
+
+  function describe(x, y, label) {
+    if (!chosen) { return; }
+    if (label) { chosen.textContent = chosen.dataset.set + " " + label; return; }
+    var grid = M ? M.gridAt(geojson, drawn(x, y)) : null;
+    chosen.textContent = grid
+      ? chosen.dataset.set + " " + grid.properties.name + (grid.properties.community ? " · " + grid.properties.community : "")
+      : chosen.dataset.outside;
+  }
+
+  function mark() {
+    if (!map || !lon.value || !lat.value) { return; }
+    var at = M.latLng(drawn(parseFloat(lon.value), parseFloat(lat.value)));
+    if (marker) { marker.setLatLng(at); } else {
+      marker = L.circleMarker(at, { radius: 9, fillColor: "#dc3545", fillOpacity: 1, color: "#ffffff", weight: 3 })
+        .bindTooltip(document.getElementById("pick-map").dataset.you).addTo(map);
     }
   }
+
+  // (x, y): WGS-84, as stored.
+  function setPlace(x, y, label) {
+    lon.value = x.toFixed(6);
+    lat.value = y.toFixed(6);
+    describe(x, y, label);
+    mark();
+  }
+
+  if (lon.value && lat.value) { describe(parseFloat(lon.value), parseFloat(lat.value)); }
 
   var gps = document.getElementById("use-gps");
   if (gps) {
     gps.addEventListener("click", function () {
       if (!navigator.geolocation) { status.textContent = status.dataset.failed; return; }
       navigator.geolocation.getCurrentPosition(function (p) {
-        mark(p.coords.longitude, p.coords.latitude);
+        setPlace(p.coords.longitude, p.coords.latitude);  // GPS is WGS-84
+        if (map) { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); }
         status.textContent = status.dataset.ok;
       }, function () { status.textContent = status.dataset.failed; }, { timeout: 10000 });
     });
   }
 
+  if (select) {
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      if (!option || !option.dataset.lon) { return; }
+      setPlace(parseFloat(option.dataset.lon), parseFloat(option.dataset.lat), option.dataset.place);
+      if (map && marker) { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); }
+    });
+  }
+
   var holder = document.getElementById("pick-map");
-  var source = document.getElementById("grid-geojson");
   var show = document.getElementById("show-map");
-  if (!holder || !source || !show) { return; }
-  var geojson = JSON.parse(source.textContent);
-  if (!geojson || !geojson.features.length) { show.hidden = true; return; }
+  if (!holder || !show || !M) { return; }
+  if (!geojson.features.length) { show.hidden = true; return; }
+  var buildings = JSON.parse(document.getElementById("building-points").textContent);
 
   function drawMap() {
     holder.hidden = false;
     show.hidden = true;
-    echarts.registerMap("pick", geojson);
-    chart = echarts.init(holder, null, { renderer: "canvas" });
-    chart.setOption({
-      geo: { map: "pick", roam: true, nameProperty: "code",
-             itemStyle: { areaColor: "#dbe9ff", borderColor: "#0d6efd" },
-             label: { show: false }, emphasis: { disabled: true } },
-      series: [
-        { type: "map", geoIndex: 0, data: [] },
-        { type: "scatter", coordinateSystem: "geo", symbolSize: 16, itemStyle: { color: "#dc3545" }, data: [] }
-      ]
+    map = M.create(holder, { scrollWheelZoom: false });
+    var layer = M.grids(map, geojson, {
+      onClick: function (f, e) { pick(e.latlng); }
     });
-    chart.getZr().on("click", function (e) {
-      var point = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
-      if (point) { mark(point[0], point[1]); status.textContent = status.dataset.ok; }
+    var placed = M.buildings(map, buildings, {
+      onClick: function (b) { setPlace(b.lon, b.lat, b.label); }
     });
-    if (lon.value && lat.value) { mark(parseFloat(lon.value), parseFloat(lat.value)); }
-    window.addEventListener("resize", function () { chart.resize(); });
+    M.legend(map, [
+      { colour: "#dc3545", label: holder.dataset.you, kind: "dot" },
+      { colour: "#0d6efd", label: M.text.grid, kind: "area" },
+      { colour: "#495057", label: M.text.building, kind: "ring" }
+    ], holder);
+    map.on("click", function (e) { pick(e.latlng); });
+    M.fit(map, [layer, placed]);
+    layer.refreshLabels();
+    mark();
+    if (marker) { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); }
     holder.dataset.ready = "1";
   }
 
-  // The map library (about 360 KB) is fetched only when the reporter asks for the map.
+  function pick(latlng) {
+    var stored = C ? C.fromDisplay(crs, latlng.lng, latlng.lat) : [latlng.lng, latlng.lat];
+    setPlace(stored[0], stored[1]);
+    status.textContent = status.dataset.ok;
+  }
+
+  // Leaflet (about 40 KB compressed) is fetched only when the reporter asks for the map.
   show.addEventListener("click", function () {
-    if (window.echarts) { drawMap(); return; }
+    if (window.L) { drawMap(); return; }
     show.disabled = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = show.dataset.css;
+    document.head.appendChild(css);
     var script = document.createElement("script");
     script.src = show.dataset.src;
     script.onload = drawMap;

@@ -1,38 +1,44 @@
-// Draws the grid boundaries embedded in the page (no online tiles) with Apache ECharts.
+// The grid map (and a grid's own page): grid boundaries with their names, coloured by
+// households, and the buildings placed on the map, over the configured base layer.
 (function () {
   "use strict";
   var holder = document.getElementById("grid-map");
   var source = document.getElementById("grid-geojson");
-  if (!holder || !source || !window.echarts) { return; }
+  if (!holder || !source || !window.GridGovMap) { return; }
+  var M = window.GridGovMap;
   var geojson = JSON.parse(source.textContent);
-  if (!geojson.features.length) {
-    holder.textContent = holder.dataset.empty;
-    return;
+  var buildingSource = document.getElementById("building-points");
+  var buildings = buildingSource ? JSON.parse(buildingSource.textContent) : [];
+  var d = holder.dataset;
+  // Households per grid: the norm is 300–500 (docs/maps.md).
+  var classes = [
+    { upTo: 299, colour: "#cfe2ff", label: d.few },
+    { upTo: 500, colour: "#6ea8fe", label: d.norm },
+    { upTo: Infinity, colour: "#0a58ca", label: d.many }
+  ];
+  function colour(households) {
+    for (var i = 0; i < classes.length; i++) { if ((households || 0) <= classes[i].upTo) { return classes[i].colour; } }
+    return classes[0].colour;
   }
-  echarts.registerMap("grids", geojson);
-  var chart = echarts.init(holder, null, { renderer: "canvas" });
-  chart.setOption({
-    tooltip: { trigger: "item", formatter: function (p) {
-      var d = p.data || {};
-      return (d.label || p.name) + "<br>" + (d.code || "") + (d.households ? " · " + d.households : "");
-    } },
-    series: [{
-      type: "map",
-      map: "grids",
-      nameProperty: "code",
-      roam: true,
-      label: { show: geojson.features.length <= 30, formatter: function (p) { return (p.data && p.data.label) || p.name; }, fontSize: 11 },
-      itemStyle: { areaColor: "#dbe9ff", borderColor: "#0d6efd", borderWidth: 1 },
-      emphasis: { itemStyle: { areaColor: "#9ec5fe" } },
-      data: geojson.features.map(function (f) {
-        return { name: f.properties.code, code: f.properties.code, label: f.properties.name,
-                 households: f.properties.households, value: f.properties.households };
-      })
-    }]
+  var map = M.create(holder);
+  var layer = M.grids(map, geojson, {
+    style: function (f) {
+      return { color: "#084298", weight: 2, fillColor: colour(f.properties.households), fillOpacity: 0.35 };
+    },
+    tip: function (f) {
+      var span = document.createElement("span");
+      span.textContent = f.properties.name + " · " + f.properties.code + " · " + (f.properties.households || 0) + " " + d.households;
+      return span;
+    },
+    onClick: holder.dataset.link ? function (f) {
+      window.location.href = holder.dataset.link.replace("CODE", encodeURIComponent(f.properties.code));
+    } : null
   });
-  chart.on("click", function (p) {
-    if (p.data && p.data.code) { window.location.href = "/org/grids/" + encodeURIComponent(p.data.code) + "/"; }
-  });
-  window.addEventListener("resize", function () { chart.resize(); });
+  var placed = M.buildings(map, buildings);
+  var entries = classes.map(function (c) { return { colour: c.colour, label: c.label, kind: "area" }; });
+  if (buildings.length) { entries.push({ colour: "#495057", label: M.text.building, kind: "ring" }); }
+  M.legend(map, entries, holder);
+  M.fit(map, [layer, placed]);
+  layer.refreshLabels();
   holder.dataset.ready = "1";
 })();
