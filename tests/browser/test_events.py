@@ -69,13 +69,14 @@ def test_resident_report_to_rating(page, browser, live_server, people, tmp_path)
     page.get_by_label("出了什么问题？").fill("小区门口暴露垃圾")
     page.get_by_label("详情").fill("垃圾堆了三天没人清")
     # The map library is not part of the form: it comes when the reporter asks for the map.
-    assert page.evaluate("typeof window.echarts") == "undefined"
-    page.get_by_role("button", name="显示网格地图").click()
+    assert page.evaluate("typeof window.L") == "undefined"
+    page.get_by_role("button", name="显示地图").click()
     page.locator("#pick-map[data-ready='1']").wait_for()
     box = page.locator("#pick-map").bounding_box()
-    # g1a is the western of the two grids drawn: tap a quarter of the way across.
-    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
-    assert page.get_by_label("经度").input_value().startswith("121.40")
+    # g1a is the western of the two grids drawn: tap a third of the way across.
+    page.mouse.click(box["x"] + box["width"] * 0.33, box["y"] + box["height"] * 0.5)
+    assert page.locator("#lon").input_value().startswith("121.40")
+    assert page.locator("#place-chosen").inner_text() == "已选位置：网格001 · 宛平南路社区"
     page.get_by_label("照片").set_input_files(_photo(tmp_path))
     page.get_by_label("您的电话，用于回访（可选）").fill("13912345678")
     with page.expect_navigation():

@@ -26,10 +26,12 @@
 
   function describe(x, y, label) {
     if (!chosen) { return; }
-    if (label) { chosen.textContent = chosen.dataset.set + " " + label; return; }
+    // "已选位置：…" needs no space after its full-width colon; "Chosen place: …" does.
+    var prefix = chosen.dataset.set + (/：$/.test(chosen.dataset.set) ? "" : " ");
+    if (label) { chosen.textContent = prefix + label; return; }
     var grid = M ? M.gridAt(geojson, drawn(x, y)) : null;
     chosen.textContent = grid
-      ? chosen.dataset.set + " " + grid.properties.name + (grid.properties.community ? " · " + grid.properties.community : "")
+      ? prefix + grid.properties.name + (grid.properties.community ? " · " + grid.properties.community : "")
       : chosen.dataset.outside;
   }
 
@@ -37,7 +39,7 @@
     if (!map || !lon.value || !lat.value) { return; }
     var at = M.latLng(drawn(parseFloat(lon.value), parseFloat(lat.value)));
     if (marker) { marker.setLatLng(at); } else {
-      marker = L.circleMarker(at, { radius: 9, fillColor: "#dc3545", fillOpacity: 1, color: "#ffffff", weight: 3 })
+      marker = L.circleMarker(at, { pane: "points", radius: 9, fillColor: "#dc3545", fillOpacity: 1, color: "#ffffff", weight: 3 })
         .bindTooltip(document.getElementById("pick-map").dataset.you).addTo(map);
     }
   }

@@ -26,6 +26,8 @@
       scrollWheelZoom: options.scrollWheelZoom !== false
     });
     L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
+    // Points (events, buildings, the picked place) above the grid names, never under them.
+    map.createPane("points").style.zIndex = 660;
     if (config.tiles) {
       var tileOptions = {
         maxNativeZoom: config.maxZoom, maxZoom: Math.max(config.maxZoom + 2, 18),
@@ -84,7 +86,7 @@
     var group = L.featureGroup();
     items.forEach(function (item) {
       if (!item.at) { return; }
-      var marker = L.circleMarker(latLng(item.at), style(item));
+      var marker = L.circleMarker(latLng(item.at), L.extend({ pane: "points" }, style(item)));
       if (item.label) { marker.bindTooltip(node("span", null, item.label)); }
       if (options.onClick) { marker.on("click", function (e) { L.DomEvent.stopPropagation(e); options.onClick(item, e); }); }
       group.addLayer(marker);
