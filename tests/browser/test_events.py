@@ -181,7 +181,11 @@ def test_event_map_draws_open_events(page, people, org_tree):
     sign_in(page, "paiqian")
     page.goto(page.base + "/events/map/")
     page.locator("#event-map[data-ready='1']").wait_for()
-    assert page.locator("#event-map canvas").count() >= 1
+    # The reported event as a point in its state's colour, over the named grids.
+    assert page.locator("#event-map .leaflet-points-pane path[fill='#0d6efd']").count() == 1
+    assert page.locator("#event-map .grid-label", has_text="网格001").is_visible()
+    page.locator("#event-map .map-legend summary").click()
+    assert "已上报" in page.locator("#event-map .map-legend").inner_text()
     assert not page.console_errors, page.console_errors
 
 
@@ -192,7 +196,8 @@ def test_dashboard_and_kpi_map_render(page, people, org_tree, advance_events):
     page.goto(page.base + "/kpis/dashboard/?unit=310104003001&kpi=events.closure_rate")
     page.locator("#kpi-map[data-ready='1']").wait_for()
     assert page.locator("#kpi-tiles .card").count() >= 15
-    assert page.locator("#kpi-map canvas").count() >= 1
+    assert page.locator("#kpi-map path.leaflet-interactive").count() >= 2  # the two grids
+    assert page.locator("#kpi-map .grid-label", has_text="网格001").is_visible()
     assert "网格001" in page.locator("#children").inner_text()
     artefacts = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
     artefacts.mkdir(parents=True, exist_ok=True)

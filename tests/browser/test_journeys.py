@@ -50,20 +50,18 @@ def test_grid_map_draws_the_polygons(page, org_tree, make_user):
     make_user(Role.DISTRICT_STAFF, org_tree["d1"], username="qian")
     sign_in(page, "qian")
     page.goto(page.base + "/org/grids/map/")
-    page.wait_for_selector("#grid-map[data-ready='1'] canvas")
-    painted = page.evaluate("""() => {
-        const c = document.querySelector('#grid-map canvas');
-        const ctx = c.getContext('2d');
-        const data = ctx.getImageData(0, 0, c.width, c.height).data;
-        let coloured = 0;
-        for (let i = 0; i < data.length; i += 4) {
-            if (data[i + 3] > 0 && !(data[i] > 250 && data[i + 1] > 250 && data[i + 2] > 250)) {
-                coloured++;
-            }
-        }
-        return coloured;
-    }""")
-    assert painted > 1000, painted
+    page.wait_for_selector("#grid-map[data-ready='1'] path.leaflet-interactive")
+    # The district's two grids, drawn with an area on screen and named; no base layer is
+    # configured here, and the legend says so.
+    areas = page.evaluate("""() => [...document.querySelectorAll(
+        '#grid-map path.leaflet-interactive')].map(p => {
+            const b = p.getBoundingClientRect(); return b.width * b.height; })""")
+    assert len(areas) == 2 and min(areas) > 1000, areas
+    for name in ("网格001", "网格002"):
+        assert page.locator("#grid-map .grid-label", has_text=name).is_visible()
+    assert page.locator("#grid-map .leaflet-tile").count() == 0
+    page.locator("#grid-map .map-legend summary").click()
+    assert "底图：未配置，仅显示网格图层" in page.locator("#grid-map .map-legend").inner_text()
     assert not page.console_errors, page.console_errors
     page.screenshot(path="var/screenshot-grid-map.png")
 

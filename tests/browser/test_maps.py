@@ -84,7 +84,11 @@ def test_grid_map_over_the_offline_tiles(
     assert page.locator(".leaflet-tile-loaded").count() >= 1
     for name in ("网格001", "网格002"):
         assert page.locator(".grid-label", has_text=name).is_visible()
-    assert page.locator(".leaflet-interactive").count() >= 4  # two grids, two buildings
+    # Buildings appear from street level (zoom 15) on: on a phone, one step in.
+    if page.evaluate("document.querySelectorAll('#grid-map .leaflet-interactive').length") < 4:
+        page.get_by_role("button", name="放大").click()
+        page.wait_for_timeout(600)
+    assert page.locator("#grid-map .leaflet-interactive").count() == 4  # two grids, two buildings
     if size == "phone":
         page.locator(".map-legend summary").click()
     legend = page.locator(".map-legend").inner_text()
@@ -147,7 +151,9 @@ def test_resident_picks_the_place_on_a_phone(
     chosen = page.locator("#place-chosen").inner_text()
     assert chosen == "已选位置：宛平小区 2号楼 · 网格001 · 宛平南路社区"
     assert page.locator("#lon").input_value() == "121.406000"
-    # The map: the chosen building is marked where the base layer draws it.
+    # The map: the chosen place is marked where the base layer draws it.
+    page.get_by_label("或选择网格或楼栋").select_option(label="网格001 (整个网格)")
+    assert page.locator("#lon").input_value() == "121.405000"  # the grid's middle, WGS-84
     assert page.evaluate("typeof window.L") == "undefined"  # loaded on request only
     page.get_by_role("button", name="显示地图").click()
     page.locator("#pick-map[data-ready='1']").wait_for()
@@ -156,14 +162,24 @@ def test_resident_picks_the_place_on_a_phone(
     assert page.locator("#pick-map .grid-label", has_text="网格001").is_visible()
     page.locator("#pick-map").scroll_into_view_if_needed()
     _shot(page, f"picker-{crs}-390")
-    # A tap right on the marker stores that building's WGS-84 point again, within a few
-    # metres (one pixel), whatever system the base layer is in.
-    marker = page.locator("#pick-map path.leaflet-interactive[fill='#dc3545']").bounding_box()
+    # A tap right on the marker stores the same WGS-84 point again, within a few metres
+    # (about a pixel), whatever system the base layer draws in: on GCJ-02 the tap is
+    # converted back (a missing conversion would be hundreds of metres off).
+    marker = page.locator("#pick-map .leaflet-points-pane path[fill='#dc3545']").bounding_box()
+    page.evaluate(
+        "document.getElementById('lon').value = document.getElementById('lat').value = ''"
+    )
     page.mouse.click(marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
     lon, lat = float(page.locator("#lon").input_value()), float(page.locator("#lat").input_value())
-    assert abs(lon - 121.406) < 5e-5 and abs(lat - 31.206) < 5e-5, (lon, lat)
-    drawn = page.evaluate("GridGovCoords.toDisplay(GridGovMap.config.crs, 121.406, 31.206)")
-    assert drawn == pytest.approx(list(coords.to_display(crs)(121.406, 31.206)), abs=1e-9)
-    assert "网格001 · 宛平南路社区" in page.locator("#place-chosen").inner_text()
+    assert abs(lon - 121.405) < 5e-5 and abs(lat - 31.205) < 5e-5, (lon, lat)
+    drawn = page.evaluate("GridGovCoords.toDisplay(GridGovMap.config.crs, 121.405, 31.205)")
+    assert drawn == pytest.approx(list(coords.to_display(crs)(121.405, 31.205)), abs=1e-9)
+    assert page.locator("#place-chosen").inner_text() == "已选位置：网格001 · 宛平南路社区"
+    # A tap on a building (shown from street level on) chooses that building.
+    building = page.locator("#pick-map .leaflet-points-pane path.leaflet-interactive").first
+    box = building.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.locator("#place-chosen").inner_text().startswith("已选位置：宛平小区 ")
+    assert page.locator("#place-chosen").inner_text().endswith(" · 网格001 · 宛平南路社区")
     assert axe_violations(page) == []
     context.close()

@@ -267,6 +267,9 @@ def report_form_context(request, values, errors):
     }
 
 
+PICKER_LISTED_BUILDINGS = 500
+
+
 def location_picker(grids, buildings) -> dict:
     """What the place picker shows: the grids (drawn, labelled) and placed buildings on the
     map, and the same as a list of grids with their buildings (each with a WGS-84 point to
@@ -274,7 +277,9 @@ def location_picker(grids, buildings) -> dict:
     collection = grid_feature_collection(grids)
     points = building_points(buildings)
     by_grid: dict[str, list[dict]] = {}
-    for point in points:
+    # The list names buildings while it stays short enough for a phone; the map shows them
+    # all the same, from street level on.
+    for point in points if len(points) <= PICKER_LISTED_BUILDINGS else []:
         by_grid.setdefault(point["grid"], []).append(point)
     places = []
     for feature in collection["features"]:

@@ -24,31 +24,37 @@
 
   function drawn(x, y) { return C ? C.toDisplay(crs, x, y) : [x, y]; }
 
-  function describe(x, y, label) {
+  // label: the whole text (a list entry says it all); building: named before its grid.
+  function describe(x, y, label, building) {
     if (!chosen) { return; }
     // "已选位置：…" needs no space after its full-width colon; "Chosen place: …" does.
     var prefix = chosen.dataset.set + (/：$/.test(chosen.dataset.set) ? "" : " ");
     if (label) { chosen.textContent = prefix + label; return; }
     var grid = M ? M.gridAt(geojson, drawn(x, y)) : null;
-    chosen.textContent = grid
-      ? prefix + grid.properties.name + (grid.properties.community ? " · " + grid.properties.community : "")
-      : chosen.dataset.outside;
+    var where = grid ? grid.properties.name + (grid.properties.community ? " · " + grid.properties.community : "") : "";
+    if (building) {
+      chosen.textContent = prefix + building + (where ? " · " + where : "");
+    } else {
+      chosen.textContent = grid ? prefix + where : chosen.dataset.outside;
+    }
   }
 
   function mark() {
     if (!map || !lon.value || !lat.value) { return; }
     var at = M.latLng(drawn(parseFloat(lon.value), parseFloat(lat.value)));
     if (marker) { marker.setLatLng(at); } else {
-      marker = L.circleMarker(at, { pane: "points", radius: 9, fillColor: "#dc3545", fillOpacity: 1, color: "#ffffff", weight: 3 })
-        .bindTooltip(document.getElementById("pick-map").dataset.you).addTo(map);
+      // Not interactive: a tap on it goes to the map and moves it.
+      marker = L.circleMarker(at, {
+        pane: "points", interactive: false, radius: 9, fillColor: "#dc3545", fillOpacity: 1, color: "#ffffff", weight: 3
+      }).addTo(map);
     }
   }
 
   // (x, y): WGS-84, as stored.
-  function setPlace(x, y, label) {
+  function setPlace(x, y, label, building) {
     lon.value = x.toFixed(6);
     lat.value = y.toFixed(6);
-    describe(x, y, label);
+    describe(x, y, label, building);
     mark();
   }
 
@@ -89,7 +95,7 @@
       onClick: function (f, e) { pick(e.latlng); }
     });
     var placed = M.buildings(map, buildings, {
-      onClick: function (b) { setPlace(b.lon, b.lat, b.label); }
+      onClick: function (b) { setPlace(b.lon, b.lat, null, b.label); status.textContent = status.dataset.ok; }
     });
     M.legend(map, [
       { colour: "#dc3545", label: holder.dataset.you, kind: "dot" },
@@ -99,6 +105,7 @@
     map.on("click", function (e) { pick(e.latlng); });
     M.fit(map, [layer, placed]);
     layer.refreshLabels();
+    placed.refreshZoom();
     mark();
     if (marker) { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); }
     holder.dataset.ready = "1";
@@ -108,6 +115,8 @@
     var stored = C ? C.fromDisplay(crs, latlng.lng, latlng.lat) : [latlng.lng, latlng.lat];
     setPlace(stored[0], stored[1]);
     status.textContent = status.dataset.ok;
+    // Closer in: the buildings nearby appear, and the place can be set more exactly.
+    if (map.getZoom() < 16) { map.setView(latlng, 16); }
   }
 
   // Leaflet (about 40 KB compressed) is fetched only when the reporter asks for the map.

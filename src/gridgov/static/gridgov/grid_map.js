@@ -40,5 +40,6 @@
   M.legend(map, entries, holder);
   M.fit(map, [layer, placed]);
   layer.refreshLabels();
+  placed.refreshZoom();
   holder.dataset.ready = "1";
 })();

@@ -94,10 +94,22 @@
     return group.addTo(map);
   }
 
+  // Buildings appear from street level on (zoom 15), where they are the ones nearby.
+  var BUILDING_ZOOM = 15;
   function buildings(map, items, options) {
-    return points(map, items, function () {
+    var group = points(map, items, function () {
       return { radius: 4, color: "#495057", weight: 2, fillColor: "#ffffff", fillOpacity: 1 };
     }, options);
+    var all = group.getLayers().length;
+    function refresh() {
+      var near = map.getZoom() >= BUILDING_ZOOM;
+      if (near && !map.hasLayer(group)) { group.addTo(map); }
+      if (!near && map.hasLayer(group)) { map.removeLayer(group); }
+    }
+    map.on("zoomend", refresh);
+    group.refreshZoom = refresh;
+    group.placed = all;
+    return group;
   }
 
   // entries: [{colour, label, kind: "area" | "dot" | "ring"}]; the base-map line last.
@@ -130,7 +142,7 @@
   function fit(map, layers, fallback) {
     var bounds = null;
     layers.forEach(function (layer) {
-      if (layer && layer.getBounds && layer.getLayers().length) {
+      if (layer && layer.getBounds && layer.getLayers().length && !layer.refreshZoom) {
         var b = layer.getBounds();
         if (b.isValid()) { bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast()); }
       }
