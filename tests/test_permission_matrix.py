@@ -62,6 +62,8 @@ ROUTES = [
     Route("core:manifest", "GET", "/manifest.webmanifest", None, public_status=(200,)),
     Route("core:policy_list", "GET", "/policies/", "policy.view"),
     Route("core:policy_edit", "GET", "/policies/accounts.session/", "policy.view"),
+    # Base-map tiles: open (the public report page draws the map); no tile file configured.
+    Route("core:map_tile", "GET", "/map/tiles/15/27330/13388", None, public_status=(404,)),
     # accounts
     Route("accounts:login", "GET", "/accounts/login/", None),
     Route("accounts:otp_verify", "GET", "/accounts/login/verify/", None),

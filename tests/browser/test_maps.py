@@ -152,7 +152,7 @@ def test_resident_picks_the_place_on_a_phone(
     assert chosen == "已选位置：宛平小区 2号楼 · 网格001 · 宛平南路社区"
     assert page.locator("#lon").input_value() == "121.406000"
     # The map: the chosen place is marked where the base layer draws it.
-    page.get_by_label("或选择网格或楼栋").select_option(label="网格001 (整个网格)")
+    page.get_by_label("或选择网格或楼栋").select_option(label="网格001 · 整个网格")
     assert page.locator("#lon").input_value() == "121.405000"  # the grid's middle, WGS-84
     assert page.evaluate("typeof window.L") == "undefined"  # loaded on request only
     page.get_by_role("button", name="显示地图").click()

@@ -62,7 +62,9 @@
     }).addTo(map);
     var labels = geojson.features.filter(function (f) { return f.properties.label_at; }).map(function (f) {
       var content = node("span", null, f.properties.name);
-      return L.tooltip({ permanent: true, direction: "center", className: "grid-label", interactive: false })
+      // Just below the point: a point drawn there (an event in the middle of its grid, the
+      // picked place) stays visible above the name.
+      return L.tooltip({ permanent: true, direction: "center", offset: [0, 18], className: "grid-label", interactive: false })
         .setLatLng(latLng(f.properties.label_at)).setContent(content);
     });
     function refresh() {
