@@ -30,8 +30,10 @@ def _value(indicator: Indicator, rng: random.Random):
         return rng.random() < 0.2
     if kind in ("int", "decimal"):
         low, high = int(rules.get("min", 0)), int(rules.get("max", 5))
-        if high - low > 100:  # a year
+        if low >= 1900:  # a year
             return rng.randint(max(low, 1960), min(high, 2024))
+        if high - low > 100:  # a measure such as floor area: the lower part of its range
+            return rng.randint(low, low + (high - low) // 10)
         return rng.randint(low, min(high, low + 4))
     if kind == "choice":
         return rng.choice(indicator.choices)[0]
