@@ -572,6 +572,13 @@ ROUTES = [
         "visits.collect",
         ("household_in", "household_out"),
     ),
+    Route(
+        "visits:paper_form",
+        "GET",
+        "/visits/households/{in}/paper.pdf",
+        "visits.collect",
+        ("household_in", "household_out"),
+    ),
     Route("visits:visit_detail", "GET", "/visits/{in}/", "visits.view", ("visit_in", "visit_out")),
     Route(
         "visits:conflict_resolve",

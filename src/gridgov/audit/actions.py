@@ -81,6 +81,7 @@ ACTIONS = {
     "visits.spot_check.draw": _("spot-check sample drawn"),
     "visits.spot_check.record": _("spot check recorded"),
     "visits.indicator.update": _("visit indicator changed"),
+    "visits.paper_form.print": _("paper visit form printed"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

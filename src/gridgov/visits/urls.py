@@ -8,6 +8,7 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("reviews/", views.review_queue, name="review_queue"),
     path("households/<uuid:uid>/new/", views.visit_form, name="visit_form"),
+    path("households/<uuid:uid>/paper.pdf", views.paper_form, name="paper_form"),
     path("conflicts/<uuid:uid>/", views.conflict_resolve, name="conflict_resolve"),
     path("<uuid:uid>/", views.visit_detail, name="visit_detail"),
     path("<uuid:uid>/review/", views.visit_review, name="visit_review"),

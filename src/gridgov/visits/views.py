@@ -155,6 +155,47 @@ def visit_form(request, uid):
     )
 
 
+@requires("visits.collect")
+def paper_form(request, uid):
+    """The short paper form of one household, pre-filled and printable (PDF) for elders who
+    will not use a phone: who lives there (masked), the short form's questions with boxes
+    to tick, signatures. Entered later on the short form's screen; printing is audited."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    from gridgov.audit.services import audit_record
+    from gridgov.core.writers import pdf_bytes
+
+    household = services.household_for(request.user, uid)
+    allowed = services.sensitive_allowed(household)
+    members = Resident.objects.visible_to(request.user).active().filter(household=household)
+    html = render_to_string(
+        "visits/paper_form_pdf.html",
+        {
+            "household": household,
+            "members": [{"r": m, "name": mask_name(m.name)} for m in members],
+            "sections": _sections(household, True, allowed),
+            "outcomes": Visit.Outcome.choices,
+            "printed_at": timezone.localtime(),
+            "printed_by": request.user,
+        },
+        request=request,
+    )
+    pdf = pdf_bytes(html, base_url=str(settings.BASE_DIR))
+    with transaction.atomic():
+        audit_record(
+            "visits.paper_form.print",
+            actor=request.user,
+            target=household,
+            changes={"household": household.number, "bytes": len(pdf)},
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="visit-{household.number}.pdf"'
+    return response
+
+
 @requires("visits.view")
 def visit_detail(request, uid):
     visit = selectors.visit_get(actor=request.user, uid=uid)

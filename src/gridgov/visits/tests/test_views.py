@@ -4,7 +4,9 @@ visit), the review page and queue, and the home sections."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,6 +14,8 @@ from django.utils import timezone
 from gridgov.people import services as people
 from gridgov.visits import services
 from gridgov.visits.models import Visit, VisitTask
+
+ARTEFACTS = Path(__file__).resolve().parents[4] / "var" / "test-artifacts" / "visits"
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +167,34 @@ def test_conflict_decided_on_the_review_page(world, login_client):
 
 def test_the_visit_list_is_kept_for_offline_use(client):
     assert "/visits/today/" in client.get("/sw.js").content.decode()
+
+
+def test_the_paper_form_is_a_masked_pdf_of_the_short_form_and_printing_is_audited(
+    world, login_client
+):
+    from pypdf import PdfReader
+
+    from gridgov.audit.models import AuditRecord
+    from gridgov.visits.models import Indicator
+
+    client = login_client(world.worker)
+    response = client.get(
+        f"/visits/households/{world.household.uid}/paper.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)  # kept to be looked at
+    (ARTEFACTS / "paper-form.pdf").write_bytes(response.content)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert "入户走访简表" in compact and world.household.number in compact
+    assert "王建国" not in compact and "13812345678" not in compact  # masked only
+    assert "王**" in compact or "王*" in compact
+    short = Indicator.objects.filter(is_active=True, short_form=True, sensitivity="normal")
+    assert short.exists()
+    for indicator in short[:5]:
+        assert indicator.name.replace(" ", "") in compact, indicator.name
+    record = AuditRecord.objects.get(action="visits.paper_form.print")
+    assert record.changes["household"] == world.household.number
+    outside = client.get(f"/visits/households/{world.household_out.uid}/paper.pdf")
+    assert outside.status_code == 404
+    assert AuditRecord.objects.filter(action="visits.paper_form.print").count() == 1
