@@ -565,6 +565,14 @@ ROUTES = [
     # visits
     Route("visits:today", "GET", "/visits/today/", "visits.collect"),
     Route("visits:review_queue", "GET", "/visits/reviews/", "visits.review"),
+    Route("visits:spot_check_list", "GET", "/visits/spot-checks/", "visits.spot_check"),
+    Route(
+        "visits:spot_check_record",
+        "GET",
+        "/visits/spot-checks/{in}/",
+        "visits.spot_check",
+        ("spot_check_in", "spot_check_out"),
+    ),
     Route(
         "visits:visit_form",
         "GET",

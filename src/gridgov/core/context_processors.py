@@ -37,6 +37,7 @@ NAV = [
     ("residents", "org.view", "org:grid_map", _("Grid map"), OFFICE | ADMINS),
     ("visits", "visits.collect", "visits:today", _("Today's visits"), FIELD | OFFICE),
     ("visits", "visits.review", "visits:review_queue", _("Visit reviews"), None),
+    ("visits", "visits.spot_check", "visits:spot_check_list", _("Spot checks"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -196,6 +196,90 @@ def paper_form(request, uid):
     return response
 
 
+@requires("visits.spot_check")
+def spot_check_list(request):
+    """The checker's list: the sampled visits waiting for a check, what was checked, the
+    per-collector accuracy, and a form to draw a community's sample for a period."""
+    from gridgov.core.scoping import path_filter
+    from gridgov.org.models import OrgUnit
+
+    query = path_filter(request.user, "visits.spot_check", "path")
+    communities = (
+        OrgUnit.objects.filter(query, level=OrgUnit.Level.COMMUNITY).order_by("code")
+        if query is not None
+        else OrgUnit.objects.none()
+    )
+    errors = None
+    if request.method == "POST":
+        community = communities.filter(code=request.POST.get("community", "")).first()
+        if community is None:
+            errors = {"community": [_("Choose a community.")]}
+        else:
+            try:
+                draw = services.spot_check_draw(
+                    actor=request.user,
+                    community=community,
+                    period_label=request.POST.get("period", "").strip(),
+                )
+            except ValidationFailed as exc:
+                errors = exc.details
+            else:
+                messages.success(
+                    request,
+                    _("Sample drawn: %(n)d visits of %(total)d (seed %(seed)s).")
+                    % {"n": draw.checks.count(), "total": draw.population, "seed": draw.seed[:12]},
+                )
+                return redirect("visits:spot_check_list")
+    return render(
+        request,
+        "visits/spot_check_list.html",
+        {
+            "pending": list(selectors.spot_check_list(actor=request.user)[:200]),
+            "done": list(
+                selectors.spot_check_list(actor=request.user, pending_only=False)
+                .filter(checked_at__isnull=False)
+                .order_by("-checked_at")[:50]
+            ),
+            "accuracy": selectors.collector_accuracy(actor=request.user),
+            "communities": communities,
+            "period": timezone.localdate().strftime("%Y-%m"),
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else {},
+        },
+    )
+
+
+@requires("visits.spot_check")
+def spot_check_record(request, uid):
+    """One sampled visit: each answer and correction as recorded, and the checker's
+    finding (matches or not) per field."""
+    check = selectors.spot_check_get(actor=request.user, uid=uid)
+    visit = check.visit
+    answers = selectors.visit_answers(actor=request.user, visit=visit)
+    errors = None
+    if request.method == "POST":
+        fields = {
+            a["code"]: request.POST.get(f"f_{a['code']}") == "match"
+            for a in answers
+            if request.POST.get(f"f_{a['code']}") in ("match", "mismatch")
+        }
+        try:
+            services.spot_check_record(actor=request.user, check=check, fields=fields)
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Spot check recorded."))
+            return redirect("visits:spot_check_list")
+    return render(
+        request,
+        "visits/spot_check_record.html",
+        {"check": check, "visit": visit, "answers": answers, "errors": errors},
+    )
+
+
 @requires("visits.view")
 def visit_detail(request, uid):
     visit = selectors.visit_get(actor=request.user, uid=uid)

@@ -51,4 +51,16 @@ def visits_section(user) -> Section | None:
                 "warning",
             )
         )
+    if user.has_permission("visits.spot_check"):
+        pending = selectors.spot_check_list(actor=user)
+        if pending.exists():
+            out.append(
+                Queue(
+                    "visits_spot_checks",
+                    _("Spot checks waiting"),
+                    pending.count(),
+                    f"{reverse('visits:spot_check_list')}#pending",
+                    "primary",
+                )
+            )
     return Section("visits", _("Household visits"), out) if out else None

@@ -198,3 +198,45 @@ def test_the_paper_form_is_a_masked_pdf_of_the_short_form_and_printing_is_audite
     outside = client.get(f"/visits/households/{world.household_out.uid}/paper.pdf")
     assert outside.status_code == 404
     assert AuditRecord.objects.filter(action="visits.paper_form.print").count() == 1
+
+
+def test_spot_checks_are_drawn_and_recorded_on_their_pages(world, login_client):
+    from gridgov.visits.models import SpotCheck, SpotCheckDraw
+    from gridgov.visits.tests.test_tasks_and_spot_checks import _approved_visits, _households
+
+    _approved_visits(world, _households(world, 2), [world.worker2, world.worker])
+    period = timezone.localdate().strftime("%Y-%m")
+    staff = login_client(world.staff)
+    bad = staff.post(
+        "/visits/spot-checks/",
+        {"community": world.org["c1"].code, "period": "last month"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert bad.status_code == 200 and "YYYY-MM" in bad.content.decode()
+    assert not SpotCheckDraw.objects.exists()
+    drawn = staff.post(
+        "/visits/spot-checks/", {"community": world.org["c1"].code, "period": period}
+    )
+    assert drawn.status_code == 302 and SpotCheckDraw.objects.count() == 1
+
+    leader = login_client(world.leader)
+    page = leader.get("/visits/spot-checks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    check = SpotCheck.objects.select_related("visit__household").get(collector=world.worker)
+    assert f"/visits/spot-checks/{check.uid}/" in page and "待抽查" in page
+    form = leader.get(f"/visits/spot-checks/{check.uid}/").content.decode()
+    assert 'name="f_B01"' in form
+    done = leader.post(f"/visits/spot-checks/{check.uid}/", {"f_B01": "match", "f_B02": "mismatch"})
+    assert done.status_code == 302
+    check.refresh_from_db()
+    assert check.result == SpotCheck.Result.MISMATCH and check.fields == {
+        "B01": True,
+        "B02": False,
+    }
+    assert check.correction_task.assignee == world.worker
+    # The reviewer may not check what they reviewed: the page says so, nothing changes.
+    other = SpotCheck.objects.get(collector=world.worker2)
+    refused = login_client(world.staff).post(
+        f"/visits/spot-checks/{other.uid}/", {"f_B01": "match"}, follow=True
+    )
+    other.refresh_from_db()
+    assert refused.status_code == 200 and other.checked_at is None
