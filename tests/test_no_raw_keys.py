@@ -25,6 +25,7 @@ SECTIONS = (
     "/audit/",
     "/inbox/",
     "/policies/",
+    "/visits/",
 )
 CATALOGUE = Path(__file__).resolve().parents[1] / "src/gridgov/locale/zh_Hans/LC_MESSAGES/django.po"
 

@@ -25,7 +25,7 @@ from tests.test_permission_matrix import ROLE_SCOPES  # one user per role, same 
 
 pytestmark = pytest.mark.django_db
 
-SECTIONS = ("/events/", "/people/", "/org/", "/kpis/", "/accounts/")
+SECTIONS = ("/events/", "/people/", "/org/", "/kpis/", "/accounts/", "/visits/")
 # Pages that are files, or that the crawler must not open as pages.
 NOT_PAGES = ("export", ".xlsx", ".pdf", ".csv", "/photos/", "/logout/")
 PAGES_PER_KIND = {"events:event_detail": 8}
