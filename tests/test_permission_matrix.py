@@ -565,6 +565,7 @@ ROUTES = [
     # visits
     Route("visits:today", "GET", "/visits/today/", "visits.collect"),
     Route("visits:review_queue", "GET", "/visits/reviews/", "visits.review"),
+    Route("visits:task_board", "GET", "/visits/tasks/", "visits.assign"),
     Route("visits:spot_check_list", "GET", "/visits/spot-checks/", "visits.spot_check"),
     Route(
         "visits:spot_check_record",

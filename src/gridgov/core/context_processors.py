@@ -36,6 +36,7 @@ NAV = [
     ("residents", "org.view", "org:grid_list", _("Grids"), OFFICE | ADMINS),
     ("residents", "org.view", "org:grid_map", _("Grid map"), OFFICE | ADMINS),
     ("visits", "visits.collect", "visits:today", _("Today's visits"), FIELD | OFFICE),
+    ("visits", "visits.assign", "visits:task_board", _("Visits due in the area"), OFFICE),
     ("visits", "visits.review", "visits:review_queue", _("Visit reviews"), None),
     ("visits", "visits.spot_check", "visits:spot_check_list", _("Spot checks"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),

@@ -159,6 +159,11 @@ def households_due(grid: OrgUnit, *, now: datetime | None = None) -> list[Due]:
     return due
 
 
+def collectors(grid: OrgUnit) -> list[User]:
+    """The grid's workers who may collect visits (full- and part-time, assigned today)."""
+    return _collectors(grid)
+
+
 def _collectors(grid: OrgUnit) -> list[User]:
     today = timezone.localdate()
     assignments = (

@@ -7,6 +7,7 @@ app_name = "visits"
 urlpatterns = [
     path("today/", views.today, name="today"),
     path("reviews/", views.review_queue, name="review_queue"),
+    path("tasks/", views.task_board, name="task_board"),
     path("spot-checks/", views.spot_check_list, name="spot_check_list"),
     path("spot-checks/<uuid:uid>/", views.spot_check_record, name="spot_check_record"),
     path("households/<uuid:uid>/new/", views.visit_form, name="visit_form"),

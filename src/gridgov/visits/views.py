@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.errors import GridGovError, ValidationFailed, error_text
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.people.models import Resident
@@ -194,6 +194,71 @@ def paper_form(request, uid):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="visit-{household.number}.pdf"'
     return response
+
+
+@requires("visits.assign")
+def task_board(request):
+    """The open visit tasks of the actor's area, overdue first: who has each, and the means
+    to give it to another worker of its grid or cancel it."""
+    from gridgov.people.models import Household
+
+    if request.method == "POST":
+        try:
+            uid = uuid.UUID(request.POST.get("task", ""))
+        except ValueError:
+            raise NotFound() from None
+        task = selectors.task_get(actor=request.user, uid=uid, action="assign")
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            if request.POST.get("action") == "cancel":
+                services.task_cancel(
+                    actor=request.user,
+                    task=task,
+                    version=version,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("The visit task was cancelled."))
+            else:
+                services.task_reassign(
+                    actor=request.user,
+                    task=task,
+                    assignee=request.POST.get("assignee", ""),
+                    version=version,
+                )
+                messages.success(request, _("The visit task was given to another worker."))
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        return redirect("visits:task_board")
+    today = timezone.localdate()
+    tasks = list(selectors.task_list(actor=request.user)[:300])
+    grids = {
+        h.pk: h.grid
+        for h in Household.objects.filter(pk__in=[t.household_id for t in tasks]).select_related(
+            "grid"
+        )
+    }
+    workers: dict[int, list] = {}
+    rows = []
+    for task in sorted(tasks, key=lambda t: (t.due_date >= today, t.due_date, t.household.number)):
+        grid = grids[task.household_id]
+        if grid.pk not in workers:
+            workers[grid.pk] = services.collectors(grid)
+        rows.append(
+            {
+                "task": task,
+                "grid": grid,
+                "overdue": task.due_date < today,
+                "workers": workers[grid.pk],
+            }
+        )
+    return render(
+        request,
+        "visits/task_board.html",
+        {"rows": rows, "overdue": sum(r["overdue"] for r in rows)},
+    )
 
 
 @requires("visits.spot_check")

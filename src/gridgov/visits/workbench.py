@@ -51,6 +51,18 @@ def visits_section(user) -> Section | None:
                 "warning",
             )
         )
+    if user.has_permission("visits.assign"):
+        area = selectors.task_list(actor=user)
+        if area.exists():
+            out.append(
+                Queue(
+                    "visits_due",
+                    _("Visits due in the area"),
+                    area.count(),
+                    reverse("visits:task_board"),
+                    "secondary",
+                )
+            )
     if user.has_permission("visits.spot_check"):
         pending = selectors.spot_check_list(actor=user)
         if pending.exists():

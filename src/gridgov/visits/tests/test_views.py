@@ -240,3 +240,37 @@ def test_spot_checks_are_drawn_and_recorded_on_their_pages(world, login_client):
     )
     other.refresh_from_db()
     assert refused.status_code == 200 and other.checked_at is None
+
+
+def test_staff_see_the_areas_due_visits_and_reassign_or_cancel_them(world, login_client):
+    from gridgov.audit.models import AuditRecord
+
+    services.tasks_generate(grid=world.org["g1a"])
+    task = VisitTask.objects.get(household=world.household, status="open")
+    staff = login_client(world.staff)
+    page = staff.get("/visits/tasks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "辖区待走访" in page and world.household.number in page
+    assert world.household_out.number not in page
+    other = world.worker2 if task.assignee == world.worker else world.worker
+    moved = staff.post(
+        "/visits/tasks/",
+        {"task": str(task.uid), "version": task.version, "assignee": other.username},
+    )
+    task.refresh_from_db()
+    assert moved.status_code == 302 and task.assignee == other
+    assert AuditRecord.objects.filter(action="visits.task.reassign").count() == 1
+    stale = staff.post(
+        "/visits/tasks/",
+        {"task": str(task.uid), "version": task.version - 1, "action": "cancel"},
+        follow=True,
+    )
+    task.refresh_from_db()
+    assert stale.status_code == 200 and task.status == "open"  # someone changed it first
+    staff.post(
+        "/visits/tasks/", {"task": str(task.uid), "version": task.version, "action": "cancel"}
+    )
+    task.refresh_from_db()
+    assert task.status == "cancelled"
+    assert staff.post("/visits/tasks/", {"task": "not-a-uuid", "version": 1}).status_code == 404
+    outsider = login_client(world.outsider)
+    assert outsider.post("/visits/tasks/", {"task": str(task.uid), "version": 1}).status_code == 404
