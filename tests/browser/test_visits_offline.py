@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
+from tests.browser.conftest import OneRequestAtATimeServer
 from tests.browser.test_layout import ARTEFACTS, _session_cookies
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,17 +115,21 @@ def test_two_visits_made_offline_reach_the_server_once(
 
         context.set_offline(False)
         page.wait_for_function("() => GridGovOutbox.count().then((n) => n === 0)", timeout=20_000)
-        assert Visit.objects.count() == 2
-        outcomes = set(Visit.objects.values_list("outcome", flat=True))
-        assert outcomes == {"partial", "refused"}
-        partial = Visit.objects.get(outcome="partial")
-        assert partial.corrections.filter(field="phone").count() == 1
+        # Read the database between the live server's requests (it answers one at a time):
+        # a request still running holds SQLite's table lock.
+        with OneRequestAtATimeServer.lock:
+            assert Visit.objects.count() == 2
+            outcomes = set(Visit.objects.values_list("outcome", flat=True))
+            assert outcomes == {"partial", "refused"}
+            partial = Visit.objects.get(outcome="partial")
+            assert partial.corrections.filter(field="phone").count() == 1
         sent = len(syncs)
         page.evaluate("() => GridGovOutbox.flush()")
         page.reload()
         page.evaluate("() => GridGovOutbox.flush()")
         assert len(syncs) == sent, "a second sync sent records again"
-        assert Visit.objects.count() == 2
+        with OneRequestAtATimeServer.lock:
+            assert Visit.objects.count() == 2
     finally:
         context.close()
 
