@@ -1,5 +1,6 @@
 """A load generator in its own process: N threads send requests for S seconds and report
-throughput, latency percentiles and errors as JSON. Reads its spec from stdin."""
+throughput, latency percentiles and errors as JSON; or (kind "sequence") one client sends a
+given list of requests one after another. Reads its spec from stdin."""
 
 from __future__ import annotations
 
@@ -13,8 +14,59 @@ import uuid
 import requests
 
 
+def sequence(spec: dict) -> dict:
+    """One client sending the given requests one after another, as a phone does: latency
+    of each request and the records stored (a sync answers each record on its own)."""
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {spec['token']}"}
+    latencies, errors, records_ok, failures = [], 0, 0, []
+    started = time.perf_counter()
+    for item in spec["requests"]:
+        begun = time.perf_counter()
+        try:
+            response = session.post(
+                spec["url"] + item["path"], json=item["body"], headers=headers, timeout=120
+            )
+        except requests.RequestException as exc:
+            response, failure = None, str(exc)
+        latencies.append((time.perf_counter() - begun) * 1000)
+        if response is not None and response.status_code in (200, 201):
+            if item["path"].endswith("/sync"):
+                results = response.json()["results"]
+                stored = sum(r["status"] == 201 for r in results)
+                failure = "" if stored == item["records"] else str(results)[:500]
+            else:
+                stored = int(response.status_code == 201)
+                failure = "" if stored else "already stored"
+            records_ok += stored
+        elif response is not None:
+            failure = f"{response.status_code} {response.text[:500]}"
+        if failure:
+            errors += 1
+            failures.append(failure)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))]
+
+    return {
+        "requests": len(latencies),
+        "records_ok": records_ok,
+        "seconds": elapsed,
+        "records_per_s": records_ok / elapsed,
+        "p50": pct(50),
+        "p95": pct(95),
+        "errors": errors,
+        "failures": failures[:3],
+    }
+
+
 def main() -> int:
     spec = json.loads(sys.stdin.read())
+    if spec["kind"] == "sequence":
+        print(json.dumps(sequence(spec)))
+        return 0
     deadline = time.perf_counter() + spec["seconds"]
     latencies: list[float] = []
     errors = [0]

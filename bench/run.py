@@ -1,6 +1,7 @@
 """GridGov benchmarks: every figure next to a baseline measured in the same run.
 
     .venv/bin/python -m bench.run --size small|full [--database-url postgres://…]
+    .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -58,6 +59,8 @@ def setup_django(database_url: str) -> None:
 def recreate_database(admin_url: str, name: str) -> str:
     import psycopg
 
+    if name in {"postgres", "template0", "template1", admin_url.rsplit("/", 1)[1]}:
+        raise SystemExit(f"refusing to drop {name!r}: give the benchmark a database of its own")
     with psycopg.connect(
         admin_url.replace("postgres://", "postgresql://"), autocommit=True
     ) as conn:
@@ -205,8 +208,15 @@ def main(argv=None) -> int:
         action="store_true",
         help="rerun the search benchmark on the district left by a full run",
     )
+    parser.add_argument(
+        "--only",
+        choices=["visits"],
+        help="build the district and run only these benchmarks",
+    )
     args = parser.parse_args(argv)
     rows = SIZES[args.size]
+    if args.only == "visits":
+        return _visits_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -253,6 +263,10 @@ def main(argv=None) -> int:
             seconds=3 if smoke else 20,
             concurrency=2 if smoke else 16,
         )
+        from bench import visits as visit_bench
+
+        generation = visit_bench.bench_task_generation()
+        sync = visit_bench.bench_sync(url, records=100 if smoke else 500)
     lines = [
         f"## {datetime.now():%Y-%m-%d %H:%M} · size {args.size} ({rows:,} residents)",
         f"Machine: {info}",
@@ -269,6 +283,51 @@ def main(argv=None) -> int:
     lines += _event_lines(scan, http, generated_s)
     lines += kpi_bench.dashboard_lines(dashboard, rows, rows)
     lines += page_bench.page_weight_lines(weight)
+    lines += visit_bench.visit_lines(generation, sync, rows)
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _visits_only(args) -> int:
+    """A fresh district (residents through the product's import, untimed) and the visit
+    benchmarks alone."""
+    rows = SIZES[args.size]
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench import visits as visit_bench
+        from gridgov.demo.district import (
+            build_district,
+            import_residents,
+            seed_staff,
+            write_resident_csv,
+        )
+
+        t0 = time.perf_counter()
+        district = build_district(residents=rows, shared=Path(args.shared), workdir=Path(tmp))
+        csv_path = Path(tmp) / "residents.csv"
+        write_resident_csv(csv_path, district, rows)
+        job = import_residents(district, csv_path)
+        assert job.status == "done" and job.created_rows == rows, (job.status, job.message)
+        seed_staff(district)
+        setup_s = time.perf_counter() - t0
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        generation = visit_bench.bench_task_generation()
+        sync = visit_bench.bench_sync(url, records=100 if args.size == "smoke" else 500)
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · visits only, size {args.size} ({rows:,} residents)",
+        f"Machine: {info}",
+        f"District built and imported in {setup_s:.1f} s ({len(district.grids)} grids).",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *visit_bench.visit_lines(generation, sync, rows),
+    ]
     return _record("\n".join(lines) + "\n", args)
 
 
