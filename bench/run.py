@@ -299,6 +299,9 @@ def _visits_only(args) -> int:
         from django.db import connection
 
         call_command("migrate", verbosity=0)
+        from gridgov.core.staticfiles import collectstatic_if_changed
+
+        collectstatic_if_changed()  # the server's pages name the fingerprinted assets
         from bench import visits as visit_bench
         from gridgov.demo.district import (
             build_district,

@@ -63,7 +63,7 @@ WITH picked AS (
                 WHEN p.bucket < 14 THEN 35 + p.id %% 45
                 WHEN p.bucket < 16 THEN 100 + p.id %% 200
                 ELSE 2 + p.id %% 20
-            END,
+            END::int,
             mins => (p.id %% 600)::int
         ) AS ended
     ) e
@@ -123,7 +123,7 @@ FROM households h
 LEFT JOIN stale s ON s.id = h.id
 LEFT JOIN visited v ON v.household_id = h.id
 WHERE s.codes IS NOT NULL OR v.last IS NULL
-   OR v.last < %(now)s - make_interval(days => %(cycle)s)
+   OR v.last < %(now)s - make_interval(days => %(cycle)s::int)
 """
 
 
