@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -121,42 +122,97 @@ class Due:
     stale: list[str]
 
 
-def households_due(grid: OrgUnit, *, now: datetime | None = None) -> list[Due]:
-    """Households of a grid that need a visit: a required indicator last verified longer
-    ago than its frequency (or never), or no completed visit within the cycle."""
-    now = now or timezone.now()
+@dataclass(frozen=True)
+class _DueRow:
+    household_id: int
+    scope_path: str
+    reason: str
+    stale: list[str]
+
+
+def _due_rows(households, *, now: datetime, without_open_task: bool) -> list[_DueRow]:
+    """The due ones among ``households``, found by the database: a required indicator last
+    verified longer ago than its frequency (or never), or no completed visit within the
+    cycle. Only the due households come back to Python, so a district whose households are
+    nearly all up to date costs one query."""
     cycle = policy_get("visits.cycle").household_reverify_days
-    households = list(
-        Household.objects.filter(scope_path=grid.path).exclude(status=Household.Status.MOVED_OUT)
-    )
-    required = list(Indicator.objects.filter(is_active=True, required=True))
-    fresh = {
-        (row.household_id, row.indicator_id): row.verified_at
-        for row in IndicatorFreshness.objects.filter(
-            scope_path=grid.path, indicator__in=required
-        ).only("household_id", "indicator_id", "verified_at")
-    }
-    last_visit = dict(
-        Visit.objects.filter(scope_path=grid.path, outcome__in=VISITED)
-        .exclude(state=Visit.State.RETURNED)
+    required = list(Indicator.objects.filter(is_active=True, required=True).order_by("code"))
+    by_days: dict[int, list[int]] = {}
+    for indicator in required:
+        by_days.setdefault(indicator.frequency_days, []).append(indicator.pk)
+    fresh_enough = Q(pk__in=[])
+    for days, ids in by_days.items():
+        fresh_enough |= Q(indicator_id__in=ids, verified_at__gte=now - timedelta(days=days))
+    fresh_count = (
+        IndicatorFreshness.objects.filter(
+            household_id=OuterRef("pk"), scope_path=OuterRef("scope_path")
+        )
+        .filter(fresh_enough)
+        .order_by()
         .values("household_id")
-        .annotate(last=Max("ended_at"))
-        .values_list("household_id", "last")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    due = []
-    for household in households:
-        stale = [
-            i.code
-            for i in required
-            if (seen := fresh.get((household.pk, i.pk))) is None
-            or seen < now - timedelta(days=i.frequency_days)
-        ]
-        last = last_visit.get(household.pk)
-        out_of_cycle = last is None or last < now - timedelta(days=cycle)
-        if stale or out_of_cycle:
-            reason = VisitTask.Reason.STALE if stale else VisitTask.Reason.CYCLE
-            due.append(Due(household, reason, stale))
-    return due
+    last_visit = (
+        Visit.objects.filter(
+            household_id=OuterRef("pk"), scope_path=OuterRef("scope_path"), outcome__in=VISITED
+        )
+        .exclude(state=Visit.State.RETURNED)
+        .order_by("-ended_at")
+        .values("ended_at")[:1]
+    )
+    households = households.exclude(status=Household.Status.MOVED_OUT)
+    if without_open_task:
+        households = households.exclude(
+            Exists(
+                VisitTask.objects.filter(household_id=OuterRef("pk"), status=VisitTask.Status.OPEN)
+            )
+        )
+    found = list(
+        households.annotate(fresh=Coalesce(Subquery(fresh_count), 0), last=Subquery(last_visit))
+        .filter(
+            Q(fresh__lt=len(required))
+            | Q(last__isnull=True)
+            | Q(last__lt=now - timedelta(days=cycle))
+        )
+        .order_by("pk")
+        .values_list("pk", "scope_path", "fresh")
+    )
+    # What is stale, for the households that have something stale only.
+    seen: dict[int, dict[int, datetime]] = {}
+    partly_fresh = [pk for pk, _path, fresh in found if fresh < len(required)]
+    paths = {pk: path for pk, path, _fresh in found}
+    for start in range(0, len(partly_fresh), 2000):
+        chunk = partly_fresh[start : start + 2000]
+        for household_id, indicator_id, verified_at, path in IndicatorFreshness.objects.filter(
+            household_id__in=chunk, indicator__in=required
+        ).values_list("household_id", "indicator_id", "verified_at", "scope_path"):
+            if path == paths[household_id]:
+                seen.setdefault(household_id, {})[indicator_id] = verified_at
+    rows = []
+    for pk, path, fresh in found:
+        stale = []
+        if fresh < len(required):
+            verified = seen.get(pk, {})
+            stale = [
+                i.code
+                for i in required
+                if (at := verified.get(i.pk)) is None or at < now - timedelta(days=i.frequency_days)
+            ]
+        reason = VisitTask.Reason.STALE if stale else VisitTask.Reason.CYCLE
+        rows.append(_DueRow(pk, path, reason, stale))
+    return rows
+
+
+def households_due(grid: OrgUnit, *, now: datetime | None = None) -> list[Due]:
+    """Households of a grid that need a visit, and why."""
+    rows = _due_rows(
+        Household.objects.filter(scope_path=grid.path),
+        now=now or timezone.now(),
+        without_open_task=False,
+    )
+    households = Household.objects.in_bulk([row.household_id for row in rows])
+    return [Due(households[row.household_id], row.reason, row.stale) for row in rows]
 
 
 def collectors(grid: OrgUnit) -> list[User]:
@@ -198,56 +254,82 @@ def _loads(users: list[User]) -> dict[int, int]:
 def tasks_generate(*, grid: OrgUnit, actor=None, now: datetime | None = None) -> int:
     """Open a task for every due household of the grid that has none, each for the grid's
     collector with the fewest open tasks. Idempotent: a second run adds nothing."""
-    actor = actor or SystemActor("visits.tasks")
     now = now or timezone.now()
-    due = households_due(grid, now=now)
-    open_households = set(
-        VisitTask.objects.filter(scope_path=grid.path, status=VisitTask.Status.OPEN).values_list(
-            "household_id", flat=True
-        )
-    )
-    workers = _collectors(grid)
-    loads = _loads(workers)
-    days = policy_get("visits.cycle").task_due_days
-    created = 0
-    for item in due:
-        if item.household.pk in open_households:
-            continue
-        worker = min(workers, key=lambda u: (loads[u.pk], u.username)) if workers else None
-        try:
-            with transaction.atomic():
-                VisitTask.objects.create(
-                    household=item.household,
-                    scope_path=grid.path,
-                    assignee=worker,
-                    reason=item.reason,
-                    stale=item.stale,
-                    due_date=timezone.localdate(now) + timedelta(days=days),
-                    created_by_name=_name(actor),
-                )
-        except IntegrityError:
-            continue  # another run opened it meanwhile
-        if worker is not None:
-            loads[worker.pk] += 1
-        created += 1
-    if created:
-        with transaction.atomic():
-            audit_record(
-                "visits.task.generate",
-                actor=actor,
-                target=grid,
-                changes={"grid": grid.code, "created": created},
-            )
-    return created
+    due = _due_rows(Household.objects.filter(scope_path=grid.path), now=now, without_open_task=True)
+    return _open_tasks(grid, due, actor or SystemActor("visits.tasks"), now)
 
 
 def tasks_generate_all(*, now: datetime | None = None) -> int:
-    """The scheduled job: every active grid."""
+    """The scheduled job: every active grid, the due households found in one query."""
+    now = now or timezone.now()
     actor = SystemActor("visits.tasks", batch_id=f"visits-{uuid.uuid4().hex[:12]}")
-    total = 0
-    for grid in OrgUnit.objects.filter(level=OrgUnit.Level.GRID, is_active=True):
-        total += tasks_generate(grid=grid, actor=actor, now=now)
-    return total
+    active_grids = OrgUnit.objects.filter(level=OrgUnit.Level.GRID, is_active=True)
+    grids = {unit.path: unit for unit in active_grids}
+    due_by_grid: dict[str, list[_DueRow]] = {}
+    for row in _due_rows(
+        Household.objects.filter(scope_path__in=active_grids.values("path")),
+        now=now,
+        without_open_task=True,
+    ):
+        due_by_grid.setdefault(row.scope_path, []).append(row)
+    return sum(
+        _open_tasks(grids[path], rows, actor, now) for path, rows in sorted(due_by_grid.items())
+    )
+
+
+def _open_tasks(grid: OrgUnit, due: list[_DueRow], actor, now: datetime) -> int:
+    """One task per due household, each for the grid's collector with the fewest open
+    tasks; in one insert, or row by row when another run opened some meanwhile."""
+    if not due:
+        return 0
+    workers = _collectors(grid)
+    loads = _loads(workers)
+    due_date = timezone.localdate(now) + timedelta(days=policy_get("visits.cycle").task_due_days)
+
+    def task(item: _DueRow) -> VisitTask:
+        worker = min(workers, key=lambda u: (loads[u.pk], u.username)) if workers else None
+        if worker is not None:
+            loads[worker.pk] += 1
+        return VisitTask(
+            household_id=item.household_id,
+            scope_path=grid.path,
+            assignee=worker,
+            reason=item.reason,
+            stale=item.stale,
+            due_date=due_date,
+            created_by_name=_name(actor),
+        )
+
+    tasks = [task(item) for item in due]
+    try:
+        with transaction.atomic():
+            VisitTask.objects.bulk_create(tasks, batch_size=1000)
+            created = len(tasks)
+            _audit_generated(actor, grid, created)
+        return created
+    except IntegrityError:
+        pass  # another run opened some of them meanwhile: one by one, skipping those
+    created = 0
+    for item in tasks:
+        try:
+            with transaction.atomic():
+                item.save(force_insert=True)
+            created += 1
+        except IntegrityError:
+            continue
+    if created:
+        with transaction.atomic():
+            _audit_generated(actor, grid, created)
+    return created
+
+
+def _audit_generated(actor, grid: OrgUnit, created: int) -> None:
+    audit_record(
+        "visits.task.generate",
+        actor=actor,
+        target=grid,
+        changes={"grid": grid.code, "created": created},
+    )
 
 
 def _assignee(grid_path: str, username: str) -> User:
