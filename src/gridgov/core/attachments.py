@@ -187,9 +187,7 @@ def _check_pdf(upload, *, field: str, max_pages: int) -> tuple[bytes, int]:
     if pages > max_pages:
         raise ValidationFailed(
             details={
-                field: [
-                    _("%(name)s has more than %(n)d pages.") % {"name": name, "n": max_pages}
-                ]
+                field: [_("%(name)s has more than %(n)d pages.") % {"name": name, "n": max_pages}]
             }
         )
     if active:
