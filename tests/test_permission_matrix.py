@@ -847,14 +847,13 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     import uuid
     from datetime import timedelta
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
+    from PIL import Image
 
     from gridgov.people.models import Household
     from gridgov.people.services import resident_create, resident_update
     from gridgov.visits import services
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
     from gridgov.visits.models import Correction
 
     out = {}
