@@ -590,6 +590,21 @@ ROUTES = [
     ),
     Route("visits:visit_detail", "GET", "/visits/{in}/", "visits.view", ("visit_in", "visit_out")),
     Route(
+        "visits:visit_attach",
+        "POST",
+        "/visits/{in}/attachments/",
+        "visits.collect",
+        ("visit_in", "visit_out"),
+        ok=(302,),  # no file: a message on the record page
+    ),
+    Route(
+        "visits:attachment_file",
+        "GET",
+        "/visits/attachments/{in}/",
+        "visits.view",
+        ("attachment_in", "attachment_out"),
+    ),
+    Route(
         "visits:conflict_resolve",
         "POST",
         "/visits/conflicts/{in}/",
@@ -673,6 +688,28 @@ ROUTES = [
         ("visit_in", "visit_out"),
         ok=(409,),  # waiting for review: nothing to correct
         data={"version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/visits/{uid}/attachments",
+        "visits.view",
+        "/api/v1/visits/{in}/attachments",
+        ("visit_in", "visit_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/visits/{uid}/attachments",
+        "visits.collect",
+        "/api/v1/visits/{in}/attachments",
+        ("visit_in", "visit_out"),
+        ok=(422,),  # no file sent: refused after the scope check, nothing stored
+    ),
+    _api(
+        "GET",
+        "/api/v1/visits/{uid}/attachments/{attachment}",
+        "visits.view",
+        "/api/v1/visits/{in}",
+        ("visit_attachment_in", "visit_attachment_out"),
     ),
     _api("GET", "/api/v1/visit-conflicts", "visits.review", "/api/v1/visit-conflicts"),
     _api(
@@ -805,11 +842,14 @@ def world(org_tree, make_user):
 def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     """In g1a and in g2a: a visit waiting for review, a visit passed with a registry
     conflict, a visit task and a spot check (reviewed by someone outside the matrix's roles,
-    so every role holding the permission may check)."""
+    so every role holding the permission may check), and a photo on the waiting visit."""
+    import io
     import uuid
     from datetime import timedelta
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
+    from PIL import Image
 
     from gridgov.people.models import Household
     from gridgov.people.services import resident_create, resident_update
@@ -875,6 +915,15 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
             community=org_tree[reviewer_unit],
             period_label=timezone.localdate().strftime("%Y-%m"),
         )
+        photo = io.BytesIO()
+        Image.new("RGB", (8, 8), "blue").save(photo, "JPEG")
+        attachment = services.visit_attach(
+            actor=collector,
+            visit=waiting,
+            files=[SimpleUploadedFile("v.jpg", photo.getvalue(), content_type="image/jpeg")],
+        )[0]
+        out[f"attachment_{key}"] = str(attachment.uid)
+        out[f"visit_attachment_{key}"] = f"{waiting.uid}/attachments/{attachment.uid}"
         out[f"visit_{key}"] = str(waiting.uid)
         out[f"conflict_{key}"] = str(
             Correction.objects.get(visit=passed, status=Correction.Status.CONFLICT).uid

@@ -82,6 +82,8 @@ ACTIONS = {
     "visits.spot_check.record": _("spot check recorded"),
     "visits.indicator.update": _("visit indicator changed"),
     "visits.paper_form.print": _("paper visit form printed"),
+    "visits.attachment.add": _("scan or photo added to a visit"),
+    "visits.attachment.view": _("scan or photo of a visit opened"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

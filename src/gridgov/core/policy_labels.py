@@ -80,6 +80,10 @@ FIELD_LABELS = {
     "device_clock_skew_seconds": _("Seconds a device's clock may be off"),
     "recompute_inline_max": _("Open events whose deadlines are recomputed at once"),
     "separate_verifier": _("The handler may not verify their own event"),
+    # visits.attachments
+    "max_per_visit": _("Files on one visit record"),
+    "max_scan_mb": _("Largest scan (PDF) in MB"),
+    "max_scan_pages": _("Most pages of a scan"),
     # events.public
     "phone_proof": _("Besides the access key, the last four digits of the reporter's phone"),
     "grid_centre": _("Public locations at the grid's centre instead of a square cell"),

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ninja import Field, Schema, Status
+from django.http import FileResponse
+from ninja import Field, File, Form, Schema, Status
+from ninja.files import UploadedFile
 
 from gridgov.core.api_support import (
     Latitude,
@@ -345,6 +347,29 @@ class SpotCheckIn(Schema):
     fields: dict[str, bool]
 
 
+class AttachmentOut(Schema):
+    uid: UUID
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    pages: int | None
+    round: int
+    uploaded_by: str
+    created_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_uploaded_by(obj):
+        return obj.uploaded_by.username
+
+    @staticmethod
+    def resolve_url(obj):
+        return f"/api/v1/visits/{obj.visit.uid}/attachments/{obj.uid}"
+
+
 def _detail(request, visit):
     from gridgov.visits.workflow import MACHINE
 
@@ -524,3 +549,47 @@ def spot_check_draw(request, payload: DrawIn):
 def spot_check_record(request, uid: UUID, payload: SpotCheckIn):
     check = selectors.spot_check_get(actor=request.user, uid=uid)
     return services.spot_check_record(actor=request.user, check=check, fields=payload.fields)
+
+
+# Attachments ------------------------------------------------------------------------------------
+
+
+@router.get("/visits/{uid}/attachments", response=list[AttachmentOut])
+@api_requires("visits.view")
+def attachment_list(request, uid: UUID):
+    visit = selectors.visit_get(actor=request.user, uid=uid)
+    return list(selectors.attachment_list(actor=request.user, visit=visit))
+
+
+@router.post("/visits/{uid}/attachments", response={201: list[AttachmentOut]})
+@api_requires("visits.collect")
+def attachment_add(
+    request,
+    uid: UUID,
+    file: File[list[UploadedFile]] = None,
+    kind: Form[str] = "",
+):
+    """Add scans of the paper form (PDF) or photos (JPEG, PNG, WebP) to a visit record:
+    multipart, one or more ``file`` parts; ``kind=scan`` marks photos of the paper form.
+    Limits are policy ``visits.attachments``; a file over them, of another type or a
+    record already approved is refused (422, 422, 409) and nothing is stored; a visit
+    outside your scope is 404."""
+    visit = selectors.visit_get(actor=request.user, uid=uid, action="collect")
+    added = services.visit_attach(actor=request.user, visit=visit, files=file or [], kind=kind)
+    return Status(201, added)
+
+
+@router.get("/visits/{uid}/attachments/{attachment}", response={200: None})
+@api_requires("visits.view")
+def attachment_file(request, uid: UUID, attachment: UUID):
+    """The file itself (``image/jpeg`` or ``application/pdf``); opening it is audited."""
+    from pathlib import Path
+
+    found = selectors.attachment_get(actor=request.user, uid=attachment, visit_uid=uid)
+    path = Path(found.stored_path)
+    if not path.is_file():
+        raise NotFound()
+    services.attachment_opened(actor=request.user, attachment=found)
+    response = FileResponse(path.open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -518,3 +518,61 @@ class SpotCheck(models.Model):
     @property
     def audit_org_path(self) -> str:
         return self.scope_path
+
+
+class VisitAttachment(models.Model):
+    """A scan of the paper form (PDF, kept as sent) or a photo (re-encoded as JPEG without
+    metadata) on a visit record; the file lies under ``DATA_DIR/visit_attachments`` and is
+    served only through the scoped views. The uploaded file's name is not kept (it may
+    name the household)."""
+
+    class Kind(models.TextChoices):
+        SCAN = "scan", _("paper form scan")
+        PHOTO = "photo", _("photo")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
+    scope_path = models.CharField(max_length=255, editable=False)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=40)
+    stored_path = models.CharField(max_length=300)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    round = models.PositiveSmallIntegerField(_("review round"), default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "visits"
+
+    class Meta:
+        verbose_name = _("visit attachment")
+        verbose_name_plural = _("visit attachments")
+        ordering = ["visit", "created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="visit_attachment_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uid)
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+    @property
+    def extension(self) -> str:
+        return "pdf" if self.content_type == "application/pdf" else "jpg"

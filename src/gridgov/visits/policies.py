@@ -39,6 +39,13 @@ class QualityPolicy(PolicySchema):
     )
 
 
+class AttachmentPolicy(PolicySchema):
+    max_per_visit: int = Field(10, ge=1, le=50, description="files on one visit record")
+    max_photo_mb: int = Field(10, ge=1, le=50, description="largest photo upload")
+    max_scan_mb: int = Field(20, ge=1, le=100, description="largest PDF scan upload")
+    max_scan_pages: int = Field(20, ge=1, le=500, description="most pages of a PDF scan")
+
+
 def _quality_labels() -> dict[str, str]:
     """Role codes and consent purposes by their names (the policy pages)."""
     from gridgov.accounts.roles import Role
@@ -71,6 +78,16 @@ for definition in [
         ),
         "policy.change_system",
         value_labels=_quality_labels,
+    ),
+    PolicyDefinition(
+        "visits.attachments",
+        AttachmentPolicy,
+        _("Visit attachments"),
+        _(
+            "How many scans of the paper form and photos a visit record may carry, and the "
+            "largest photo, scan and number of scan pages accepted."
+        ),
+        "policy.change_system",
     ),
 ]:
     register_policy(definition)

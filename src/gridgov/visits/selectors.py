@@ -13,7 +13,14 @@ from gridgov.core.masking import mask_name
 from gridgov.core.scoping import access_object
 from gridgov.people.models import Resident
 from gridgov.people.privacy import actor_sees_sensitive_tags
-from gridgov.visits.models import Correction, Indicator, SpotCheck, Visit, VisitTask
+from gridgov.visits.models import (
+    Correction,
+    Indicator,
+    SpotCheck,
+    Visit,
+    VisitAttachment,
+    VisitTask,
+)
 from gridgov.visits.services import answer_value
 
 
@@ -119,6 +126,25 @@ def visit_get(*, actor, uid, action: str = "view") -> Visit:
     return access_object(
         actor, Visit.objects.select_related("household", "collector", "task"), action, uid=uid
     )
+
+
+def attachment_list(*, actor, visit: Visit) -> QuerySet[VisitAttachment]:
+    """The scans and photos of a visit the actor may see (every round)."""
+    return (
+        VisitAttachment.objects.visible_to(actor, "view")
+        .filter(visit=visit)
+        .select_related("uploaded_by", "visit")
+        .order_by("created_at", "pk")
+    )
+
+
+def attachment_get(*, actor, uid, visit_uid=None) -> VisitAttachment:
+    """One attachment in the actor's scope (``NotFound`` otherwise, also when it belongs
+    to another visit than the one named)."""
+    qs = VisitAttachment.objects.select_related("visit__household")
+    if visit_uid is not None:
+        qs = qs.filter(visit__uid=visit_uid)
+    return access_object(actor, qs, "view", uid=uid)
 
 
 def own_visit(*, actor, client_uuid: str) -> Visit | None:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.audit.services import SystemActor, audit_record
-from gridgov.core import notifications
+from gridgov.core import attachments, notifications
 from gridgov.core.crypto import decrypt_field, encrypt_field
 from gridgov.core.errors import Conflict, GridGovError, NotFound, PermissionDenied, ValidationFailed
 from gridgov.core.masking import mask_birth_date, mask_phone
@@ -48,6 +48,7 @@ from gridgov.visits.models import (
     SpotCheckDraw,
     Visit,
     VisitAnswer,
+    VisitAttachment,
     VisitReview,
     VisitTask,
 )
@@ -1337,3 +1338,94 @@ def indicator_update(*, actor, indicator: Indicator, changes: dict[str, Any]) ->
             changes={"fields": sorted(changes), "version": current.version},
         )
     return current
+
+
+# Attachments ------------------------------------------------------------------------------
+
+ATTACHMENT_FOLDER = "visit_attachments"
+ATTACHMENT_FIELD = "file"
+
+
+def visit_attach(*, actor, visit: Visit, files: list, kind: str = "") -> list[VisitAttachment]:
+    """Add scans of the paper form and photos to a visit record (``core.attachments``:
+    sniffed, limited by policy ``visits.attachments``, photos re-encoded without metadata,
+    PDFs inspected). The whole set is checked before anything is stored; a failure stores
+    nothing. A PDF is always a scan; a photo is a photo unless ``kind`` says it is a scan
+    of the form. An approved record is closed: what the review passed stays as it was."""
+    require_in_scope(actor, visit.scope_path, "visits.collect")
+    if kind not in ("", *VisitAttachment.Kind.values):
+        raise ValidationFailed(details={"kind": [_("Choose a paper form scan or a photo.")]})
+    if not files:
+        raise ValidationFailed(details={ATTACHMENT_FIELD: [_("Choose a file to add.")]})
+    limits = policy_get("visits.attachments")
+    present = VisitAttachment.objects.filter(visit=visit).count()
+    room = max(0, limits.max_per_visit - present)
+    attachments.check_uploads(
+        files,
+        field=ATTACHMENT_FIELD,
+        max_files=room,
+        max_mb=limits.max_photo_mb,
+        max_pdf_mb=limits.max_scan_mb,
+        too_many=_("A visit record holds at most %(n)d files.") % {"n": limits.max_per_visit}
+        if room == 0
+        else _("At most %(n)d more files on this visit record."),
+    )
+    prepared = [
+        attachments.prepare(
+            upload,
+            field=ATTACHMENT_FIELD,
+            accept_pdf=True,
+            max_pdf_pages=limits.max_scan_pages,
+        )
+        for upload in files
+    ]
+    with attachments.written_files(), transaction.atomic():
+        current = Visit.objects.select_for_update().get(pk=visit.pk)
+        if current.state == Visit.State.APPROVED:
+            raise Conflict(
+                _("The review has passed this record; nothing more can be added to it."),
+                code="visit_closed",
+            )
+        stored = []
+        for item in prepared:
+            row = VisitAttachment(
+                visit=current,
+                scope_path=current.scope_path,
+                round=current.round,
+                uploaded_by=actor,
+                kind=VisitAttachment.Kind.SCAN
+                if item.kind == attachments.PDF or kind == VisitAttachment.Kind.SCAN
+                else VisitAttachment.Kind.PHOTO,
+            )
+            # The GPS a photo carried is dropped: the household's address is known, and
+            # the visit's own location check is the record of where the worker was.
+            kept = attachments.write(item, folder=ATTACHMENT_FOLDER, uid=row.uid)
+            row.content_type = kept.content_type
+            row.stored_path = str(kept.path)
+            row.size, row.sha256 = kept.size, kept.sha256
+            row.width, row.height, row.pages = kept.width, kept.height, kept.pages
+            row.save()
+            stored.append(row)
+        audit_record(
+            "visits.attachment.add",
+            actor=actor,
+            target=current,
+            changes={
+                "attachments": [
+                    {"uid": str(a.uid), "kind": a.kind, "size": a.size, "sha256": a.sha256}
+                    for a in stored
+                ]
+            },
+        )
+    return stored
+
+
+def attachment_opened(*, actor, attachment: VisitAttachment) -> None:
+    """A scan or photo was opened: it shows personal data as it is, so it is audited."""
+    with transaction.atomic():
+        audit_record(
+            "visits.attachment.view",
+            actor=actor,
+            target=attachment,
+            changes={"visit": str(attachment.visit.uid), "kind": attachment.kind},
+        )

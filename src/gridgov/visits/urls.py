@@ -15,4 +15,6 @@ urlpatterns = [
     path("conflicts/<uuid:uid>/", views.conflict_resolve, name="conflict_resolve"),
     path("<uuid:uid>/", views.visit_detail, name="visit_detail"),
     path("<uuid:uid>/review/", views.visit_review, name="visit_review"),
+    path("<uuid:uid>/attachments/", views.visit_attach, name="visit_attach"),
+    path("attachments/<uuid:uid>/", views.attachment_file, name="attachment_file"),
 ]

@@ -18,7 +18,7 @@ from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.people.models import Resident
 from gridgov.visits import selectors, services
-from gridgov.visits.models import Indicator, IndicatorCategory, Visit
+from gridgov.visits.models import Indicator, IndicatorCategory, Visit, VisitAttachment
 from gridgov.visits.workflow import MACHINE
 
 
@@ -347,6 +347,9 @@ def spot_check_record(request, uid):
 
 @requires("visits.view")
 def visit_detail(request, uid):
+    from gridgov.core.policies import policy_get
+    from gridgov.core.scoping import path_in_scope
+
     visit = selectors.visit_get(actor=request.user, uid=uid)
     return render(
         request,
@@ -358,8 +361,56 @@ def visit_detail(request, uid):
             "reviews": visit.reviews.select_related("reviewer"),
             "events": visit.raised_events.all(),
             "offered": MACHINE.offered(request.user, visit),
+            "attachments": selectors.attachment_list(actor=request.user, visit=visit),
+            "can_attach": visit.state != Visit.State.APPROVED
+            and path_in_scope(request.user, visit.scope_path, "visits.collect"),
+            "attachment_limits": policy_get("visits.attachments"),
+            "attachment_kinds": VisitAttachment.Kind.choices,
         },
     )
+
+
+@requires("visits.collect")
+@require_POST
+def visit_attach(request, uid):
+    """Add scans of the paper form or photos to a visit record (its record page)."""
+    visit = selectors.visit_get(actor=request.user, uid=uid, action="collect")
+    try:
+        added = services.visit_attach(
+            actor=request.user,
+            visit=visit,
+            files=request.FILES.getlist("file"),
+            kind=request.POST.get("kind", ""),
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("%(n)d file(s) added.") % {"n": len(added)})
+    return redirect("visits:visit_detail", uid=visit.uid)
+
+
+@requires("visits.view")
+def attachment_file(request, uid):
+    """A scan or photo of a visit, for those who may see the visit (never a public media
+    URL); opening it is audited. Photos open in the page, scans are downloaded."""
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    attachment = selectors.attachment_get(actor=request.user, uid=uid)
+    path = Path(attachment.stored_path)
+    if not path.is_file():
+        raise NotFound()
+    services.attachment_opened(actor=request.user, attachment=attachment)
+    response = FileResponse(
+        path.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=f"visit-{attachment.visit.household.number}-{attachment.pk}.{attachment.extension}",
+    )
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @requires("visits.review")
