@@ -239,7 +239,7 @@ def sentences(data: BoardData) -> list[str]:
                 for r in below
             ]
             out.append(
-                _("Below target (%(n)d of %(total)d %(level)s): %(units)s.")
+                _("Below target (%(n)d of %(total)d, by %(level)s): %(units)s.")
                 % {
                     "n": len(below),
                     "total": len(data.rows),

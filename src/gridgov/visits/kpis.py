@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.core.policies import policy_get
 from gridgov.kpis.registry import Board, BoardColumn, Kpi, Period, register, register_board
@@ -258,8 +259,18 @@ register_board(
             "visits.accuracy",
         ),
         columns=(
-            BoardColumn("backlog", _("Waiting for review"), _("records"), _backlog(0)),
-            BoardColumn("backlog_age", _("Oldest waiting"), _("days"), _backlog(1)),
+            BoardColumn(
+                "backlog",
+                _("Waiting for review"),
+                pgettext_lazy("count of records", "records"),
+                _backlog(0),
+            ),
+            BoardColumn(
+                "backlog_age",
+                _("Oldest waiting"),
+                pgettext_lazy("unit of time", "days"),
+                _backlog(1),
+            ),
         ),
         ranked_by="visits.coverage",
         permission="visits.view",
