@@ -296,6 +296,20 @@ ROUTES = [
         "kpis:command_screen", "GET", "/kpis/command/?unit={in}", "kpis.view", ("c1_or_g1a", "c2")
     ),
     Route("kpis:my_numbers", "GET", "/kpis/mine/", "events.handle"),
+    Route(
+        "kpis:visit_board",
+        "GET",
+        "/kpis/boards/visits/?unit={in}",
+        "kpis.view",
+        ("c1_or_g1a", "c2"),
+    ),
+    Route(
+        "kpis:board",
+        "GET",
+        "/kpis/boards/visits/?unit={in}&period=month",
+        "kpis.view",
+        ("c1_or_g1a", "c2"),
+    ),
     Route("kpis:alert_list", "GET", "/kpis/alerts/", "kpis.view"),
     Route("kpis:report_list", "GET", "/kpis/reports/", "kpis.view"),
     Route(
@@ -554,6 +568,13 @@ ROUTES = [
         ("c1_or_g1a", "c2"),
     ),
     _api("GET", "/api/v1/alerts", "kpis.view", "/api/v1/alerts"),
+    _api(
+        "GET",
+        "/api/v1/visit-board",
+        "kpis.view",
+        "/api/v1/visit-board?unit={in}&period=month",
+        ("c1_or_g1a", "c2"),
+    ),
     _api(
         "POST",
         "/api/v1/alerts/{alert_id}/acknowledge",

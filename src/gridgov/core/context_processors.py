@@ -39,6 +39,7 @@ NAV = [
     ("visits", "visits.assign", "visits:task_board", _("Visits due in the area"), OFFICE),
     ("visits", "visits.review", "visits:review_queue", _("Visit reviews"), None),
     ("visits", "visits.spot_check", "visits:spot_check_list", _("Spot checks"), OFFICE),
+    ("visits", "kpis.view", "kpis:visit_board", _("Visit campaign board"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

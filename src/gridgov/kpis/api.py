@@ -10,7 +10,7 @@ from gridgov.core.api_support import Limit, Offset, PermissionRouter, api_requir
 from gridgov.core.errors import NotFound
 from gridgov.core.replica import replica_reads
 from gridgov.core.scoping import access_object
-from gridgov.kpis import alerts, services
+from gridgov.kpis import alerts, boards, services
 from gridgov.kpis.models import KpiAlert
 from gridgov.kpis.registry import REGISTRY
 from gridgov.kpis.views import home_unit
@@ -213,3 +213,115 @@ def alert_list(request, open_only: bool = False, offset: Offset = 0, limit: Limi
 def alert_acknowledge(request, alert_id: int, payload: AckIn):
     alert = access_object(request.user, KpiAlert.objects.select_related("unit"), pk=alert_id)
     return alerts.alert_acknowledge(actor=request.user, alert=alert, note=payload.note)
+
+
+class BoardKpiOut(Schema):
+    code: str
+    name: str
+    unit: str
+    higher_is_better: bool
+    target: float | None  # the rows' target (the unit one level down)
+
+
+class BoardColumnOut(Schema):
+    code: str
+    name: str
+    unit: str
+
+
+class BoardCellOut(Schema):
+    value: float | None
+    numerator: float
+    denominator: int
+    colour: str
+
+
+class BoardRowOut(Schema):
+    unit: str
+    name: str
+    level: str
+    total: bool  # the unit asked for (the other rows are one level down)
+    values: dict[str, BoardCellOut]
+    columns: dict[str, float | None]
+    off_target: list[str]
+
+
+class BoardOut(Schema):
+    board: str
+    unit: str
+    unit_name: str
+    level: str
+    period: str
+    period_kind: str
+    policy_version: int
+    as_of: datetime | None
+    complete: bool
+    kpis: list[BoardKpiOut]
+    columns: list[BoardColumnOut]
+    rows: list[BoardRowOut]
+    ranking: list[str]  # the rows' unit codes, best first by the ranking KPI
+    summary: list[str]
+
+
+def _board_out(data) -> BoardOut:
+    def row(r, total: bool) -> BoardRowOut:
+        return BoardRowOut(
+            unit=r.unit.code,
+            name=r.unit.name,
+            level=r.unit.level,
+            total=total,
+            values={
+                code: BoardCellOut(
+                    value=x.value.value,
+                    numerator=x.value.numerator,
+                    denominator=x.value.denominator,
+                    colour=x.colour,
+                )
+                for code, x in r.readings.items()
+            },
+            columns=r.columns if data.show_columns else {},
+            off_target=r.off_target,
+        )
+
+    return BoardOut(
+        board=data.board.code,
+        unit=data.unit.code,
+        unit_name=data.unit.name,
+        level=data.level,
+        period=data.period.label,
+        period_kind=data.period.kind,
+        policy_version=data.policy_version,
+        as_of=data.freshness.as_of,
+        complete=data.freshness.complete,
+        kpis=[
+            BoardKpiOut(
+                code=k.code,
+                name=str(k.name),
+                unit=str(k.unit),
+                higher_is_better=k.higher_is_better,
+                target=t.target if t else None,
+            )
+            for k, t in data.headers
+        ],
+        columns=[
+            BoardColumnOut(code=c.code, name=str(c.name), unit=str(c.unit))
+            for c in (data.board.columns if data.show_columns else ())
+        ],
+        rows=[row(data.total, True)] + [row(r, False) for r in data.rows],
+        ranking=[r.unit.code for r in data.ranked],
+        summary=boards.sentences(data),
+    )
+
+
+@router.get("/visit-board", response=BoardOut)
+@api_requires("kpis.view")
+@replica_reads
+def visit_board(request, unit: line(20) = "", period: line(10) = "week", date: line(10) = ""):
+    """入户走访调度看板: the unit's and each unit one level down's figures of the visits'
+    KPIs (the registry's values and colours) and their review backlog; 404 outside scope."""
+    from gridgov.kpis.views_boards import board_unit
+
+    board = boards.board_get_by_code("visits")
+    scope = board_unit(request.user, unit)
+    when = boards.board_period(board, period, date)
+    return _board_out(boards.board_read(actor=request.user, board=board, unit=scope, period=when))

@@ -51,7 +51,11 @@ class KpiAlert(models.Model):
 
 
 class KpiReport(models.Model):
-    """A monthly evaluation report of a unit, as PDF and XLSX, kept for the retention policy."""
+    """A monthly report of a unit, as PDF and XLSX, kept for the retention policy: the KPI
+    evaluation report (kind ``kpis``) or the bulletin of a registered campaign board (kind =
+    the board's code, e.g. ``visits``: 入户走访月通报)."""
+
+    KPIS = "kpis"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("being generated")
@@ -62,6 +66,7 @@ class KpiReport(models.Model):
     unit = models.ForeignKey(
         "org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
+    kind = models.CharField(_("kind"), max_length=20, default=KPIS)
     period_kind = models.CharField(max_length=10, default="month")
     period_label = models.CharField(_("period"), max_length=12)
     period_date = models.DateField()
@@ -88,9 +93,9 @@ class KpiReport(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "period_kind", "period_label"],
+                fields=["unit", "kind", "period_kind", "period_label"],
                 condition=models.Q(scheduled=True),
-                name="kpi_report_scheduled_once",
+                name="kpi_report_scheduled_once_per_kind",
             )
         ]
 

@@ -225,3 +225,45 @@ def parse_period(kind: str, on: str = "") -> Period:
             }
         )
     return period_containing(kind, day)
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """A column of a campaign board that is not a KPI: the state of the capability's own
+    records under each unit (e.g. visit records waiting for review). ``values`` takes the
+    reader, the units' paths and the moment, reads through the one scoping mechanism, and
+    returns {path: value}."""
+
+    code: str
+    name: str | Promise
+    unit: str | Promise
+    values: Callable[[object, list[str], datetime], dict[str, float | int | None]]
+
+
+@dataclass(frozen=True)
+class Board:
+    """A capability's campaign board (e.g. 入户走访调度看板): some of its registered KPIs and
+    columns of its own, for a unit and each unit one level down, in a period. The KPI app
+    reads and colours the KPIs exactly as every other view does, lists the board, and makes
+    its monthly bulletin in the report centre."""
+
+    code: str
+    name: str | Promise
+    bulletin_name: str | Promise
+    kpis: tuple[str, ...]
+    columns: tuple[BoardColumn, ...] = ()
+    periods: tuple[str, ...] = ("week", "month")
+    # The KPI the units are ranked by in the bulletin.
+    ranked_by: str = ""
+    # The permission that shows the board's own columns (its KPIs need ``kpis.view``).
+    permission: str = ""
+
+
+BOARDS: dict[str, Board] = {}
+
+
+def register_board(board: Board) -> Board:
+    if board.code in BOARDS:
+        raise ValueError(f"board {board.code} registered twice")
+    BOARDS[board.code] = board
+    return board

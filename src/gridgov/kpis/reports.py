@@ -1,7 +1,9 @@
 """Monthly evaluation reports per unit: the KPI table with targets and colours, trends, the
 best and worst units one level down, overdue events and the policy versions used — as PDF
-(WeasyPrint, charts as SVG) and XLSX with the same numbers. Generating and downloading are
-audited; files are kept for the retention policy."""
+(WeasyPrint, charts as SVG) and XLSX with the same numbers. The bulletins of the campaign
+boards (``boards``; e.g. 入户走访月通报 of a street or district) are reports of their own
+kind, made, scheduled and downloaded the same way. Generating and downloading are audited;
+files are kept for the retention policy."""
 
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.replica import reading_from_replica
 from gridgov.core.writers import XlsxWriter, pdf_bytes
 from gridgov.events.models import OPEN_STATES, Event
-from gridgov.kpis import charts, services
+from gridgov.kpis import boards, charts, services
 from gridgov.kpis.models import KpiReport
-from gridgov.kpis.registry import REGISTRY, period_containing
+from gridgov.kpis.registry import BOARDS, REGISTRY, period_containing
 from gridgov.org.models import OrgUnit
 
 logger = logging.getLogger("gridgov.kpis")
@@ -35,6 +37,19 @@ TREND_KPIS = ["events.on_time_closure", "events.satisfaction", "events.avg_handl
 RANKED_KPI = "events.on_time_closure"
 NEXT_LEVEL = {"district": "street", "street": "community", "community": "grid"}
 REPORT_LEVELS = ("district", "street", "community")
+BULLETIN_LEVELS = ("district", "street")
+
+
+def report_kinds() -> dict[str, tuple]:
+    """{kind: (name, levels it is made for)}: the KPI report, and each board's bulletin."""
+    kinds = {KpiReport.KPIS: (_("Monthly evaluation report"), REPORT_LEVELS)}
+    for code, board in BOARDS.items():
+        kinds[code] = (board.bulletin_name, BULLETIN_LEVELS)
+    return kinds
+
+
+def kind_label(kind: str) -> str:
+    return str(report_kinds().get(kind, (kind,))[0])
 
 
 @dataclass
@@ -172,13 +187,92 @@ def render_xlsx(data: ReportData, path: Path) -> None:
     book.save(path)
 
 
-def report_create(*, actor, unit: OrgUnit, period_date: date, scheduled: bool = False):
-    """Record a report to generate; scheduled ones exist once per unit and period."""
+def render_bulletin_pdf(data: boards.BoardData, lines: list[str]) -> bytes:
+    html = render_to_string(
+        "kpis/bulletin_pdf.html", {"b": data, "lines": lines, "generated_at": timezone.now()}
+    )
+    return pdf_bytes(html, base_url=str(settings.BASE_DIR))
+
+
+def _colour(reading) -> str:
+    return str(services.COLOUR_LABELS[reading.colour])
+
+
+def render_bulletin_xlsx(data: boards.BoardData, lines: list[str], path: Path) -> None:
+    """The bulletin's figures as a workbook: the summary, the board's table with the unit's
+    own row first, and the units ranked."""
+    book = XlsxWriter()
+    as_of = data.freshness.as_of
+    summary = book.sheet(_("Summary"))
+    summary.append([str(data.board.bulletin_name)])
+    summary.append(
+        [
+            _("Unit"),
+            data.unit.name,
+            _("Period"),
+            data.period.label,
+            _("Figures as of"),
+            timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "",
+        ]
+    )
+    for line in lines:
+        summary.append([line])
+    header = [_("Unit")]
+    for kpi in data.kpis:
+        target = data.targets.get(kpi.code)
+        header += [
+            f"{kpi.name} ({kpi.unit_label})",
+            f"{kpi.name} · {pgettext('KPI denominator', 'Base')}",
+            f"{kpi.name} · {_('Colour')}",
+        ]
+        if target is not None:
+            header[-3] += f" {'≥' if kpi.higher_is_better else '≤'} {target.target:g}"
+    if data.show_columns:
+        header += [f"{c.name} ({c.unit})" for c in data.board.columns]
+    table = book.sheet(_("Board"))
+    table.append(header)
+    for row in [data.total, *data.rows]:
+        cells = [row.unit.name]
+        for reading in row.cells(data.kpis):
+            cells += [reading.value.value, reading.value.denominator, _colour(reading)]
+        if data.show_columns:
+            cells += [row.columns.get(c.code) for c in data.board.columns]
+        table.append(cells)
+    if data.rows:
+        ranking = book.sheet(_("Ranking"))
+        kpi = data.ranked_kpi
+        ranking.append([_("Rank"), _("Unit"), str(kpi.name), _("Colour"), _("Off target")])
+        for place, row in enumerate(data.ranked, 1):
+            reading = row.readings[kpi.code]
+            ranking.append(
+                [
+                    place,
+                    row.unit.name,
+                    reading.value.value,
+                    _colour(reading),
+                    row.off_target_names,
+                ]
+            )
+    book.save(path)
+
+
+def bulletin_collect(*, actor, board_code: str, unit: OrgUnit, period):
+    data = boards.board_read(
+        actor=actor, board=boards.board_get_by_code(board_code), unit=unit, period=period
+    )
+    return data, boards.sentences(data)
+
+
+def report_create(
+    *, actor, unit: OrgUnit, period_date: date, scheduled: bool = False, kind: str = KpiReport.KPIS
+):
+    """Record a report to generate; scheduled ones exist once per unit, kind and period."""
     period = period_containing("month", period_date)
     try:
         with transaction.atomic():
             return KpiReport.objects.create(
                 unit=unit,
+                kind=kind,
                 period_label=period.label,
                 period_date=period_date,
                 scheduled=scheduled,
@@ -213,11 +307,19 @@ def report_generate(report: KpiReport) -> KpiReport:
     actor = report.created_by or _system_reader(report.unit)
     period = period_containing(report.period_kind, report.period_date)
     try:
-        with reading_from_replica():
-            data = collect(actor=actor, unit=report.unit, period=period)
         base = report_dir() / str(report.uid)
-        Path(f"{base}.pdf").write_bytes(render_pdf(data))
-        render_xlsx(data, Path(f"{base}.xlsx"))
+        if report.kind == KpiReport.KPIS:
+            with reading_from_replica():
+                data = collect(actor=actor, unit=report.unit, period=period)
+            Path(f"{base}.pdf").write_bytes(render_pdf(data))
+            render_xlsx(data, Path(f"{base}.xlsx"))
+        else:
+            with reading_from_replica():
+                board, lines = bulletin_collect(
+                    actor=actor, board_code=report.kind, unit=report.unit, period=period
+                )
+            Path(f"{base}.pdf").write_bytes(render_bulletin_pdf(board, lines))
+            render_bulletin_xlsx(board, lines, Path(f"{base}.xlsx"))
     except Exception as exc:  # the report fails visibly, not silently
         logger.exception("report %s failed", report.uid)
         report.status, report.message = KpiReport.Status.FAILED, str(exc)[:300]
@@ -232,7 +334,7 @@ def report_generate(report: KpiReport) -> KpiReport:
             "kpis.report.generate",
             actor=report.created_by or SystemActor("kpis.reports"),
             target=report,
-            changes={"period": report.period_label},
+            changes={"period": report.period_label, "kind": report.kind},
         )
     return report
 
@@ -246,11 +348,17 @@ class _UnitReader:
     def __init__(self, unit: OrgUnit):
         self.unit = unit
 
+    # The board columns a scheduled bulletin shows (counts of the capability's records,
+    # never a person's data).
+    @staticmethod
+    def _reads() -> set[str]:
+        return {"kpis.view"} | {b.permission for b in BOARDS.values() if b.permission}
+
     def scope_paths(self, permission: str) -> list[str]:
-        return [self.unit.path] if permission == "kpis.view" else []
+        return [self.unit.path] if permission in self._reads() else []
 
     def has_permission(self, permission: str) -> bool:
-        return permission == "kpis.view"
+        return permission in self._reads()
 
 
 def _system_reader(unit: OrgUnit) -> _UnitReader:
@@ -258,19 +366,23 @@ def _system_reader(unit: OrgUnit) -> _UnitReader:
 
 
 def schedule_monthly(today: date | None = None) -> int:
-    """On the first days of a month, last month's report for every district, street and
-    community (once each); returns how many were made."""
+    """On the first days of a month, last month's report of every kind for every unit of
+    its levels (the KPI report of every district, street and community; each board's
+    bulletin of every district and street), once each; returns how many were made."""
     today = today or timezone.localdate()
     if today.day > 3:
         return 0
     last_month = today.replace(day=1) - timedelta(days=1)
     made = 0
-    for unit in OrgUnit.objects.filter(level__in=REPORT_LEVELS, is_active=True):
-        report = report_create(actor=None, unit=unit, period_date=last_month, scheduled=True)
-        if report is not None:
-            with translation.override(settings.LANGUAGE_CODE):  # nobody asked: the default
-                report_generate(report)
-            made += 1
+    for kind, (_name, levels) in report_kinds().items():
+        for unit in OrgUnit.objects.filter(level__in=levels, is_active=True):
+            report = report_create(
+                actor=None, unit=unit, period_date=last_month, scheduled=True, kind=kind
+            )
+            if report is not None:
+                with translation.override(settings.LANGUAGE_CODE):  # nobody asked: the default
+                    report_generate(report)
+                made += 1
     return made
 
 

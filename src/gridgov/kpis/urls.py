@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.kpis import views, views_reports
+from gridgov.kpis import views, views_boards, views_reports
 
 app_name = "kpis"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("mine/", views.my_numbers, name="my_numbers"),
     path("command/", views.command_screen, name="command_screen"),
     path("alerts/", views.alert_list, name="alert_list"),
+    path("boards/visits/", views_boards.board, {"code": "visits"}, name="visit_board"),
+    path("boards/<slug:code>/", views_boards.board, name="board"),
     path("reports/", views_reports.report_list, name="report_list"),
     path("reports/new/", views_reports.report_request, name="report_request"),
     path("reports/<uuid:uid>.<str:fmt>", views_reports.report_download, name="report_download"),

@@ -43,6 +43,7 @@ def report_list(request):
             "units": units,
             "home": home_unit(request.user),
             "default_month": f"{last_month:%Y-%m}",
+            "kinds": [(k, v[0]) for k, v in reports.report_kinds().items()],
         },
     )
 
@@ -62,10 +63,20 @@ def report_request(request):
     if month is None or month > timezone.localdate() or month.year < 2000:
         messages.error(request, _("Choose a past or current month."))
         return redirect("kpis:report_list")
-    if unit.level not in reports.REPORT_LEVELS:
-        messages.error(request, _("Reports are made for a district, a street or a community."))
+    kind = request.POST.get("kind", "")[:20] or KpiReport.KPIS
+    kinds = reports.report_kinds()
+    if kind not in kinds:
+        messages.error(request, _("Choose a kind of report."))
         return redirect("kpis:report_list")
-    report = reports.report_create(actor=request.user, unit=unit, period_date=month)
+    if unit.level not in kinds[kind][1]:
+        messages.error(
+            request,
+            _("Reports are made for a district, a street or a community.")
+            if kind == KpiReport.KPIS
+            else _("Bulletins are made for a district or a street."),
+        )
+        return redirect("kpis:report_list")
+    report = reports.report_create(actor=request.user, unit=unit, period_date=month, kind=kind)
     generate_report.enqueue(report_id=report.pk, language=translation.get_language() or "")
     messages.success(request, _("The report is being generated; it appears below when ready."))
     return redirect("kpis:report_list")
@@ -83,6 +94,10 @@ def report_download(request, uid, fmt: str):
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
         as_attachment=True,
-        filename=f"{report.unit.code}-{report.period_label}.{fmt}",
+        filename=(
+            f"{report.unit.code}-{report.period_label}.{fmt}"
+            if report.kind == KpiReport.KPIS
+            else f"{report.unit.code}-{report.kind}-bulletin-{report.period_label}.{fmt}"
+        ),
         content_type=CONTENT_TYPES[fmt],
     )

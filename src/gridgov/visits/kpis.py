@@ -13,9 +13,10 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.core.policies import policy_get
-from gridgov.kpis.registry import Kpi, Period, register
+from gridgov.kpis.registry import Board, BoardColumn, Kpi, Period, register, register_board
 from gridgov.people.models import Household
 from gridgov.visits.models import (
     FREQUENCY_DAYS,
@@ -228,5 +229,50 @@ register(
         denominator=lambda p: _in("closed_at", p) & Q(status=VisitTask.Status.DONE),
         numerator=lambda p: Q(closed_at__date__lte=F("due_date")),
         group_fields={"grid": "household__grid_id", "worker": "assignee_id"},
+    )
+)
+
+
+def _backlog(index: int):
+    def values(actor, paths: list[str], as_of) -> dict:
+        from gridgov.visits.selectors import review_backlog
+
+        return {
+            p: v[index] for p, v in review_backlog(actor=actor, paths=paths, as_of=as_of).items()
+        }
+
+    return values
+
+
+# 入户走访调度看板 (「周调度、月通报」): each community's figures of the registry's KPIs, coloured
+# by their targets, with the review backlog; its monthly bulletin is made in the report centre.
+register_board(
+    Board(
+        code="visits",
+        name=_("Household visit campaign board (入户走访调度看板)"),
+        bulletin_name=_("Household visits monthly bulletin (入户走访月通报)"),
+        kpis=(
+            "visits.coverage",
+            "visits.review_rate",
+            "visits.refusal_rate",
+            "visits.staleness",
+            "visits.accuracy",
+        ),
+        columns=(
+            BoardColumn(
+                "backlog",
+                _("Waiting for review"),
+                pgettext_lazy("count of records", "records"),
+                _backlog(0),
+            ),
+            BoardColumn(
+                "backlog_age",
+                _("Oldest waiting"),
+                pgettext_lazy("unit of time", "days"),
+                _backlog(1),
+            ),
+        ),
+        ranked_by="visits.coverage",
+        permission="visits.view",
     )
 )

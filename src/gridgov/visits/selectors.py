@@ -266,3 +266,39 @@ def answer_display(indicator: Indicator, value) -> str:
     if isinstance(value, list):
         return "、".join(labels.get(v, str(v)) for v in value)
     return labels.get(value, str(value)) if labels else str(value)
+
+
+def review_backlog(*, actor, paths: list[str], as_of) -> dict[str, tuple[int, float | None]]:
+    """Per unit path: the visit records waiting for review (双人复核) at ``as_of`` and the
+    age in days of the oldest (from its first submission). Waiting means submitted before
+    that moment and not yet reviewed then, or still waiting now; read within the actor's
+    ``visits.view`` scope, one query grouped by grid."""
+    from django.db.models import Min
+
+    if not paths:
+        return {}
+    under = Q()
+    for path in paths:
+        under |= Q(scope_path__startswith=path)
+    waiting = (
+        Q(state=Visit.State.SUBMITTED) | Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=as_of)
+    )
+    rows = (
+        Visit.objects.visible_to(actor, "view")
+        .filter(under, waiting, submitted_at__lt=as_of)
+        .values("scope_path")
+        .annotate(n=Count("pk"), oldest=Min("submitted_at"))
+        .order_by()
+    )
+    out: dict[str, list] = {path: [0, None] for path in paths}
+    for row in rows:
+        for path in paths:
+            if row["scope_path"].startswith(path):
+                sums = out[path]
+                sums[0] += row["n"]
+                if sums[1] is None or row["oldest"] < sums[1]:
+                    sums[1] = row["oldest"]
+    return {
+        path: (n, round((as_of - oldest).total_seconds() / 86400, 1) if oldest else None)
+        for path, (n, oldest) in out.items()
+    }

@@ -75,4 +75,11 @@ def visits_section(user) -> Section | None:
                     "primary",
                 )
             )
-    return Section("visits", _("Household visits"), out) if out else None
+    # The office's campaign board (入户走访调度看板), the KPI app's page of the visits' board.
+    office = {"district_staff", "street_staff", "community_staff", "grid_leader"}
+    actions = []
+    if user.roles & office and user.has_permission("kpis.view"):
+        actions.append((_("Visit campaign board"), reverse("kpis:visit_board")))
+    if not out and not actions:
+        return None
+    return Section("visits", _("Household visits"), out, actions=actions)

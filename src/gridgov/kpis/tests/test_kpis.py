@@ -599,8 +599,10 @@ def test_monthly_reports_are_made_once_on_the_first(october, org_tree, settings,
     settings.DATA_DIR = tmp_path
     assert schedule_monthly(date(2025, 11, 15)) == 0
     made = schedule_monthly(date(2025, 11, 1))
-    # two districts, two streets, two communities
-    assert made == 6 and schedule_monthly(date(2025, 11, 2)) == 0
+    # The KPI report of two districts, two streets and two communities; the visits'
+    # bulletin of the two districts and the two streets.
+    assert made == 10 and schedule_monthly(date(2025, 11, 2)) == 0
+    assert KpiReport.objects.filter(kind="visits").count() == 4
     assert set(KpiReport.objects.values_list("status", flat=True)) == {"done"}
     assert set(KpiReport.objects.values_list("period_label", flat=True)) == {"2025-10"}
 
