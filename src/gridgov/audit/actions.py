@@ -80,7 +80,12 @@ ACTIONS = {
     "visits.correction.resolve": _("registry conflict from a visit decided"),
     "visits.spot_check.draw": _("spot-check sample drawn"),
     "visits.spot_check.record": _("spot check recorded"),
+    "visits.indicator.create": _("visit indicator added"),
     "visits.indicator.update": _("visit indicator changed"),
+    "visits.indicator.retire": _("visit indicator retired"),
+    "visits.indicator.restore": _("retired visit indicator brought back"),
+    "visits.indicator_category.create": _("visit indicator category added"),
+    "visits.indicator_category.update": _("visit indicator category changed"),
     "visits.paper_form.print": _("paper visit form printed"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
