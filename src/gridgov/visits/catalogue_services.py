@@ -310,7 +310,7 @@ def indicator_create(*, actor, code: str, data: dict[str, Any]) -> Indicator:
             actor=actor,
             target_type="visits.indicator",
             target_id=code,
-            changes={"definition": _plain(clean), "version": 1},
+            changes={**_plain(clean), "version": 1},
         )
     return indicator
 
@@ -361,7 +361,7 @@ def indicator_update(
             actor=actor,
             target_type="visits.indicator",
             target_id=current.code,
-            changes={"changes": diff, "version": current.version},
+            changes={**diff, "version": current.version},
         )
     indicator.refresh_from_db()
     return current

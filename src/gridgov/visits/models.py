@@ -93,8 +93,8 @@ class Indicator(models.Model):
         _("collection method"), max_length=10, choices=Method.choices, default=Method.VISIT
     )
     is_active = models.BooleanField(_("active"), default=True)
-    sort = models.PositiveSmallIntegerField(default=100)
-    version = models.PositiveIntegerField(default=1)
+    sort = models.PositiveSmallIntegerField(_("order on the form"), default=100)
+    version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -62,6 +62,7 @@ def test_a_change_on_the_page_is_a_new_version_with_its_audit_record(manager, lo
     assert set(revision.changes) == {"name", "validation"}
     record = AuditRecord.objects.get(action="visits.indicator.update")
     assert record.target_id == "B02" and record.changes["version"] == 2
+    assert record.changes["name"] == ["居住状态", "居住情况"]
     page = client.get("/visits/catalogue/B02/").content.decode()
     assert "v1 → v2" in page and "district_d1" in page
 
@@ -87,7 +88,7 @@ def test_retired_indicator_leaves_new_forms_but_old_answers_still_read(
     staff = login_client(world.staff, c=Client(HTTP_ACCEPT_LANGUAGE="zh-hans"))
     detail = staff.get(f"/visits/{visit.uid}/").content.decode()
     assert "居住状态" in detail and "自住" in detail  # as version 1 asked and named it
-    assert "自有住房" not in detail
+    assert "自有住房" not in detail and "已停用 · v1" in detail
     with pytest.raises(ValidationFailed) as refused:
         services.visit_submit(
             actor=world.worker, data=world.visit_input(outcome="partial", answers={"B02": "owner"})
