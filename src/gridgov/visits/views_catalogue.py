@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridgov.audit.readable import change_lines
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.visits import catalogue_services, selectors
@@ -185,7 +186,10 @@ def indicator_edit(request, code: str):
         "indicator": indicator,
         "code": indicator.code,
         "answered": indicator_answered(indicator),
-        "history": selectors.indicator_history(indicator=indicator)[:50],
+        "history": [
+            {"revision": r, "lines": change_lines("visits.indicator", r.changes)}
+            for r in selectors.indicator_history(indicator=indicator)[:50]
+        ],
     }
     return render(request, "visits/indicator_edit.html", context, status=400 if errors else 200)
 

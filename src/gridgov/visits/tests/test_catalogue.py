@@ -64,7 +64,7 @@ def test_a_change_on_the_page_is_a_new_version_with_its_audit_record(manager, lo
     assert record.target_id == "B02" and record.changes["version"] == 2
     assert record.changes["name"] == ["居住状态", "居住情况"]
     page = client.get("/visits/catalogue/B02/").content.decode()
-    assert "v1 → v2" in page and "district_d1" in page
+    assert "v1 → v2" in page and "district_d1" in page and "居住状态 → 居住情况" in page
 
 
 def test_retired_indicator_leaves_new_forms_but_old_answers_still_read(
