@@ -643,7 +643,57 @@ ROUTES = [
         ok=(302,),
         data={"decision": "pass", "version": "1"},
     ),
+    Route("visits:catalogue", "GET", "/visits/catalogue/", "visits.manage"),
+    Route("visits:indicator_create", "GET", "/visits/catalogue/new/", "visits.manage"),
+    Route("visits:category_create", "GET", "/visits/catalogue/categories/new/", "visits.manage"),
+    Route(
+        "visits:category_edit",
+        "GET",
+        "/visits/catalogue/categories/{in}/",
+        "visits.manage",
+        ("indicator_category", "no_indicator_category"),
+    ),
+    Route(
+        "visits:indicator_edit",
+        "GET",
+        "/visits/catalogue/{in}/",
+        "visits.manage",
+        ("indicator", "no_indicator"),
+    ),
+    Route(
+        "visits:indicator_status",
+        "POST",
+        "/visits/catalogue/{in}/status/",
+        "visits.manage",
+        ("indicator", "no_indicator"),
+        ok=(302,),
+        data={"version": "1", "active": "1"},  # already in use: changes nothing
+    ),
     _api("GET", "/api/v1/visit-indicators", "visits.view", "/api/v1/visit-indicators"),
+    _api(
+        "POST",
+        "/api/v1/visit-indicators",
+        "visits.manage",
+        "/api/v1/visit-indicators",
+        ok=(201,),
+        data={
+            "code": "X01",
+            "category": "needs",
+            "name": "需要助餐",
+            "name_en": "needs meal service",
+            "value_type": "bool",
+            "purposes": ["visit"],
+            "frequency": "monthly",
+        },
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/visit-indicators/{code}",
+        "visits.manage",
+        "/api/v1/visit-indicators/{in}",
+        ("indicator", "no_indicator"),
+        data={"version": 1},
+    ),
     _api("GET", "/api/v1/visit-tasks", "visits.view", "/api/v1/visit-tasks?status=&limit=200"),
     _api(
         "POST",
@@ -854,6 +904,9 @@ def world(org_tree, make_user):
     other_token, _ = token_create(user=outsider, name="x")
     objects["other_token"] = str(other_token.pk)
     objects["lon_g1a"], objects["lon_g2a"] = "121.405", "121.505"
+    # The visit indicator catalogue is one for the platform: "out" is a code that does not exist.
+    objects["indicator"], objects["no_indicator"] = "B01", "NOPE1"
+    objects["indicator_category"], objects["no_indicator_category"] = "basic", "nope"
     objects.update(_people_objects(org_tree, users, outsider))
     objects.update(_event_objects(org_tree, users, outsider))
     objects.update(_visit_objects(org_tree, users, outsider, objects))
@@ -1170,7 +1223,8 @@ ADMINISTRATION_ROUTES = [r for r in ROUTES if r.permission in ADMINISTRATION_PER
 
 
 def test_administration_routes_are_the_documented_ones():
-    """Org changes, imports, users and roles, policies, audit and the event catalogue."""
+    """Org changes, imports, users and roles, policies, audit, the event catalogue and the
+    visit indicator catalogue."""
     assert {r.name for r in ADMINISTRATION_ROUTES} == {
         "core:policy_list",
         "core:policy_edit",
@@ -1190,6 +1244,14 @@ def test_administration_routes_are_the_documented_ones():
         "events:classifier_train",
         "events:calendar",
         "events:calendar_change",
+        "visits:catalogue",
+        "visits:indicator_create",
+        "visits:category_create",
+        "visits:category_edit",
+        "visits:indicator_edit",
+        "visits:indicator_status",
+        "api:POST /api/v1/visit-indicators",
+        "api:PATCH /api/v1/visit-indicators/{code}",
         "audit:record_list",
         "audit:record_export",
         "api:DELETE /api/v1/users/{user_id}/two-factor",

@@ -21,8 +21,9 @@ from gridgov.core.ports import audit_write
 SIGNED_IN = "signed_in"  # any authenticated account, e.g. own profile
 
 # Administration: org changes, imports, users and roles, policies, the audit trail and the
-# event catalogue and calendar. Every page and API operation declared with one of these
-# answers only to GRIDGOV_ADMIN_NETWORKS (SECURITY.md C6; docs/permissions.md lists them).
+# event catalogue and calendar, and the visit indicator catalogue. Every page and API
+# operation declared with one of these answers only to GRIDGOV_ADMIN_NETWORKS (SECURITY.md
+# C6; docs/permissions.md lists them).
 ADMINISTRATION_PERMISSIONS = frozenset(
     {
         "org.change",
@@ -38,6 +39,7 @@ ADMINISTRATION_PERMISSIONS = frozenset(
         "audit.view",
         "audit.export",
         "events.manage",
+        "visits.manage",
     }
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Schema, Status
 from ninja.files import UploadedFile
 
@@ -25,7 +26,7 @@ from gridgov.core.api_support import (
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.scoping import path_in_scope
 from gridgov.org.models import OrgUnit
-from gridgov.visits import selectors, services
+from gridgov.visits import catalogue_services, selectors, services
 from gridgov.visits.services import VisitInput
 
 router = PermissionRouter(tags=["visits"])
@@ -46,6 +47,9 @@ class IndicatorOut(Schema):
     required: bool
     frequency: str
     short_form: bool
+    method: str
+    sort: int
+    is_active: bool
     version: int
 
     @staticmethod
@@ -55,6 +59,48 @@ class IndicatorOut(Schema):
     @staticmethod
     def resolve_category_name(obj):
         return obj.category.name
+
+
+class IndicatorIn(Schema):
+    """A new indicator. ``validation`` must fit ``value_type``: ``min``/``max`` for numbers
+    (min ≤ max), ``choices`` ``[[code, 中文, English], …]`` (at least two) for one-of and
+    several-of, ``max_length`` (1–500) for text, nothing for yes/no and dates."""
+
+    code: line(20)
+    category: line(20)
+    name: str
+    name_en: str
+    definition: str = ""
+    value_type: line(8)
+    validation: dict = {}
+    sensitivity: line(10) = "normal"
+    purposes: list[str]
+    required: bool = False
+    frequency: line(10)
+    short_form: bool = False
+    method: line(10) = "visit"
+    sort: int = 100
+
+
+class IndicatorChangeIn(Schema):
+    """A change to an indicator: the fields to change and the version read. ``is_active``
+    false retires it (off new forms; its answers stay), true brings it back."""
+
+    version: Version
+    category: line(20) | None = None
+    name: str | None = None
+    name_en: str | None = None
+    definition: str | None = None
+    value_type: line(8) | None = None
+    validation: dict | None = None
+    sensitivity: line(10) | None = None
+    purposes: list[str] | None = None
+    required: bool | None = None
+    frequency: line(10) | None = None
+    short_form: bool | None = None
+    method: line(10) | None = None
+    sort: int | None = None
+    is_active: bool | None = None
 
 
 class TaskOut(Schema):
@@ -393,8 +439,36 @@ def _input(payload: VisitIn) -> VisitInput:
 
 @router.get("/visit-indicators", response=list[IndicatorOut])
 @api_requires("visits.view")
-def indicator_list(request):
-    return list(selectors.indicator_list())
+def indicator_list(request, retired: bool = False):
+    """The catalogue in force; ``retired=true`` lists the retired indicators too."""
+    return list(selectors.indicator_list(active_only=not retired))
+
+
+@router.post("/visit-indicators", response={201: IndicatorOut})
+@api_requires("visits.manage")
+def indicator_create(request, payload: IndicatorIn):
+    data = payload.model_dump()
+    code = data.pop("code")
+    indicator = catalogue_services.indicator_create(actor=request.user, code=code, data=data)
+    return Status(201, selectors.indicator_get(code=indicator.code))
+
+
+@router.patch("/visit-indicators/{code}", response=IndicatorOut)
+@api_requires("visits.manage")
+def indicator_change(request, code: str, payload: IndicatorChangeIn):
+    indicator = selectors.indicator_get(code=code)
+    changes = {
+        key: value
+        for key, value in payload.model_dump(exclude_unset=True).items()
+        if key != "version"
+    }
+    nulls = [key for key, value in changes.items() if value is None]
+    if nulls:
+        raise ValidationFailed(details={key: [_("Give a value or leave it out.")] for key in nulls})
+    catalogue_services.indicator_update(
+        actor=request.user, indicator=indicator, changes=changes, expected_version=payload.version
+    )
+    return selectors.indicator_get(code=indicator.code)
 
 
 # Tasks ----------------------------------------------------------------------------------

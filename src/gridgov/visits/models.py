@@ -93,8 +93,8 @@ class Indicator(models.Model):
         _("collection method"), max_length=10, choices=Method.choices, default=Method.VISIT
     )
     is_active = models.BooleanField(_("active"), default=True)
-    sort = models.PositiveSmallIntegerField(default=100)
-    version = models.PositiveIntegerField(default=1)
+    sort = models.PositiveSmallIntegerField(_("order on the form"), default=100)
+    version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -124,11 +124,16 @@ class Indicator(models.Model):
 
 
 class IndicatorRevision(models.Model):
-    """The definition of an indicator before a change: the catalogue is versioned."""
+    """The definition of an indicator before a change: the catalogue is versioned.
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="revisions")
+    ``version`` is the version this definition had; ``changes`` (field → [before, after])
+    what the change to the next version did, ``changed_by`` / ``created_at`` who made it and
+    when. Answers given against ``version`` are read with this definition."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="revisions")
     version = models.PositiveIntegerField()
     definition = models.JSONField()
+    changes = models.JSONField(default=dict)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

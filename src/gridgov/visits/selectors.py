@@ -16,6 +16,8 @@ from gridgov.people.privacy import actor_sees_sensitive_tags
 from gridgov.visits.models import (
     Correction,
     Indicator,
+    IndicatorCategory,
+    IndicatorRevision,
     SpotCheck,
     Visit,
     VisitAttachment,
@@ -28,6 +30,43 @@ def indicator_list(*, active_only: bool = True) -> QuerySet[Indicator]:
     """The catalogue (not personal data; the same for everyone)."""
     qs = Indicator.objects.select_related("category")
     return qs.filter(is_active=True) if active_only else qs
+
+
+def indicator_get(*, code: str) -> Indicator:
+    """One indicator by its code (retired ones too), or NotFound."""
+    from gridgov.core.errors import NotFound
+
+    indicator = Indicator.objects.select_related("category").filter(code=str(code)[:20]).first()
+    if indicator is None:
+        raise NotFound()
+    return indicator
+
+
+def category_list() -> QuerySet[IndicatorCategory]:
+    return IndicatorCategory.objects.annotate(
+        active=Count("indicators", filter=Q(indicators__is_active=True)),
+        retired=Count("indicators", filter=Q(indicators__is_active=False)),
+    )
+
+
+def indicator_history(*, indicator: Indicator) -> QuerySet[IndicatorRevision]:
+    """The changes of an indicator, newest first: each revision is the definition of
+    ``version``, replaced by ``changed_by`` at ``created_at`` with ``changes``."""
+    return indicator.revisions.select_related("changed_by").order_by("-version")
+
+
+def definitions_at(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+    """The definitions of (indicator id, version) pairs that are no longer current."""
+    if not pairs:
+        return {}
+    ids = {i for i, _v in pairs}
+    versions = {v for _i, v in pairs}
+    rows = IndicatorRevision.objects.filter(indicator_id__in=ids, version__in=versions)
+    return {
+        (r.indicator_id, r.version): r.definition
+        for r in rows.only("indicator_id", "version", "definition")
+        if (r.indicator_id, r.version) in pairs
+    }
 
 
 def task_list(*, actor, mine: bool = False, status: str = "open") -> QuerySet[VisitTask]:
@@ -230,31 +269,51 @@ def collector_accuracy(*, actor) -> list[dict]:
 
 
 def visit_answers(*, actor, visit: Visit) -> list[dict]:
-    """The current round's answers; sensitive values only for the roles that see
-    sensitive data (others see that an answer exists)."""
+    """The current round's answers, each read with the definition of the indicator version
+    it was given against (names, choices), whatever the catalogue says now and whether or
+    not the indicator was retired since. Sensitive values only for the roles that see
+    sensitive data (others see that an answer exists); an answer stored as sensitive stays
+    hidden even if its indicator was graded normal later, and the other way round."""
     sees = actor_sees_sensitive_tags(actor)
+    answers = list(visit.answers.filter(round=visit.round).select_related("indicator"))
+    old = definitions_at(
+        {
+            (a.indicator_id, a.indicator_version)
+            for a in answers
+            if a.indicator_version != a.indicator.version
+        }
+    )
     out = []
-    for answer in visit.answers.filter(round=visit.round).select_related("indicator"):
+    for answer in answers:
         indicator = answer.indicator
-        hidden = indicator.is_sensitive and not sees
+        definition = old.get((indicator.pk, answer.indicator_version), {})
+        sensitive = (
+            indicator.is_sensitive
+            or bool(answer.value_encrypted)
+            or definition.get("sensitivity") == Indicator.Sensitivity.SENSITIVE
+        )
+        hidden = sensitive and not sees
         value = None if hidden else answer_value(answer)
+        choices = definition.get("validation", {}).get("choices") if definition else None
         out.append(
             {
                 "code": indicator.code,
-                "name": indicator.name,
-                "name_en": indicator.name_en,
-                "sensitive": indicator.is_sensitive,
+                "name": definition.get("name", indicator.name),
+                "name_en": definition.get("name_en", indicator.name_en),
+                "sensitive": sensitive,
                 "value": value,
-                "display": "" if hidden else answer_display(indicator, value),
+                "display": "" if hidden else answer_display(indicator, value, choices=choices),
                 "hidden": hidden,
+                "version": answer.indicator_version,
+                "retired": not indicator.is_active,
             }
         )
     return out
 
 
-def answer_display(indicator: Indicator, value) -> str:
+def answer_display(indicator: Indicator, value, *, choices: list | None = None) -> str:
     """An answer as a person reads it: 是/否, choices by their names in the reader's
-    language."""
+    language (``choices`` of the version it was given against, when not the current)."""
     from django.utils.translation import get_language, gettext
 
     if value is None:
@@ -262,7 +321,7 @@ def answer_display(indicator: Indicator, value) -> str:
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     chinese = (get_language() or "").lower().startswith("zh")
-    labels = {c[0]: (c[1] if chinese else c[2]) for c in indicator.choices}
+    labels = {c[0]: (c[1] if chinese else c[2]) for c in (choices or indicator.choices)}
     if isinstance(value, list):
         return "、".join(labels.get(v, str(v)) for v in value)
     return labels.get(value, str(value)) if labels else str(value)

@@ -43,7 +43,6 @@ from gridgov.visits.models import (
     Correction,
     Indicator,
     IndicatorFreshness,
-    IndicatorRevision,
     SpotCheck,
     SpotCheckDraw,
     Visit,
@@ -1278,64 +1277,6 @@ def spot_check_record(*, actor, check: SpotCheck, fields: dict[str, bool]) -> Sp
             actor=actor,
             target=current,
             changes={"result": current.result, "mismatched": mismatched},
-        )
-    return current
-
-
-# The catalogue ----------------------------------------------------------------------------------
-
-EDITABLE = (
-    "name",
-    "name_en",
-    "definition",
-    "required",
-    "frequency",
-    "short_form",
-    "is_active",
-    "purposes",
-)
-
-
-def indicator_update(*, actor, indicator: Indicator, changes: dict[str, Any]) -> Indicator:
-    """A new version of an indicator; the one before is kept as a revision."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_permission("visits.manage"):
-        raise PermissionDenied()
-    errors = {}
-    for key in changes:
-        if key not in EDITABLE:
-            errors[key] = [_("This cannot be changed here.")]
-    if "frequency" in changes and changes["frequency"] not in (
-        "weekly",
-        "monthly",
-        "quarterly",
-        "yearly",
-    ):
-        errors["frequency"] = [_("Choose a frequency.")]
-    if "purposes" in changes and (
-        not isinstance(changes["purposes"], list)
-        or not set(changes["purposes"]) <= set(policy_get("people.collection").purposes)
-    ):
-        errors["purposes"] = [_("Choose collection purposes.")]
-    if errors:
-        raise ValidationFailed(details=errors)
-    with transaction.atomic():
-        current = Indicator.objects.select_for_update().get(pk=indicator.pk)
-        before = {
-            k: getattr(current, k) for k in (*EDITABLE, "value_type", "validation", "sensitivity")
-        }
-        IndicatorRevision.objects.create(
-            indicator=current, version=current.version, definition=before, changed_by=_user(actor)
-        )
-        for key, value in changes.items():
-            setattr(current, key, value)
-        current.version += 1
-        current.save()
-        audit_record(
-            "visits.indicator.update",
-            actor=actor,
-            target_type="visits.indicator",
-            target_id=current.code,
-            changes={"fields": sorted(changes), "version": current.version},
         )
     return current
 
