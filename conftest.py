@@ -88,8 +88,7 @@ def _square(lon: float, lat: float, size: float = 0.01) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-@pytest.fixture
-def org_tree(db):
+def build_org_tree() -> dict:
     """Two districts of Shanghai; each with one street, one community and two grids.
 
     Keys: province, city, d1, d2, s1, s2, c1, c2, g1a, g1b, g2a, g2b.
@@ -138,30 +137,58 @@ def org_tree(db):
     return units
 
 
-@pytest.fixture
-def make_user(db):
-    """make_user(role, unit, username=None) → a ready user (password set, no forced change)."""
+def new_user(role=None, unit=None, username=None, **fields):
+    """A ready user (password set, no forced change), with a membership when ``role``."""
     from django.utils import timezone
 
     from gridgov.accounts.models import Membership, User
 
+    user = User(
+        username=username,
+        must_change_password=False,
+        password_changed_at=timezone.now(),
+        **fields,
+    )
+    user.set_password(TEST_PASSWORD)
+    user.save()
+    if role:
+        Membership.objects.create(user=user, role=role, org_unit=unit)
+    return user
+
+
+@pytest.fixture
+def org_tree(db):
+    """The org tree of ``build_org_tree``."""
+    return build_org_tree()
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, unit, username=None) → a ready user (password set, no forced change)."""
     counter = {"n": 0}
 
     def factory(role=None, unit=None, username=None, **fields):
         counter["n"] += 1
-        user = User(
-            username=username or f"user{counter['n']}_{role or 'none'}",
-            must_change_password=False,
-            password_changed_at=timezone.now(),
-            **fields,
-        )
-        user.set_password(TEST_PASSWORD)
-        user.save()
-        if role:
-            Membership.objects.create(user=user, role=role, org_unit=unit)
-        return user
+        return new_user(role, unit, username or f"user{counter['n']}_{role or 'none'}", **fields)
 
     return factory
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """Data built once for a whole module: inside a transaction rolled back when the module
+    ends; each test of the module runs in a savepoint of it (pytest-django's ``db``), so
+    what a test writes is gone before the next. Use for a large read-mostly fixture world."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
@@ -236,6 +263,12 @@ def _default_catalogues(request):
     request.getfixturevalue(
         "db" if "transactional_db" not in request.fixturenames else "transactional_db"
     )
+    seed_default_catalogues()
+    yield
+
+
+def seed_default_catalogues() -> None:
+    """The catalogues the data migrations seed, put back where a flush wiped them."""
     import importlib
 
     from gridgov.people.models import TagCategory
@@ -257,7 +290,6 @@ def _default_catalogues(request):
 
     if not Indicator.objects.exists():  # wiped by a transactional test's flush
         load_seed_indicators(IndicatorCategory, Indicator)
-    yield
 
 
 @pytest.fixture(params=["database", "redis"])

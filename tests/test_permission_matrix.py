@@ -889,15 +889,19 @@ def test_declared_permissions_match_the_matrix():
 # The matrix --------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(org_tree, make_user):
+@pytest.fixture(scope="module")
+def _built_world(module_db):
+    """The matrix's world, built once for the module (each test's writes are rolled back)."""
+    from conftest import build_org_tree, new_user, seed_default_catalogues
     from gridgov.accounts.services import token_create
 
+    seed_default_catalogues()
+    org_tree = build_org_tree()
     users = {
-        role: make_user(role, org_tree[key], username=f"m_{role}")
+        role: new_user(role, org_tree[key], username=f"m_{role}")
         for role, key in ROLE_SCOPES.items()
     }
-    outsider = make_user(Role.DISTRICT_STAFF, org_tree["d2"], username="leak_canary")
+    outsider = new_user(Role.DISTRICT_STAFF, org_tree["d2"], username="leak_canary")
     objects = {k: v.code for k, v in org_tree.items()}
     objects["user_in"] = str(users[Role.GRID_WORKER].pk)
     objects["user_out"] = str(outsider.pk)
@@ -910,7 +914,17 @@ def world(org_tree, make_user):
     objects.update(_people_objects(org_tree, users, outsider))
     objects.update(_event_objects(org_tree, users, outsider))
     objects.update(_visit_objects(org_tree, users, outsider, objects))
-    return users, objects
+    return {role: user.pk for role, user in users.items()}, objects
+
+
+@pytest.fixture
+def world(db, _built_world):
+    """Users fresh from the database for each test (no state carried in memory)."""
+    from gridgov.accounts.models import User
+
+    user_ids, objects = _built_world
+    by_pk = User.objects.in_bulk(user_ids.values())
+    return {role: by_pk[pk] for role, pk in user_ids.items()}, dict(objects)
 
 
 def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
