@@ -55,6 +55,7 @@ ACTIONS = {
     "people.export": _("residents exported"),
     "people.anonymise": _("archived residents anonymised"),
     "people.keys.rotate": _("field encryption keys rotated"),
+    "attachments.encrypt": _("stored files encrypted under the active key"),
     # events
     "events.event.report": _("event reported"),
     "events.event.transition": _("event moved on in its loop"),
