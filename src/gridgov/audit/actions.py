@@ -29,6 +29,8 @@ ACTIONS = {
     "accounts.access.mass_detected": _("mass access detected; reading of residents paused"),
     # policies
     "policy.update": _("policy changed"),
+    # uploaded files (core.attachments)
+    "attachments.encrypt": _("stored files encrypted under the active key"),
     # org
     "org.unit.create": _("org unit created"),
     "org.unit.update": _("org unit updated"),
@@ -55,7 +57,6 @@ ACTIONS = {
     "people.export": _("residents exported"),
     "people.anonymise": _("archived residents anonymised"),
     "people.keys.rotate": _("field encryption keys rotated"),
-    "attachments.encrypt": _("stored files encrypted under the active key"),
     # events
     "events.event.report": _("event reported"),
     "events.event.transition": _("event moved on in its loop"),
