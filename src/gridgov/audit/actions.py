@@ -29,6 +29,8 @@ ACTIONS = {
     "accounts.access.mass_detected": _("mass access detected; reading of residents paused"),
     # policies
     "policy.update": _("policy changed"),
+    # uploaded files (core.attachments)
+    "attachments.encrypt": _("stored files encrypted under the active key"),
     # org
     "org.unit.create": _("org unit created"),
     "org.unit.update": _("org unit updated"),

@@ -13,12 +13,22 @@ an upload is and how it is kept (DESIGN.md "Shared mechanisms").
   kept byte for byte.
 - Files go under ``DATA_DIR/<folder>`` (never a public media URL; each app serves them
   through a scoped view). ``written_files()`` deletes the files a failed block wrote.
+- Files are encrypted at rest (SECURITY.md E2, E4): SM4-GCM under the active field key
+  (``core.crypto.encrypt_file``), the key id in the file's header, the associated data
+  ``<folder>/<name>``. ``read()`` is the one way back: it decrypts, checks the plain bytes
+  against the SHA-256 the row keeps and refuses anything altered (``AttachmentDamaged``).
+  A file written before encryption (no marker, starts as a JPEG or PDF) is read if its
+  SHA-256 matches; ``encrypt_stored()`` (``manage.py attachments_encrypt``) encrypts
+  those and re-encrypts files under an older key after a key rotation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import os
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,9 +38,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core import crypto
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed
+
+logger = logging.getLogger("gridgov.attachments")
 
 IMAGE = "image"
 PDF = "pdf"
@@ -42,6 +56,18 @@ JPEG_QUALITY = 85
 CONTENT_TYPES = {IMAGE: "image/jpeg", PDF: "application/pdf"}
 # Names in a PDF's catalogue or pages that run something or carry other files.
 ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/OpenAction", "/AA")
+
+
+class AttachmentDamaged(GridGovError):
+    """A stored file failed its integrity check (altered, cut short, moved onto another
+    row, or encrypted with a key the key file no longer holds); it is not served."""
+
+    code = "attachment_damaged"
+    status = 500
+    default_message = gettext_lazy(
+        "This file failed its integrity check: it was altered or damaged after it was "
+        "stored, so it is not shown. Ask the system administrator to restore it from a backup."
+    )
 
 
 @dataclass
@@ -231,22 +257,22 @@ def prepare(
 
 
 def write(prepared: Prepared, *, folder: str, uid: uuid.UUID) -> Stored:
-    """Write a prepared upload as ``<uid>.jpg`` or ``<uid>.pdf`` (recorded for
-    ``written_files``)."""
+    """Write a prepared upload, encrypted, as ``<uid>.jpg`` or ``<uid>.pdf`` (recorded for
+    ``written_files``). Size and SHA-256 are those of the plain file."""
     if prepared.kind == IMAGE:
         clean = ImageOps.exif_transpose(prepared.image).convert("RGB")
         clean.thumbnail((MAX_SIDE, MAX_SIDE))
+        buffer = io.BytesIO()
+        clean.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif= → no metadata
+        data = buffer.getvalue()
         path = media_dir(folder) / f"{uid}.jpg"
-        _remember(path)
-        clean.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif= → no metadata
-        data = path.read_bytes()
         width, height = clean.size
     else:
-        path = media_dir(folder) / f"{uid}.pdf"
-        _remember(path)
-        path.write_bytes(prepared.data)
         data = prepared.data
+        path = media_dir(folder) / f"{uid}.pdf"
         width = height = None
+    _remember(path)
+    _store(path, data)
     return Stored(
         path=path,
         kind=prepared.kind,
@@ -259,6 +285,100 @@ def write(prepared: Prepared, *, folder: str, uid: uuid.UUID) -> Stored:
         exif_lon=prepared.exif_lon,
         exif_lat=prepared.exif_lat,
     )
+
+
+def _associated_data(path: Path) -> str:
+    # Folder and name, not the full path: DATA_DIR may move (a restore elsewhere).
+    return f"attachment:{path.parent.name}/{path.name}"
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Encrypt and write through a temporary file, so a crash leaves the old file or the
+    new one, never half of either."""
+    blob = crypto.encrypt_file(data, associated_data=_associated_data(path))
+    partial = path.with_name(f"{path.name}.part")
+    try:
+        partial.write_bytes(blob)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _plain_legacy(blob: bytes) -> bool:
+    return blob.startswith((b"\xff\xd8\xff", b"%PDF-"))
+
+
+def read(path: Path | str, *, sha256: str) -> bytes:
+    """The plain bytes of a stored file, for the scoped views that serve it (they audit
+    the opening as before). ``sha256`` is the fingerprint its row keeps. A missing file is
+    ``NotFound``; an altered one is ``AttachmentDamaged`` (logged, never served)."""
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise NotFound() from None
+    if crypto.file_key_id(blob) is not None:
+        try:
+            data = crypto.decrypt_file(blob, associated_data=_associated_data(path))
+        except crypto.DecryptionFailed as exc:
+            logger.error("stored file %s/%s refused: %s", path.parent.name, path.name, exc)
+            raise AttachmentDamaged() from None
+    elif _plain_legacy(blob):
+        data = blob  # kept before encryption at rest; attachments_encrypt encrypts it
+    else:
+        logger.error("stored file %s/%s refused: unknown format", path.parent.name, path.name)
+        raise AttachmentDamaged()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        logger.error("stored file %s/%s refused: fingerprint differs", path.parent.name, path.name)
+        raise AttachmentDamaged()
+    return data
+
+
+STORED_NAME = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.(jpg|pdf)$")
+
+
+@dataclass
+class EncryptReport:
+    encrypted: int = 0  # plain files kept before encryption at rest
+    reencrypted: int = 0  # files under another key than the active one
+    current: int = 0  # already under the active key
+    refused: list[str] | None = None  # files neither plain nor readable: left as they are
+
+
+def encrypt_stored(folders: Sequence[str]) -> EncryptReport:
+    """Encrypt the plain files in ``DATA_DIR/<folder>`` and re-encrypt those under an
+    older key with the active one (after a key rotation). Each file is replaced whole;
+    safe to interrupt and run again. A file that does not decrypt is reported, not
+    touched (restore it from a backup)."""
+    active = crypto.keyring().active
+    report = EncryptReport(refused=[])
+    for folder in folders:
+        directory = Path(settings.DATA_DIR) / folder
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if not STORED_NAME.match(path.name) or not path.is_file():
+                continue
+            blob = path.read_bytes()
+            key_id = crypto.file_key_id(blob)
+            if key_id == active:
+                report.current += 1
+                continue
+            if key_id is None:
+                if not _plain_legacy(blob):
+                    report.refused.append(f"{folder}/{path.name}")
+                    continue
+                _store(path, blob)
+                report.encrypted += 1
+                continue
+            try:
+                data = crypto.decrypt_file(blob, associated_data=_associated_data(path))
+            except crypto.DecryptionFailed:
+                report.refused.append(f"{folder}/{path.name}")
+                continue
+            _store(path, data)
+            report.reencrypted += 1
+    return report
 
 
 _written: ContextVar[list[Path] | None] = ContextVar("written_attachment_files", default=None)

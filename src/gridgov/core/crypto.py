@@ -1,5 +1,5 @@
 """Commercial cryptography (GB/T 39786): SM3 hashing, HMAC-SM3 blind indexes and
-SM4-GCM field encryption, all from ``cryptography`` (OpenSSL 3).
+SM4-GCM encryption of fields and of stored files, all from ``cryptography`` (OpenSSL 3).
 
 Keys live in a JSON key file outside the database (``settings.FIELD_KEY_FILE``):
 ``{"active": "k1", "keys": {"k1": {"sm4": "<hex>", "hmac": "<hex>"}}}``. Ciphertexts
@@ -156,5 +156,62 @@ def decrypt_field(ciphertext: str, *, associated_data: str) -> str:
     decryptor.authenticate_additional_data(associated_data.encode())
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode()
+    except InvalidTag as exc:
+        raise DecryptionFailed("integrity check failed") from exc
+
+
+# Stored files (``core.attachments``): ``FILE_MAGIC``, one byte with the key id's length,
+# the key id, a 12-byte nonce, the SM4-GCM ciphertext and its 16-byte tag. The header is
+# part of the associated data, so the key id cannot be swapped either. The magic never
+# starts a JPEG (FF D8 FF) or a PDF (%PDF-), so files kept before encryption stand out.
+FILE_MAGIC = b"GGE1"
+
+
+def file_key_id(blob: bytes) -> str | None:
+    """The id of the key a stored file was encrypted with; None if it carries no marker
+    (a file kept before encryption at rest)."""
+    if not blob.startswith(FILE_MAGIC) or len(blob) < len(FILE_MAGIC) + 1:
+        return None
+    length = blob[len(FILE_MAGIC)]
+    start = len(FILE_MAGIC) + 1
+    try:
+        return blob[start : start + length].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def encrypt_file(data: bytes, *, associated_data: str) -> bytes:
+    """SM4-GCM under the active field key; the associated data binds the file to its
+    name (folder and uid), so a file moved onto another row fails the tag check."""
+    ring = keyring()
+    key_id = ring.active.encode("ascii")
+    if not 0 < len(key_id) < 256:
+        raise ImproperlyConfigured("Key ids must be 1 to 255 ASCII characters.")
+    header = FILE_MAGIC + bytes([len(key_id)]) + key_id
+    nonce = secrets.token_bytes(12)
+    encryptor = Cipher(algorithms.SM4(ring.sm4[ring.active]), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(header + associated_data.encode())
+    body = encryptor.update(data) + encryptor.finalize()
+    return header + nonce + body + encryptor.tag
+
+
+def decrypt_file(blob: bytes, *, associated_data: str) -> bytes:
+    """The plain bytes; ``DecryptionFailed`` if the file was altered, moved, cut short or
+    made with a key the key file does not hold."""
+    key_id = file_key_id(blob)
+    if key_id is None:
+        raise DecryptionFailed("not an encrypted file")
+    header_length = len(FILE_MAGIC) + 1 + len(key_id)
+    if len(blob) < header_length + 12 + 16:
+        raise DecryptionFailed("truncated file")
+    key = keyring().sm4.get(key_id)
+    if key is None:
+        raise DecryptionFailed(f"unknown key {key_id!r}")
+    header, rest = blob[:header_length], blob[header_length:]
+    nonce, body, tag = rest[:12], rest[12:-16], rest[-16:]
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(header + associated_data.encode())
+    try:
+        return decryptor.update(body) + decryptor.finalize()
     except InvalidTag as exc:
         raise DecryptionFailed("integrity check failed") from exc

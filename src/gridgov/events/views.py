@@ -3,7 +3,7 @@ event detail with its timeline and actions, reporting, the map and the inbox."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,6 +18,7 @@ from shapely.geometry import shape
 from gridgov.accounts.access_limits import reveal_note
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
+from gridgov.core import attachments
 from gridgov.core.crypto import decrypt_field
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.maps import display_grids, display_point, display_points
@@ -426,7 +427,8 @@ def event_map(request):
 @requires("events.view")
 def event_photo(request, uid):
     photo = selectors.photo_get(actor=request.user, uid=uid)
-    return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
+    data = attachments.read(photo.stored_path, sha256=photo.sha256)
+    return FileResponse(io.BytesIO(data), content_type="image/jpeg")
 
 
 @requires("events.dispatch")

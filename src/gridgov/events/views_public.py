@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
-from pathlib import Path
 
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from gridgov.core import attachments
 from gridgov.core.crypto import blind_index, decrypt_field
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import public
@@ -220,7 +221,8 @@ def public_photo(request, code: str, uid):
             tracking.refuse_photo(photo)
         except GridGovError:
             raise Http404 from None
-    return FileResponse(open(Path(photo.stored_path), "rb"), content_type="image/jpeg")  # noqa: SIM115
+    data = attachments.read(photo.stored_path, sha256=photo.sha256)
+    return FileResponse(io.BytesIO(data), content_type="image/jpeg")
 
 
 def _hook_error(status: int, code: str, message: str) -> JsonResponse:

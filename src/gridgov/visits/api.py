@@ -2,6 +2,7 @@
 client UUID, list, detail, review, resubmission), the sync endpoint for a phone's outbox,
 the conflict queue and spot checks. Every read and write is scoped (``core.scoping``)."""
 
+import io
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -657,13 +658,8 @@ def attachment_add(
 @api_requires("visits.view")
 def attachment_file(request, uid: UUID, attachment: UUID):
     """The file itself (``image/jpeg`` or ``application/pdf``); opening it is audited."""
-    from pathlib import Path
-
     found = selectors.attachment_get(actor=request.user, uid=attachment, visit_uid=uid)
-    path = Path(found.stored_path)
-    if not path.is_file():
-        raise NotFound()
-    services.attachment_opened(actor=request.user, attachment=found)
-    response = FileResponse(path.open("rb"), content_type=found.content_type)
+    data = services.attachment_content(actor=request.user, attachment=found)
+    response = FileResponse(io.BytesIO(data), content_type=found.content_type)
     response["Cache-Control"] = "no-store"
     return response

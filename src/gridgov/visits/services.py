@@ -1361,7 +1361,7 @@ def visit_attach(*, actor, visit: Visit, files: list, kind: str = "") -> list[Vi
     return stored
 
 
-def attachment_opened(*, actor, attachment: VisitAttachment) -> None:
+def attachment_opened(*, actor, attachment: VisitAttachment, outcome: str = "success") -> None:
     """A scan or photo was opened: it shows personal data as it is, so it is audited."""
     with transaction.atomic():
         audit_record(
@@ -1369,4 +1369,18 @@ def attachment_opened(*, actor, attachment: VisitAttachment) -> None:
             actor=actor,
             target=attachment,
             changes={"visit": str(attachment.visit.uid), "kind": attachment.kind},
+            outcome=outcome,
         )
+
+
+def attachment_content(*, actor, attachment: VisitAttachment) -> bytes:
+    """The plain bytes of a scan or photo for the scoped views that serve it, decrypted
+    (``core.attachments.read``) and audited; a file that fails its integrity check is
+    refused (``AttachmentDamaged``) and the refusal is audited as a failed opening."""
+    try:
+        data = attachments.read(attachment.stored_path, sha256=attachment.sha256)
+    except attachments.AttachmentDamaged:
+        attachment_opened(actor=actor, attachment=attachment, outcome="fail")
+        raise
+    attachment_opened(actor=actor, attachment=attachment)
+    return data

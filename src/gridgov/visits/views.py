@@ -3,6 +3,7 @@ record with its review, and the review queue. The form and the API call the same
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -393,17 +394,12 @@ def visit_attach(request, uid):
 def attachment_file(request, uid):
     """A scan or photo of a visit, for those who may see the visit (never a public media
     URL); opening it is audited. Photos open in the page, scans are downloaded."""
-    from pathlib import Path
-
     from django.http import FileResponse
 
     attachment = selectors.attachment_get(actor=request.user, uid=uid)
-    path = Path(attachment.stored_path)
-    if not path.is_file():
-        raise NotFound()
-    services.attachment_opened(actor=request.user, attachment=attachment)
+    data = services.attachment_content(actor=request.user, attachment=attachment)
     response = FileResponse(
-        path.open("rb"),
+        io.BytesIO(data),
         content_type=attachment.content_type,
         as_attachment=attachment.content_type == "application/pdf",
         filename=f"visit-{attachment.visit.household.number}-{attachment.pk}.{attachment.extension}",

@@ -3,7 +3,10 @@ scans must really be plain PDFs; limits and clean-up of a failed block."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +14,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from gridgov.core import attachments
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.crypto import FILE_MAGIC, keyring
+from gridgov.core.errors import NotFound, ValidationFailed
 
 
 def jpeg(name="p.jpg", size=(64, 48)) -> SimpleUploadedFile:
@@ -51,10 +55,11 @@ def test_photo_is_reencoded_without_metadata_and_gps_returned_apart(settings, tm
     import uuid
 
     kept = attachments.write(prepared, folder="x", uid=uuid.uuid4())
-    with Image.open(kept.path) as stored:
+    data = attachments.read(kept.path, sha256=kept.sha256)
+    with Image.open(io.BytesIO(data)) as stored:
         assert stored.format == "JPEG" and not stored.getexif()
         assert max(stored.size) == attachments.MAX_SIDE
-    assert kept.content_type == "image/jpeg" and kept.size == kept.path.stat().st_size
+    assert kept.content_type == "image/jpeg" and kept.size == len(data)
 
 
 @pytest.mark.parametrize(
@@ -107,3 +112,85 @@ def test_a_failed_block_leaves_no_file(settings, tmp_path):
         assert kept.path.exists()
         raise RuntimeError("database down")
     assert not list((tmp_path / "x").iterdir())
+
+
+# Encryption at rest (SECURITY.md E2, E4) ------------------------------------------------
+
+
+@pytest.fixture
+def keys(settings, tmp_path):
+    """A key file of the test's own: ``keys(active, *ids)`` writes it and reloads the ring."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.FIELD_KEY_FILE = tmp_path / "keys.json"
+    made = {}
+
+    def write(active: str, *ids: str) -> None:
+        for kid in (active, *ids):
+            made.setdefault(kid, {"sm4": uuid.uuid4().hex, "hmac": uuid.uuid4().hex * 2})
+        settings.FIELD_KEY_FILE.write_text(json.dumps({"active": active, "keys": made}))
+        keyring.cache_clear()
+
+    write("k1")
+    yield write
+    keyring.cache_clear()
+
+
+def test_stored_files_are_encrypted_and_read_back(keys):
+    photo = attachments.prepare(jpeg(), field="f")
+    scan = attachments.prepare(pdf(), field="f", accept_pdf=True, max_pdf_pages=1)
+    for prepared, magic in [(photo, b"\xff\xd8\xff"), (scan, b"%PDF-")]:
+        kept = attachments.write(prepared, folder="x", uid=uuid.uuid4())
+        raw = kept.path.read_bytes()
+        plain = attachments.read(kept.path, sha256=kept.sha256)
+        assert plain.startswith(magic) and hashlib.sha256(plain).hexdigest() == kept.sha256
+        assert raw.startswith(FILE_MAGIC + b"\x02k1") and magic not in raw
+        assert plain[16:80] not in raw and len(raw) > len(plain)
+    assert plain == scan.data  # a scan is kept byte for byte
+    assert sorted(p.suffix for p in kept.path.parent.iterdir()) == [".jpg", ".pdf"]
+
+
+def test_an_altered_or_moved_file_is_refused(keys, tmp_path):
+    one = attachments.write(attachments.prepare(jpeg(), field="f"), folder="x", uid=uuid.uuid4())
+    two = attachments.write(attachments.prepare(jpeg(), field="f"), folder="x", uid=uuid.uuid4())
+    raw = bytearray(one.path.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    one.path.write_bytes(bytes(raw))
+    with pytest.raises(attachments.AttachmentDamaged) as caught:
+        attachments.read(one.path, sha256=one.sha256)
+    assert caught.value.code == "attachment_damaged" and "integrity check" in str(caught.value)
+    # Another row's file put in its place fails the tag (the name is associated data) …
+    one.path.write_bytes(two.path.read_bytes())
+    with pytest.raises(attachments.AttachmentDamaged):
+        attachments.read(one.path, sha256=two.sha256)
+    # … cut short, or a plain file that is not the one the row recorded.
+    two.path.write_bytes(two.path.read_bytes()[:40])
+    with pytest.raises(attachments.AttachmentDamaged):
+        attachments.read(two.path, sha256=two.sha256)
+    two.path.write_bytes(b"\xff\xd8\xff something else")
+    with pytest.raises(attachments.AttachmentDamaged):
+        attachments.read(two.path, sha256=two.sha256)
+    with pytest.raises(NotFound):
+        attachments.read(tmp_path / "x" / "gone.jpg", sha256=two.sha256)
+
+
+def test_plain_files_from_before_are_read_then_encrypted_and_keys_rotate(keys, settings):
+    prepared = attachments.prepare(pdf(), field="f", accept_pdf=True, max_pdf_pages=1)
+    legacy = attachments.media_dir("x") / f"{uuid.uuid4()}.pdf"
+    legacy.write_bytes(prepared.data)  # as written before encryption at rest
+    digest = hashlib.sha256(prepared.data).hexdigest()
+    assert attachments.read(legacy, sha256=digest) == prepared.data
+    kept = attachments.write(attachments.prepare(jpeg(), field="f"), folder="x", uid=uuid.uuid4())
+    report = attachments.encrypt_stored(["x", "absent"])
+    assert (report.encrypted, report.reencrypted, report.current) == (1, 0, 1)
+    assert not legacy.read_bytes().startswith(b"%PDF-")
+    assert attachments.read(legacy, sha256=digest) == prepared.data
+    altered = attachments.media_dir("x") / f"{uuid.uuid4()}.jpg"
+    altered.write_bytes(kept.path.read_bytes())  # another file's name: fails the tag
+    keys("k2", "k1")  # a new active key; k1 stays to read what it made
+    report = attachments.encrypt_stored(["x"])
+    assert (report.encrypted, report.reencrypted, report.current) == (0, 2, 0)
+    assert report.refused == [f"x/{altered.name}"]  # left as it is, named
+    assert all(p.read_bytes().startswith(FILE_MAGIC + b"\x02k2") for p in (legacy, kept.path))
+    keys("k2")  # k1 retired: everything still reads
+    assert attachments.read(legacy, sha256=digest) == prepared.data
+    attachments.read(kept.path, sha256=kept.sha256)

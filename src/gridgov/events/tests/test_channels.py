@@ -8,6 +8,7 @@ import hmac
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -172,12 +173,16 @@ def test_public_h5_report_with_photos_strips_location(crew, client, settings, tm
     photos = list(EventPhoto.objects.order_by("pk"))
     assert len(photos) == 2
     assert abs(photos[0].exif_lat - 31.205) < 0.001 and photos[1].exif_lat is None
-    with Image.open(photos[0].stored_path) as stored:
-        assert stored.format == "JPEG" and not stored.getexif()
+    on_disk = Path(photos[0].stored_path).read_bytes()
+    assert not on_disk.startswith(b"\xff\xd8\xff")  # encrypted at rest
     track = client.get(f"/events/track/?code={event.tracking_code}")
     assert track.status_code == 200 and event.title in track.content.decode()
     photo = client.get(f"/events/track/{event.tracking_code}/photos/{photos[0].uid}/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    served = b"".join(photo.streaming_content)
+    assert hashlib.sha256(served).hexdigest() == photos[0].sha256
+    with Image.open(io.BytesIO(served)) as stored:
+        assert stored.format == "JPEG" and not stored.getexif()
     wrong = client.get(f"/events/track/EWRONGCODE/photos/{photos[0].uid}/")
     assert wrong.status_code == 404
 

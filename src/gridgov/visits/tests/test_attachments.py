@@ -3,8 +3,13 @@ the API's refusals (outside scope, wrong type, oversize, approved record) store 
 
 from __future__ import annotations
 
+import hashlib
+from io import StringIO
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from gridgov.audit.models import AuditRecord
 from gridgov.core.errors import Conflict
@@ -41,14 +46,61 @@ def test_service_stores_scan_and_clean_photo_and_audits(world, visit, tmp_path):
 def test_api_upload_list_and_file(world, visit, login_client, client):
     login_client(world.worker)
     url = f"/api/v1/visits/{visit.uid}/attachments"
-    response = client.post(url, {"file": [pdf(), jpeg()]})
+    scan = pdf()
+    sent = scan.read()
+    scan.seek(0)
+    response = client.post(url, {"file": [scan, jpeg()]})
     assert response.status_code == 201, response.content
     items = client.get(url).json()
     assert [i["kind"] for i in items] == ["scan", "photo"]
     file = client.get(items[0]["url"])
     assert file.status_code == 200 and file["Content-Type"] == "application/pdf"
-    assert b"".join(file.streaming_content).startswith(b"%PDF-")
+    assert b"".join(file.streaming_content) == sent  # a scan is served as it was sent
     assert AuditRecord.objects.filter(action="visits.attachment.view").count() == 1
+    # On disk: encrypted, neither a PDF nor a JPEG, the plain bytes nowhere.
+    stored = {a.kind: a for a in VisitAttachment.objects.all()}
+    on_disk = Path(stored["scan"].stored_path).read_bytes()
+    assert not on_disk.startswith(b"%PDF-") and sent[:200] not in on_disk
+    photo_on_disk = Path(stored["photo"].stored_path).read_bytes()
+    assert not photo_on_disk.startswith(b"\xff\xd8\xff")
+    served = b"".join(client.get(items[1]["url"]).streaming_content)
+    assert served.startswith(b"\xff\xd8\xff") and served[100:200] not in photo_on_disk
+    assert hashlib.sha256(served).hexdigest() == stored["photo"].sha256
+
+
+def test_an_altered_file_is_refused_and_the_refusal_audited(world, visit, login_client, client):
+    (scan,) = services.visit_attach(actor=world.worker, visit=visit, files=[pdf()])
+    path = Path(scan.stored_path)
+    raw = bytearray(path.read_bytes())
+    raw[-20] ^= 0x01
+    path.write_bytes(bytes(raw))
+    login_client(world.worker)
+    api = client.get(f"/api/v1/visits/{visit.uid}/attachments/{scan.uid}")
+    assert api.status_code == 500 and api.json()["code"] == "attachment_damaged"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get(f"/visits/attachments/{scan.uid}/")
+    assert page.status_code == 500 and "完整性校验" in page.content.decode()
+    assert b"%PDF-" not in page.content
+    outcomes = AuditRecord.objects.filter(action="visits.attachment.view").values_list(
+        "outcome", flat=True
+    )
+    assert list(outcomes) == ["fail", "fail"]
+
+
+def test_files_kept_before_encryption_are_served_then_encrypted(world, visit, login_client, client):
+    (photo,) = services.visit_attach(actor=world.worker, visit=visit, files=[jpeg()])
+    path = Path(photo.stored_path)
+    login_client(world.worker)
+    plain = b"".join(client.get(f"/visits/attachments/{photo.uid}/").streaming_content)
+    path.write_bytes(plain)  # as the file was kept before encryption at rest
+    assert b"".join(client.get(f"/visits/attachments/{photo.uid}/").streaming_content) == plain
+    out = StringIO()
+    call_command("attachments_encrypt", stdout=out)
+    assert "encrypted 1 plain files" in out.getvalue()
+    assert not path.read_bytes().startswith(b"\xff\xd8\xff")
+    assert b"".join(client.get(f"/visits/attachments/{photo.uid}/").streaming_content) == plain
+    record = AuditRecord.objects.get(action="attachments.encrypt")
+    assert record.changes["encrypted"] == 1 and record.actor_name.startswith("system:")
 
 
 def test_api_refusals_store_nothing(world, visit, login_client, client, tmp_path):
