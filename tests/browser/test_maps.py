@@ -132,6 +132,19 @@ def test_event_page_shows_its_place(browser, live_server, tile_file, org_tree, m
     context.close()
 
 
+def _settled_box(locator) -> dict:
+    """The element's box once the map has stopped moving (a pan or zoom animation may still
+    run on a slow machine: a tap then lands beside the marker)."""
+    box = locator.bounding_box()
+    for _ in range(50):
+        locator.page.wait_for_timeout(100)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
 @pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
 def test_resident_picks_the_place_on_a_phone(
     browser, live_server, tile_file, placed, org_tree, settings, crs
@@ -165,7 +178,7 @@ def test_resident_picks_the_place_on_a_phone(
     # A tap right on the marker stores the same WGS-84 point again, within a few metres
     # (about a pixel), whatever system the base layer draws in: on GCJ-02 the tap is
     # converted back (a missing conversion would be hundreds of metres off).
-    marker = page.locator("#pick-map .leaflet-points-pane path[fill='#dc3545']").bounding_box()
+    marker = _settled_box(page.locator("#pick-map .leaflet-points-pane path[fill='#dc3545']"))
     page.evaluate(
         "document.getElementById('lon').value = document.getElementById('lat').value = ''"
     )

@@ -247,8 +247,12 @@ def sentences(data: BoardData) -> list[str]:
                     "units": pgettext("list of clauses", "; ").join(parts),
                 }
             )
-        else:
+        elif any(r.value.value is not None for row in data.rows for r in row.readings.values()):
             out.append(_("Every %(level)s met its targets.") % {"level": data.level_label})
+        else:
+            out.append(
+                _("No %(level)s has figures for this period yet.") % {"level": data.level_label}
+            )
     if data.show_columns:
         for column in data.board.columns:
             value = data.total.columns.get(column.code)

@@ -256,3 +256,16 @@ def test_bulletin_is_asked_for_in_the_report_centre(
     c.post("/kpis/reports/new/", {"unit": street.org["s1"].code, "month": month, "kind": "nope"})
     assert KpiReport.objects.count() == 1
     assert "visits" in c.get("/kpis/reports/").content.decode()
+
+
+def test_a_period_without_figures_claims_no_target_met(street):
+    """Nothing measured (a week long before the first visit): the summary says there are no
+    figures, never that every community met its targets."""
+    period = period_containing("week", timezone.localdate().replace(year=2020))
+    data = boards.board_read(
+        actor=street.street_staff, board=BOARDS["visits"], unit=street.org["s1"], period=period
+    )
+    with translation.override("en"):
+        text = " ".join(boards.sentences(data))
+    assert "met its targets" not in text
+    assert "has figures for this period yet" in text
