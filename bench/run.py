@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run --size small|full [--database-url postgres://…]
     .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
+    .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -24,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"smoke": 2_000, "small": 20_000, "full": 1_000_000}
 
 
-def machine_info(cursor) -> str:
-    cursor.execute("SHOW server_version")
-    pg = cursor.fetchone()[0]
+def machine_info(cursor=None) -> str:
+    pg = "not used"
+    if cursor is not None:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -210,13 +213,15 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits"],
+        choices=["visits", "matching"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
     rows = SIZES[args.size]
     if args.only == "visits":
         return _visits_only(args)
+    if args.only == "matching":
+        return _matching_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -267,6 +272,9 @@ def main(argv=None) -> int:
 
         generation = visit_bench.bench_task_generation()
         sync = visit_bench.bench_sync(url, records=100 if smoke else 500)
+        from bench import matching as matching_bench
+
+        matched = matching_bench.bench_matching(args.size)
     lines = [
         f"## {datetime.now():%Y-%m-%d %H:%M} · size {args.size} ({rows:,} residents)",
         f"Machine: {info}",
@@ -284,6 +292,27 @@ def main(argv=None) -> int:
     lines += kpi_bench.dashboard_lines(dashboard, rows, rows)
     lines += page_bench.page_weight_lines(weight)
     lines += visit_bench.visit_lines(generation, sync, rows)
+    lines += matching_bench.matching_lines(matched)
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _matching_only(args) -> int:
+    """The matching benchmark alone: a synthetic district's needs and resources, no database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    from bench import matching as matching_bench
+
+    result = matching_bench.bench_matching(args.size)
+    needs, resources = matching_bench.SIZES[args.size]
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · matching only, size {args.size} "
+        f"({needs:,} needs, {resources:,} resources)",
+        f"Machine: {machine_info()}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *matching_bench.matching_lines(result),
+    ]
     return _record("\n".join(lines) + "\n", args)
 
 
