@@ -18,6 +18,7 @@ from gridgov.events.models import Category, Event
 from gridgov.events.scan import scan
 from gridgov.kpis.alerts import check_alerts
 from gridgov.kpis.models import KpiAlert
+from gridgov.org.models import OrgUnit
 from gridgov.people.kpis import coverage
 from gridgov.people.models import Household
 
@@ -81,3 +82,22 @@ def test_the_demo_district_on_its_first_morning(settings, tmp_path):
         KpiAlert.objects.filter(kpi_code="people.coverage").values_list("unit__code", flat=True)
     )
     assert "310104003001001" not in gaps and 1 <= len(gaps) <= 3
+
+    # Visits: a month of them in every grid, some waiting for review, and every community's
+    # spot-check draw checked but one, with some fields that did not match.
+    from gridgov.visits.models import SpotCheck, Visit
+
+    grids = OrgUnit.objects.filter(level="grid").values_list("path", flat=True)
+    visited = set(Visit.objects.values_list("scope_path", flat=True))
+    assert set(grids) <= visited
+    assert Visit.objects.filter(state=Visit.State.SUBMITTED).exists()
+    assert set(Visit.objects.values_list("outcome", flat=True)) >= {
+        "completed",
+        "partial",
+        "refused",
+        "not_home",
+    }
+    checked = SpotCheck.objects.exclude(checked_at=None)
+    assert checked.filter(result=SpotCheck.Result.MISMATCH).exists()
+    assert checked.filter(result=SpotCheck.Result.MATCH).exists()
+    assert SpotCheck.objects.filter(checked_at=None).exists()
