@@ -201,9 +201,14 @@ def sentences(data: BoardData) -> list[str]:
             out.append(_("%(period)s: the %(kpi)s of %(unit)s was %(value)s.") % names)
         else:
             names["target"] = _figure(kpi, target.target)
-            if reading.colour not in OFF_TARGET:
+            if reading.colour not in OFF_TARGET and kpi.higher_is_better:
                 message = _(
                     "%(period)s: the %(kpi)s of %(unit)s was %(value)s, on target (%(target)s)."
+                )
+            elif reading.colour not in OFF_TARGET:
+                message = _(
+                    "%(period)s: the %(kpi)s of %(unit)s was %(value)s, within its limit "
+                    "(%(target)s)."
                 )
             elif kpi.higher_is_better:
                 message = _("%(period)s: the %(kpi)s of %(unit)s was %(value)s, below %(target)s.")
