@@ -221,6 +221,8 @@ def test_bulletin_ranks_names_the_community_below_target_and_is_audited(
     below = next(s for s in summary if s and str(s).startswith("未达目标"))
     assert "宛平南路社区" in below and "东安社区" not in below
     assert "拒访率最高的社区：宛平南路社区（50%）" in text
+    # A rate with an upper limit, kept under it: within the limit, not "reached".
+    assert "拒访率为 25%，未超过目标上限 30%" in text
     assert Path(report.pdf_path).read_bytes()[:4] == b"%PDF"
     c = login_client(street.street_staff)
     response = c.get(f"/kpis/reports/{report.uid}.xlsx")
