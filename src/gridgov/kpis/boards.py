@@ -261,12 +261,11 @@ def sentences(data: BoardData) -> list[str]:
     if data.show_columns:
         for column in data.board.columns:
             value = data.total.columns.get(column.code)
+            if value is None:
+                out.append(_("%(name)s: none.") % {"name": column.name})
+                continue
             out.append(
                 _("%(name)s: %(value)s %(unit)s.")
-                % {
-                    "name": column.name,
-                    "value": "—" if value is None else f"{value:g}",
-                    "unit": column.unit,
-                }
+                % {"name": column.name, "value": f"{value:g}", "unit": column.unit}
             )
     return out
