@@ -75,6 +75,49 @@ def _sections(household, short: bool, allowed: bool):
     return sections
 
 
+def _visit_input(request, household, members, *, short: bool, allowed: bool):
+    """The visit form's fields as the record the services take (the phone's outbox builds the
+    same record in visit_outbox.js, for the same service)."""
+    answers = {}
+    for section in _sections(household, short, allowed):
+        for indicator in section["indicators"]:
+            answered, value = _form_value(indicator, request)
+            if answered:
+                answers[indicator.code] = value
+    corrections = []
+    for member in members:
+        if request.POST.get(f"confirm_{member.uid}"):
+            corrections.append({"resident": str(member.uid), "confirm": True})
+        phone = request.POST.get(f"phone_{member.uid}", "").strip()
+        if phone:
+            corrections.append({"resident": str(member.uid), "field": "phone", "value": phone})
+    try:
+        versions = json.loads(request.POST.get("versions", "{}"))
+    except ValueError:
+        versions = {}
+    outcome = request.POST.get("outcome", "")
+    need = request.POST.get("need", "").strip()
+    problem = request.POST.get("problem", "").strip()
+    now = timezone.now()
+    return services.VisitInput(
+        client_uuid=request.POST.get("client_uuid", ""),
+        household=str(household.uid),
+        outcome=outcome,
+        started_at=request.POST.get("started_at", "") or now.isoformat(),
+        ended_at=now.isoformat(),
+        channel="paper" if short else "app",
+        refusal_reason=request.POST.get("refusal_reason", "") if outcome == "refused" else "",
+        note=request.POST.get("note", ""),
+        notice_given=bool(request.POST.get("notice_given")),
+        commitment_signed=bool(request.POST.get("commitment_signed")),
+        versions=versions if isinstance(versions, dict) else {},
+        answers=answers if outcome in ("completed", "partial") else {},
+        corrections=corrections,
+        needs=[{"category": "", "text": need}] if need else [],
+        problems=[{"title": problem}] if problem else [],
+    )
+
+
 @requires("visits.collect")
 def visit_form(request, uid):
     household = services.household_for(request.user, uid)
@@ -83,44 +126,7 @@ def visit_form(request, uid):
     members = list(Resident.objects.visible_to(request.user).active().filter(household=household))
     errors = None
     if request.method == "POST":
-        answers = {}
-        for section in _sections(household, short, allowed):
-            for indicator in section["indicators"]:
-                answered, value = _form_value(indicator, request)
-                if answered:
-                    answers[indicator.code] = value
-        corrections = []
-        for member in members:
-            if request.POST.get(f"confirm_{member.uid}"):
-                corrections.append({"resident": str(member.uid), "confirm": True})
-            phone = request.POST.get(f"phone_{member.uid}", "").strip()
-            if phone:
-                corrections.append({"resident": str(member.uid), "field": "phone", "value": phone})
-        try:
-            versions = json.loads(request.POST.get("versions", "{}"))
-        except ValueError:
-            versions = {}
-        outcome = request.POST.get("outcome", "")
-        need = request.POST.get("need", "").strip()
-        problem = request.POST.get("problem", "").strip()
-        now = timezone.now()
-        data = services.VisitInput(
-            client_uuid=request.POST.get("client_uuid", ""),
-            household=str(household.uid),
-            outcome=outcome,
-            started_at=request.POST.get("started_at", "") or now.isoformat(),
-            ended_at=now.isoformat(),
-            channel="paper" if short else "app",
-            refusal_reason=request.POST.get("refusal_reason", "") if outcome == "refused" else "",
-            note=request.POST.get("note", ""),
-            notice_given=bool(request.POST.get("notice_given")),
-            commitment_signed=bool(request.POST.get("commitment_signed")),
-            versions=versions if isinstance(versions, dict) else {},
-            answers=answers if outcome in ("completed", "partial") else {},
-            corrections=corrections,
-            needs=[{"category": "", "text": need}] if need else [],
-            problems=[{"title": problem}] if problem else [],
-        )
+        data = _visit_input(request, household, members, short=short, allowed=allowed)
         # A second tap on the button sends the same client id: show the stored visit.
         stored = selectors.own_visit(actor=request.user, client_uuid=data.client_uuid)
         if stored is not None:
