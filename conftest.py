@@ -290,6 +290,10 @@ def seed_default_catalogues() -> None:
 
     if not Indicator.objects.exists():  # wiped by a transactional test's flush
         load_seed_indicators(IndicatorCategory, Indicator)
+    from gridgov.lists.catalogue import load_seed_categories as load_need_categories
+    from gridgov.lists.models import NeedCategory
+
+    load_need_categories(NeedCategory)
 
 
 @pytest.fixture(params=["database", "redis"])

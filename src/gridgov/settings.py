@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.events",
     "gridgov.visits",
+    "gridgov.lists",
     "gridgov.kpis",
     "gridgov.backups",
     "gridgov.demo",

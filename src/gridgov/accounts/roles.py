@@ -57,6 +57,11 @@ _VI_OFFICE = {
     "visits.spot_check",
 }
 
+# Lists: register (record a need), manage (verify, close, keep resources), dispatch (match,
+# dispatch and follow service orders on the provider's and resident's behalf).
+_LI_READ = {"lists.view"}
+_LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
         {
@@ -89,6 +94,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _VI_READ
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
         | {"visits.manage"}
+        | _LI_READ
+        | {"lists.manage"}
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -98,6 +105,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _EV_HANDLE
         | _VI_READ
         | {"people.export", "people.export_full", "kpis.view"}
+        | _LI_OFFICE
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _TOKENS
@@ -106,6 +114,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _EV_DISPATCH
         | _EV_HANDLE
         | _VI_OFFICE
+        | _LI_OFFICE
         | {"events.verify", "kpis.view"}
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
     ),
@@ -116,6 +125,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _EV_DISPATCH
         | _EV_HANDLE
         | _VI_OFFICE
+        | _LI_OFFICE
         | {"people.reveal", "events.verify", "kpis.view"}
     ),
     Role.GRID_WORKER: frozenset(
@@ -124,6 +134,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _EV_HANDLE
         | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
         | {"visits.view", "visits.collect"}
+        | {"lists.view", "lists.register"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),

@@ -72,6 +72,13 @@ ACTIONS = {
     "events.device.create": _("alarm device registered"),
     "events.classifier.train": _("event classifier trained"),
     # visits
+    "lists.need.register": _("need registered"),
+    "lists.need.merge": _("duplicate need merged"),
+    "lists.need.transition": _("need moved on"),
+    "lists.resource.create": _("resource added"),
+    "lists.resource.update": _("resource changed"),
+    "lists.order.dispatch": _("service order dispatched"),
+    "lists.order.transition": _("service order moved on"),
     "visits.task.generate": _("visit tasks generated"),
     "visits.task.create": _("visit task created"),
     "visits.task.reassign": _("visit task reassigned"),

@@ -376,6 +376,11 @@ def household_update(
                 "after": {"address": address, "kind": kind, "status": status},
             },
         )
+        if status == Household.Status.MOVED_OUT and before["status"] != status:
+            # The household's open needs end (已失效) and its orders in hand are cancelled.
+            from gridgov.lists.services import needs_close_for_registry
+
+            needs_close_for_registry(actor=actor, household=household)
     return household
 
 
@@ -466,6 +471,10 @@ def resident_archive(*, actor, resident: Resident, reason: str, expected_version
         current.save()
         _history(current, "archive", changes, actor)
         audit_record("people.resident.archive", actor=actor, target=current, changes=changes)
+        # Their open needs end (已失效) and the service orders in hand are cancelled.
+        from gridgov.lists.services import needs_close_for_registry
+
+        needs_close_for_registry(actor=actor, household=current.household, resident=current)
     return current
 
 

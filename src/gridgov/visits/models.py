@@ -287,7 +287,8 @@ class Visit(models.Model):
     distance_m = models.PositiveIntegerField(_("distance from the building (m)"), null=True)
     location_flagged = models.BooleanField(_("far from the building"), default=False)
     versions_read = models.JSONField(default=dict)
-    # Needs raised (需求), kept here until the needs list exists: [{"category", "text"}].
+    # Needs raised (需求): [{"category", "text"}]; when the review passes they become needs
+    # of the needs list (lists.services.needs_from_visit).
     needs = models.JSONField(_("needs raised"), default=list, blank=True)
     raised_events = models.ManyToManyField("events.Event", blank=True, related_name="+")
     state = models.CharField(

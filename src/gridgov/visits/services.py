@@ -939,6 +939,10 @@ def visit_review(
             current.save()
             _apply_corrections(actor, current)
             _mark_fresh(current)
+            # The needs raised on the visit enter the needs list (需求清单) once it passes.
+            from gridgov.lists.services import needs_from_visit
+
+            needs_from_visit(actor=actor, visit=current)
         else:
             current.state = Visit.State.RETURNED
             current.save()

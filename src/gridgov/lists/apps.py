@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ListsConfig(AppConfig):
+    name = "gridgov.lists"
+    label = "lists"
+    verbose_name = _("Needs, resources and service orders")
+
+    def ready(self):
+        from gridgov.lists import policies, workbench  # noqa: F401 - registers policies, home sections

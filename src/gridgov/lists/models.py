@@ -1,0 +1,385 @@
+"""The needs list (需求清单), the resource list (资源清单) and service orders
+(派单-接单-评单).
+
+A need and its orders carry ``scope_path`` (the household's grid path) and are read through
+``core.scoping`` under the ``lists`` permissions. A resource carries the path of the org
+unit that keeps it; the area it serves is a list of org-unit paths or a radius from a point.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.scoping import ScopedQuerySet
+
+
+class NeedCategory(models.Model):
+    """One category of the taxonomy shared by needs and resources (editable data)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=60)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        verbose_name = _("need category")
+        verbose_name_plural = _("need categories")
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Need(models.Model):
+    """One item of a household's needs file (一户一档需求档案)."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("service need")
+        ISSUE = "issue", _("problem or request")
+        INFO_GAP = "info_gap", _("missing registry information")
+
+    class Source(models.TextChoices):
+        VISIT = "visit", _("household visit")
+        EVENT = "event", _("grid event")
+        SELF = "self", _("resident self-report")
+        HOTLINE = "hotline", _("12345 hotline")
+        SURVEY = "survey", _("survey")
+        STAFF = "staff", _("staff")
+
+    class Priority(models.TextChoices):
+        URGENT = "urgent", _("urgent")
+        HIGH = "high", _("high")
+        NORMAL = "normal", _("normal")
+        LOW = "low", _("low")
+
+    class Colour(models.TextChoices):
+        RED = "red", _("red (红)")
+        YELLOW = "yellow", _("yellow (黄)")
+        BLUE = "blue", _("blue (蓝)")
+        NONE = "", _("no special group")
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("registered (已登记)")
+        VERIFIED = "verified", _("verified (已核实)")
+        MATCHING = "matching", _("matching (匹配中)")
+        DISPATCHED = "dispatched", _("dispatched (已派单)")
+        IN_SERVICE = "in_service", _("in service (服务中)")
+        MET = "met", _("met (已满足)")
+        PARTLY_MET = "partly_met", _("partly met (部分满足)")
+        UNMET = "unmet", _("cannot be met (无法满足)")
+        FOLLOWED_UP = "followed_up", _("followed up (已回访)")
+        EXPIRED = "expired", _("no longer valid (已失效)")
+
+    class Route(models.TextChoices):
+        NONE = "", _("—")
+        PROJECT = "project", _("to a project (转项目)")
+        REFERRAL = "referral", _("referred elsewhere (转介)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    household = models.ForeignKey(
+        "people.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    resident = models.ForeignKey(
+        "people.Resident",
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    category = models.ForeignKey(
+        NeedCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="needs"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SERVICE)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The record it came from: a visit's or an event's uid.
+    source_ref = models.CharField(_("source record"), max_length=40, blank=True)
+    text = models.CharField(_("description"), max_length=500, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    colour = models.CharField(
+        _("special-group colour"), max_length=8, choices=Colour.choices, blank=True, default=""
+    )
+    # Which rule of which policy version set the colour (shown next to it).
+    colour_rule = models.CharField(_("colour rule"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.REGISTERED
+    )
+    route = models.CharField(
+        _("route when unmet"), max_length=10, choices=Route.choices, blank=True, default=""
+    )
+    merged_count = models.PositiveIntegerField(_("duplicates merged"), default=0)
+    result_note = models.CharField(_("result fed back"), max_length=300, blank=True)
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    OPEN_STATES = (
+        State.REGISTERED,
+        State.VERIFIED,
+        State.MATCHING,
+        State.DISPATCHED,
+        State.IN_SERVICE,
+    )
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open need per household and category: a second one is merged into it.
+            models.UniqueConstraint(
+                fields=["household", "category"],
+                condition=Q(
+                    state__in=["registered", "verified", "matching", "dispatched", "in_service"]
+                ),
+                name="need_one_open_per_household_category",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"], name="need_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["state", "category"], name="need_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.get_state_display()}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class NeedLog(models.Model):
+    """The need's timeline: every state change, merge and note, with who and when."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    actor_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}:{self.action}"
+
+
+class Resource(models.Model):
+    """One item of the resource list (资源清单): who serves, what, for whom, where, how much."""
+
+    class Class(models.TextChoices):
+        GOVERNMENT = "government", _("government (政府)")
+        SOCIAL = "social", _("social (社会)")
+        VOLUNTEER = "volunteer", _("volunteer (志愿)")
+
+    class ProviderKind(models.TextChoices):
+        DEPARTMENT = "department", _("government department")
+        SOCIAL_ORG = "social_org", _("social organisation")
+        ENTERPRISE = "enterprise", _("enterprise")
+        VOLUNTEER_TEAM = "volunteer_team", _("volunteer team")
+        RESIDENT_SKILL = "resident_skill", _("resident's skill")
+
+    class Unit(models.TextChoices):
+        PLACES = "places", _("places")
+        HOURS = "hours", _("hours")
+        ITEMS = "items", _("items")
+
+    class Period(models.TextChoices):
+        WEEK = "week", _("per week")
+        MONTH = "month", _("per month")
+
+    class Cost(models.TextChoices):
+        FREE = "free", _("free")
+        SUBSIDISED = "subsidised", _("subsidised")
+        PAID = "paid", _("paid")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("in the pool")
+        PAUSED = "paused", _("paused")
+        RETIRED = "retired", _("retired")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    resource_class = models.CharField(_("class"), max_length=12, choices=Class.choices)
+    provider_kind = models.CharField(
+        _("provider type"), max_length=16, choices=ProviderKind.choices
+    )
+    provider_name = models.CharField(_("provider"), max_length=100)
+    categories = models.ManyToManyField(
+        NeedCategory, verbose_name=_("categories served"), related_name="resources"
+    )
+    # The org unit that keeps the record (its scope).
+    owner = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("kept by"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    capacity_unit = models.CharField(
+        _("capacity unit"), max_length=8, choices=Unit.choices, default=Unit.PLACES
+    )
+    capacity_period = models.CharField(
+        _("capacity period"), max_length=8, choices=Period.choices, default=Period.MONTH
+    )
+    # The area served: org-unit paths (a household under one is served) …
+    area_paths = models.JSONField(_("area served"), default=list, blank=True)
+    # … and/or a radius from a point (WGS-84).
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
+    cost_basis = models.CharField(
+        _("cost basis"), max_length=12, choices=Cost.choices, default=Cost.FREE
+    )
+    # Eligibility: any of these special-population tags (none: everyone), and an age range.
+    eligible_tags = models.JSONField(_("eligible groups"), default=list, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone_encrypted = models.CharField(max_length=200, blank=True)
+    contact_phone_masked = models.CharField(_("contact phone"), max_length=30, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
+    )
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["scope_path"], name="resource_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["status"], name="resource_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+
+class ServiceOrder(models.Model):
+    """One dispatch of a need to a resource (派单-接单-评单), rated twice: the resident's
+    satisfaction and whether the need was met, and staff's outcome rating."""
+
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("dispatched (已派单)")
+        ACCEPTED = "accepted", _("accepted (已接单)")
+        REFUSED = "refused", _("refused (已拒单)")
+        TIMED_OUT = "timed_out", _("not accepted in time (超时)")
+        IN_SERVICE = "in_service", _("in service (服务中)")
+        COMPLETED = "completed", _("completed (已完成)")
+        RATED = "rated", _("rated (已评价)")
+        CANCELLED = "cancelled", _("cancelled (已取消)")
+
+    class Met(models.TextChoices):
+        YES = "yes", _("met")
+        PARTLY = "partly", _("partly met")
+        NO = "no", _("not met")
+
+    ACTIVE_STATES = (State.DISPATCHED, State.ACCEPTED, State.IN_SERVICE)
+    # Orders that use a place of the resource in their period.
+    USING_STATES = (
+        State.DISPATCHED,
+        State.ACCEPTED,
+        State.IN_SERVICE,
+        State.COMPLETED,
+        State.RATED,
+    )
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.PROTECT, related_name="orders"
+    )
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.PROTECT, related_name="orders"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.DISPATCHED
+    )
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dispatched_at = models.DateTimeField(_("dispatched"))
+    accept_due = models.DateTimeField(_("accept by"))
+    start_due = models.DateTimeField(_("first service by"))
+    deadline_assumed = models.BooleanField(default=False)
+    policy_version = models.PositiveIntegerField(default=0)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("service started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    hours = models.DecimalField(_("hours given"), max_digits=6, decimal_places=1, null=True)
+    resident_rating = models.PositiveSmallIntegerField(_("resident's rating"), null=True)
+    need_met = models.CharField(_("need met?"), max_length=8, choices=Met.choices, blank=True)
+    outcome_rating = models.PositiveSmallIntegerField(_("outcome rating"), null=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["-dispatched_at"]
+        constraints = [
+            # A need has at most one order in hand at a time.
+            models.UniqueConstraint(
+                fields=["need"],
+                condition=Q(state__in=["dispatched", "accepted", "in_service"]),
+                name="service_order_one_active_per_need",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"], name="order_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["resource", "dispatched_at"], name="order_resource_idx"),
+            models.Index(fields=["state", "accept_due"], name="order_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}→{self.resource_id}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path

@@ -1,0 +1,84 @@
+"""Policies of the three lists (docs/lists.md): the 红/黄/蓝 colour of a need's special
+group, and the service-order time limits on the working-day calendar."""
+
+from django.utils.translation import gettext_lazy as _
+from pydantic import Field
+
+from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+
+
+class ColourPolicy(PolicySchema):
+    """A need takes the colour of the first list (red, then yellow, then blue) that holds a
+    special-population tag of the person concerned (or, when no person is named, of any
+    active member of the household); ``red_min_age`` makes anyone that old red."""
+
+    red_tags: list[str] = Field(
+        default_factory=lambda: [
+            "living_alone_elderly",
+            "disabled_elderly",
+            "tekun",
+            "child_in_difficulty",
+        ],
+        description="tags that make a need red (红): care without delay",
+    )
+    yellow_tags: list[str] = Field(
+        default_factory=lambda: [
+            "empty_nest_elderly",
+            "oldest_old",
+            "disability",
+            "dibao",
+            "dibian",
+            "chronic_disease",
+            "left_behind_child",
+            "pregnant",
+        ],
+        description="tags that make a need yellow (黄): regular attention",
+    )
+    blue_tags: list[str] = Field(
+        default_factory=lambda: ["hardship", "veteran", "entitled_group", "new_employment"],
+        description="tags that make a need blue (蓝): on record, ordinary follow-up",
+    )
+    red_min_age: int = Field(
+        90, ge=60, le=120, description="a person at least this old makes the need red"
+    )
+
+
+class OrderPolicy(PolicySchema):
+    accept_working_days: int = Field(
+        1, ge=1, le=10, description="working days a provider has to accept or refuse an order"
+    )
+    first_service_working_days: int = Field(
+        3, ge=1, le=30, description="working days from dispatch to the first service"
+    )
+
+
+def _colour_labels() -> dict[str, str]:
+    from gridgov.people.models import TagCategory
+
+    return dict(TagCategory.objects.values_list("code", "name"))
+
+
+for definition in [
+    PolicyDefinition(
+        "lists.colour",
+        ColourPolicy,
+        _("Needs: 红/黄/蓝 special-group colour"),
+        _(
+            "Which special-population tags make a need red, yellow or blue, and the age that "
+            "makes it red; the need shows the rule and policy version that set its colour."
+        ),
+        "policy.change_system",
+        value_labels=_colour_labels,
+    ),
+    PolicyDefinition(
+        "lists.orders",
+        OrderPolicy,
+        _("Service order time limits"),
+        _(
+            "Working days a provider has to accept a service order and to give the first "
+            "service; an order not accepted in time goes back to matching."
+        ),
+        "policy.change_system",
+    ),
+]:
+    register_policy(definition)

@@ -1,0 +1,209 @@
+"""Reads of the three lists. Lists and single objects go through ``core.scoping``
+(``visible_to`` / ``access_object``); ``candidates(need)`` is the one answer to "which
+resources could serve this need now" for the manual match and the optimiser alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from gridgov.core.scoping import access_object
+from gridgov.lists.models import Need, NeedCategory, Resource, ServiceOrder
+from gridgov.people.models import Household, Resident, ResidentTag
+from gridgov.visits.services import distance_m
+
+
+def need_list(
+    *, actor, state: str = "", category: str = "", colour: str = "", open_only: bool = False
+) -> QuerySet[Need]:
+    qs = Need.objects.visible_to(actor).select_related("category", "household")
+    if state:
+        qs = qs.filter(state=state)
+    if open_only:
+        qs = qs.filter(state__in=Need.OPEN_STATES)
+    if category:
+        qs = qs.filter(category__code=category)
+    if colour:
+        qs = qs.filter(colour=colour)
+    return qs.order_by("-created_at", "-id")
+
+
+def need_get(*, actor, uid, action: str = "view") -> Need:
+    return access_object(
+        actor, Need.objects.select_related("category", "household", "resident"), action, uid=uid
+    )
+
+
+def resource_list(*, actor, status: str = "", category: str = "") -> QuerySet[Resource]:
+    qs = Resource.objects.visible_to(actor).select_related("owner")
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(categories__code=category).distinct()
+    return qs.order_by("name", "id")
+
+
+def resource_get(*, actor, uid, action: str = "view") -> Resource:
+    return access_object(actor, Resource.objects.select_related("owner"), action, uid=uid)
+
+
+def order_list(*, actor, state: str = "", resource: str = "") -> QuerySet[ServiceOrder]:
+    qs = ServiceOrder.objects.visible_to(actor).select_related(
+        "need__category", "need__household", "resource"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if resource:
+        qs = qs.filter(resource__uid=resource)
+    return qs.order_by("-dispatched_at", "-id")
+
+
+def order_get(*, actor, uid, action: str = "view") -> ServiceOrder:
+    return access_object(
+        actor,
+        ServiceOrder.objects.select_related("need__category", "need__household", "resource"),
+        action,
+        uid=uid,
+    )
+
+
+def categories() -> QuerySet[NeedCategory]:
+    return NeedCategory.objects.filter(is_active=True)
+
+
+# Capacity, area and eligibility -------------------------------------------------------------
+
+
+def period_start(resource: Resource, now: datetime | None = None) -> datetime:
+    """The beginning of the resource's current capacity period (Monday or the 1st)."""
+    today = timezone.localtime(now or timezone.now()).date()
+    if resource.capacity_period == Resource.Period.WEEK:
+        first = today - timedelta(days=today.weekday())
+    else:
+        first = today.replace(day=1)
+    return timezone.make_aware(datetime.combine(first, datetime.min.time()))
+
+
+def capacity_used(resource: Resource, now: datetime | None = None) -> int:
+    """Orders dispatched to it in its current period that were not refused, timed out or
+    cancelled: each takes one place (hours or items alike: one order, one unit)."""
+    return ServiceOrder.objects.filter(
+        resource=resource,
+        dispatched_at__gte=period_start(resource, now),
+        state__in=ServiceOrder.USING_STATES,
+    ).count()
+
+
+def capacity_left(resource: Resource, now: datetime | None = None) -> int:
+    return max(0, resource.capacity - capacity_used(resource, now))
+
+
+def household_point(household: Household) -> tuple[float, float] | None:
+    """The household's building, else the centre of its grid's bounding box."""
+    building = household.room.building if household.room_id else None
+    if building is not None and building.lon is not None and building.lat is not None:
+        return building.lon, building.lat
+    grid = getattr(household.grid, "grid", None)
+    if grid is None:
+        return None
+    return (grid.min_lon + grid.max_lon) / 2, (grid.min_lat + grid.max_lat) / 2
+
+
+def serves_area(resource: Resource, need: Need, point=None) -> tuple[bool, float | None]:
+    """(serves the household's area, distance in metres when the resource has a point)."""
+    distance = None
+    if resource.lon is not None and resource.lat is not None and point is not None:
+        distance = distance_m(resource.lon, resource.lat, point[0], point[1])
+    if any(need.scope_path.startswith(p) for p in resource.area_paths or []):
+        return True, distance
+    if resource.radius_m and distance is not None and distance <= resource.radius_m:
+        return True, distance
+    return False, distance
+
+
+def _persons(need: Need) -> list[Resident]:
+    if need.resident_id:
+        return [need.resident]
+    return list(Resident.objects.active().filter(household_id=need.household_id))
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def tags_of(people: list[Resident]) -> set[str]:
+    """Special-population tags of these people, for a rule's check (colour, eligibility):
+    only the rule's answer leaves this module, never the tags themselves."""
+    today = timezone.localdate()
+    rows = ResidentTag.objects.filter(resident__in=[p.pk for p in people]).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    return set(rows.values_list("category__code", flat=True))
+
+
+def eligibility(resource: Resource, need: Need, people: list[Resident] | None = None) -> str:
+    """'' when the need's person (or a household member) meets the resource's rule, else
+    the reason (``tags`` or ``age``)."""
+    people = _persons(need) if people is None else people
+    if resource.eligible_tags and not tags_of(people) & set(resource.eligible_tags):
+        return "tags"
+    if resource.min_age is not None or resource.max_age is not None:
+        today = timezone.localdate()
+        ages = [age_on(p.birth_date, today) for p in people if p.birth_date]
+        low = resource.min_age if resource.min_age is not None else 0
+        high = resource.max_age if resource.max_age is not None else 200
+        if not any(low <= a <= high for a in ages):
+            return "age"
+    return ""
+
+
+@dataclass
+class Candidate:
+    resource: Resource
+    capacity_left: int
+    distance_m: float | None
+    load: int  # orders in hand
+    reasons: list[str] = field(default_factory=list)  # why it qualifies
+
+
+def candidates(need: Need, *, now: datetime | None = None) -> list[Candidate]:
+    """The resources that could serve ``need`` now: active, offering its category, serving
+    the household's area, with capacity left in the period and the eligibility rule met.
+    Nearest first, then the least loaded. The caller has already been allowed to see the
+    need; resources kept above the caller's unit are candidates when they serve its area."""
+    pool = (
+        Resource.objects.filter(status=Resource.Status.ACTIVE, categories=need.category_id)
+        .annotate(in_hand=Count("orders", filter=Q(orders__state__in=ServiceOrder.ACTIVE_STATES)))
+        .distinct()
+    )
+    household = Household.objects.select_related("grid__grid", "room__building").get(
+        pk=need.household_id
+    )
+    point = household_point(household)
+    people = _persons(need)
+    out: list[Candidate] = []
+    for resource in pool:
+        serves, distance = serves_area(resource, need, point)
+        if not serves:
+            continue
+        left = capacity_left(resource, now)
+        if left <= 0:
+            continue
+        if eligibility(resource, need, people):
+            continue
+        reasons = ["category", "area", "capacity"]
+        if resource.eligible_tags or resource.min_age is not None or resource.max_age is not None:
+            reasons.append("eligibility")
+        out.append(Candidate(resource, left, distance, resource.in_hand, reasons))
+    out.sort(key=lambda c: (c.distance_m if c.distance_m is not None else float("inf"), c.load))
+    return out
+
+
+def overdue_orders(*, now: datetime | None = None) -> QuerySet[ServiceOrder]:
+    """Orders not accepted by their deadline (every scope: the timeout job's read)."""
+    return ServiceOrder.objects.filter(
+        state=ServiceOrder.State.DISPATCHED, accept_due__lt=now or timezone.now()
+    )

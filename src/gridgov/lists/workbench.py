@@ -1,0 +1,51 @@
+"""The lists' part of each home (core/workbench.py): needs waiting to be verified or
+matched, orders waiting for acceptance and overdue; each count from its list's selector."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.workbench import Queue, Section, register_section
+from gridgov.lists import selectors
+from gridgov.lists.models import Need, ServiceOrder
+
+
+@register_section(16)
+def lists_section(user) -> Section | None:
+    if not user.has_permission("lists.view"):
+        return None
+    needs = reverse("lists:need_list")
+    orders = reverse("lists:order_list")
+    out = []
+    if user.has_permission("lists.manage"):
+        out.append(
+            Queue(
+                "lists_to_verify",
+                _("Needs to verify"),
+                selectors.need_list(actor=user, state=Need.State.REGISTERED).count(),
+                f"{needs}?state=registered",
+                "primary",
+            )
+        )
+    if user.has_permission("lists.dispatch"):
+        out.append(
+            Queue(
+                "lists_to_match",
+                _("Needs to match"),
+                selectors.need_list(actor=user, state=Need.State.MATCHING).count(),
+                f"{needs}?state=matching",
+                "primary",
+            )
+        )
+        out.append(
+            Queue(
+                "lists_orders_waiting",
+                _("Service orders waiting for acceptance"),
+                selectors.order_list(actor=user, state=ServiceOrder.State.DISPATCHED).count(),
+                f"{orders}?state=dispatched",
+                "warning",
+            )
+        )
+    actions = [(_("Needs list"), needs), (_("Resource list"), reverse("lists:resource_list"))]
+    return Section("lists", _("Needs and resources"), out, actions=actions)

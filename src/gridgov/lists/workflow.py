@@ -1,0 +1,120 @@
+"""The state machines of needs and service orders, on the shared ``core.workflow``.
+
+Need: 已登记 → 已核实 → 匹配中 → 已派单 → 服务中 → 已满足 / 部分满足 / 无法满足 (转项目 or
+转介) → 已回访, plus 已失效 from any open state. A refused or timed-out order sends its need
+from 已派单 back to 匹配中. Order: 已派单 → 已接单 / 已拒单 / 超时 → 服务中 → 已完成 → 已评价,
+or 已取消 while in hand. The pages and the API offer exactly what ``MACHINE.offered`` says."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.audit.services import SystemActor
+from gridgov.core.scoping import path_in_scope
+from gridgov.core.workflow import StateMachine, Transition
+from gridgov.lists.models import Need, ServiceOrder
+
+
+def may_act(actor, obj, permission: str) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return path_in_scope(actor, obj.scope_path, permission)
+
+
+N = Need.State
+OPEN = frozenset(Need.OPEN_STATES)
+NEED_TRANSITIONS = [
+    Transition("verify", _("verify"), frozenset({N.REGISTERED}), N.VERIFIED, "lists.manage"),
+    Transition(
+        "start_matching",
+        _("start matching"),
+        frozenset({N.REGISTERED, N.VERIFIED}),
+        N.MATCHING,
+        "lists.manage",
+    ),
+    # Driven by orders (dispatch, acceptance and start, refusal or timeout, rating).
+    Transition("dispatch", _("dispatch"), frozenset({N.MATCHING}), N.DISPATCHED, "lists.dispatch"),
+    Transition(
+        "rematch", _("back to matching"), frozenset({N.DISPATCHED}), N.MATCHING, "lists.dispatch"
+    ),
+    Transition(
+        "serve", _("service started"), frozenset({N.DISPATCHED}), N.IN_SERVICE, "lists.dispatch"
+    ),
+    Transition("met", _("met"), frozenset({N.IN_SERVICE}), N.MET, "lists.dispatch"),
+    Transition(
+        "partly_met", _("partly met"), frozenset({N.IN_SERVICE}), N.PARTLY_MET, "lists.dispatch"
+    ),
+    # The resident says the service did not meet it: back to matching for another resource.
+    Transition(
+        "not_met",
+        _("not met: match again"),
+        frozenset({N.IN_SERVICE}),
+        N.MATCHING,
+        "lists.dispatch",
+    ),
+    Transition(
+        "unmet",
+        _("cannot be met"),
+        frozenset({N.MATCHING, N.IN_SERVICE}),
+        N.UNMET,
+        "lists.manage",
+        needs_reason=True,
+    ),
+    Transition(
+        "follow_up",
+        _("record the follow-up visit"),
+        frozenset({N.MET, N.PARTLY_MET, N.UNMET}),
+        N.FOLLOWED_UP,
+        "lists.manage",
+    ),
+    Transition(
+        "expire",
+        _("mark no longer valid"),
+        frozenset({N.REGISTERED, N.VERIFIED, N.MATCHING}),
+        N.EXPIRED,
+        "lists.manage",
+        needs_reason=True,
+    ),
+]
+# Actions staff take on the need page; the others follow its orders.
+NEED_MANUAL = ("verify", "start_matching", "unmet", "follow_up", "expire")
+NEED_MACHINE = StateMachine(NEED_TRANSITIONS, may=may_act)
+
+O = ServiceOrder.State  # noqa: E741
+ORDER_TRANSITIONS = [
+    Transition("accept", _("accept"), frozenset({O.DISPATCHED}), O.ACCEPTED, "lists.dispatch"),
+    Transition(
+        "refuse",
+        _("refuse"),
+        frozenset({O.DISPATCHED}),
+        O.REFUSED,
+        "lists.dispatch",
+        needs_reason=True,
+    ),
+    Transition(
+        "start", _("start the service"), frozenset({O.ACCEPTED}), O.IN_SERVICE, "lists.dispatch"
+    ),
+    Transition("complete", _("complete"), frozenset({O.IN_SERVICE}), O.COMPLETED, "lists.dispatch"),
+    Transition(
+        "rate", _("record the ratings"), frozenset({O.COMPLETED}), O.RATED, "lists.dispatch"
+    ),
+    Transition(
+        "cancel",
+        _("cancel"),
+        frozenset({O.DISPATCHED, O.ACCEPTED}),
+        O.CANCELLED,
+        "lists.dispatch",
+        needs_reason=True,
+    ),
+    Transition(
+        "time_out",
+        _("not accepted in time"),
+        frozenset({O.DISPATCHED}),
+        O.TIMED_OUT,
+        "lists.dispatch",
+    ),
+]
+ORDER_MANUAL = ("accept", "refuse", "start", "complete", "rate", "cancel")
+ORDER_MACHINE = StateMachine(ORDER_TRANSITIONS, may=may_act)
