@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", include("gridgov.people.urls")),
     path("events/", include("gridgov.events.urls")),
     path("visits/", include("gridgov.visits.urls")),
+    path("lists/", include("gridgov.lists.urls")),
     path("kpis/", include("gridgov.kpis.urls")),
     path("open311/v2/", include("gridgov.events.open311_urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),

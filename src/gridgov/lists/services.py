@@ -470,13 +470,14 @@ def _clean_resource(actor, data: dict, errors: dict) -> dict:
     else:
         require_in_scope(actor, owner.path, "lists.manage")
     clean["owner"] = owner
-    capacity = _int(data.get("capacity"), "capacity", errors, 0, 1_000_000, _("Capacity"))
-    if capacity is None and "capacity" not in errors:
-        errors["capacity"] = [
-            _("Capacity must be a whole number.")
-            if data.get("capacity") in (None, "")
-            else _("Capacity cannot be below zero.")
-        ]
+    raw_capacity = str(data.get("capacity") if data.get("capacity") is not None else "").strip()
+    if raw_capacity.lstrip("-").isdigit() and int(raw_capacity) < 0:
+        errors["capacity"] = [_("Capacity cannot be below zero.")]
+        capacity = None
+    else:
+        capacity = _int(raw_capacity, "capacity", errors, 0, 1_000_000, _("Capacity"))
+        if capacity is None and "capacity" not in errors:
+            errors["capacity"] = [_("Give the capacity as a whole number.")]
     clean["capacity"] = capacity
     clean["capacity_unit"] = _choice(
         data.get("capacity_unit") or "places",

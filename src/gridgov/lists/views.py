@@ -1,0 +1,396 @@
+"""Pages of the three lists (phone-friendly): needs (list, register, detail with its
+timeline, actions, candidates and the manual match), resources (list, add, edit) and
+service orders (list, detail with accept/refuse/start/complete/rate). The pages and the
+API call the same services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.core.errors import GridGovError, ValidationFailed, error_text
+from gridgov.core.masking import mask_name
+from gridgov.core.permissions import requires
+from gridgov.lists import selectors, services
+from gridgov.lists.models import Need, Resource, ServiceOrder
+from gridgov.lists.workflow import NEED_MACHINE, NEED_MANUAL, ORDER_MACHINE, ORDER_MANUAL
+from gridgov.people.models import Household, TagCategory
+
+PAGE = 100
+
+
+def _version(request) -> int:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else -1
+
+
+@requires("lists.view")
+def need_list(request):
+    state = request.GET.get("state", "")
+    category = request.GET.get("category", "")
+    colour = request.GET.get("colour", "")
+    qs = selectors.need_list(actor=request.user, state=state, category=category, colour=colour)
+    return render(
+        request,
+        "lists/need_list.html",
+        {
+            "needs": list(qs[:PAGE]),
+            "count": qs.count(),
+            "states": Need.State.choices,
+            "colours": [c for c in Need.Colour.choices if c[0]],
+            "categories": selectors.categories(),
+            "state": state,
+            "category": category,
+            "colour": colour,
+            "can_register": request.user.has_permission("lists.register"),
+        },
+    )
+
+
+@requires("lists.register")
+def need_create(request):
+    errors = None
+    posted = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        number = request.POST.get("household", "").strip()
+        households = Household.objects.visible_to(request.user).filter(number=number)[:2]
+        try:
+            if len(households) != 1:
+                raise ValidationFailed(
+                    details={
+                        "household": [
+                            _("No household with this number in your area.")
+                            if not households
+                            else _(
+                                "Several households have this number: register from the household."
+                            )
+                        ]
+                    }
+                )
+            need, merged = services.need_register(
+                actor=request.user,
+                data=services.NeedInput(
+                    household=str(households[0].uid),
+                    category=request.POST.get("category", ""),
+                    text=request.POST.get("text", ""),
+                    kind=request.POST.get("kind", "service"),
+                    source=request.POST.get("source", "staff"),
+                    priority=request.POST.get("priority", "normal"),
+                ),
+            )
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            if merged:
+                messages.info(
+                    request, _("The household already had this need open: merged into it.")
+                )
+            else:
+                messages.success(request, _("The need was registered."))
+            return redirect("lists:need_detail", uid=need.uid)
+    return render(
+        request,
+        "lists/need_form.html",
+        {
+            "categories": selectors.categories(),
+            "kinds": Need.Kind.choices,
+            "sources": Need.Source.choices,
+            "priorities": Need.Priority.choices,
+            "posted": posted,
+            "errors": errors,
+        },
+    )
+
+
+def _colour_rule_text(need: Need, user) -> str:
+    """The rule that set the colour; a sensitive tag is named only to roles that see it."""
+    from gridgov.people.privacy import actor_sees_sensitive_tags
+
+    rule = need.colour_rule
+    if ":" not in rule or "_tags:" not in rule:
+        return rule
+    head, code = rule.rsplit(":", 1)
+    tag = TagCategory.objects.filter(code=code).first()
+    if tag is None:
+        return rule
+    if tag.sensitivity == TagCategory.Sensitivity.SENSITIVE and not actor_sees_sensitive_tags(user):
+        return f"{head}:{_('a sensitive tag')}"
+    return f"{head}:{tag.name}"
+
+
+@requires("lists.view")
+def need_detail(request, uid):
+    need = selectors.need_get(actor=request.user, uid=uid)
+    offered = [a for a in NEED_MACHINE.offered(request.user, need) if a in NEED_MANUAL]
+    can_dispatch = NEED_MACHINE.refusal(request.user, need, "dispatch") is None
+    return render(
+        request,
+        "lists/need_detail.html",
+        {
+            "need": need,
+            "resident_name": mask_name(need.resident.name) if need.resident_id else "",
+            "colour_rule": _colour_rule_text(need, request.user),
+            "actions": [(a, NEED_MACHINE.transitions[a]) for a in offered],
+            "routes": [r for r in Need.Route.choices if r[0]],
+            "log": need.log.all(),
+            "orders": need.orders.select_related("resource").order_by("-dispatched_at"),
+            "candidates": selectors.candidates(need) if can_dispatch else [],
+            "can_dispatch": can_dispatch,
+        },
+    )
+
+
+@requires("lists.manage")
+@require_POST
+def need_action(request, uid):
+    need = selectors.need_get(actor=request.user, uid=uid, action="manage")
+    try:
+        services.need_transition(
+            actor=request.user,
+            need=need,
+            action=request.POST.get("action", ""),
+            version=_version(request),
+            reason=request.POST.get("reason", ""),
+            route=request.POST.get("route", ""),
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("lists:need_detail", uid=need.uid)
+
+
+@requires("lists.dispatch")
+@require_POST
+def need_dispatch(request, uid):
+    """The manual match (人工协调): the chosen candidate gets a service order."""
+    need = selectors.need_get(actor=request.user, uid=uid, action="dispatch")
+    try:
+        order = services.order_dispatch(
+            actor=request.user,
+            need=need,
+            resource_uid=request.POST.get("resource", ""),
+            version=_version(request),
+            note=request.POST.get("note", ""),
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("lists:need_detail", uid=need.uid)
+    messages.success(request, _("The service order was dispatched."))
+    return redirect("lists:order_detail", uid=order.uid)
+
+
+# Resources ---------------------------------------------------------------------------------
+
+
+@requires("lists.view")
+def resource_list(request):
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    qs = selectors.resource_list(actor=request.user, status=status, category=category)
+    rows = [
+        {"r": r, "left": selectors.capacity_left(r)}
+        for r in qs.prefetch_related("categories")[:PAGE]
+    ]
+    return render(
+        request,
+        "lists/resource_list.html",
+        {
+            "rows": rows,
+            "count": qs.count(),
+            "statuses": Resource.Status.choices,
+            "categories": selectors.categories(),
+            "status": status,
+            "category": category,
+            "can_manage": request.user.has_permission("lists.manage"),
+        },
+    )
+
+
+def _resource_data(request) -> dict:
+    post = request.POST
+    return {
+        "name": post.get("name", ""),
+        "resource_class": post.get("resource_class", ""),
+        "provider_kind": post.get("provider_kind", ""),
+        "provider_name": post.get("provider_name", ""),
+        "categories": post.getlist("categories"),
+        "owner": post.get("owner", ""),
+        "capacity": post.get("capacity", ""),
+        "capacity_unit": post.get("capacity_unit", ""),
+        "capacity_period": post.get("capacity_period", ""),
+        "area_paths": post.get("area_paths", ""),
+        "lon": post.get("lon", ""),
+        "lat": post.get("lat", ""),
+        "radius_m": post.get("radius_m", ""),
+        "cost_basis": post.get("cost_basis", ""),
+        "eligible_tags": post.getlist("eligible_tags"),
+        "min_age": post.get("min_age", ""),
+        "max_age": post.get("max_age", ""),
+        "contact_name": post.get("contact_name", ""),
+        "contact_phone": post.get("contact_phone", ""),
+        "status": post.get("status", ""),
+        "last_verified": post.get("last_verified", ""),
+    }
+
+
+def _resource_form(request, resource: Resource | None, errors, posted) -> object:
+    from gridgov.core.scoping import path_filter
+    from gridgov.org.models import OrgUnit
+
+    units = OrgUnit.objects.none()
+    query = path_filter(request.user, "lists.manage")
+    if query is not None:
+        units = OrgUnit.objects.filter(query).exclude(level="grid").order_by("path")[:200]
+    if resource is not None and not posted:
+        posted = {
+            "name": resource.name,
+            "resource_class": resource.resource_class,
+            "provider_kind": resource.provider_kind,
+            "provider_name": resource.provider_name,
+            "owner": resource.owner.code,
+            "capacity": resource.capacity,
+            "capacity_unit": resource.capacity_unit,
+            "capacity_period": resource.capacity_period,
+            "area_paths": " ".join(p.strip("/").split("/")[-1] for p in resource.area_paths),
+            "lon": "" if resource.lon is None else resource.lon,
+            "lat": "" if resource.lat is None else resource.lat,
+            "radius_m": resource.radius_m or "",
+            "cost_basis": resource.cost_basis,
+            "min_age": "" if resource.min_age is None else resource.min_age,
+            "max_age": "" if resource.max_age is None else resource.max_age,
+            "contact_name": resource.contact_name,
+            "status": resource.status,
+            "last_verified": resource.last_verified.isoformat() if resource.last_verified else "",
+        }
+        chosen_categories = [c.code for c in resource.categories.all()]
+        chosen_tags = resource.eligible_tags
+    else:
+        chosen_categories = request.POST.getlist("categories")
+        chosen_tags = request.POST.getlist("eligible_tags")
+    return render(
+        request,
+        "lists/resource_form.html",
+        {
+            "resource": resource,
+            "posted": posted or {},
+            "errors": errors,
+            "units": units,
+            "categories": selectors.categories(),
+            "tags": TagCategory.objects.filter(is_active=True),
+            "chosen_categories": chosen_categories,
+            "chosen_tags": chosen_tags,
+            "classes": Resource.Class.choices,
+            "provider_kinds": Resource.ProviderKind.choices,
+            "units_of_capacity": Resource.Unit.choices,
+            "periods": Resource.Period.choices,
+            "costs": Resource.Cost.choices,
+            "statuses": Resource.Status.choices,
+        },
+    )
+
+
+@requires("lists.manage")
+def resource_create(request):
+    errors = None
+    if request.method == "POST":
+        try:
+            resource = services.resource_create(actor=request.user, data=_resource_data(request))
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("The resource was added."))
+            return redirect("lists:resource_edit", uid=resource.uid)
+    return _resource_form(request, None, errors, request.POST if request.method == "POST" else {})
+
+
+@requires("lists.manage")
+def resource_edit(request, uid):
+    resource = selectors.resource_get(actor=request.user, uid=uid, action="manage")
+    errors = None
+    if request.method == "POST":
+        try:
+            resource = services.resource_update(
+                actor=request.user,
+                resource=resource,
+                data=_resource_data(request),
+                version=_version(request),
+            )
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("lists:resource_edit", uid=resource.uid)
+    return _resource_form(
+        request, resource, errors, request.POST if request.method == "POST" else {}
+    )
+
+
+# Service orders ----------------------------------------------------------------------------
+
+
+@requires("lists.dispatch")
+def order_list(request):
+    state = request.GET.get("state", "")
+    qs = selectors.order_list(actor=request.user, state=state)
+    return render(
+        request,
+        "lists/order_list.html",
+        {
+            "orders": list(qs[:PAGE]),
+            "count": qs.count(),
+            "states": ServiceOrder.State.choices,
+            "state": state,
+        },
+    )
+
+
+@requires("lists.dispatch")
+def order_detail(request, uid):
+    order = selectors.order_get(actor=request.user, uid=uid, action="dispatch")
+    offered = [a for a in ORDER_MACHINE.offered(request.user, order) if a in ORDER_MANUAL]
+    return render(
+        request,
+        "lists/order_detail.html",
+        {
+            "order": order,
+            "actions": [(a, ORDER_MACHINE.transitions[a]) for a in offered],
+            "met_choices": ServiceOrder.Met.choices,
+            "stars": range(1, 6),
+        },
+    )
+
+
+@requires("lists.dispatch")
+@require_POST
+def order_action(request, uid):
+    order = selectors.order_get(actor=request.user, uid=uid, action="dispatch")
+    post = request.POST
+    try:
+        services.order_transition(
+            actor=request.user,
+            order=order,
+            action=post.get("action", ""),
+            version=_version(request),
+            reason=post.get("reason", ""),
+            hours=post.get("hours"),
+            rating=services.Rating(
+                post.get("resident_rating"), post.get("need_met", ""), post.get("outcome_rating")
+            ),
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("lists:order_detail", uid=order.uid)
