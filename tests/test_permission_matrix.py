@@ -791,6 +791,149 @@ ROUTES = [
         ("conflict_in", "conflict_out"),
         data={"take": "registry"},
     ),
+    # lists: needs, resources, service orders
+    Route("lists:need_list", "GET", "/lists/needs/", "lists.view"),
+    Route("lists:need_create", "GET", "/lists/needs/new/", "lists.register"),
+    Route("lists:need_detail", "GET", "/lists/needs/{in}/", "lists.view", ("need_in", "need_out")),
+    Route(
+        "lists:need_action",
+        "POST",
+        "/lists/needs/{in}/action/",
+        "lists.manage",
+        ("need_in", "need_out"),
+        ok=(302,),
+        data={"action": "verify", "version": "1"},
+    ),
+    Route(
+        "lists:need_dispatch",
+        "POST",
+        "/lists/needs/{in}/dispatch/",
+        "lists.dispatch",
+        ("need_in", "need_out"),
+        ok=(302,),
+    ),
+    Route("lists:resource_list", "GET", "/lists/resources/", "lists.view"),
+    Route("lists:resource_create", "GET", "/lists/resources/new/", "lists.manage"),
+    Route(
+        "lists:resource_edit",
+        "GET",
+        "/lists/resources/{in}/",
+        "lists.manage",
+        ("resource_in", "resource_out"),
+    ),
+    Route("lists:order_list", "GET", "/lists/orders/", "lists.dispatch"),
+    Route(
+        "lists:order_detail",
+        "GET",
+        "/lists/orders/{in}/",
+        "lists.dispatch",
+        ("service_order_in", "service_order_out"),
+    ),
+    Route(
+        "lists:order_action",
+        "POST",
+        "/lists/orders/{in}/action/",
+        "lists.dispatch",
+        ("service_order_in", "service_order_out"),
+        ok=(302,),
+    ),
+    _api("GET", "/api/v1/needs", "lists.view", "/api/v1/needs?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/needs",
+        "lists.register",
+        "/api/v1/needs",
+        ("household_in", "household_out"),
+        ok=(200, 201),
+        data={"household": "{in}", "category": "meals", "text": "矩阵需求"},
+    ),
+    _api("GET", "/api/v1/needs/{uid}", "lists.view", "/api/v1/needs/{in}", ("need_in", "need_out")),
+    _api(
+        "POST",
+        "/api/v1/needs/{uid}/transitions",
+        "lists.manage",
+        "/api/v1/needs/{in}/transitions",
+        ("need_in", "need_out"),
+        ok=(200, 409),
+        data={"action": "verify", "version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/needs/{uid}/candidates",
+        "lists.dispatch",
+        "/api/v1/needs/{in}/candidates",
+        ("need_in", "need_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/needs/{uid}/service-orders",
+        "lists.dispatch",
+        "/api/v1/needs/{in}/service-orders",
+        ("need_in", "need_out"),
+        ok=(201, 409, 422),
+        data={"resource": "00000000-0000-0000-0000-000000000000", "version": 1},
+    ),
+    _api("GET", "/api/v1/resources", "lists.view", "/api/v1/resources?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/resources",
+        "lists.manage",
+        "/api/v1/resources",
+        ok=(201,),
+        data={
+            "name": "矩阵资源",
+            "resource_class": "volunteer",
+            "provider_kind": "volunteer_team",
+            "provider_name": "志愿队",
+            "categories": ["culture"],
+            "owner": "310104003001",
+            "capacity": 2,
+            "area_paths": ["310104003001"],
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/resources/{uid}",
+        "lists.view",
+        "/api/v1/resources/{in}",
+        ("resource_in", "resource_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/resources/{uid}",
+        "lists.manage",
+        "/api/v1/resources/{in}",
+        ("resource_in", "resource_out"),
+        ok=(200, 409),
+        data={
+            "version": 1,
+            "name": "矩阵助餐",
+            "resource_class": "government",
+            "provider_kind": "department",
+            "provider_name": "民政",
+            "categories": ["meals"],
+            "owner": "310104003001",
+            "capacity": 5,
+            "area_paths": ["310104003001"],
+        },
+    ),
+    _api("GET", "/api/v1/service-orders", "lists.view", "/api/v1/service-orders?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/service-orders/{uid}",
+        "lists.view",
+        "/api/v1/service-orders/{in}",
+        ("service_order_in", "service_order_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/service-orders/{uid}/transitions",
+        "lists.dispatch",
+        "/api/v1/service-orders/{in}/transitions",
+        ("service_order_in", "service_order_out"),
+        ok=(200, 409),
+        data={"action": "accept", "version": 1},
+    ),
     _api("GET", "/api/v1/visit-spot-checks", "visits.spot_check", "/api/v1/visit-spot-checks"),
     _api(
         "POST",
@@ -914,6 +1057,7 @@ def _built_world(module_db):
     objects.update(_people_objects(org_tree, users, outsider))
     objects.update(_event_objects(org_tree, users, outsider))
     objects.update(_visit_objects(org_tree, users, outsider, objects))
+    objects.update(_list_objects(org_tree, users, outsider, objects))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -1019,6 +1163,47 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         out[f"visit_task_{key}"] = str(task.uid)
         out[f"spot_check_{key}"] = str(draw.checks.get().uid)
     out["period"] = timezone.localdate().strftime("%Y-%m")
+    return out
+
+
+def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
+    """In c1/g1a and in c2/g2a: a resource, a need of the household matched to it and its
+    service order waiting for acceptance."""
+    from gridgov.lists import services
+    from gridgov.people.models import Household
+
+    out = {}
+    for key, community, actor in [
+        ("in", "c1", users[Role.COMMUNITY_STAFF]),
+        ("out", "c2", outsider),
+    ]:
+        resource = services.resource_create(
+            actor=actor,
+            data={
+                "name": f"助餐{key}",
+                "resource_class": "government",
+                "provider_kind": "department",
+                "provider_name": "民政",
+                "categories": ["meals"],
+                "owner": org_tree[community].code,
+                "capacity": 5,
+                "area_paths": [org_tree[community].code],
+            },
+        )
+        household = Household.objects.get(uid=objects[f"household_{key}"])
+        need, _merged = services.need_register(
+            actor=actor,
+            data=services.NeedInput(household=str(household.uid), category="meals", text="午餐"),
+        )
+        need = services.need_transition(
+            actor=actor, need=need, action="start_matching", version=need.version
+        )
+        order = services.order_dispatch(
+            actor=actor, need=need, resource_uid=resource.uid, version=need.version
+        )
+        out[f"resource_{key}"] = str(resource.uid)
+        out[f"need_{key}"] = str(need.uid)
+        out[f"service_order_{key}"] = str(order.uid)
     return out
 
 

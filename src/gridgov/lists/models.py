@@ -185,6 +185,23 @@ class NeedLog(models.Model):
         return f"{self.need_id}:{self.action}"
 
 
+class ResourceQuerySet(ScopedQuerySet):
+    def visible_to(self, actor, action: str = "view"):
+        """The usual subtree scope; for reading, also the resources kept by the units above
+        the actor's (a street's catalogue is read by its communities and grids). Writes
+        stay within the subtree."""
+        inside = super().visible_to(actor, action)
+        if action != "view" or not getattr(actor, "is_authenticated", False):
+            return inside
+        above: set[str] = set()
+        for path in actor.scope_paths("lists.view"):
+            codes = [c for c in path.split("/") if c]
+            above |= {"/".join(codes[:i]) + "/" for i in range(1, len(codes))}
+        if not above:
+            return inside
+        return self.filter(Q(pk__in=inside.values("pk")) | Q(scope_path__in=sorted(above)))
+
+
 class Resource(models.Model):
     """One item of the resource list (资源清单): who serves, what, for whom, where, how much."""
 
@@ -265,7 +282,7 @@ class Resource(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ResourceQuerySet.as_manager()
     scope_path_field = "scope_path"
     scope_permission_app = "lists"
 
