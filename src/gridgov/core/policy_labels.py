@@ -99,6 +99,13 @@ FIELD_LABELS = {
     "daily_at": _("Time of the daily backup (HH:MM)"),
     "keep_daily_days": _("Days every backup is kept"),
     "keep_monthly_months": _("Months the first backup of each month is kept"),
+    # lists
+    "red_tags": _("Tags that make a need red"),
+    "yellow_tags": _("Tags that make a need yellow"),
+    "blue_tags": _("Tags that make a need blue"),
+    "red_min_age": _("Age from which a need is red"),
+    "accept_working_days": _("Working days to accept a service order"),
+    "first_service_working_days": _("Working days from dispatch to the first service"),
 }
 
 

@@ -108,19 +108,51 @@ def need_create(request):
 
 
 def _colour_rule_text(need: Need, user) -> str:
-    """The rule that set the colour; a sensitive tag is named only to roles that see it."""
+    """The rule that set the colour, in words: the policy and its version, the list and the
+    tag; a sensitive tag is named only to roles that see sensitive tags."""
+    from gridgov.core.policies import REGISTRY
     from gridgov.people.privacy import actor_sees_sensitive_tags
 
-    rule = need.colour_rule
-    if ":" not in rule or "_tags:" not in rule:
-        return rule
-    head, code = rule.rsplit(":", 1)
-    tag = TagCategory.objects.filter(code=code).first()
-    if tag is None:
-        return rule
-    if tag.sensitivity == TagCategory.Sensitivity.SENSITIVE and not actor_sees_sensitive_tags(user):
-        return f"{head}:{_('a sensitive tag')}"
-    return f"{head}:{tag.name}"
+    head, _sep, rest = need.colour_rule.partition(": ")
+    key, _sep, version = head.partition(" v")
+    title = str(REGISTRY[key].title) if key in REGISTRY else key
+    lists = {
+        "red_tags": _("Tags that make a need red"),
+        "yellow_tags": _("Tags that make a need yellow"),
+        "blue_tags": _("Tags that make a need blue"),
+    }
+    if rest.startswith("red_min_age"):
+        which = f"{_('Age from which a need is red')} {rest.rsplit('≥', 1)[-1]}"
+    elif ":" in rest:
+        name, code = rest.split(":", 1)
+        tag = TagCategory.objects.filter(code=code).first()
+        shown = tag.name if tag else code
+        if (
+            tag is not None
+            and tag.sensitivity == TagCategory.Sensitivity.SENSITIVE
+            and not actor_sees_sensitive_tags(user)
+        ):
+            shown = _("a sensitive tag")
+        which = f"{lists.get(name, name)}: {shown}"
+    else:
+        which = _("no special-population tag applies")
+    return f"{title} v{version} · {which}"
+
+
+def _timeline(need: Need) -> list[dict]:
+    states = dict(Need.State.choices)
+    labels = {a: t.label for a, t in NEED_MACHINE.transitions.items()}
+    labels |= {"register": _("need registered"), "merge": _("duplicate need merged")}
+    return [
+        {
+            "at": e.created_at,
+            "action": labels.get(e.action, e.action),
+            "state": states.get(e.to_state, ""),
+            "actor": e.actor_name,
+            "note": e.note,
+        }
+        for e in need.log.all()
+    ]
 
 
 @requires("lists.view")
@@ -137,7 +169,7 @@ def need_detail(request, uid):
             "colour_rule": _colour_rule_text(need, request.user),
             "actions": [(a, NEED_MACHINE.transitions[a]) for a in offered],
             "routes": [r for r in Need.Route.choices if r[0]],
-            "log": need.log.all(),
+            "log": _timeline(need),
             "orders": need.orders.select_related("resource").order_by("-dispatched_at"),
             "candidates": selectors.candidates(need) if can_dispatch else [],
             "can_dispatch": can_dispatch,

@@ -165,3 +165,22 @@ def test_api_dispatch_race_refusal_and_scope(office, login_client, make_user):
     assert outsider.get(f"/api/v1/needs/{uid}").status_code == 404
     assert outsider.get("/api/v1/needs").json()["count"] == 0
     assert outsider.get(f"/api/v1/service-orders/{order['uid']}").status_code == 404
+
+
+def test_need_page_in_chinese_names_rule_and_states_in_words(office, login_client):
+    import re
+
+    from gridgov.lists import services
+
+    staff, household, _tree = office
+    need, _ = services.need_register(
+        actor=staff,
+        data=services.NeedInput(household=str(household.uid), category="culture", text="书法"),
+    )
+    client = login_client(staff)
+    page = client.get(f"/lists/needs/{need.uid}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    main = text[text.index("<main") :]
+    visible = re.sub(r"<[^>]+>", " ", main)
+    assert "需求：特殊群体红/黄/蓝分色 v0" in visible and "登记需求" in visible
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", visible)
