@@ -122,6 +122,12 @@ class Command(BaseCommand):
                 [*manage, "visits_generate_tasks", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # Service orders not accepted in time go back to matching, every 5 minutes.
+            supervisor.spawn(
+                "service order timeouts",
+                [*manage, "lists_timeouts", "--loop", "300"],
+                stdout=subprocess.DEVNULL,
+            )
             # The daily backup, at the backups.schedule policy's time (before 22:00).
             if not no_backup_schedule:
                 supervisor.spawn(

@@ -1,0 +1,23 @@
+"""`gridgov lists_timeouts [--loop SECONDS]`: service orders not accepted within the policy
+time (``lists.orders``, on the working-day calendar) become 超时 and their needs go back to
+matching. Idempotent; safe to run on several machines (each order is moved under its lock)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from gridgov.lists.services import orders_time_out
+
+
+class Command(BaseCommand):
+    help = "Time out service orders not accepted in time."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", type=int, default=0, help="repeat every N seconds")
+
+    def handle(self, *args, loop, **options):
+        while True:
+            self.stdout.write(f"service orders timed out: {orders_time_out()}")
+            if not loop:
+                return
+            time.sleep(loop)
