@@ -822,6 +822,7 @@ ROUTES = [
         ("resource_in", "resource_out"),
     ),
     Route("lists:order_list", "GET", "/lists/orders/", "lists.dispatch"),
+    Route("lists:category_list", "GET", "/lists/categories/", "lists.catalogue"),
     Route(
         "lists:order_detail",
         "GET",
@@ -1449,6 +1450,7 @@ def test_administration_routes_are_the_documented_ones():
         "visits:category_edit",
         "visits:indicator_edit",
         "visits:indicator_status",
+        "lists:category_list",
         "api:POST /api/v1/visit-indicators",
         "api:PATCH /api/v1/visit-indicators/{code}",
         "audit:record_list",

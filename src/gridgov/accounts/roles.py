@@ -95,7 +95,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
         | {"visits.manage"}
         | _LI_READ
-        | {"lists.manage"}
+        | {"lists.manage", "lists.catalogue"}
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS

@@ -75,6 +75,8 @@ ACTIONS = {
     "lists.need.register": _("need registered"),
     "lists.need.merge": _("duplicate need merged"),
     "lists.need.transition": _("need moved on"),
+    "lists.category.create": _("need category added"),
+    "lists.category.update": _("need category changed"),
     "lists.resource.create": _("resource added"),
     "lists.resource.update": _("resource changed"),
     "lists.order.dispatch": _("service order dispatched"),

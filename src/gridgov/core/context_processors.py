@@ -53,6 +53,7 @@ NAV = [
     ("admin", "events.manage", "events:category_list", _("Event categories"), None),
     ("admin", "events.manage", "events:calendar", _("Working calendar"), None),
     ("admin", "visits.manage", "visits:catalogue", _("Visit indicators"), None),
+    ("admin", "lists.catalogue", "lists:category_list", _("Need categories"), None),
     ("admin", "policy.view", "core:policy_list", _("Policies"), None),
     ("admin", "audit.view", "audit:record_list", _("Audit trail"), None),
 ]

@@ -20,10 +20,10 @@ from gridgov.core.ports import audit_write
 
 SIGNED_IN = "signed_in"  # any authenticated account, e.g. own profile
 
-# Administration: org changes, imports, users and roles, policies, the audit trail and the
-# event catalogue and calendar, and the visit indicator catalogue. Every page and API
-# operation declared with one of these answers only to GRIDGOV_ADMIN_NETWORKS (SECURITY.md
-# C6; docs/permissions.md lists them).
+# Administration: org changes, imports, users and roles, policies, the audit trail, the
+# event catalogue and calendar, the visit indicator catalogue and the need categories.
+# Every page and API operation declared with one of these answers only to
+# GRIDGOV_ADMIN_NETWORKS (SECURITY.md C6; docs/permissions.md lists them).
 ADMINISTRATION_PERMISSIONS = frozenset(
     {
         "org.change",
@@ -40,6 +40,7 @@ ADMINISTRATION_PERMISSIONS = frozenset(
         "audit.export",
         "events.manage",
         "visits.manage",
+        "lists.catalogue",
     }
 )
 

@@ -11,6 +11,7 @@ a 409.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -376,6 +377,61 @@ def needs_close_for_registry(
         )
         closed += 1
     return closed
+
+
+# The category taxonomy ---------------------------------------------------------------------
+
+
+def category_save(
+    *, actor, code: str, name: str, name_en: str, sort: Any = 100, is_active: bool = True
+) -> NeedCategory:
+    """Add a need category or change one (by code). Retiring one (``is_active`` false) takes
+    it off new needs and resources; the needs already filed keep it."""
+    if not actor.has_permission("lists.catalogue"):
+        raise PermissionDenied()
+    errors: dict[str, list[str]] = {}
+    code = _text(code, "code", 20, errors).lower()
+    if "code" not in errors and not re.fullmatch(r"[a-z][a-z0-9_]{1,19}", code):
+        errors["code"] = [
+            _("A code is 2–20 lower-case letters, digits or _, starting with a letter.")
+        ]
+    name = _text(name, "name", 40, errors)
+    name_en = _text(name_en, "name_en", 60, errors)
+    if not name and "name" not in errors:
+        errors["name"] = [_("Give the Chinese name.")]
+    if not name_en and "name_en" not in errors:
+        errors["name_en"] = [_("Give the English name.")]
+    order = _int(sort, "sort", errors, 0, 32000, _("Order")) if sort not in (None, "") else 100
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        category = NeedCategory.objects.select_for_update().filter(code=code).first()
+        created = category is None
+        before = (
+            {}
+            if created
+            else {
+                "name": category.name,
+                "name_en": category.name_en,
+                "sort": category.sort,
+                "is_active": category.is_active,
+            }
+        )
+        category = category or NeedCategory(code=code)
+        category.name, category.name_en, category.sort = name, name_en, order
+        category.is_active = bool(is_active)
+        category.save()
+        after = {"name": name, "name_en": name_en, "sort": order, "is_active": category.is_active}
+        audit_record(
+            "lists.category.create" if created else "lists.category.update",
+            actor=actor,
+            target=category,
+            org_unit_path=actor.primary_scope_path(),
+            changes=after
+            if created
+            else {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        )
+    return category
 
 
 # Resources ----------------------------------------------------------------------------------

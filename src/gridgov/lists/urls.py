@@ -13,6 +13,7 @@ urlpatterns = [
     path("resources/", views.resource_list, name="resource_list"),
     path("resources/new/", views.resource_create, name="resource_create"),
     path("resources/<uuid:uid>/", views.resource_edit, name="resource_edit"),
+    path("categories/", views.category_list, name="category_list"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<uuid:uid>/", views.order_detail, name="order_detail"),
     path("orders/<uuid:uid>/action/", views.order_action, name="order_action"),

@@ -369,6 +369,42 @@ def resource_edit(request, uid):
     )
 
 
+@requires("lists.catalogue")
+def category_list(request):
+    """The need-category taxonomy: add a category, rename, reorder, retire or restore one."""
+    from gridgov.lists.models import NeedCategory
+
+    errors = None
+    if request.method == "POST":
+        try:
+            services.category_save(
+                actor=request.user,
+                code=request.POST.get("code", ""),
+                name=request.POST.get("name", ""),
+                name_en=request.POST.get("name_en", ""),
+                sort=request.POST.get("sort", ""),
+                is_active=request.POST.get("is_active") == "1",
+            )
+        except ValidationFailed as exc:
+            errors = exc.details
+            messages.error(request, exc.message)
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("lists:category_list")
+    return render(
+        request,
+        "lists/category_list.html",
+        {
+            "categories": NeedCategory.objects.all(),
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else {},
+        },
+        status=400 if errors else 200,
+    )
+
+
 # Service orders ----------------------------------------------------------------------------
 
 

@@ -184,3 +184,26 @@ def test_need_page_in_chinese_names_rule_and_states_in_words(office, login_clien
     visible = re.sub(r"<[^>]+>", " ", main)
     assert "需求：特殊群体红/黄/蓝分色 v0" in visible and "登记需求" in visible
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", visible)
+
+
+def test_category_taxonomy_is_edited_on_its_page(org_tree, make_user, login_client):
+    from gridgov.audit.models import AuditRecord
+    from gridgov.lists.models import NeedCategory
+
+    district = make_user(Role.DISTRICT_STAFF, org_tree["d1"])
+    client = login_client(district)
+    bad = client.post("/lists/categories/", {"code": "Bad Code", "name": "", "name_en": "x"})
+    assert bad.status_code == 400 and not NeedCategory.objects.filter(name_en="x").exists()
+    client.post(
+        "/lists/categories/",
+        {"code": "digital", "name": "数字助老", "name_en": "digital help", "is_active": "1"},
+    )
+    client.post(
+        "/lists/categories/",
+        {"code": "digital", "name": "数字助老", "name_en": "digital help", "is_active": "0"},
+    )
+    category = NeedCategory.objects.get(code="digital")
+    assert category.name == "数字助老" and not category.is_active
+    assert AuditRecord.objects.filter(action__startswith="lists.category.").count() == 2
+    staff = make_user(Role.COMMUNITY_STAFF, org_tree["c1"])
+    assert login_client(staff).get("/lists/categories/").status_code == 403
