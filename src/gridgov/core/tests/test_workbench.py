@@ -43,7 +43,7 @@ def _count_on_list(c, href: str) -> int:
         section = {"overdue": "overdue", "todo": "todo", "check-in": "check-in"}.get(anchor, anchor)
         match = re.search(rf'id="{section}"[^>]*>.*?<span class="badge[^"]*">(\d+)</span>', html)
         return int(match.group(1))
-    for marker in ('id="event-count"', 'id="alert-count"', 'id="my-imports"'):
+    for marker in ('id="event-count"', 'id="alert-count"', 'id="my-imports"', 'id="list-count"'):
         if marker in html:
             tail = html.split(marker, 1)[1]
             return int(re.search(r"(\d+)", re.sub(r"<[^>]+>", " ", tail)).group(1))
