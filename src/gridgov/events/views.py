@@ -180,6 +180,8 @@ def event_detail(request, uid):
             "pending": event.requests.filter(status="pending"),
             "can_reveal": path_in_scope(request.user, event.scope_path, "events.reveal"),
             "can_publish": path_in_scope(request.user, event.scope_path, "events.dispatch"),
+            # Staff mark the event as a household's need (the needs list, docs/lists.md).
+            "can_mark_need": path_in_scope(request.user, event.scope_path, "lists.register"),
             "place": _event_place(event),
         },
     )

@@ -49,6 +49,21 @@ def need_list(request):
     )
 
 
+def _event(request, code: str):
+    """The grid event (by tracking code) the caller marks as a need, if one they see."""
+    from gridgov.events.models import Event
+
+    code = (code or "").strip()[:12]
+    if not code:
+        return None
+    event = Event.objects.visible_to(request.user).filter(tracking_code=code).first()
+    if event is None:
+        raise ValidationFailed(
+            details={"event": [_("No event with this tracking code in your area.")]}
+        )
+    return event
+
+
 @requires("lists.register")
 def need_create(request):
     errors = None
@@ -69,17 +84,21 @@ def need_create(request):
                         ]
                     }
                 )
-            need, merged = services.need_register(
-                actor=request.user,
-                data=services.NeedInput(
-                    household=str(households[0].uid),
-                    category=request.POST.get("category", ""),
-                    text=request.POST.get("text", ""),
-                    kind=request.POST.get("kind", "service"),
-                    source=request.POST.get("source", "staff"),
-                    priority=request.POST.get("priority", "normal"),
-                ),
+            data = services.NeedInput(
+                household=str(households[0].uid),
+                category=request.POST.get("category", ""),
+                text=request.POST.get("text", ""),
+                kind=request.POST.get("kind", "service"),
+                source=request.POST.get("source", "staff"),
+                priority=request.POST.get("priority", "normal"),
             )
+            event = _event(request, request.POST.get("event", ""))
+            if event is not None:
+                need, merged = services.need_from_event(
+                    actor=request.user, event_uid=event.uid, data=data
+                )
+            else:
+                need, merged = services.need_register(actor=request.user, data=data)
         except ValidationFailed as exc:
             errors = exc.details
             messages.error(request, exc.message)
@@ -93,10 +112,16 @@ def need_create(request):
             else:
                 messages.success(request, _("The need was registered."))
             return redirect("lists:need_detail", uid=need.uid)
+    try:
+        event = _event(request, request.POST.get("event") or request.GET.get("event", ""))
+    except ValidationFailed as exc:
+        event = None
+        errors = {**(errors or {}), **exc.details}
     return render(
         request,
         "lists/need_form.html",
         {
+            "event": event,
             "categories": selectors.categories(),
             "kinds": Need.Kind.choices,
             "sources": Need.Source.choices,

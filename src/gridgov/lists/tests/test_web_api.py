@@ -207,3 +207,25 @@ def test_category_taxonomy_is_edited_on_its_page(org_tree, make_user, login_clie
     assert AuditRecord.objects.filter(action__startswith="lists.category.").count() == 2
     staff = make_user(Role.COMMUNITY_STAFF, org_tree["c1"])
     assert login_client(staff).get("/lists/categories/").status_code == 403
+
+
+def test_a_grid_event_is_marked_as_a_need(office, login_client):
+    from gridgov.events.services import ReportInput, report_event
+
+    staff, household, _tree = office
+    event, _ = report_event(
+        actor=staff,
+        data=ReportInput(channel="grid_worker", title="楼道老人行动不便", lon=121.405, lat=31.205),
+    )
+    client = login_client(staff)
+    page = client.get(f"/events/{event.uid}/")
+    assert b'id="mark-need"' in page.content
+    form = client.get(f"/lists/needs/new/?event={event.tracking_code}")
+    assert event.title.encode() in form.content
+    client.post(
+        "/lists/needs/new/",
+        {"household": "W1", "category": "special_care", "event": event.tracking_code},
+    )
+    need = Need.objects.get()
+    assert need.source == "event" and need.source_ref == str(event.uid)
+    assert need.text == "楼道老人行动不便"
