@@ -18,6 +18,7 @@ from gridgov.core.api_support import (
     lines,
     page_slice,
 )
+from gridgov.core.masking import mask_name
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, ServiceOrder
 from gridgov.lists.workflow import NEED_MACHINE, NEED_MANUAL, ORDER_MACHINE, ORDER_MANUAL
@@ -150,6 +151,10 @@ class ResourceOut(Schema):
     @staticmethod
     def resolve_owner(obj):
         return obj.owner.code
+
+    @staticmethod
+    def resolve_contact_name(obj):
+        return mask_name(obj.contact_name) if obj.contact_name else ""
 
     @staticmethod
     def resolve_capacity_left(obj):

@@ -458,6 +458,9 @@ def order_detail(request, uid):
         "lists/order_detail.html",
         {
             "order": order,
+            "contact_name": mask_name(order.resource.contact_name)
+            if order.resource.contact_name
+            else "",
             "actions": [(a, ORDER_MACHINE.transitions[a]) for a in offered],
             "met_choices": ServiceOrder.Met.choices,
             "stars": range(1, 6),
