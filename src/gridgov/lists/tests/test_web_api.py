@@ -215,7 +215,7 @@ def test_a_grid_event_is_marked_as_a_need(office, login_client):
     staff, household, _tree = office
     event, _ = report_event(
         actor=staff,
-        data=ReportInput(channel="grid_worker", title="楼道老人行动不便", lon=121.405, lat=31.205),
+        data=ReportInput(channel="staff", title="楼道老人行动不便", lon=121.405, lat=31.205),
     )
     client = login_client(staff)
     page = client.get(f"/events/{event.uid}/")
