@@ -11,6 +11,7 @@ a 409.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -844,6 +845,8 @@ def order_transition(
             current.rated_at = now
             follow = {"yes": "met", "partly": "partly_met", "no": "not_met"}[rating.need_met]
             _need_follow(actor, need, follow, reason)
+            if rating.need_met != ServiceOrder.Met.YES:
+                _follow_up_visit(actor, need, now)
         current.version += 1
         current.save()
         audit_record(
@@ -860,6 +863,29 @@ def order_transition(
             },
         )
     return current
+
+
+def _follow_up_visit(actor, need: Need, now: datetime) -> None:
+    """A need the service did not (fully) meet gets a follow-up visit task for its household,
+    due within the first-service time, when the actor may ask for visits there and the
+    household has no open task already (that visit serves as the follow-up)."""
+    from gridgov.core.scoping import path_in_scope
+    from gridgov.events.calendar import WorkCalendar
+    from gridgov.visits import services as visits
+
+    if not path_in_scope(actor, need.scope_path, "visits.assign"):
+        return
+    days = policy_in_force("lists.orders").value.first_service_working_days
+    due, _assumed = WorkCalendar.load().add_working_days(now, days)
+    # An open visit task already covering the household serves as the follow-up.
+    with contextlib.suppress(Conflict):
+        visits.task_create(
+            actor=actor,
+            household=need.household,
+            due_date=timezone.localtime(due).date(),
+            note=_("Follow-up: the service did not fully meet a need (%(category)s).")
+            % {"category": need.category.name},
+        )
 
 
 def orders_time_out(*, now: datetime | None = None) -> int:

@@ -210,6 +210,25 @@ def test_refusal_and_timeout_send_the_need_back_to_matching(world):
     assert services.orders_time_out(now=second.accept_due + timedelta(minutes=1)) == 0
 
 
+def test_not_met_rating_rematches_and_opens_a_follow_up_visit(world):
+    from gridgov.visits.models import VisitTask
+
+    need, _resource, order = _dispatched(world)
+    staff = world["staff"]
+    for version, action in enumerate(["accept", "start"], start=1):
+        order = services.order_transition(actor=staff, order=order, action=action, version=version)
+    order = services.order_transition(
+        actor=staff, order=order, action="complete", version=3, hours=1
+    )
+    services.order_transition(
+        actor=staff, order=order, action="rate", version=4, rating=Rating(2, "no", 2)
+    )
+    need.refresh_from_db()
+    assert need.state == Need.State.MATCHING
+    task = VisitTask.objects.get(household=world["household"], status="open")
+    assert "助餐" in task.note
+
+
 def test_two_dispatchers_confirming_the_same_need_one_wins(world, make_user):
     need, _ = _need(world)
     need = _to_matching(world, need)
