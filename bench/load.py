@@ -70,13 +70,14 @@ def main() -> int:
     deadline = time.perf_counter() + spec["seconds"]
     latencies: list[float] = []
     errors = [0]
+    refused: dict[str, int] = {}  # status code (or exception) of the failed requests
     lock = threading.Lock()
     headers = {"Authorization": f"Bearer {spec['token']}"}
 
     def worker(n: int) -> None:
         rng = random.Random(n)
         session = requests.Session()
-        mine, failed = [], 0
+        mine, failed, why = [], 0, {}
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
@@ -98,13 +99,18 @@ def main() -> int:
                 else:
                     response = session.get(spec["url"] + "/api/v1/me", headers=headers, timeout=30)
                     ok = response.status_code == 200
-            except requests.RequestException:
-                ok = False
+            except requests.RequestException as exc:
+                ok, response = False, None
+                why[type(exc).__name__] = why.get(type(exc).__name__, 0) + 1
             mine.append((time.perf_counter() - started) * 1000)
             failed += not ok
+            if not ok and response is not None:
+                why[str(response.status_code)] = why.get(str(response.status_code), 0) + 1
         with lock:
             latencies.extend(mine)
             errors[0] += failed
+            for key, n in why.items():
+                refused[key] = refused.get(key, 0) + n
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(spec["concurrency"])]
@@ -127,6 +133,7 @@ def main() -> int:
                 "p95": pct(95),
                 "p99": pct(99),
                 "errors": errors[0],
+                "refused": refused,
             }
         )
     )
