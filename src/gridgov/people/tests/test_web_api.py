@@ -8,8 +8,10 @@ from gridgov.people import services
 from gridgov.people.models import Resident
 
 pytestmark = pytest.mark.django_db
-FULL_ID = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
-FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A run of digits inside a token of letters and digits (a UUID's hex, a CSRF token) is not a
+# number anyone reads: only a free-standing run counts.
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
+FULL_PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 @pytest.fixture
