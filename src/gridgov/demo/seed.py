@@ -271,6 +271,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.visits import seed_visits
 
     seed_visits()
+    from gridgov.demo.lists import seed_lists
+
+    seed_lists()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -27,6 +27,14 @@ GRID = "310104003001001"  # the demo worker's grid
 VISITED_SHARE = 0.75  # there; the other grids between LATE_SHARES
 LATE_SHARES = (0.2, 0.5)
 MISMATCH_SHARE = 0.25  # spot checks that find a field that does not match
+# Needs raised on visits, as a phone sends them: the category by code or by its Chinese name.
+VISIT_NEEDS = [
+    {"category": "助餐", "text": "希望增加助餐点"},
+    {"category": "elderly_care", "text": "老人希望定期有人上门探望"},
+    {"category": "适老化改造", "text": "卫生间地面太滑，需要防滑和扶手"},
+    {"category": "health", "text": "想签约家庭医生"},
+    {"category": "托育", "text": "孩子放学后无人照看"},
+]
 
 
 def _value(indicator: Indicator, rng: random.Random):
@@ -176,7 +184,7 @@ def _visit_grid(grid, worker, reviewer, share, required, optional, rng) -> int:
             | {str(m.uid): m.version for m in members},
             answers=answers,
             corrections=corrections if outcome in ("completed", "partial") else [],
-            needs=[{"category": "eldercare", "text": "希望增加助餐点"}] if i % 5 == 0 else [],
+            needs=[VISIT_NEEDS[(i // 5) % len(VISIT_NEEDS)]] if i % 5 == 0 else [],
         )
         visit, _created = services.visit_submit(actor=worker, data=data)
         # Sent when the worker was back in signal, not all this morning.

@@ -101,3 +101,22 @@ def test_the_demo_district_on_its_first_morning(settings, tmp_path):
     assert checked.filter(result=SpotCheck.Result.MISMATCH).exists()
     assert checked.filter(result=SpotCheck.Result.MATCH).exists()
     assert SpotCheck.objects.filter(checked_at=None).exists()
+
+    # The lists: needs of many categories in every grid (some from the visits), resources
+    # of the three classes, orders in every state, and nothing past its accept time left
+    # waiting (the timeout job has sent it back).
+    from gridgov.lists.models import Need, Resource, ServiceOrder
+
+    assert set(grids) <= set(Need.objects.values_list("scope_path", flat=True))
+    assert Need.objects.values("category").distinct().count() >= 10
+    assert Need.objects.filter(source=Need.Source.VISIT).exclude(category__code="other").exists()
+    assert set(Need.objects.values_list("state", flat=True)) == set(Need.State.values)
+    assert set(Resource.objects.values_list("resource_class", flat=True)) == set(
+        Resource.Class.values
+    )
+    assert set(ServiceOrder.objects.values_list("state", flat=True)) == set(
+        ServiceOrder.State.values
+    )
+    assert not ServiceOrder.objects.filter(
+        state=ServiceOrder.State.DISPATCHED, accept_due__lt=timezone.now()
+    ).exists()
