@@ -100,6 +100,7 @@ ACTIONS = {
     "visits.paper_form.print": _("paper visit form printed"),
     "visits.attachment.add": _("scan or photo added to a visit"),
     "visits.attachment.view": _("scan or photo of a visit opened"),
+    "events.photo.view": _("photo of a grid event opened by staff"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

@@ -15,7 +15,7 @@ from gridgov.events.models import EventPhoto
 FOLDER = "event_photos"
 FIELD = "photos"
 
-__all__ = ["check_uploads", "store_photos", "written_files"]
+__all__ = ["check_uploads", "photo_content", "store_photos", "written_files"]
 
 
 def check_uploads(files) -> None:
@@ -46,3 +46,32 @@ def store_photos(event, files, action=None) -> list[EventPhoto]:
         photo.save()
         stored.append(photo)
     return stored
+
+
+def photo_content(*, actor, photo: EventPhoto) -> bytes:
+    """The bytes of an event photo for staff who may see the event. A photo can show people,
+    number plates and homes as they are, so each opening is audited (a damaged file as a
+    failed opening) — the public tracking page serves only photos made public."""
+    from django.db import transaction
+
+    from gridgov.audit.services import audit_record
+
+    def opened(outcome: str) -> None:
+        with transaction.atomic():
+            audit_record(
+                "events.photo.view",
+                actor=actor,
+                target_type="events.eventphoto",
+                target_id=str(photo.uid),
+                org_unit_path=photo.event.scope_path,
+                changes={"event": str(photo.event.uid)},
+                outcome=outcome,
+            )
+
+    try:
+        data = attachments.read(photo.stored_path, sha256=photo.sha256)
+    except attachments.AttachmentDamaged:
+        opened("fail")
+        raise
+    opened("success")
+    return data

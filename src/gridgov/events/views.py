@@ -18,13 +18,12 @@ from shapely.geometry import shape
 from gridgov.accounts.access_limits import reveal_note
 from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
-from gridgov.core import attachments
 from gridgov.core.crypto import decrypt_field
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.maps import display_grids, display_point, display_points
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
-from gridgov.events import routing, selectors, services, tracking
+from gridgov.events import photos, routing, selectors, services, tracking
 from gridgov.events.api import channel_for
 from gridgov.events.models import Event, State, Urgency
 from gridgov.events.selectors import EventFilters
@@ -429,8 +428,10 @@ def event_map(request):
 @requires("events.view")
 def event_photo(request, uid):
     photo = selectors.photo_get(actor=request.user, uid=uid)
-    data = attachments.read(photo.stored_path, sha256=photo.sha256)
-    return FileResponse(io.BytesIO(data), content_type="image/jpeg")
+    data = photos.photo_content(actor=request.user, photo=photo)
+    response = FileResponse(io.BytesIO(data), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires("events.dispatch")

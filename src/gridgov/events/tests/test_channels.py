@@ -187,6 +187,27 @@ def test_public_h5_report_with_photos_strips_location(crew, client, settings, tm
     assert wrong.status_code == 404
 
 
+def test_staff_opening_an_event_photo_is_audited(crew, client, login_client, settings, tmp_path):
+    """A photo shows people and homes as they are: a staff member's opening is a reveal."""
+    settings.DATA_DIR = tmp_path
+    client.post(
+        "/events/report/",
+        {"title": "路灯不亮", "lon": "121.405", "lat": "31.205", "photos": [_jpeg()]},
+    )
+    photo = EventPhoto.objects.get()
+    login_client(crew["dispatcher"])
+    opened = client.get(f"/events/photos/{photo.uid}/")
+    assert opened.status_code == 200 and opened["Cache-Control"] == "no-store"
+    assert hashlib.sha256(b"".join(opened.streaming_content)).hexdigest() == photo.sha256
+    record = AuditRecord.objects.get(action="events.photo.view")
+    assert record.target_id == str(photo.uid) and record.outcome == "success"
+    assert record.actor_name == crew["dispatcher"].username
+    # A damaged file is not served, and the attempt is on record as failed.
+    Path(photo.stored_path).write_bytes(b"not the photo")
+    assert client.get(f"/events/photos/{photo.uid}/").status_code >= 400
+    assert AuditRecord.objects.filter(action="events.photo.view", outcome="fail").count() == 1
+
+
 @pytest.mark.parametrize(
     "upload",
     [
