@@ -216,7 +216,17 @@ def sentences(data: BoardData) -> list[str]:
                 message = _("%(period)s: the %(kpi)s of %(unit)s was %(value)s, above %(target)s.")
             out.append(message % names)
         measured = [r for r in data.rows if r.readings[kpi.code].value.value is not None]
-        if len(measured) > 1:
+        if len(measured) > 1 and len({r.readings[kpi.code].value.value for r in measured}) == 1:
+            # Level figures (say 0 % refusals everywhere): nobody is the worst.
+            out.append(
+                _("Every %(level)s has the same %(kpi)s (%(value)s).")
+                % {
+                    "level": data.level_label,
+                    "kpi": kpi.name,
+                    "value": _figure(kpi, measured[0].readings[kpi.code].value.value),
+                }
+            )
+        elif len(measured) > 1:
             pick = min if kpi.higher_is_better else max
             worst = pick(measured, key=lambda r: r.readings[kpi.code].value.value)
             worst_names = {

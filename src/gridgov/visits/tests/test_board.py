@@ -271,3 +271,26 @@ def test_a_period_without_figures_claims_no_target_met(street):
         text = " ".join(boards.sentences(data))
     assert "met its targets" not in text
     assert "has figures for this period yet" in text
+
+
+def test_a_tie_names_no_community_as_the_worst(street):
+    """When every community has the same figure (say 0 % refusals), none of them is named as
+    the one doing worst: the summary says they are level."""
+    period = period_containing("month", timezone.localdate())
+    data = boards.board_read(
+        actor=street.street_staff, board=BOARDS["visits"], unit=street.org["s1"], period=period
+    )
+    for kpi in data.kpis:
+        measured = [r for r in data.rows if r.readings[kpi.code].value.value is not None]
+        if len(measured) > 1:
+            break
+    else:
+        raise AssertionError("the fixture should measure a KPI in two communities")
+    level = measured[0].readings[kpi.code]
+    for row in measured:
+        row.readings[kpi.code] = level
+    with translation.override("en"):
+        text = " ".join(boards.sentences(data))
+        name = str(kpi.name)
+    assert f"with the lowest {name}" not in text and f"with the highest {name}" not in text
+    assert f"Every community has the same {name}" in text
