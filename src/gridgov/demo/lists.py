@@ -213,9 +213,7 @@ def _play(actor, need: Need, plan: str, rng: random.Random) -> None:
     _order(actor, order, "rate", rating=rating)
     if plan == "followed_up":
         need.refresh_from_db()
-        services.need_transition(
-            actor=actor, need=need, action="follow_up", version=need.version
-        )
+        services.need_transition(actor=actor, need=need, action="follow_up", version=need.version)
 
 
 def _age(need: Need, days: float) -> None:
