@@ -24,7 +24,16 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core.errors import NotFound, ValidationFailed
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-LEVELS = ("district", "street", "community", "grid", "worker", "department", "category")
+LEVELS = (
+    "district",
+    "street",
+    "community",
+    "grid",
+    "worker",
+    "department",
+    "category",
+    "provider",
+)
 PERIOD_LABELS = {
     "day": _("day"),
     "week": _("week"),
@@ -40,6 +49,7 @@ LEVEL_LABELS = {
     "worker": _("grid worker"),
     "department": _("department"),
     "category": _("category"),
+    "provider": _("provider"),
 }
 
 
@@ -98,7 +108,11 @@ class KpiValue:
 
 
 # Units written as symbols in the definitions, in the reader's language.
-UNIT_WORDS = {"min": pgettext_lazy("KPI unit", "min"), "h": pgettext_lazy("KPI unit", "h")}
+UNIT_WORDS = {
+    "min": pgettext_lazy("KPI unit", "min"),
+    "h": pgettext_lazy("KPI unit", "h"),
+    "d": pgettext_lazy("KPI unit", "days"),
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,12 @@ class Kpi:
     snapshot: Callable[[str, datetime], dict[str, list]] | None = None
     # (unit code, period) → the URL of the records behind a value (dashboard click-through).
     records: Callable[[str, Period], str] | None = None
+    # (level, keys) → {key: label} for the breakdowns by category or provider, when the
+    # capability's keys are not the events' categories (the default).
+    labels: Callable[[str, list], dict] | None = None
+    # (rows, period, group field or None) → {key: KpiValue}: a KPI that is neither a count
+    # ratio nor an average (e.g. capacity used ÷ capacity offered) groups its own rows.
+    group: Callable[[QuerySet, Period, str | None], dict] | None = None
 
     @property
     def unit_label(self) -> str:
@@ -146,6 +166,8 @@ class Kpi:
 
     def grouped(self, queryset: QuerySet, period: Period, group: str | None):
         """{group value: KpiValue} (or {None: …} ungrouped), in one query."""
+        if self.group is not None:
+            return self.group(queryset, period, group)
         rows = queryset.filter(self.denominator(period))
         if group:
             rows = rows.values(group)

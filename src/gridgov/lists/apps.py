@@ -8,4 +8,4 @@ class ListsConfig(AppConfig):
     verbose_name = _("Needs, resources and service orders")
 
     def ready(self):
-        from gridgov.lists import policies, workbench  # noqa: F401 - registers policies, home sections
+        from gridgov.lists import kpis, policies, workbench  # noqa: F401 - registers KPIs, policies, home sections
