@@ -177,8 +177,7 @@ _kpi(
     scale=86400,
     group_fields=ORDER_GROUPS,
     records=_link("lists:order_list"),
-).__class__  # noqa: B018 - registered; the value is not needed
-register.__doc__  # noqa: B018
+)
 _kpi(
     code="lists.on_time_accept",
     name=_("On-time acceptance rate (接单及时率)"),
