@@ -289,3 +289,30 @@ def register_board(board: Board) -> Board:
         raise ValueError(f"board {board.code} registered twice")
     BOARDS[board.code] = board
     return board
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A capability's own monthly report in the report centre (e.g. the lists'
+    《社区需求分析报告》): made for units of ``levels``, asked for by whoever has
+    ``kpis.view`` and ``permission`` over the unit, scheduled like the others. ``collect``
+    reads (actor, unit, period) through the one scoping mechanism; ``pdf`` renders the data
+    to bytes and ``xlsx`` writes it to a path, in the active language."""
+
+    code: str
+    name: str | Promise
+    levels: tuple[str, ...]
+    permission: str
+    collect: Callable[..., object]
+    pdf: Callable[[object], bytes]
+    xlsx: Callable[[object, object], None]
+
+
+REPORT_KINDS: dict[str, ReportKind] = {}
+
+
+def register_report_kind(kind: ReportKind) -> ReportKind:
+    if kind.code in REPORT_KINDS or kind.code in BOARDS or len(kind.code) > 20:
+        raise ValueError(f"report kind {kind.code} registered twice or too long")
+    REPORT_KINDS[kind.code] = kind
+    return kind
