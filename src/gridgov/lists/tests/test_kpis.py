@@ -205,3 +205,26 @@ def test_a_need_met_and_rated_moves_the_kpis_on_the_dashboard(
     page = client.get(f"/kpis/lists.satisfaction/{query}&level=category").content.decode()
     assert "meal help" in page and "100" in page
     assert timezone.now().date() == date(2026, 10, 12)
+
+
+def test_api_by_provider_and_category_scoped(month, login_client, client):
+    login_client(month.staff)
+    base = f"/api/v1/kpis/lists.on_time_accept/values?unit={month.org['c1'].code}&date=2026-10-20"
+    body = client.get(f"{base}&level=provider").json()
+    assert {i["label"]: i["value"] for i in body["items"]} == {
+        "仁爱社工": 100.0,
+        "街道民政科": 33.33,
+    }
+    body = client.get(f"{base}&level=category").json()
+    assert {i["label"]: i["value"] for i in body["items"]} == {
+        "health care": 100.0,
+        "meal help": 33.33,
+    }
+    kpis = {k["code"]: k for k in client.get("/api/v1/kpis").json()}
+    assert "provider" in kpis["lists.satisfaction"]["levels"]
+    assert "provider" not in kpis["lists.fulfilment_rate"]["levels"]
+    assert kpis["lists.satisfaction"]["target"] == 90
+    # The other district's staff cannot read c1's figures.
+    client.logout()
+    login_client(month.other)
+    assert client.get(f"{base}&level=provider").status_code == 404
