@@ -823,6 +823,8 @@ ROUTES = [
     ),
     Route("lists:order_list", "GET", "/lists/orders/", "lists.dispatch"),
     Route("lists:category_list", "GET", "/lists/categories/", "lists.catalogue"),
+    Route("lists:need_map", "GET", "/lists/map/", "lists.view"),
+    Route("lists:need_map_data", "GET", "/lists/map/data/", "lists.view"),
     Route(
         "lists:order_detail",
         "GET",

@@ -43,6 +43,7 @@ NAV = [
     ("visits", "lists.view", "lists:need_list", _("Needs list"), OFFICE),
     ("visits", "lists.view", "lists:resource_list", _("Resource list"), OFFICE),
     ("visits", "lists.dispatch", "lists:order_list", _("Service orders"), OFFICE),
+    ("visits", "lists.view", "lists:need_map", _("Needs map"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -46,6 +46,18 @@ def default_targets() -> dict[str, Target]:
         "visits.on_time": Target(target=95, yellow=85),
         # The plans' staffing ratio for cities: one full-time grid worker per 500 residents.
         "people.staffing": Target(target=500, yellow=600),
+        # The three lists (plans-wave2 §1.7, §6.1): the seeds' targets where they give one
+        # (satisfaction 90 %, pilot 85 %; service–need match 85 %; identification 95 %,
+        # S002 85 %; idle space used 70 %), policy defaults otherwise.
+        "lists.fulfilment_rate": Target(target=80, yellow=70),
+        "lists.match_rate": Target(target=90, yellow=80),
+        "lists.avg_response_days": Target(target=7, yellow=10),
+        "lists.on_time_accept": Target(target=95, yellow=85),
+        "lists.satisfaction": Target(target=90, yellow=85),
+        "lists.effectiveness": Target(target=85, yellow=75),
+        "lists.service_match": Target(target=85, yellow=75),
+        "lists.resource_utilisation": Target(target=70, yellow=50),
+        "lists.identification_accuracy": Target(target=95, yellow=85),
     }
 
 

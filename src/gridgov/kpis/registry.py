@@ -24,7 +24,16 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core.errors import NotFound, ValidationFailed
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-LEVELS = ("district", "street", "community", "grid", "worker", "department", "category")
+LEVELS = (
+    "district",
+    "street",
+    "community",
+    "grid",
+    "worker",
+    "department",
+    "category",
+    "provider",
+)
 PERIOD_LABELS = {
     "day": _("day"),
     "week": _("week"),
@@ -40,6 +49,7 @@ LEVEL_LABELS = {
     "worker": _("grid worker"),
     "department": _("department"),
     "category": _("category"),
+    "provider": _("provider"),
 }
 
 
@@ -98,7 +108,11 @@ class KpiValue:
 
 
 # Units written as symbols in the definitions, in the reader's language.
-UNIT_WORDS = {"min": pgettext_lazy("KPI unit", "min"), "h": pgettext_lazy("KPI unit", "h")}
+UNIT_WORDS = {
+    "min": pgettext_lazy("KPI unit", "min"),
+    "h": pgettext_lazy("KPI unit", "h"),
+    "d": pgettext_lazy("KPI unit", "days"),
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,12 @@ class Kpi:
     snapshot: Callable[[str, datetime], dict[str, list]] | None = None
     # (unit code, period) → the URL of the records behind a value (dashboard click-through).
     records: Callable[[str, Period], str] | None = None
+    # (level, keys) → {key: label} for the breakdowns by category or provider, when the
+    # capability's keys are not the events' categories (the default).
+    labels: Callable[[str, list], dict] | None = None
+    # (rows, period, group field or None) → {key: KpiValue}: a KPI that is neither a count
+    # ratio nor an average (e.g. capacity used ÷ capacity offered) groups its own rows.
+    group: Callable[[QuerySet, Period, str | None], dict] | None = None
 
     @property
     def unit_label(self) -> str:
@@ -146,6 +166,8 @@ class Kpi:
 
     def grouped(self, queryset: QuerySet, period: Period, group: str | None):
         """{group value: KpiValue} (or {None: …} ungrouped), in one query."""
+        if self.group is not None:
+            return self.group(queryset, period, group)
         rows = queryset.filter(self.denominator(period))
         if group:
             rows = rows.values(group)
@@ -267,3 +289,30 @@ def register_board(board: Board) -> Board:
         raise ValueError(f"board {board.code} registered twice")
     BOARDS[board.code] = board
     return board
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A capability's own monthly report in the report centre (e.g. the lists'
+    《社区需求分析报告》): made for units of ``levels``, asked for by whoever has
+    ``kpis.view`` and ``permission`` over the unit, scheduled like the others. ``collect``
+    reads (actor, unit, period) through the one scoping mechanism; ``pdf`` renders the data
+    to bytes and ``xlsx`` writes it to a path, in the active language."""
+
+    code: str
+    name: str | Promise
+    levels: tuple[str, ...]
+    permission: str
+    collect: Callable[..., object]
+    pdf: Callable[[object], bytes]
+    xlsx: Callable[[object, object], None]
+
+
+REPORT_KINDS: dict[str, ReportKind] = {}
+
+
+def register_report_kind(kind: ReportKind) -> ReportKind:
+    if kind.code in REPORT_KINDS or kind.code in BOARDS or len(kind.code) > 20:
+        raise ValueError(f"report kind {kind.code} registered twice or too long")
+    REPORT_KINDS[kind.code] = kind
+    return kind

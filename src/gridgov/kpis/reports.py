@@ -29,7 +29,7 @@ from gridgov.core.writers import XlsxWriter, pdf_bytes
 from gridgov.events.models import OPEN_STATES, Event
 from gridgov.kpis import boards, charts, services
 from gridgov.kpis.models import KpiReport
-from gridgov.kpis.registry import BOARDS, REGISTRY, period_containing
+from gridgov.kpis.registry import BOARDS, REGISTRY, REPORT_KINDS, period_containing
 from gridgov.org.models import OrgUnit
 
 logger = logging.getLogger("gridgov.kpis")
@@ -45,7 +45,20 @@ def report_kinds() -> dict[str, tuple]:
     kinds = {KpiReport.KPIS: (_("Monthly evaluation report"), REPORT_LEVELS)}
     for code, board in BOARDS.items():
         kinds[code] = (board.bulletin_name, BULLETIN_LEVELS)
+    for code, kind in REPORT_KINDS.items():
+        kinds[code] = (kind.name, kind.levels)
     return kinds
+
+
+def may_request(actor, kind: str, unit: OrgUnit) -> bool:
+    """Whether ``actor`` may have a report of ``kind`` made for ``unit`` (a capability's
+    report also needs that capability's read permission over the unit)."""
+    from gridgov.core.scoping import path_in_scope
+
+    if not path_in_scope(actor, unit.path, "kpis.view"):
+        return False
+    extra = REPORT_KINDS.get(kind)
+    return extra is None or path_in_scope(actor, unit.path, extra.permission)
 
 
 def kind_label(kind: str) -> str:
@@ -313,6 +326,12 @@ def report_generate(report: KpiReport) -> KpiReport:
                 data = collect(actor=actor, unit=report.unit, period=period)
             Path(f"{base}.pdf").write_bytes(render_pdf(data))
             render_xlsx(data, Path(f"{base}.xlsx"))
+        elif report.kind in REPORT_KINDS:
+            kind = REPORT_KINDS[report.kind]
+            with reading_from_replica():
+                data = kind.collect(actor=actor, unit=report.unit, period=period)
+            Path(f"{base}.pdf").write_bytes(kind.pdf(data))
+            kind.xlsx(data, Path(f"{base}.xlsx"))
         else:
             with reading_from_replica():
                 board, lines = bulletin_collect(
@@ -348,11 +367,15 @@ class _UnitReader:
     def __init__(self, unit: OrgUnit):
         self.unit = unit
 
-    # The board columns a scheduled bulletin shows (counts of the capability's records,
-    # never a person's data).
+    # The board columns a scheduled bulletin shows and the capabilities' reports read
+    # (counts of the capability's records, never a person's data).
     @staticmethod
     def _reads() -> set[str]:
-        return {"kpis.view"} | {b.permission for b in BOARDS.values() if b.permission}
+        return (
+            {"kpis.view"}
+            | {b.permission for b in BOARDS.values() if b.permission}
+            | {k.permission for k in REPORT_KINDS.values() if k.permission}
+        )
 
     def scope_paths(self, permission: str) -> list[str]:
         return [self.unit.path] if permission in self._reads() else []

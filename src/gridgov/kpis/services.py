@@ -155,7 +155,8 @@ def breakdown(
             details={"level": [_("This KPI has no level %(l)s.") % {"l": level}]}
         )
     values = kpi.grouped(_scoped(kpi, unit), period, field)
-    labels = _labels(level, [k for k in values if k is not None])
+    keys = [k for k in values if k is not None]
+    labels = kpi.labels(level, keys) if kpi.labels else _labels(level, keys)
     return sorted(
         (_reading(kpi, k, labels.get(k, "—"), v, target) for k, v in values.items() if k),
         key=lambda r: r.label,

@@ -18,6 +18,7 @@ from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.kpis import reports
 from gridgov.kpis.models import KpiReport
+from gridgov.kpis.registry import REPORT_KINDS
 from gridgov.kpis.views import home_unit
 from gridgov.org.models import OrgUnit
 
@@ -43,7 +44,11 @@ def report_list(request):
             "units": units,
             "home": home_unit(request.user),
             "default_month": f"{last_month:%Y-%m}",
-            "kinds": [(k, v[0]) for k, v in reports.report_kinds().items()],
+            "kinds": [
+                (k, v[0])
+                for k, v in reports.report_kinds().items()
+                if k not in REPORT_KINDS or request.user.has_permission(REPORT_KINDS[k].permission)
+            ],
         },
     )
 
@@ -71,11 +76,13 @@ def report_request(request):
     if unit.level not in kinds[kind][1]:
         messages.error(
             request,
-            _("Reports are made for a district, a street or a community.")
-            if kind == KpiReport.KPIS
-            else _("Bulletins are made for a district or a street."),
+            _("Bulletins are made for a district or a street.")
+            if kind not in REPORT_KINDS and kind != KpiReport.KPIS
+            else _("Reports are made for a district, a street or a community."),
         )
         return redirect("kpis:report_list")
+    if not reports.may_request(request.user, kind, unit):
+        raise Http404
     report = reports.report_create(actor=request.user, unit=unit, period_date=month, kind=kind)
     generate_report.enqueue(report_id=report.pk, language=translation.get_language() or "")
     messages.success(request, _("The report is being generated; it appears below when ready."))
@@ -97,6 +104,8 @@ def report_download(request, uid, fmt: str):
         filename=(
             f"{report.unit.code}-{report.period_label}.{fmt}"
             if report.kind == KpiReport.KPIS
+            else f"{report.unit.code}-{report.kind}-{report.period_label}.{fmt}"
+            if report.kind in REPORT_KINDS
             else f"{report.unit.code}-{report.kind}-bulletin-{report.period_label}.{fmt}"
         ),
         content_type=CONTENT_TYPES[fmt],

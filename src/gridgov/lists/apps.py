@@ -8,4 +8,9 @@ class ListsConfig(AppConfig):
     verbose_name = _("Needs, resources and service orders")
 
     def ready(self):
-        from gridgov.lists import policies, workbench  # noqa: F401 - registers policies, home sections
+        from gridgov.lists import (  # noqa: F401 - registers KPIs, the report, policies, home sections
+            kpis,
+            policies,
+            report,
+            workbench,
+        )

@@ -50,6 +50,12 @@ class OrderPolicy(PolicySchema):
     first_service_working_days: int = Field(
         3, ge=1, le=30, description="working days from dispatch to the first service"
     )
+    match_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="days from registration within which a need counts as matched (需求匹配率)",
+    )
 
 
 def _colour_labels() -> dict[str, str]:

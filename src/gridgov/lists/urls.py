@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.lists import views
+from gridgov.lists import views, views_map
 
 app_name = "lists"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<uuid:uid>/", views.order_detail, name="order_detail"),
     path("orders/<uuid:uid>/action/", views.order_action, name="order_action"),
+    path("map/", views_map.need_map, name="need_map"),
+    path("map/data/", views_map.need_map_data, name="need_map_data"),
 ]

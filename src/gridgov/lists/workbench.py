@@ -47,5 +47,9 @@ def lists_section(user) -> Section | None:
                 "warning",
             )
         )
-    actions = [(_("Needs list"), needs), (_("Resource list"), reverse("lists:resource_list"))]
+    actions = [
+        (_("Needs list"), needs),
+        (_("Resource list"), reverse("lists:resource_list")),
+        (_("Needs map"), reverse("lists:need_map")),
+    ]
     return Section("lists", _("Needs and resources"), out, actions=actions)

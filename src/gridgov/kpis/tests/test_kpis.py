@@ -600,9 +600,11 @@ def test_monthly_reports_are_made_once_on_the_first(october, org_tree, settings,
     assert schedule_monthly(date(2025, 11, 15)) == 0
     made = schedule_monthly(date(2025, 11, 1))
     # The KPI report of two districts, two streets and two communities; the visits'
-    # bulletin of the two districts and the two streets.
-    assert made == 10 and schedule_monthly(date(2025, 11, 2)) == 0
+    # bulletin of the two districts and the two streets; the lists' 社区需求分析报告 of the
+    # two districts, two streets and two communities.
+    assert made == 16 and schedule_monthly(date(2025, 11, 2)) == 0
     assert KpiReport.objects.filter(kind="visits").count() == 4
+    assert KpiReport.objects.filter(kind="needs").count() == 6
     assert set(KpiReport.objects.values_list("status", flat=True)) == {"done"}
     assert set(KpiReport.objects.values_list("period_label", flat=True)) == {"2025-10"}
 
