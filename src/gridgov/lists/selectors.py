@@ -199,7 +199,13 @@ def candidates_for(
     resources considered (the optimiser passes those the dispatcher may see)."""
     base = Resource.objects.all() if pool is None else pool
     resources = list(
-        base.filter(status=Resource.Status.ACTIVE, categories__in={n.category_id for n in needs})
+        # The category filter as a subquery: a join would multiply the count of orders.
+        base.filter(
+            status=Resource.Status.ACTIVE,
+            pk__in=Resource.objects.filter(categories__in={n.category_id for n in needs}).values(
+                "pk"
+            ),
+        )
         .annotate(in_hand=Count("orders", filter=Q(orders__state__in=ServiceOrder.ACTIVE_STATES)))
         .prefetch_related("categories")
         .distinct()
