@@ -48,4 +48,6 @@ def lists_section(user) -> Section | None:
             )
         )
     actions = [(_("Needs list"), needs), (_("Resource list"), reverse("lists:resource_list"))]
+    if user.has_permission("lists.dispatch"):
+        actions.append((_("Matching proposals"), reverse("lists:matching_index")))
     return Section("lists", _("Needs and resources"), out, actions=actions)

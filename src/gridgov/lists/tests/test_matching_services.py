@@ -189,9 +189,7 @@ def test_unserved_needs_carry_their_reason(scene):
     pair = [rows[third.pk], rows[scene["plain"].pk]]
     unserved = [r for r in pair if r.state == MatchProposalRow.State.UNSERVED]
     assert len(unserved) == 1 and unserved[0].unserved_reason == "candidates_full"
-    assert {c["resource"] for c in unserved[0].explanation["candidates"]} == {
-        str(scene["r1"].uid)
-    }
+    assert {c["resource"] for c in unserved[0].explanation["candidates"]} == {str(scene["r1"].uid)}
     assert rows[lonely.pk].unserved_reason == "no_candidate"
     assert rows[lonely.pk].explanation["rejected"] == {"tags": 1}
     with pytest.raises(Conflict):
@@ -342,3 +340,150 @@ def test_two_dispatchers_confirming_the_same_need_at_once_one_wins(org_tree, mak
     assert ServiceOrder.objects.filter(need=need).count() == 1
     assert Need.objects.get(pk=need.pk).state == Need.State.DISPATCHED
     assert MatchProposalRow.objects.filter(state=MatchProposalRow.State.CONFIRMED).count() == 1
+
+
+# The API and the pages ------------------------------------------------------------------------
+
+
+def test_api_propose_read_confirm_change_reject(scene, login_client, client):
+    from django.test import Client
+
+    t = scene["t"]
+    api = login_client(scene["staff"])
+    bad = api.post("/api/v1/matches", {"unit": t["c2"].code}, content_type="application/json")
+    assert bad.status_code == 422 and "unit" in bad.json()["details"]
+    made = api.post("/api/v1/matches", {"unit": t["c1"].code}, content_type="application/json")
+    assert made.status_code == 201
+    body = made.json()
+    assert body["needs_total"] == 2 and body["objective"]["priority_served"] == 8
+    assert body["greedy_objective"]["priority_served"] == 6
+    rows = {r["need"]: r for r in body["rows"]}
+    red, plain = rows[str(scene["red"].uid)], rows[str(scene["plain"].uid)]
+    assert red["resource"] == str(scene["r2"].uid) and red["actions"] == [
+        "confirm",
+        "change",
+        "reject",
+    ]
+    assert red["explanation"]["alternatives"][0]["name"] == "社区食堂"
+    assert "住户" not in made.content.decode() and "王" not in made.content.decode()
+    base = f"/api/v1/matches/{body['uid']}/rows"
+    done = api.post(
+        f"{base}/{red['uid']}/confirm", {"version": red["version"]}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["state"] == "confirmed"
+    assert done.json()["order"] and done.json()["actions"] == []
+    again = api.post(
+        f"{base}/{red['uid']}/confirm", {"version": red["version"]}, content_type="application/json"
+    )
+    assert again.status_code == 409
+    no_reason = api.post(
+        f"{base}/{plain['uid']}/reject", {"version": 1}, content_type="application/json"
+    )
+    assert no_reason.status_code == 422
+    changed = api.post(
+        f"{base}/{plain['uid']}/change",
+        {"version": 1, "resource": str(scene["r2"].uid)},
+        content_type="application/json",
+    )
+    assert changed.status_code == 409 and changed.json()["code"] == "no_capacity"
+    rejected = api.post(
+        f"{base}/{plain['uid']}/reject",
+        {"version": 1, "reason": "居民暂不需要"},
+        content_type="application/json",
+    )
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    listed = api.get("/api/v1/matches").json()
+    assert listed["count"] == 1 and listed["items"][0]["uid"] == body["uid"]
+    # A dispatcher of the other community sees nothing of it.
+    outsider = login_client(scene["make_user"](Role.COMMUNITY_STAFF, t["c2"]), Client())
+    assert outsider.get(f"/api/v1/matches/{body['uid']}").status_code == 404
+    assert outsider.get("/api/v1/matches").json()["count"] == 0
+    assert (
+        outsider.post(
+            f"{base}/{plain['uid']}/reject",
+            {"version": 2, "reason": "x"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+
+
+def test_api_confirming_a_dispatched_need_is_409_in_chinese(scene, login_client):
+    from django.test import Client
+
+    t = scene["t"]
+    api = login_client(scene["staff"], Client(HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    body = api.post("/api/v1/matches", {"unit": t["g1a"].code}, content_type="application/json")
+    row = body.json()["rows"][0]
+    services.order_dispatch(
+        actor=scene["street"],
+        need=scene["red"],
+        resource_uid=scene["r1"].uid,
+        version=scene["red"].version,
+    )
+    shown = api.get(f"/api/v1/matches/{body.json()['uid']}").json()["rows"][0]
+    assert shown["stale"] is True and shown["actions"] == ["reject"]
+    refused = api.post(
+        f"/api/v1/matches/{body.json()['uid']}/rows/{row['uid']}/confirm",
+        {"version": row["version"]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 409
+    assert "不再等待匹配" in refused.json()["message"] and "已派单" in refused.json()["message"]
+    assert ServiceOrder.objects.count() == 1
+
+
+def test_pages_run_a_proposal_and_confirm_all(scene, login_client):
+    t = scene["t"]
+    web = login_client(scene["staff"])
+    index = web.get("/lists/matching/")
+    assert index.status_code == 200
+    assert t["c1"].name in index.content.decode() and t["g1b"].name in index.content.decode()
+    assert "2 needs wait for a match" in index.content.decode()
+    bad = web.post("/lists/matching/", {"unit": t["c2"].code})
+    assert bad.status_code == 200 and "Choose a community or grid" in bad.content.decode()
+    ran = web.post("/lists/matching/", {"unit": t["c1"].code})
+    assert ran.status_code == 302
+    page = web.get(ran["Location"]).content.decode()
+    for text in ("网格助餐点", "社区食堂", "Why:", "Alternatives:", "serves 网格001", "m"):
+        assert text in page
+    assert "this proposal serves 2 more" in page
+    proposal = ms.proposal_list(actor=scene["staff"]).get()
+    confirmed = web.post(f"/lists/matching/{proposal.uid}/confirm-all/", follow=True)
+    assert "2 service orders were dispatched" in confirmed.content.decode()
+    assert ServiceOrder.objects.count() == 2
+    # Rejecting a decided row: a clear error, nothing written.
+    row = proposal.rows.first()
+    web.post(
+        f"/lists/matching/{proposal.uid}/rows/{row.uid}/",
+        {"action": "reject", "version": "1", "reason": "x"},
+    )
+    row.refresh_from_db()
+    assert row.state == MatchProposalRow.State.CONFIRMED
+    # Linked from the needs list and from the need page.
+    assert "/lists/matching/" in web.get("/lists/needs/").content.decode()
+    detail = web.get(f"/lists/needs/{scene['plain'].uid}/").content.decode()
+    assert "propose-link" not in detail  # dispatched: no candidates section
+    fresh = _matching_need(scene["staff"], _household(scene["staff"], t["g1b"], "B7"))
+    detail = web.get(f"/lists/needs/{fresh.uid}/").content.decode()
+    assert f"/lists/matching/?unit={t['g1b'].code}&amp;category=meals" in detail
+
+
+def test_page_rows_change_and_reject(scene, login_client):
+    web = login_client(scene["staff"])
+    proposal = ms.propose(actor=scene["staff"], unit=scene["t"]["c1"].code)
+    rows = _rows(proposal)
+    red, plain = rows[scene["red"].pk], rows[scene["plain"].pk]
+    url = f"/lists/matching/{proposal.uid}/rows"
+    changed = web.post(
+        f"{url}/{red.uid}/",
+        {"action": "change", "version": "1", "resource": str(scene["r1"].uid)},
+    )
+    assert changed.status_code == 302 and changed["Location"].endswith(f"#row-{red.uid}")
+    assert ServiceOrder.objects.get().resource == scene["r1"]
+    response = web.post(
+        f"{url}/{plain.uid}/", {"action": "reject", "version": "1", "reason": "已转介"}, follow=True
+    )
+    assert "The proposal was rejected." in response.content.decode()
+    plain.refresh_from_db()
+    assert plain.state == MatchProposalRow.State.REJECTED and plain.reason == "已转介"
