@@ -329,7 +329,7 @@ def _lock_fresh(actor, row: MatchProposalRow, action: str, version: int):
     """Lock the row and its need; refuse (409) a decided row, a stale version or a need
     that left 匹配中 or changed since the proposal."""
     current = (
-        MatchProposalRow.objects.select_for_update()
+        MatchProposalRow.objects.select_for_update(of=("self",))
         .select_related("resource", "proposal")
         .get(pk=row.pk)
     )
