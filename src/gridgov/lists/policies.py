@@ -78,6 +78,15 @@ class MatchingPolicy(PolicySchema):
     )
 
 
+def _weight_labels() -> dict[str, str]:
+    from gridgov.lists.models import Need
+
+    labels = {str(code): str(label) for code, label in Need.Priority.choices}
+    labels.update({str(c): str(label) for c, label in Need.Colour.choices if c})
+    labels["none"] = str(Need.Colour.NONE.label)
+    return labels
+
+
 def _colour_labels() -> dict[str, str]:
     from gridgov.people.models import TagCategory
 
@@ -116,6 +125,7 @@ for definition in [
             "each proposal shows."
         ),
         "policy.change_system",
+        value_labels=_weight_labels,
     ),
 ]:
     register_policy(definition)
