@@ -840,6 +840,80 @@ ROUTES = [
         ("service_order_in", "service_order_out"),
         ok=(302,),
     ),
+    Route("lists:matching_index", "GET", "/lists/matching/", "lists.dispatch"),
+    Route(
+        "lists:matching_detail",
+        "GET",
+        "/lists/matching/{in}/",
+        "lists.dispatch",
+        ("match_in", "match_out"),
+    ),
+    Route(
+        "lists:matching_confirm_all",
+        "POST",
+        "/lists/matching/{in}/confirm-all/",
+        "lists.dispatch",
+        ("match_in", "match_out"),
+        ok=(302,),
+    ),
+    Route(
+        "lists:matching_row_action",
+        "POST",
+        "/lists/matching/{in}/",
+        "lists.dispatch",
+        ("match_row_in", "match_row_out"),
+        ok=(302,),
+        data={"action": "reject", "version": "1", "reason": "矩阵驳回"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/matches",
+        "lists.dispatch",
+        "/api/v1/matches",
+        ok=(201,),
+        data={"unit": "310104003001"},
+    ),
+    _api("GET", "/api/v1/matches", "lists.dispatch", "/api/v1/matches?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/matches/{uid}",
+        "lists.dispatch",
+        "/api/v1/matches/{in}",
+        ("match_in", "match_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/matches/{uid}/rows/{row}/confirm",
+        "lists.dispatch",
+        "/api/v1/matches/{in}/confirm",
+        ("match_row_in", "match_row_out"),
+        ok=(200, 409),
+        data={"version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/matches/{uid}/rows/{row}/change",
+        "lists.dispatch",
+        "/api/v1/matches/{in}/change",
+        ("match_row_in", "match_row_out"),
+        ok=(200, 409),
+        data={"version": 1, "resource": "00000000-0000-0000-0000-000000000000"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/matches/{uid}/rows/{row}/reject",
+        "lists.dispatch",
+        "/api/v1/matches/{in}/reject",
+        ("match_row_in", "match_row_out"),
+        data={"version": 1, "reason": "矩阵驳回"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/matches/{uid}/confirm-all",
+        "lists.dispatch",
+        "/api/v1/matches/{in}/confirm-all",
+        ("match_in", "match_out"),
+    ),
     _api("GET", "/api/v1/needs", "lists.view", "/api/v1/needs?limit=200"),
     _api(
         "POST",
@@ -1172,7 +1246,7 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
 def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     """In c1/g1a and in c2/g2a: a resource, a need of the household matched to it and its
     service order waiting for acceptance."""
-    from gridgov.lists import services
+    from gridgov.lists import matching_services, services
     from gridgov.people.models import Household
 
     out = {}
@@ -1207,6 +1281,31 @@ def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         out[f"resource_{key}"] = str(resource.uid)
         out[f"need_{key}"] = str(need.uid)
         out[f"service_order_{key}"] = str(order.uid)
+        # A matching proposal over a second need of the household, waiting for a decision.
+        services.resource_create(
+            actor=actor,
+            data={
+                "name": f"健康{key}",
+                "resource_class": "volunteer",
+                "provider_kind": "volunteer_team",
+                "provider_name": "义诊队",
+                "categories": ["health"],
+                "owner": org_tree[community].code,
+                "capacity": 5,
+                "area_paths": [org_tree[community].code],
+            },
+        )
+        health, _merged = services.need_register(
+            actor=actor,
+            data=services.NeedInput(household=str(household.uid), category="health", text="体检"),
+        )
+        services.need_transition(
+            actor=actor, need=health, action="start_matching", version=health.version
+        )
+        proposal = matching_services.propose(actor=actor, unit=org_tree[community].code)
+        row = proposal.rows.get(need=health)
+        out[f"match_{key}"] = str(proposal.uid)
+        out[f"match_row_{key}"] = f"{proposal.uid}/rows/{row.uid}"
     return out
 
 

@@ -42,6 +42,7 @@ NAV = [
     ("visits", "kpis.view", "kpis:visit_board", _("Visit campaign board"), OFFICE),
     ("visits", "lists.view", "lists:need_list", _("Needs list"), OFFICE),
     ("visits", "lists.view", "lists:resource_list", _("Resource list"), OFFICE),
+    ("visits", "lists.dispatch", "lists:matching_index", _("Matching proposals"), OFFICE),
     ("visits", "lists.dispatch", "lists:order_list", _("Service orders"), OFFICE),
     ("visits", "lists.view", "lists:need_map", _("Needs map"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),

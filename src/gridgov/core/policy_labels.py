@@ -106,6 +106,10 @@ FIELD_LABELS = {
     "red_min_age": _("Age from which a need is red"),
     "accept_working_days": _("Working days to accept a service order"),
     "first_service_working_days": _("Working days from dispatch to the first service"),
+    "colour_weights": _("Priority weight of each special-group colour"),
+    "urgency_weights": _("Priority weight of each urgency"),
+    "balance_load": _("Prefer providers with fewer orders in hand"),
+    "max_alternatives": _("Alternatives shown with each proposal"),
 }
 
 

@@ -12,6 +12,9 @@ Candidates
     it has capacity left (> 0); its eligibility rule is met (any one of the required tags,
     age within min/max — an unknown age fails a rule that has an age limit); and, when
     ``max_distance_m`` is set, the need is no farther than that from the resource's point.
+    The product does not use this rule: it passes ``candidates=`` to :func:`match`, decided
+    by ``lists.selectors.candidates_for`` (the manual match's rule), so that a proposal and
+    the need page never disagree about who may serve a need.
 
 Objective (lexicographic, exact)
     1. maximise the priority-weighted number of needs served (each need at most one
@@ -323,10 +326,42 @@ class _Instance:
     resources: list[ResourceIn]  # sorted by id; index = tie-break rank
     arcs: list[list[tuple[int, float | None, str]]]  # per need: (resource index, distance, via)
     unlocated_m: float
+    # Given with the candidates: per need id, why the resources of its category failed.
+    rejected: Mapping | None = None
 
 
 def _sort_key(value) -> tuple:
     return (0, value, "") if isinstance(value, int) else (1, 0, str(value))
+
+
+CandidateArcs = Mapping  # need id → iterable of (resource id, distance in m or None, via)
+
+
+def _given_arcs(
+    needs: list[NeedIn], resources: list[ResourceIn], candidates: CandidateArcs
+) -> list[list[tuple[int, float | None, str]]]:
+    """The candidate arcs decided by the caller (the lists app's ``selectors.candidates``:
+    one eligibility rule for the manual match and the optimiser); a resource without
+    capacity left is dropped, an unknown resource id or a negative distance refused."""
+    index = {r.id: j for j, r in enumerate(resources)}
+    arcs = []
+    for need in needs:
+        mine: dict[int, tuple[int, float | None, str]] = {}
+        for resource_id, distance, via in candidates.get(need.id, ()):
+            if resource_id not in index:
+                raise ValueError(
+                    f"需求 {need.id!r} 的候选资源 {resource_id!r} 不在资源中 / "
+                    f"need {need.id!r}: candidate {resource_id!r} is not among the resources"
+                )
+            if distance is not None and not (distance >= 0 and math.isfinite(distance)):
+                raise ValueError(
+                    f"需求 {need.id!r} 的距离无效 / need {need.id!r}: invalid distance {distance!r}"
+                )
+            j = index[resource_id]
+            if resources[j].capacity_left > 0:
+                mine[j] = (j, None if distance is None else float(distance), via)
+        arcs.append([mine[j] for j in sorted(mine)])
+    return arcs
 
 
 def _build(
@@ -334,10 +369,18 @@ def _build(
     resources: Iterable[ResourceIn],
     max_distance_m: float | None,
     unlocated_distance_m: float | None,
+    candidates: CandidateArcs | None = None,
+    rejected: Mapping | None = None,
 ) -> _Instance:
     needs = sorted(needs, key=lambda n: _sort_key(n.id))
     resources = sorted(resources, key=lambda r: _sort_key(r.id))
     _validate(needs, resources)
+    if candidates is not None:
+        arcs = _given_arcs(needs, resources, candidates)
+        if unlocated_distance_m is None:
+            located = [d for mine in arcs for _j, d, _v in mine if d is not None]
+            unlocated_distance_m = max(located, default=0.0)
+        return _Instance(needs, resources, arcs, float(unlocated_distance_m), rejected or {})
     by_path: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_radius: dict[str, list[int]] = defaultdict(list)
     for j, r in enumerate(resources):
@@ -444,10 +487,17 @@ def match(
     balance_load: bool = True,
     max_alternatives: int = 10,
     with_bound: bool = False,
+    candidates: CandidateArcs | None = None,
+    rejected: Mapping | None = None,
 ) -> MatchResult:
-    """Optimal proposals (min-cost flow, lexicographic objective: see the module's doc)."""
+    """Optimal proposals (min-cost flow, lexicographic objective: see the module's doc).
+
+    ``candidates`` (need id → ``(resource id, distance, via)``), when given, replaces
+    :func:`eligible` and ``max_distance_m``: the caller has decided who may serve whom;
+    ``rejected`` (need id → reason → count) is then the reason an unserved need had no
+    candidate at all."""
     started = time.perf_counter()
-    inst = _build(needs, resources, max_distance_m, unlocated_distance_m)
+    inst = _build(needs, resources, max_distance_m, unlocated_distance_m, candidates, rejected)
     n, r = len(inst.needs), len(inst.resources)
     source, sink = 0, n + r + 1
     nodes = n + r + 2
@@ -519,11 +569,14 @@ def greedy(
     max_distance_m: float | None = DEFAULT_MAX_DISTANCE_M,
     unlocated_distance_m: float | None = None,
     max_alternatives: int = 10,
+    candidates: CandidateArcs | None = None,
+    rejected: Mapping | None = None,
 ) -> MatchResult:
     """The baseline: needs in priority order (then id), each takes its nearest candidate
-    that still has capacity (then the less loaded provider, then the resource's id)."""
+    that still has capacity (then the less loaded provider, then the resource's id).
+    ``candidates`` and ``rejected`` as for :func:`match`."""
     started = time.perf_counter()
-    inst = _build(needs, resources, max_distance_m, unlocated_distance_m)
+    inst = _build(needs, resources, max_distance_m, unlocated_distance_m, candidates, rejected)
     left = [res.capacity_left for res in inst.resources]
     chosen: dict[int, int] = {}
     order = sorted(range(len(inst.needs)), key=lambda i: -inst.needs[i].priority)
@@ -600,11 +653,14 @@ def _result(method, inst, chosen, max_alternatives, started, max_distance_m) -> 
                 )
             )
         else:
-            rejected = Counter(
-                eligible(need, res, max_distance_m=max_distance_m)[1]
-                for res in inst.resources
-                if need.category in res.categories
-            )
+            if inst.rejected is not None:
+                rejected = Counter(inst.rejected.get(need.id, {}))
+            else:
+                rejected = Counter(
+                    eligible(need, res, max_distance_m=max_distance_m)[1]
+                    for res in inst.resources
+                    if need.category in res.categories
+                )
             unserved.append(
                 Unserved(
                     need.id,

@@ -400,3 +400,116 @@ class ServiceOrder(models.Model):
     @property
     def audit_org_path(self) -> str:
         return self.scope_path
+
+
+class MatchProposal(models.Model):
+    """One run of the optimiser (智能匹配) over the needs waiting for a match in a unit: its
+    proposals and unserved needs (rows), to be confirmed, changed or rejected by a person."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    category = models.ForeignKey(
+        NeedCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=20)
+    policy_version = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    # The optimiser's objective and the greedy baseline's on the same candidates.
+    objective = models.JSONField(default=dict)
+    greedy_objective = models.JSONField(default=dict)
+    needs_total = models.PositiveIntegerField(default=0)
+    proposed_count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        verbose_name = _("match proposal")
+        verbose_name_plural = _("match proposals")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["scope_path"], name="proposal_scope_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}@{self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+
+class MatchProposalRow(models.Model):
+    """One need of a proposal: the resource proposed with why, the alternatives and the
+    distance, or why nobody could serve it; then what the person decided."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed (待确认)")
+        CONFIRMED = "confirmed", _("confirmed (已确认)")
+        CHANGED = "changed", _("changed (已改派)")
+        REJECTED = "rejected", _("rejected (已驳回)")
+        UNSERVED = "unserved", _("no resource (无可用资源)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    proposal = models.ForeignKey(MatchProposal, on_delete=models.CASCADE, related_name="rows")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    scope_path = models.CharField(max_length=255, editable=False)
+    # The need's version when proposed: a need changed since is a stale proposal.
+    need_version = models.PositiveIntegerField()
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveIntegerField()
+    priority = models.PositiveIntegerField()
+    distance_m = models.FloatField(null=True, blank=True)
+    # Codes and numbers (rendered in the reader's language): see lists/matching_services.py.
+    explanation = models.JSONField(default=dict)
+    unserved_reason = models.CharField(max_length=20, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices)
+    order = models.ForeignKey(
+        ServiceOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        ordering = ["rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "need"], name="proposal_row_one_per_need")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="proposal_row_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}:{self.need_id}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path

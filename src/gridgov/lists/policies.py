@@ -1,6 +1,8 @@
 """Policies of the three lists (docs/lists.md): the 红/黄/蓝 colour of a need's special
 group, and the service-order time limits on the working-day calendar."""
 
+from typing import Annotated
+
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
@@ -58,6 +60,39 @@ class OrderPolicy(PolicySchema):
     )
 
 
+Weight = Annotated[int, Field(ge=1, le=100)]
+
+
+class MatchingPolicy(PolicySchema):
+    """The optimiser's priority of a need is its colour's weight times its urgency's
+    weight; it serves the most priority it can, then the shortest total distance, then
+    the less loaded providers (lists/matching.py)."""
+
+    colour_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"red": 3, "yellow": 2, "blue": 1, "none": 1},
+        description="weight of a need by its special-group colour (red, yellow, blue, none)",
+    )
+    urgency_weights: dict[str, Weight] = Field(
+        default_factory=lambda: {"urgent": 4, "high": 3, "normal": 2, "low": 1},
+        description="weight of a need by its priority (urgent, high, normal, low)",
+    )
+    balance_load: bool = Field(
+        True, description="among equally good answers, prefer providers with fewer orders"
+    )
+    max_alternatives: int = Field(
+        5, ge=0, le=20, description="how many other candidates each proposal lists"
+    )
+
+
+def _weight_labels() -> dict[str, str]:
+    from gridgov.lists.models import Need
+
+    labels = {str(code): str(label) for code, label in Need.Priority.choices}
+    labels.update({str(c): str(label) for c, label in Need.Colour.choices if c})
+    labels["none"] = str(Need.Colour.NONE.label)
+    return labels
+
+
 def _colour_labels() -> dict[str, str]:
     from gridgov.people.models import TagCategory
 
@@ -85,6 +120,18 @@ for definition in [
             "service; an order not accepted in time goes back to matching."
         ),
         "policy.change_system",
+    ),
+    PolicyDefinition(
+        "lists.matching",
+        MatchingPolicy,
+        _("Need matching: priority weights"),
+        _(
+            "The weights of a need's special-group colour and urgency in the matching "
+            "proposal, whether to prefer less loaded providers, and how many alternatives "
+            "each proposal shows."
+        ),
+        "policy.change_system",
+        value_labels=_weight_labels,
     ),
 ]:
     register_policy(definition)

@@ -144,12 +144,19 @@ def tags_of(people: list[Resident]) -> set[str]:
     return set(rows.values_list("category__code", flat=True))
 
 
-def eligibility(resource: Resource, need: Need, people: list[Resident] | None = None) -> str:
+def eligibility(
+    resource: Resource,
+    need: Need,
+    people: list[Resident] | None = None,
+    tags: set[str] | None = None,
+) -> str:
     """'' when the need's person (or a household member) meets the resource's rule, else
-    the reason (``tags`` or ``age``)."""
+    the reason (``tags`` or ``age``). ``tags``: the people's tags, when already read."""
     people = _persons(need) if people is None else people
-    if resource.eligible_tags and not tags_of(people) & set(resource.eligible_tags):
-        return "tags"
+    if resource.eligible_tags:
+        held = tags_of(people) if tags is None else tags
+        if not held & set(resource.eligible_tags):
+            return "tags"
     if resource.min_age is not None or resource.max_age is not None:
         today = timezone.localdate()
         ages = [age_on(p.birth_date, today) for p in people if p.birth_date]
@@ -167,6 +174,95 @@ class Candidate:
     distance_m: float | None
     load: int  # orders in hand
     reasons: list[str] = field(default_factory=list)  # why it qualifies
+    via: str = ""  # the area path that covers the household, or "radius"
+
+
+@dataclass
+class CandidateSet:
+    """One need's candidates, and for the others of its category why they failed
+    (reason → how many: ``area``, ``capacity``, ``tags``, ``age``)."""
+
+    candidates: list[Candidate]
+    rejected: dict[str, int]
+
+
+def _via(resource: Resource, need: Need) -> str:
+    paths = [p for p in resource.area_paths or [] if need.scope_path.startswith(p)]
+    return max(paths, key=len) if paths else "radius"
+
+
+def candidates_for(
+    needs: list[Need], *, now: datetime | None = None, pool: QuerySet[Resource] | None = None
+) -> dict[int, CandidateSet]:
+    """``candidates(need)`` for many needs at once (by need pk), reading each resource's
+    capacity and each need's household, people and tags once. ``pool`` narrows the
+    resources considered (the optimiser passes those the dispatcher may see)."""
+    base = Resource.objects.all() if pool is None else pool
+    resources = list(
+        # The category filter as a subquery: a join would multiply the count of orders.
+        base.filter(
+            status=Resource.Status.ACTIVE,
+            pk__in=Resource.objects.filter(categories__in={n.category_id for n in needs}).values(
+                "pk"
+            ),
+        )
+        .annotate(in_hand=Count("orders", filter=Q(orders__state__in=ServiceOrder.ACTIVE_STATES)))
+        .prefetch_related("categories")
+        .distinct()
+    )
+    by_category: dict[int, list[Resource]] = {}
+    for resource in resources:
+        for category in resource.categories.all():
+            by_category.setdefault(category.pk, []).append(resource)
+    households = Household.objects.select_related("grid__grid", "room__building").in_bulk(
+        {n.household_id for n in needs}
+    )
+    left: dict[int, int] = {}
+    out: dict[int, CandidateSet] = {}
+    for need in needs:
+        point = household_point(households[need.household_id])
+        people = _persons(need)
+        tags: set[str] | None = None
+        found: list[Candidate] = []
+        rejected: dict[str, int] = {}
+        for resource in by_category.get(need.category_id, []):
+            serves, distance = serves_area(resource, need, point)
+            if not serves:
+                rejected["area"] = rejected.get("area", 0) + 1
+                continue
+            if resource.pk not in left:
+                left[resource.pk] = capacity_left(resource, now)
+            if left[resource.pk] <= 0:
+                rejected["capacity"] = rejected.get("capacity", 0) + 1
+                continue
+            if resource.eligible_tags and tags is None:
+                tags = tags_of(people)
+            why = eligibility(resource, need, people, tags)
+            if why:
+                rejected[why] = rejected.get(why, 0) + 1
+                continue
+            reasons = ["category", "area", "capacity"]
+            if (
+                resource.eligible_tags
+                or resource.min_age is not None
+                or resource.max_age is not None
+            ):
+                reasons.append("eligibility")
+            found.append(
+                Candidate(
+                    resource,
+                    left[resource.pk],
+                    distance,
+                    resource.in_hand,
+                    reasons,
+                    _via(resource, need),
+                )
+            )
+        found.sort(
+            key=lambda c: (c.distance_m if c.distance_m is not None else float("inf"), c.load)
+        )
+        out[need.pk] = CandidateSet(found, dict(sorted(rejected.items())))
+    return out
 
 
 def candidates(need: Need, *, now: datetime | None = None) -> list[Candidate]:
@@ -174,32 +270,7 @@ def candidates(need: Need, *, now: datetime | None = None) -> list[Candidate]:
     the household's area, with capacity left in the period and the eligibility rule met.
     Nearest first, then the least loaded. The caller has already been allowed to see the
     need; resources kept above the caller's unit are candidates when they serve its area."""
-    pool = (
-        Resource.objects.filter(status=Resource.Status.ACTIVE, categories=need.category_id)
-        .annotate(in_hand=Count("orders", filter=Q(orders__state__in=ServiceOrder.ACTIVE_STATES)))
-        .distinct()
-    )
-    household = Household.objects.select_related("grid__grid", "room__building").get(
-        pk=need.household_id
-    )
-    point = household_point(household)
-    people = _persons(need)
-    out: list[Candidate] = []
-    for resource in pool:
-        serves, distance = serves_area(resource, need, point)
-        if not serves:
-            continue
-        left = capacity_left(resource, now)
-        if left <= 0:
-            continue
-        if eligibility(resource, need, people):
-            continue
-        reasons = ["category", "area", "capacity"]
-        if resource.eligible_tags or resource.min_age is not None or resource.max_age is not None:
-            reasons.append("eligibility")
-        out.append(Candidate(resource, left, distance, resource.in_hand, reasons))
-    out.sort(key=lambda c: (c.distance_m if c.distance_m is not None else float("inf"), c.load))
-    return out
+    return candidates_for([need], now=now)[need.pk].candidates
 
 
 def overdue_orders(*, now: datetime | None = None) -> QuerySet[ServiceOrder]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.lists import views, views_map
+from gridgov.lists import views, views_map, views_matching
 
 app_name = "lists"
 
@@ -10,6 +10,18 @@ urlpatterns = [
     path("needs/<uuid:uid>/", views.need_detail, name="need_detail"),
     path("needs/<uuid:uid>/action/", views.need_action, name="need_action"),
     path("needs/<uuid:uid>/dispatch/", views.need_dispatch, name="need_dispatch"),
+    path("matching/", views_matching.matching_index, name="matching_index"),
+    path("matching/<uuid:uid>/", views_matching.matching_detail, name="matching_detail"),
+    path(
+        "matching/<uuid:uid>/confirm-all/",
+        views_matching.matching_confirm_all,
+        name="matching_confirm_all",
+    ),
+    path(
+        "matching/<uuid:uid>/rows/<uuid:row>/",
+        views_matching.matching_row_action,
+        name="matching_row_action",
+    ),
     path("resources/", views.resource_list, name="resource_list"),
     path("resources/new/", views.resource_create, name="resource_create"),
     path("resources/<uuid:uid>/", views.resource_edit, name="resource_edit"),

@@ -45,6 +45,7 @@ def need_list(request):
             "category": category,
             "colour": colour,
             "can_register": request.user.has_permission("lists.register"),
+            "can_dispatch": request.user.has_permission("lists.dispatch"),
         },
     )
 
@@ -180,6 +181,13 @@ def _timeline(need: Need) -> list[dict]:
     ]
 
 
+def _propose_unit(user, need: Need):
+    """The grid of the need, for the link to a matching proposal there."""
+    from gridgov.lists.matching_services import scope_units
+
+    return scope_units(user).filter(path=need.household.grid.path).first()
+
+
 @requires("lists.view")
 def need_detail(request, uid):
     need = selectors.need_get(actor=request.user, uid=uid)
@@ -198,6 +206,7 @@ def need_detail(request, uid):
             "orders": need.orders.select_related("resource").order_by("-dispatched_at"),
             "candidates": selectors.candidates(need) if can_dispatch else [],
             "can_dispatch": can_dispatch,
+            "propose_unit": _propose_unit(request.user, need) if can_dispatch else None,
         },
     )
 

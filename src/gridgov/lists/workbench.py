@@ -52,4 +52,6 @@ def lists_section(user) -> Section | None:
         (_("Resource list"), reverse("lists:resource_list")),
         (_("Needs map"), reverse("lists:need_map")),
     ]
+    if user.has_permission("lists.dispatch"):
+        actions.append((_("Matching proposals"), reverse("lists:matching_index")))
     return Section("lists", _("Needs and resources"), out, actions=actions)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.audit.services import SystemActor
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import StateMachine, Transition
-from gridgov.lists.models import Need, ServiceOrder
+from gridgov.lists.models import MatchProposalRow, Need, ServiceOrder
 
 
 def may_act(actor, obj, permission: str) -> bool:
@@ -118,3 +118,27 @@ ORDER_TRANSITIONS = [
 ]
 ORDER_MANUAL = ("accept", "refuse", "start", "complete", "rate", "cancel")
 ORDER_MACHINE = StateMachine(ORDER_TRANSITIONS, may=may_act)
+
+# A proposal row of the optimiser (智能匹配): a person confirms it, dispatches another
+# candidate instead, or rejects it; a row without a resource (nobody could serve the need)
+# takes no action here (the need's page still offers the manual match).
+P = MatchProposalRow.State
+PROPOSAL_TRANSITIONS = [
+    Transition("confirm", _("confirm"), frozenset({P.PROPOSED}), P.CONFIRMED, "lists.dispatch"),
+    Transition(
+        "change",
+        _("dispatch another candidate"),
+        frozenset({P.PROPOSED}),
+        P.CHANGED,
+        "lists.dispatch",
+    ),
+    Transition(
+        "reject",
+        _("reject"),
+        frozenset({P.PROPOSED}),
+        P.REJECTED,
+        "lists.dispatch",
+        needs_reason=True,
+    ),
+]
+PROPOSAL_MACHINE = StateMachine(PROPOSAL_TRANSITIONS, may=may_act)

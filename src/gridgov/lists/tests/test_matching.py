@@ -337,3 +337,27 @@ def test_optimum_matches_brute_force_and_never_breaks_a_rule(instance, max_dista
     bound = proven_bound(needs, resources, max_distance_m=max_distance_m)
     assert best.objective.priority_served == pytest.approx(bound.priority_upper, abs=1e-6)
     assert bound.distance_lower_m <= best.objective.distance_cost_m + 1e-3
+
+
+def test_candidates_given_by_the_caller_replace_the_rule():
+    """The product passes the candidates its one rule decided (selectors.candidates_for):
+    the optimiser then ignores its own eligibility and distance limit, drops candidates
+    without capacity, and reports the caller's reasons for a need with none."""
+    needs = [need("a", 0, priority=2), need("b", 0), need("c", 0)]
+    resources = [
+        resource("r1", 50_000, paths=()),  # no area, far away: the caller says it serves
+        resource("r2", 0, capacity=0),
+    ]
+    given = {"a": [("r1", 50_000.0, "caller")], "b": [("r2", 0.0, "x")], "c": []}
+    why = {"b": {"capacity": 1}, "c": {"area": 2}}
+    result = match(needs, resources, candidates=given, rejected=why)
+    assert assignment(result) == {"a": "r1"}
+    assert result.proposals[0].explanation.via == "caller"
+    unserved = {u.need_id: u for u in result.unserved}
+    assert unserved["b"].reason == "no_candidate" and unserved["b"].rejected == {"capacity": 1}
+    assert unserved["c"].rejected == {"area": 2}
+    assert greedy(needs, resources, candidates=given).objective.priority_served == 2
+    with pytest.raises(ValueError):
+        match(needs, resources, candidates={"a": [("nope", 1.0, "x")]})
+    with pytest.raises(ValueError):
+        match(needs, resources, candidates={"a": [("r1", -1.0, "x")]})
