@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("department handler")
     VOLUNTEER = "volunteer", _("volunteer")
     RESIDENT = "resident", _("resident")
+    SERVICE_PROVIDER = "service_provider", _("service provider")
 
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
@@ -61,6 +62,9 @@ _VI_OFFICE = {
 # dispatch and follow service orders on the provider's and resident's behalf).
 _LI_READ = {"lists.view"}
 _LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch"}
+# A provider's account (服务提供方) acts on the service orders of the resources it operates
+# (lists.ResourceOperator): accept, refuse, start, complete. It reads nothing else.
+_LI_SERVE = {"lists.serve"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
@@ -139,6 +143,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),
     Role.RESIDENT: frozenset(_TOKENS | {"events.report"}),
+    Role.SERVICE_PROVIDER: frozenset(_TOKENS | _LI_SERVE),
 }
 
 # The org level each role is normally scoped to (used to validate grants).
@@ -154,6 +159,7 @@ ROLE_LEVELS: dict[str, set[str]] = {
     Role.DEPARTMENT_HANDLER: {"district", "street"},
     Role.VOLUNTEER: {"community", "grid"},
     Role.RESIDENT: {"grid", "community"},
+    Role.SERVICE_PROVIDER: {"district", "street", "community"},
 }
 
 

@@ -13,7 +13,12 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from gridgov.core.crypto import sm3_hex
-from gridgov.core.permissions import SIGNED_IN, permission_refused, require_admin_network
+from gridgov.core.permissions import (
+    SIGNED_IN,
+    holds,
+    permission_refused,
+    require_admin_network,
+)
 from gridgov.core.policies import policy_get
 from gridgov.core.ports import bearer_user
 from gridgov.core.ratelimit import rate_limit
@@ -89,7 +94,7 @@ def api_requires(permission: str):
     def decorator(func):
         @wraps(func)
         def wrapper(request, *args, **kwargs):
-            if permission != SIGNED_IN and not request.user.has_permission(permission):
+            if not holds(request.user, permission):
                 raise permission_refused(request, request.user, permission)
             require_admin_network(request, permission)
             return func(request, *args, **kwargs)
@@ -101,7 +106,7 @@ def api_requires(permission: str):
 
 
 def _check(request, user, permission: str):
-    if permission != SIGNED_IN and not user.has_permission(permission):
+    if not holds(user, permission):
         raise permission_refused(request, user, permission)
     require_admin_network(request, permission)
     return user

@@ -90,6 +90,19 @@ def permission_refused(request, user, permission: str) -> PermissionDenied:
     return PermissionDenied()
 
 
+# A declaration may name alternatives: "lists.view|lists.serve" lets in whoever holds one of
+# them (staff reading orders in their scope, a provider account reading its own); the view's
+# selectors then scope each to what that permission shows.
+ANY_OF = "|"
+
+
+def holds(user, declared: str) -> bool:
+    """Whether ``user`` holds the declared permission (or one of its alternatives)."""
+    if declared == SIGNED_IN:
+        return True
+    return any(user.has_permission(p) for p in declared.split(ANY_OF))
+
+
 def requires(permission: str):
     def decorator(view):
         @wraps(view)
@@ -97,7 +110,7 @@ def requires(permission: str):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if permission != SIGNED_IN and not user.has_permission(permission):
+            if not holds(user, permission):
                 raise permission_refused(request, user, permission)
             require_admin_network(request, permission)
             return view(request, *args, **kwargs)

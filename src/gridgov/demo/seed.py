@@ -94,6 +94,7 @@ DEMO_USERS = [
     ("demo_dept", "城管部门 演示", Role.DEPARTMENT_HANDLER, "310104"),
     ("demo_volunteer", "志愿者 演示", Role.VOLUNTEER, "310104003001"),
     ("demo_resident", "居民 演示", Role.RESIDENT, "310104003001001"),
+    ("demo_provider", "助餐服务方 演示", Role.SERVICE_PROVIDER, "310104003"),
 ]
 
 

@@ -18,7 +18,7 @@ from gridgov.core.api_support import (
     lines,
     page_slice,
 )
-from gridgov.core.masking import mask_name
+from gridgov.core.masking import mask_name, mask_text
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, ServiceOrder
 from gridgov.lists.workflow import NEED_MACHINE, NEED_MANUAL, ORDER_MACHINE, ORDER_MANUAL
@@ -205,6 +205,8 @@ class OrderOut(Schema):
     need: UUID
     category: str
     household_number: str
+    place: str
+    need_text: str
     resource: UUID
     resource_name: str
     state: str
@@ -233,7 +235,17 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_household_number(obj):
-        return obj.need.household.number
+        # A provider account (not staff of the household's area) reads it masked.
+        number = obj.need.household.number
+        return number if getattr(obj, "staff_view", True) else selectors.mask_number(number)
+
+    @staticmethod
+    def resolve_place(obj):
+        return selectors.order_place(obj)
+
+    @staticmethod
+    def resolve_need_text(obj):
+        return mask_text(obj.need.text)
 
     @staticmethod
     def resolve_resource(obj):
@@ -274,9 +286,14 @@ def _need_detail(request, need: Need) -> Need:
     return need
 
 
+def _order_view(request, order: ServiceOrder) -> ServiceOrder:
+    order.staff_view = selectors.sees_household(request.user, order)
+    return order
+
+
 def _order_detail(request, order: ServiceOrder) -> ServiceOrder:
     order.actions = [a for a in ORDER_MACHINE.offered(request.user, order) if a in ORDER_MANUAL]
-    return order
+    return _order_view(request, order)
 
 
 @router.get("/needs", response=NeedPage)
@@ -410,10 +427,13 @@ def resource_change(request, uid: UUID, payload: ResourceChangeIn):
 
 
 @router.get("/service-orders", response=OrderPage)
-@api_requires("lists.view")
+@api_requires("lists.view|lists.serve")
 def order_list(
     request, state: line(12) = "", resource: line(40) = "", offset: Offset = 0, limit: Limit = 50
 ):
+    """Staff: the orders in their scope. A provider account: the orders of the resources
+    it operates, the household's number masked. ``state``: a state, or ``to_accept``,
+    ``in_hand``, ``overdue``."""
     qs = selectors.order_list(actor=request.user, state=state)
     if resource:
         try:
@@ -421,19 +441,26 @@ def order_list(
         except ValueError:
             qs = qs.none()
     items, limit, offset = page_slice(qs, offset, limit)
-    return OrderPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+    return OrderPage(
+        count=qs.count(),
+        offset=offset,
+        limit=limit,
+        items=[_order_view(request, o) for o in items],
+    )
 
 
 @router.get("/service-orders/{uid}", response=OrderDetailOut)
-@api_requires("lists.view")
+@api_requires("lists.view|lists.serve")
 def order_get(request, uid: UUID):
     return _order_detail(request, selectors.order_get(actor=request.user, uid=uid))
 
 
 @router.post("/service-orders/{uid}/transitions", response=OrderDetailOut)
-@api_requires("lists.dispatch")
+@api_requires("lists.dispatch|lists.serve")
 def order_transition(request, uid: UUID, payload: OrderTransitionIn):
-    order = selectors.order_get(actor=request.user, uid=uid, action="dispatch")
+    """Staff with ``lists.dispatch`` take every action; a provider account accepts,
+    refuses (with a reason), starts and completes (with the hours) its own orders."""
+    order = selectors.order_get(actor=request.user, uid=uid, action="act")
     services.order_transition(
         actor=request.user,
         order=order,

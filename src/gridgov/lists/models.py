@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.scoping import ScopedQuerySet
+from gridgov.core.scoping import ScopedQuerySet, path_filter, scope_filter
 
 
 class NeedCategory(models.Model):
@@ -305,6 +305,70 @@ class Resource(models.Model):
         return self.scope_path
 
 
+class ResourceOperator(models.Model):
+    """An account that operates a resource (服务提供方): it sees and acts on the service
+    orders dispatched to the resource. Linked and unlinked by staff who manage the resource
+    (``lists.manage`` in its scope); the account holds the service-provider role."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="operators"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator account"),
+        on_delete=models.CASCADE,
+        related_name="operated_resources",
+    )
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resource operator")
+        verbose_name_plural = _("resource operators")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "user"], name="resource_operator_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.resource_id}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.resource.scope_path
+
+
+def own_orders_filter(actor) -> Q | None:
+    """The orders a provider account acts on: those of the resources it operates, inside
+    the units where it holds ``lists.serve``; None when it has none."""
+    within = path_filter(actor, "lists.serve", "scope_path")
+    if within is None:
+        return None
+    operated = ResourceOperator.objects.filter(user=actor).values("resource_id")
+    return within & Q(resource_id__in=operated)
+
+
+class ServiceOrderQuerySet(ScopedQuerySet):
+    def visible_to(self, actor, action: str = "view"):
+        """Staff: the subtree scope of ``lists.<action>``. Provider accounts: the orders of
+        the resources they operate (``own_orders_filter``). ``view`` is both; ``serve`` is
+        the provider's own only; ``act`` (an order action) is ``dispatch`` or ``serve``;
+        any other action is staff's only."""
+        if action not in ("view", "serve", "act"):
+            return super().visible_to(actor, action)
+        staff_action = {"view": "view", "act": "dispatch"}.get(action)
+        parts = [own_orders_filter(actor)]
+        if staff_action:
+            parts.append(scope_filter(self.model, actor, staff_action))
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return self.none()
+        query = parts[0]
+        for part in parts[1:]:
+            query |= part
+        return self.filter(query)
+
+
 class ServiceOrder(models.Model):
     """One dispatch of a need to a resource (派单-接单-评单), rated twice: the resident's
     satisfaction and whether the need was met, and staff's outcome rating."""
@@ -368,9 +432,11 @@ class ServiceOrder(models.Model):
     need_met = models.CharField(_("need met?"), max_length=8, choices=Met.choices, blank=True)
     outcome_rating = models.PositiveSmallIntegerField(_("outcome rating"), null=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # When the order, accepted but not started by ``start_due``, was escalated (once).
+    overdue_escalated_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ServiceOrderQuerySet.as_manager()
     scope_path_field = "scope_path"
     scope_permission_app = "lists"
 
@@ -392,10 +458,16 @@ class ServiceOrder(models.Model):
             ),
             models.Index(fields=["resource", "dispatched_at"], name="order_resource_idx"),
             models.Index(fields=["state", "accept_due"], name="order_due_idx"),
+            models.Index(fields=["state", "start_due"], name="order_start_due_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.need_id}→{self.resource_id}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("lists:order_detail", args=[self.uid])
 
     @property
     def audit_org_path(self) -> str:

@@ -50,11 +50,36 @@ def resource_get(*, actor, uid, action: str = "view") -> Resource:
     return access_object(actor, Resource.objects.select_related("owner"), action, uid=uid)
 
 
-def order_list(*, actor, state: str = "", resource: str = "") -> QuerySet[ServiceOrder]:
-    qs = ServiceOrder.objects.visible_to(actor).select_related(
-        "need__category", "need__household", "resource"
+ORDER_QUEUES = ("overdue", "to_accept", "in_hand")
+
+
+def overdue_q(now: datetime | None = None) -> Q:
+    """Overdue orders: not accepted by ``accept_due`` (until the timeout job sends them back
+    to matching) or accepted and not started by ``start_due`` (first service)."""
+    now = now or timezone.now()
+    return Q(state=ServiceOrder.State.DISPATCHED, accept_due__lt=now) | Q(
+        state=ServiceOrder.State.ACCEPTED, start_due__lt=now
     )
-    if state:
+
+
+def order_list(
+    *, actor, state: str = "", resource: str = "", action: str = "view"
+) -> QuerySet[ServiceOrder]:
+    """Orders the actor sees (``action``: ``view`` staff's scope and a provider's own,
+    ``serve`` a provider's own only); ``state`` a state or one of ``ORDER_QUEUES``."""
+    qs = ServiceOrder.objects.visible_to(actor, action).select_related(
+        "need__category",
+        "need__household__room__building__compound",
+        "need__household__grid",
+        "resource",
+    )
+    if state == "overdue":
+        qs = qs.filter(overdue_q())
+    elif state == "to_accept":
+        qs = qs.filter(state=ServiceOrder.State.DISPATCHED)
+    elif state == "in_hand":
+        qs = qs.filter(state__in=(ServiceOrder.State.ACCEPTED, ServiceOrder.State.IN_SERVICE))
+    elif state:
         qs = qs.filter(state=state)
     if resource:
         qs = qs.filter(resource__uid=resource)
@@ -62,12 +87,60 @@ def order_list(*, actor, state: str = "", resource: str = "") -> QuerySet[Servic
 
 
 def order_get(*, actor, uid, action: str = "view") -> ServiceOrder:
+    """One order (``action``: ``view``, ``dispatch``, ``serve`` a provider's own, ``act``
+    staff's dispatch scope or a provider's own), or NotFound."""
     return access_object(
         actor,
-        ServiceOrder.objects.select_related("need__category", "need__household", "resource"),
+        ServiceOrder.objects.select_related(
+            "need__category",
+            "need__household__room__building__compound",
+            "need__household__grid",
+            "resource",
+        ),
         action,
         uid=uid,
     )
+
+
+def orders_to_escalate(*, now: datetime | None = None) -> QuerySet[ServiceOrder]:
+    """Accepted orders not started by their first-service time and not yet escalated
+    (every scope: the escalation job's read)."""
+    return ServiceOrder.objects.filter(
+        state=ServiceOrder.State.ACCEPTED,
+        start_due__lt=now or timezone.now(),
+        overdue_escalated_at__isnull=True,
+    ).order_by("start_due")
+
+
+def sees_household(actor, order: ServiceOrder) -> bool:
+    """Whether the actor reads the order's household as staff (``lists.view`` in its
+    scope); a provider account sees only the masked place (``order_place``)."""
+    from gridgov.core.scoping import path_in_scope
+
+    return path_in_scope(actor, order.scope_path, "lists.view")
+
+
+def mask_number(value: str) -> str:
+    """A household number with all but its first and last characters hidden."""
+    if len(value) <= 2:
+        return "*" * len(value)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def order_place(order: ServiceOrder) -> str:
+    """Where the service goes, as a provider sees it before a reveal: the building
+    (compound and building number) without the room, else the grid's name."""
+    household = order.need.household
+    building = household.room.building if household.room_id else None
+    if building is not None:
+        return f"{building.compound.name} {building.number}"
+    return household.grid.name
+
+
+def provider_queues(*, actor) -> dict[str, QuerySet[ServiceOrder]]:
+    """A provider account's home: orders to accept, in hand (accepted or in service) and
+    overdue; its own orders only."""
+    return {key: order_list(actor=actor, state=key, action="serve") for key in ORDER_QUEUES}
 
 
 def categories() -> QuerySet[NeedCategory]:

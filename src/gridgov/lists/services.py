@@ -31,7 +31,14 @@ from gridgov.core.scoping import access_object, require_in_scope
 from gridgov.core.text import TextInvalid, normalise_text
 from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.lists import selectors
-from gridgov.lists.models import Need, NeedCategory, NeedLog, Resource, ServiceOrder
+from gridgov.lists.models import (
+    Need,
+    NeedCategory,
+    NeedLog,
+    Resource,
+    ResourceOperator,
+    ServiceOrder,
+)
 from gridgov.lists.workflow import NEED_MACHINE, ORDER_MACHINE
 from gridgov.org.models import OrgUnit
 from gridgov.people.models import Household, Resident
@@ -819,6 +826,8 @@ def order_transition(
                 raise Conflict(_("This order has already been rated."), code="already_rated")
             raise refusal
         need = Need.objects.select_for_update().get(pk=current.need_id)
+        # The need follows the order; a provider's step moves it as the order's follower.
+        follower = _need_follower(actor, need)
         before = current.state
         now = timezone.now()
         current.state = definition.target
@@ -827,14 +836,14 @@ def order_transition(
         elif action == "refuse":
             current.refused_at = now
             current.refusal_reason = reason
-            _need_follow(actor, need, "rematch", reason)
+            _need_follow(follower, need, "rematch", reason)
         elif action == "cancel":
             current.note = reason
             if need.state == Need.State.DISPATCHED:
                 _need_follow(actor, need, "rematch", reason)
         elif action == "start":
             current.started_at = now
-            _need_follow(actor, need, "serve")
+            _need_follow(follower, need, "serve")
         elif action == "complete":
             current.completed_at = now
             current.hours = hours_value
@@ -863,6 +872,16 @@ def order_transition(
             },
         )
     return current
+
+
+def _need_follower(actor, need: Need):
+    """Who moves the need along with its order: the actor when they may dispatch in the
+    need's scope, else (a provider account's step) the system on the order's behalf."""
+    from gridgov.lists.workflow import may_act
+
+    if may_act(actor, need, "lists.dispatch"):
+        return actor
+    return SystemActor(f"order:{_name(actor)}")
 
 
 def _follow_up_visit(actor, need: Need, now: datetime) -> None:
@@ -911,3 +930,159 @@ def orders_time_out(*, now: datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+# Provider accounts (服务提供方) ---------------------------------------------------------------
+
+
+def _provider_reaches(user, resource: Resource) -> bool:
+    """The account holds ``lists.serve`` over a unit that meets the resource's keeper or one
+    of the areas it serves (above or below it)."""
+    places = [resource.scope_path, *(resource.area_paths or [])]
+    return any(
+        place.startswith(path) or path.startswith(place)
+        for path in user.scope_paths("lists.serve")
+        for place in places
+    )
+
+
+def operator_add(*, actor, resource: Resource, username: str) -> ResourceOperator:
+    """Link a provider account to a resource: it then sees and acts on the resource's
+    orders. Only an active account with the service-provider role whose scope meets the
+    resource's area is taken; any other name gets the same answer as an unknown one."""
+    from gridgov.accounts.models import User
+
+    require_in_scope(actor, resource.scope_path, "lists.manage")
+    errors: dict[str, list[str]] = {}
+    username = _text(username, "username", 150, errors)
+    user = User.objects.filter(username=username, is_active=True).first() if username else None
+    if user is None or not _provider_reaches(user, resource):
+        errors.setdefault(
+            "username", [_("No service-provider account with this user name in this area.")]
+        )
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        if ResourceOperator.objects.filter(resource=resource, user=user).exists():
+            raise Conflict(
+                _("This account already operates the resource."), code="already_operator"
+            )
+        link = ResourceOperator.objects.create(
+            resource=resource, user=user, created_by_name=_name(actor)
+        )
+        audit_record(
+            "lists.resource.operator_add",
+            actor=actor,
+            target=resource,
+            changes={"operator": user.get_username(), "user_id": user.pk},
+        )
+    return link
+
+
+def operator_remove(*, actor, resource: Resource, user_id) -> None:
+    """Unlink an operator account: from then on it sees none of the resource's orders."""
+    require_in_scope(actor, resource.scope_path, "lists.manage")
+    with transaction.atomic():
+        link = (
+            ResourceOperator.objects.select_for_update()
+            .select_related("user")
+            .filter(resource=resource, user_id=_int_or_none(user_id))
+            .first()
+        )
+        if link is None:
+            raise NotFound()
+        username = link.user.get_username()
+        link.delete()
+        audit_record(
+            "lists.resource.operator_remove",
+            actor=actor,
+            target=resource,
+            changes={"operator": username, "user_id": link.user_id},
+        )
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# Overdue orders: escalation ----------------------------------------------------------------
+
+ESCALATOR = SystemActor("lists.escalation")
+
+
+def orders_escalate_overdue(*, now: datetime | None = None) -> int:
+    """Orders accepted but not started by their first-service time (``start_due``): once
+    each, a notice to the dispatchers of the household's community and of the street above
+    (the events' escalation rungs: the dispatcher and the next level up) and to the
+    dispatcher who sent it, with an audit record. Idempotent: a conditional update claims
+    each order, so two runs never escalate it twice. Orders not accepted in time are not
+    escalated: ``orders_time_out`` sends them back to matching."""
+    from gridgov.accounts.selectors import unit_staff
+    from gridgov.core import notifications
+    from gridgov.events.routing import ancestor_at
+
+    now = now or timezone.now()
+    count = 0
+    for order in selectors.orders_to_escalate(now=now).select_related(
+        "need__category", "resource", "dispatched_by"
+    )[:500]:
+        with transaction.atomic():
+            claimed = ServiceOrder.objects.filter(
+                pk=order.pk,
+                state=ServiceOrder.State.ACCEPTED,
+                overdue_escalated_at__isnull=True,
+            ).update(overdue_escalated_at=now)
+            if not claimed:
+                continue  # started meanwhile, or another run took it
+            audit_record(
+                "lists.order.escalate_overdue",
+                actor=ESCALATOR,
+                target=order,
+                changes={"start_due": order.start_due.isoformat(), "resource": order.resource.name},
+            )
+        units = [
+            ancestor_at(order.scope_path, "community"),
+            ancestor_at(order.scope_path, "street"),
+        ]
+        notifications.inbox(
+            unit_staff(units, "lists.dispatch") + [order.dispatched_by],
+            kind="overdue",
+            message=_(
+                "Service order %(category)s → %(resource)s is overdue: not started by its "
+                "first-service time."
+            )
+            % {"category": order.need.category.name, "resource": order.resource.name},
+            subject=order,
+            key=f"order_overdue:{order.pk}",
+        )
+        count += 1
+    return count
+
+
+def order_reveal_address(*, actor, order: ServiceOrder, reason: str) -> str:
+    """The household's full address for the provider who serves it: only once the order is
+    accepted and until it is completed, with a reason; limited and counted like every
+    reveal, and audited."""
+    from gridgov.accounts.access_limits import reveal_note
+
+    errors: dict[str, list[str]] = {}
+    reason = _text(reason, "reason", 200, errors)
+    if not reason and not errors:
+        errors["reason"] = [_("Give a reason.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    if order.state not in (ServiceOrder.State.ACCEPTED, ServiceOrder.State.IN_SERVICE):
+        raise Conflict(
+            _("The address is shown only for an order accepted and not yet completed."),
+            code="illegal_transition",
+        )
+    reveal_note(actor=actor, via="lists.order.address")
+    with transaction.atomic():
+        audit_record(
+            "lists.order.reveal_address", actor=actor, target=order, changes={"reason": reason}
+        )
+    return order.need.household.address

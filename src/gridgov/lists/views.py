@@ -7,15 +7,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
-from gridgov.core.masking import mask_name
+from gridgov.core.masking import mask_name, mask_text
 from gridgov.core.permissions import requires
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, Resource, ServiceOrder
-from gridgov.lists.workflow import NEED_MACHINE, NEED_MANUAL, ORDER_MACHINE, ORDER_MANUAL
+from gridgov.lists.workflow import (
+    NEED_MACHINE,
+    NEED_MANUAL,
+    ORDER_MACHINE,
+    ORDER_MANUAL,
+    PROVIDER_ACTIONS,
+)
 from gridgov.people.models import Household, TagCategory
 
 PAGE = 100
@@ -339,11 +346,15 @@ def _resource_form(request, resource: Resource | None, errors, posted) -> object
     else:
         chosen_categories = request.POST.getlist("categories")
         chosen_tags = request.POST.getlist("eligible_tags")
+    operators = []
+    if resource is not None:
+        operators = list(resource.operators.select_related("user").order_by("created_at"))
     return render(
         request,
         "lists/resource_form.html",
         {
             "resource": resource,
+            "operators": operators,
             "posted": posted or {},
             "errors": errors,
             "units": units,
@@ -452,7 +463,12 @@ def order_list(request):
         {
             "orders": list(qs[:PAGE]),
             "count": qs.count(),
-            "states": ServiceOrder.State.choices,
+            "states": [
+                ("overdue", _("overdue")),
+                ("to_accept", _("to accept")),
+                ("in_hand", _("accepted or in service")),
+                *ServiceOrder.State.choices,
+            ],
             "state": state,
         },
     )
@@ -499,3 +515,125 @@ def order_action(request, uid):
     else:
         messages.success(request, _("Done."))
     return redirect("lists:order_detail", uid=order.uid)
+
+
+# Resource operators (provider accounts) ----------------------------------------------------
+
+
+@requires("lists.manage")
+@require_POST
+def resource_operators(request, uid):
+    """Link a provider account to the resource (by user name) or unlink one."""
+    resource = selectors.resource_get(actor=request.user, uid=uid, action="manage")
+    try:
+        if request.POST.get("remove"):
+            services.operator_remove(
+                actor=request.user, resource=resource, user_id=request.POST.get("remove")
+            )
+            messages.success(request, _("The account no longer operates the resource."))
+        else:
+            services.operator_add(
+                actor=request.user, resource=resource, username=request.POST.get("username", "")
+            )
+            messages.success(request, _("The account now operates the resource."))
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    return redirect(f"{reverse('lists:resource_edit', args=[resource.uid])}#operators")
+
+
+# The provider's pages (服务提供方) ------------------------------------------------------------
+
+
+def _provider_row(order: ServiceOrder) -> dict:
+    return {
+        "order": order,
+        "place": selectors.order_place(order),
+        "number": selectors.mask_number(order.need.household.number),
+        "text": mask_text(order.need.text),
+    }
+
+
+@requires("lists.serve")
+def provider_home(request):
+    """A provider account's home: its orders to accept, in hand and overdue, then the rest."""
+    queues = selectors.provider_queues(actor=request.user)
+    labels = {
+        "to_accept": _("To accept"),
+        "in_hand": _("In service"),
+        "overdue": _("Overdue"),
+    }
+    sections = [
+        {
+            "key": key,
+            "label": labels[key],
+            "count": qs.count(),
+            "rows": [_provider_row(o) for o in qs[:PAGE]],
+        }
+        for key, qs in queues.items()
+    ]
+    done = selectors.order_list(actor=request.user, action="serve").exclude(
+        state__in=ServiceOrder.ACTIVE_STATES
+    )
+    return render(
+        request,
+        "lists/provider_home.html",
+        {
+            "sections": sections,
+            "done": [_provider_row(o) for o in done[:20]],
+            "resources": Resource.objects.filter(operators__user=request.user).order_by("name"),
+        },
+    )
+
+
+@requires("lists.serve")
+def provider_order(request, uid):
+    order = selectors.order_get(actor=request.user, uid=uid, action="serve")
+    offered = [a for a in ORDER_MACHINE.offered(request.user, order) if a in PROVIDER_ACTIONS]
+    return render(
+        request,
+        "lists/provider_order.html",
+        {
+            **_provider_row(order),
+            "actions": [(a, ORDER_MACHINE.transitions[a]) for a in offered],
+            "can_reveal": order.state
+            in (ServiceOrder.State.ACCEPTED, ServiceOrder.State.IN_SERVICE),
+        },
+    )
+
+
+@requires("lists.serve")
+@require_POST
+def provider_action(request, uid):
+    order = selectors.order_get(actor=request.user, uid=uid, action="serve")
+    action = request.POST.get("action", "")
+    try:
+        if action not in PROVIDER_ACTIONS:
+            raise ValidationFailed(details={"action": [_("Unknown action.")]})
+        services.order_transition(
+            actor=request.user,
+            order=order,
+            action=action,
+            version=_version(request),
+            reason=request.POST.get("reason", ""),
+            hours=request.POST.get("hours"),
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("lists:provider_order", uid=order.uid)
+
+
+@requires("lists.serve")
+@require_POST
+def provider_reveal_address(request, uid):
+    """The household's full address, for the provider serving an accepted order (audited)."""
+    order = selectors.order_get(actor=request.user, uid=uid, action="serve")
+    try:
+        address = services.order_reveal_address(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("lists:provider_order", uid=order.uid)
+    return render(request, "events/_revealed.html", {"value": address})

@@ -1,12 +1,14 @@
 """The lists' part of each home (core/workbench.py): needs waiting to be verified or
-matched, orders waiting for acceptance and overdue; each count from its list's selector."""
+matched, orders waiting for acceptance; overdue service orders next to the overdue events
+in the office's event queues; a provider account lands on its own orders. Each count
+from its list's selector."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.workbench import Queue, Section, register_section
+from gridgov.core.workbench import Queue, Section, register_landing, register_section
 from gridgov.lists import selectors
 from gridgov.lists.models import Need, ServiceOrder
 
@@ -55,3 +57,27 @@ def lists_section(user) -> Section | None:
     if user.has_permission("lists.dispatch"):
         actions.append((_("Matching proposals"), reverse("lists:matching_index")))
     return Section("lists", _("Needs and resources"), out, actions=actions)
+
+
+@register_landing
+def provider_landing(user) -> str | None:
+    """An account that only serves (the service-provider role): its home is its orders."""
+    if user.has_permission("lists.serve") and not user.has_permission("lists.view"):
+        return reverse("lists:provider_home")
+    return None
+
+
+@register_section(21)
+def overdue_orders_queue(user) -> Section | None:
+    """Overdue service orders (not accepted in time, or not started by the first-service
+    time) in the dispatcher's area, in the same section as the overdue events."""
+    from gridgov.events.workbench import DISPATCH_ROLES
+
+    if not (user.roles & DISPATCH_ROLES) or not user.has_permission("lists.dispatch"):
+        return None
+    if not user.has_permission("events.dispatch"):
+        return None
+    count = selectors.order_list(actor=user, state="overdue").count()
+    url = f"{reverse('lists:order_list')}?state=overdue"
+    queue = Queue("lists_orders_overdue", _("Overdue service orders"), count, url, "danger")
+    return Section("dispatch", _("Event queues"), [queue])

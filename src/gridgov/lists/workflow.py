@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.audit.services import SystemActor
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import StateMachine, Transition
-from gridgov.lists.models import MatchProposalRow, Need, ServiceOrder
+from gridgov.lists.models import MatchProposalRow, Need, ResourceOperator, ServiceOrder
 
 
 def may_act(actor, obj, permission: str) -> bool:
@@ -21,6 +21,22 @@ def may_act(actor, obj, permission: str) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     return path_in_scope(actor, obj.scope_path, permission)
+
+
+def may_act_on_order(actor, order, permission: str) -> bool:
+    """``lists.serve`` actions (accept, refuse, start, complete) are the provider's: an
+    account that operates the order's resource takes them, within its ``lists.serve``
+    scope, and a dispatcher (``lists.dispatch`` in scope) may record them on its behalf.
+    Every other action needs its permission in the order's scope."""
+    if permission != "lists.serve" or isinstance(actor, SystemActor):
+        return may_act(actor, order, permission)
+    if may_act(actor, order, "lists.dispatch"):
+        return True
+    # Holding lists.serve in the order's scope is not enough: the resource must be its own.
+    return (
+        may_act(actor, order, "lists.serve")
+        and ResourceOperator.objects.filter(user=actor, resource_id=order.resource_id).exists()
+    )
 
 
 N = Need.State
@@ -84,19 +100,20 @@ NEED_MACHINE = StateMachine(NEED_TRANSITIONS, may=may_act)
 
 O = ServiceOrder.State  # noqa: E741
 ORDER_TRANSITIONS = [
-    Transition("accept", _("accept"), frozenset({O.DISPATCHED}), O.ACCEPTED, "lists.dispatch"),
+    # The provider's own steps (lists.serve; a dispatcher may record them on its behalf).
+    Transition("accept", _("accept"), frozenset({O.DISPATCHED}), O.ACCEPTED, "lists.serve"),
     Transition(
         "refuse",
         _("refuse"),
         frozenset({O.DISPATCHED}),
         O.REFUSED,
-        "lists.dispatch",
+        "lists.serve",
         needs_reason=True,
     ),
     Transition(
-        "start", _("start the service"), frozenset({O.ACCEPTED}), O.IN_SERVICE, "lists.dispatch"
+        "start", _("start the service"), frozenset({O.ACCEPTED}), O.IN_SERVICE, "lists.serve"
     ),
-    Transition("complete", _("complete"), frozenset({O.IN_SERVICE}), O.COMPLETED, "lists.dispatch"),
+    Transition("complete", _("complete"), frozenset({O.IN_SERVICE}), O.COMPLETED, "lists.serve"),
     Transition(
         "rate", _("record the ratings"), frozenset({O.COMPLETED}), O.RATED, "lists.dispatch"
     ),
@@ -117,7 +134,9 @@ ORDER_TRANSITIONS = [
     ),
 ]
 ORDER_MANUAL = ("accept", "refuse", "start", "complete", "rate", "cancel")
-ORDER_MACHINE = StateMachine(ORDER_TRANSITIONS, may=may_act)
+# The steps a provider account takes on its own orders.
+PROVIDER_ACTIONS = ("accept", "refuse", "start", "complete")
+ORDER_MACHINE = StateMachine(ORDER_TRANSITIONS, may=may_act_on_order)
 
 # A proposal row of the optimiser (智能匹配): a person confirms it, dispatches another
 # candidate instead, or rejects it; a row without a resource (nobody could serve the need)

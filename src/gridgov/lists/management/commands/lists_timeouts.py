@@ -1,12 +1,14 @@
 """`gridgov lists_timeouts [--loop SECONDS]`: service orders not accepted within the policy
 time (``lists.orders``, on the working-day calendar) become 超时 and their needs go back to
-matching. Idempotent; safe to run on several machines (each order is moved under its lock)."""
+matching; orders accepted but not started by the first-service time are escalated once to
+the community's and the street's dispatchers. Idempotent; safe to run on several machines
+(each order is moved under its lock or claimed by a conditional update)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from gridgov.lists.services import orders_time_out
+from gridgov.lists.services import orders_escalate_overdue, orders_time_out
 
 
 class Command(BaseCommand):
@@ -17,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, **options):
         while True:
-            self.stdout.write(f"service orders timed out: {orders_time_out()}")
+            self.stdout.write(
+                f"service orders timed out: {orders_time_out()}, "
+                f"escalated: {orders_escalate_overdue()}"
+            )
             if not loop:
                 return
             time.sleep(loop)
