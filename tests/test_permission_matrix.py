@@ -30,6 +30,7 @@ ROLE_SCOPES = {
     Role.DEPARTMENT_HANDLER: "d1",
     Role.VOLUNTEER: "c1",
     Role.RESIDENT: "g1a",
+    Role.SERVICE_PROVIDER: "c1",
 }
 ALL_ROLES = [ANON, *ROLE_SCOPES]
 # Strings that only exist in the other district: seeing one anywhere is a leak.
@@ -821,6 +822,42 @@ ROUTES = [
         "lists.manage",
         ("resource_in", "resource_out"),
     ),
+    Route(
+        "lists:resource_operators",
+        "POST",
+        "/lists/resources/{in}/operators/",
+        "lists.manage",
+        ("resource_in", "resource_out"),
+        ok=(302,),
+        data={"username": "nobody-here"},
+    ),
+    # The provider's own pages (服务提供方): the orders of the resources it operates.
+    Route("lists:provider_home", "GET", "/lists/serve/", "lists.serve"),
+    Route(
+        "lists:provider_order",
+        "GET",
+        "/lists/serve/{in}/",
+        "lists.serve",
+        ("service_order_in", "service_order_out"),
+    ),
+    Route(
+        "lists:provider_action",
+        "POST",
+        "/lists/serve/{in}/action/",
+        "lists.serve",
+        ("service_order_in", "service_order_out"),
+        ok=(302,),
+        data={"action": "accept", "version": "1"},
+    ),
+    Route(
+        "lists:provider_address",
+        "POST",
+        "/lists/serve/{in}/address/",
+        "lists.serve",
+        ("service_order_in", "service_order_out"),
+        ok=(200, 302),
+        data={"reason": "matrix"},
+    ),
     Route("lists:order_list", "GET", "/lists/orders/", "lists.dispatch"),
     Route("lists:category_list", "GET", "/lists/categories/", "lists.catalogue"),
     Route("lists:need_map", "GET", "/lists/map/", "lists.view"),
@@ -994,18 +1031,24 @@ ROUTES = [
             "area_paths": ["310104003001"],
         },
     ),
-    _api("GET", "/api/v1/service-orders", "lists.view", "/api/v1/service-orders?limit=200"),
+    # Staff read the orders in their scope, a provider account those of its own resources.
+    _api(
+        "GET",
+        "/api/v1/service-orders",
+        "lists.view|lists.serve",
+        "/api/v1/service-orders?limit=200",
+    ),
     _api(
         "GET",
         "/api/v1/service-orders/{uid}",
-        "lists.view",
+        "lists.view|lists.serve",
         "/api/v1/service-orders/{in}",
         ("service_order_in", "service_order_out"),
     ),
     _api(
         "POST",
         "/api/v1/service-orders/{uid}/transitions",
-        "lists.dispatch",
+        "lists.dispatch|lists.serve",
         "/api/v1/service-orders/{in}/transitions",
         ("service_order_in", "service_order_out"),
         ok=(200, 409),
@@ -1278,6 +1321,11 @@ def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         order = services.order_dispatch(
             actor=actor, need=need, resource_uid=resource.uid, version=need.version
         )
+        if key == "in":
+            # The matrix's provider account operates the in-scope resource.
+            services.operator_add(
+                actor=actor, resource=resource, username=users[Role.SERVICE_PROVIDER].username
+            )
         out[f"resource_{key}"] = str(resource.uid)
         out[f"need_{key}"] = str(need.uid)
         out[f"service_order_{key}"] = str(order.uid)
@@ -1473,7 +1521,7 @@ def _allowed(route: Route, role) -> bool:
         return False
     if route.permission == SIGNED_IN:
         return True
-    return route.permission in PERMISSIONS[role]
+    return any(p in PERMISSIONS[role] for p in route.permission.split("|"))
 
 
 def _fill(value, obj: str):

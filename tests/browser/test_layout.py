@@ -1,4 +1,4 @@
-"""Every staff role's home and every page its menu offers fit the screen, from a 360 px
+"""Every staff role's home (and the service provider's) and every page its menu offers fit the screen, from a 360 px
 phone to a 1920 px desktop, in Chinese and in English: no horizontal overflow, the menu on
 one line at desktop widths with sign-out and language visible, the phone menu opens, and
 axe-core finds no serious or critical violation on any of them.
@@ -32,6 +32,7 @@ STAFF = [
     "sysadmin",
     "secadmin",
     "auditadmin",
+    "provider",
 ]
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "layout"
 
@@ -198,6 +199,10 @@ def test_every_staff_page_fits_every_width_in_both_languages(
                 first_event = page.locator("a.event-row").first
                 if first_event.count():
                     pages.append(first_event.get_attribute("href"))
+                # A provider account's order (its home lists them).
+                first_order = page.locator("main a[href^='/lists/serve/']").first
+                if staff[key].has_permission("lists.serve") and first_order.count():
+                    pages.append(first_order.get_attribute("href"))
                 if staff[key].has_permission("people.change"):
                     household = households[0].uid
                     pages += [

@@ -162,6 +162,21 @@ def test_a_resident_lands_on_their_reports(client, login_client, workplace):
     assert response.status_code == 302 and response["Location"] == "/events/reported/"
 
 
+def test_a_provider_lands_on_its_orders_and_the_office_sees_overdue_ones(
+    client, login_client, workplace
+):
+    c = login_client(workplace["staff"]["provider"], client)
+    response = c.get("/")
+    assert response.status_code == 302 and response["Location"] == "/lists/serve/"
+    page = c.get("/lists/serve/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    nav = page.split('id="nav-groups"', 1)[1].split('id="nav-account"', 1)[0]
+    assert re.findall(r'class="dropdown-item" href="([^"]+)"', nav) == ["/lists/serve/"]
+    assert "我的服务订单" in nav
+    client.logout()
+    queues = _home(client, login_client, workplace["staff"]["community"])
+    assert queues["lists_orders_overdue"][1] == 1
+
+
 def _menu(client, login_client, user) -> tuple[list[str], str]:
     c = login_client(user, client)
     html = c.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -188,7 +203,7 @@ def test_menu_shows_a_role_only_what_it_uses_grouped(client, login_client, workp
 def test_every_menu_entry_opens_for_its_role(client, login_client, workplace):
     """Every page a role's menu offers answers 200 to that role."""
     for key, user in workplace["staff"].items():
-        if key == "resident":
+        if key in ("resident", "provider"):  # they land on their own page
             continue
         client.logout()
         _groups, nav = _menu(client, login_client, user)

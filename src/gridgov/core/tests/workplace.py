@@ -1,6 +1,7 @@
 """A small working community on the ``org_tree``: one account per staff role and events in
 every queue a workbench shows (to dispatch, overdue, due, to verify, an extension asked
-for, escalated to the street), plus households with residents. The workbench tests and
+for, escalated to the street), plus households with residents and a meals resource whose
+provider account has service orders to accept, overdue and in service. The workbench tests and
 the layout browser test share it."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ STAFF = [
     ("secadmin", Role.SECURITY_ADMIN, "d1", "wb_secadmin"),
     ("auditadmin", Role.AUDIT_ADMIN, "d1", "wb_auditadmin"),
     ("resident", Role.RESIDENT, "g1a", "wb_resident"),
+    ("provider", Role.SERVICE_PROVIDER, "c1", "wb_provider"),
 ]
 
 TITLES = [
@@ -141,4 +143,64 @@ def build_workplace(org_tree, make_user) -> dict:
                 "registration": "registered",
             },
         )
-    return {"staff": staff, "events": events, "department": department, "households": households}
+    orders = _service_orders(staff, org_tree, households)
+    return {
+        "staff": staff,
+        "events": events,
+        "department": department,
+        "households": households,
+        "orders": orders,
+    }
+
+
+def _service_orders(staff, org_tree, households) -> list:
+    """A meals resource of the community operated by the provider account, and three orders:
+    waiting for acceptance, accepted but not started in time (overdue), in service."""
+    from django.utils import timezone
+
+    from gridgov.lists import services as lists
+    from gridgov.lists.models import ServiceOrder
+
+    community = staff["community"]
+    resource = lists.resource_create(
+        actor=community,
+        data={
+            "name": "宛平南路长者食堂",
+            "resource_class": "social",
+            "provider_kind": "social_org",
+            "provider_name": "乐龄助餐服务社",
+            "categories": ["meals", "elderly_care"],
+            "owner": org_tree["c1"].code,
+            "capacity": 20,
+            "area_paths": [org_tree["c1"].code],
+        },
+    )
+    lists.operator_add(actor=community, resource=resource, username=staff["provider"].username)
+    orders = []
+    for n, (category, text) in enumerate(
+        [
+            ("meals", "每天午餐送餐上门"),
+            ("meals", "腿脚不便，需送晚餐"),
+            ("elderly_care", "每周两次助浴"),
+        ]
+    ):
+        need, _merged = lists.need_register(
+            actor=community,
+            data=lists.NeedInput(household=str(households[n].uid), category=category, text=text),
+        )
+        need = lists.need_transition(
+            actor=community, need=need, action="start_matching", version=need.version
+        )
+        order = lists.order_dispatch(
+            actor=community, need=need, resource_uid=resource.uid, version=need.version
+        )
+        steps = {0: [], 1: ["accept"], 2: ["accept", "start"]}[n]
+        for action in steps:
+            order = lists.order_transition(
+                actor=staff["provider"], order=order, action=action, version=order.version
+            )
+        orders.append(order)
+    ServiceOrder.objects.filter(pk=orders[1].pk).update(
+        start_due=timezone.now() - timedelta(hours=2)
+    )
+    return orders
