@@ -320,11 +320,28 @@ def test_overdue_orders_are_listed_and_escalated_once(world, login_client, make_
 
 def test_demo_provider_is_linked_by_seed_providers(org_tree, make_user):
     from gridgov.demo.lists_providers import seed_providers
+    from gridgov.people import services as people
 
     make_user(Role.SERVICE_PROVIDER, org_tree["s1"], username="demo_provider")
-    make_user(Role.STREET_STAFF, org_tree["s1"], username="demo_street")
+    street = make_user(Role.STREET_STAFF, org_tree["s1"], username="demo_street")
+    household = people.household_create(
+        actor=make_user(Role.COMMUNITY_STAFF, org_tree["c1"]),
+        grid=org_tree["g1a"],
+        number="D0001",
+        address="1号楼101室",
+        kind="family",
+    )
+    need, _merged = services.need_register(
+        actor=street,
+        data=services.NeedInput(household=str(household.uid), category="meals", text="午餐"),
+    )
+    services.need_transition(actor=street, need=need, action="start_matching", version=1)
+    # No resource in the street: one is added through the services, linked, and the waiting
+    # need dispatched to it.
     resource = seed_providers()
     assert resource is not None and resource.scope_path == org_tree["s1"].path
     assert list(resource.operators.values_list("user__username", flat=True)) == ["demo_provider"]
+    order = ServiceOrder.objects.get(resource=resource)
+    assert order.need_id == need.pk and order.state == ServiceOrder.State.DISPATCHED
     assert seed_providers() == resource  # idempotent
-    assert resource.operators.count() == 1
+    assert resource.operators.count() == 1 and resource.orders.count() == 1
