@@ -137,6 +137,11 @@ def order_place(order: ServiceOrder) -> str:
     return household.grid.name
 
 
+def operated_resources(*, actor) -> QuerySet[Resource]:
+    """The resources the account operates (its links, whatever their keeper's scope)."""
+    return Resource.objects.filter(operators__user=actor).order_by("name", "id")
+
+
 def provider_queues(*, actor) -> dict[str, QuerySet[ServiceOrder]]:
     """A provider account's home: orders to accept, in hand (accepted or in service) and
     overdue; its own orders only."""

@@ -580,7 +580,7 @@ def provider_home(request):
         {
             "sections": sections,
             "done": [_provider_row(o) for o in done[:20]],
-            "resources": Resource.objects.filter(operators__user=request.user).order_by("name"),
+            "resources": selectors.operated_resources(actor=request.user),
         },
     )
 
@@ -634,6 +634,8 @@ def provider_reveal_address(request, uid):
             actor=request.user, order=order, reason=request.POST.get("reason", "")
         )
     except GridGovError as exc:
+        if request.headers.get("HX-Request"):
+            return render(request, "lists/_reveal_error.html", {"message": error_text(exc)})
         messages.error(request, error_text(exc))
         return redirect("lists:provider_order", uid=order.uid)
     return render(request, "events/_revealed.html", {"value": address})

@@ -224,6 +224,10 @@ def test_provider_accepts_starts_completes_and_the_need_follows(world, login_cli
     assert (
         client.post(f"/lists/serve/{order_a.uid}/address/", {"reason": "上门"}).status_code == 302
     )
+    early = client.post(
+        f"/lists/serve/{order_a.uid}/address/", {"reason": "上门"}, HTTP_HX_REQUEST="true"
+    )
+    assert early.status_code == 200 and b"accepted and not yet completed" in early.content
     assert not AuditRecord.objects.filter(action="lists.order.reveal_address").exists()
     for version, data in enumerate(
         [{"action": "accept"}, {"action": "start"}, {"action": "complete", "hours": "2"}], start=1
