@@ -3,12 +3,15 @@ the service-provider role over 天平路街道) operates one demo resource of th
 it lands on that resource's service orders.
 
 ``seed_providers()`` runs after the demo's needs and resources are seeded. It links the
-account to the first active meals resource kept in the street (any active resource of the
-street otherwise); when the street has none it adds one through the lists services. When
-the resource has no order yet and a need waits for matching among its candidates, one order
-is dispatched to it, so the provider has something to accept. Idempotent."""
+account to the active meals resource kept in the street with the most service orders (the
+busiest active resource of the street otherwise); when the street has none it adds one
+through the lists services. When the resource has no order yet and a need waits for
+matching among its candidates, one order is dispatched to it, so the provider has something
+to accept. Idempotent."""
 
 from __future__ import annotations
+
+from django.db.models import Count
 
 from gridgov.accounts.models import User
 from gridgov.lists import selectors, services
@@ -21,10 +24,14 @@ STAFF = "demo_street"  # holds lists.manage and lists.dispatch over the street
 
 
 def _resource(street: OrgUnit, staff: User) -> Resource:
-    pool = Resource.objects.filter(
-        status=Resource.Status.ACTIVE, scope_path__startswith=street.path
-    ).order_by("name", "id")
-    found = pool.filter(categories__code="meals").first() or pool.first()
+    pool = (
+        Resource.objects.filter(status=Resource.Status.ACTIVE, scope_path__startswith=street.path)
+        .annotate(n_orders=Count("orders", distinct=True))
+        .order_by("-n_orders", "name", "id")
+    )
+    # The busiest meals resource (the provider has orders to see), else the busiest one.
+    meals = pool.filter(pk__in=Resource.objects.filter(categories__code="meals").values("pk"))
+    found = meals.filter(n_orders__gt=0).first() or pool.first()
     if found is not None:
         return found
     return services.resource_create(
