@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lists', '0002_default_categories'),
+        ('lists', '0003_match_proposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
