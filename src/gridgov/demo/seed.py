@@ -275,6 +275,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.lists import seed_lists
 
     seed_lists()
+    from gridgov.demo.lists_providers import seed_providers
+
+    seed_providers()
     from gridgov.kpis import daily
 
     today = timezone.localdate()
