@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.lists import views, views_map, views_matching
+from gridgov.lists import views, views_map, views_matching, views_projects
 
 app_name = "lists"
 
@@ -31,4 +31,12 @@ urlpatterns = [
     path("orders/<uuid:uid>/action/", views.order_action, name="order_action"),
     path("map/", views_map.need_map, name="need_map"),
     path("map/data/", views_map.need_map_data, name="need_map_data"),
+    path("projects/", views_projects.project_list, name="project_list"),
+    path("projects/new/", views_projects.project_create, name="project_create"),
+    path("projects/<uuid:uid>/", views_projects.project_detail, name="project_detail"),
+    path("projects/<uuid:uid>/edit/", views_projects.project_edit, name="project_edit"),
+    path("projects/<uuid:uid>/action/", views_projects.project_action, name="project_action"),
+    path("projects/<uuid:uid>/needs/", views_projects.project_link, name="project_link"),
+    path("needs/<uuid:uid>/project/", views_projects.need_link_project, name="need_link_project"),
+    path("gap/", views_projects.gap_page, name="gap"),
 ]

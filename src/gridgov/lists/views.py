@@ -15,6 +15,7 @@ from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, Resource, ServiceOrder
+from gridgov.lists.views_projects import need_panel
 from gridgov.lists.workflow import NEED_MACHINE, NEED_MANUAL, ORDER_MACHINE, ORDER_MANUAL
 from gridgov.people.models import Household, TagCategory
 
@@ -207,6 +208,7 @@ def need_detail(request, uid):
             "candidates": selectors.candidates(need) if can_dispatch else [],
             "can_dispatch": can_dispatch,
             "propose_unit": _propose_unit(request.user, need) if can_dispatch else None,
+            **need_panel(request.user, need),
         },
     )
 
