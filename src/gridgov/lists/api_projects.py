@@ -94,7 +94,7 @@ class ProjectIn(Schema):
     service_line: line(16)
     summary: lines(1000) = ""
     sponsor: line(20)
-    budget: line(20) = "0"
+    budget: line(20) | int | float = "0"
     funding_source: line(100) = ""
     planned_start: date | None = None
     planned_end: date | None = None
