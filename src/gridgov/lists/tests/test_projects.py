@@ -487,3 +487,20 @@ def test_pages_gap_proposal_project_and_need_link(world, login_client):
     with translation.override("zh-hans"):
         zh = client.get("/lists/gap/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "资源分布与服务缺口" in zh.content.decode()
+
+
+def test_demo_projects_at_two_steps_with_their_needs(world):
+    from gridgov.demo.lists_projects import seed_projects
+
+    for _i in range(5):
+        _household(world)
+    existing = _need(world, "childcare")
+    assert seed_projects() == 2
+    assert seed_projects() == 0  # once
+    by_line = {p.service_line: p for p in Project.objects.all()}
+    assert by_line["ageing_adapt"].state == "implementing"
+    assert by_line["youth_care"].state == "design"
+    assert by_line["ageing_adapt"].needs.count() == 4
+    assert existing in by_line["youth_care"].needs.all()
+    assert by_line["youth_care"].needs.count() == 3
+    assert ProjectLog.objects.filter(action="approve_budget").count() == 1
