@@ -366,7 +366,13 @@ def _link(actor, project: Project, uids: list, need_version: int | None = None) 
             need.save(update_fields=["version", "updated_at"])
             _need_log(need, "project", need.state, actor, note)
     project.needs.add(*found)
-    _log(project, "link", project.state, actor, ", ".join(str(n.uid)[:8] for n in found))
+    _log(
+        project,
+        "link",
+        project.state,
+        actor,
+        ", ".join(f"{n.category.name} · {n.household.number}" for n in found),
+    )
     audit_record(
         "lists.project.link_needs",
         actor=actor,

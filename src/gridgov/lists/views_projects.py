@@ -15,6 +15,7 @@ from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_filter, path_in_scope
 from gridgov.lists import gap, project_services, selectors
 from gridgov.lists.models import NeedCategory, Project
+from gridgov.lists.services import _uuid_or_none
 from gridgov.lists.workflow import PROJECT_MACHINE
 from gridgov.org.models import OrgUnit
 
@@ -270,9 +271,10 @@ def need_link_project(request, uid):
     """From a need's page: link it to one of the open projects of its area."""
     need = selectors.need_get(actor=request.user, uid=uid, action="manage")
     try:
-        project = selectors.project_get(
-            actor=request.user, uid=request.POST.get("project", ""), action="manage"
-        )
+        uid = _uuid_or_none(request.POST.get("project", ""))
+        if uid is None:
+            raise NotFound()
+        project = selectors.project_get(actor=request.user, uid=uid, action="manage")
         project_services.project_link_needs(
             actor=request.user,
             project=project,
