@@ -1,5 +1,6 @@
 """The lists' part of each home (core/workbench.py): needs waiting to be verified or
-matched, orders waiting for acceptance and overdue; each count from its list's selector."""
+matched, orders waiting for acceptance, project budgets waiting for approval; each count
+from its list's selector."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.workbench import Queue, Section, register_section
 from gridgov.lists import selectors
-from gridgov.lists.models import Need, ServiceOrder
+from gridgov.lists.models import Need, Project, ServiceOrder
 
 
 @register_section(16)
@@ -47,10 +48,24 @@ def lists_section(user) -> Section | None:
                 "warning",
             )
         )
+    if user.has_permission("lists.approve"):
+        out.append(
+            Queue(
+                "lists_budgets_to_approve",
+                _("Project budgets to approve"),
+                selectors.project_list(actor=user, state=Project.State.BUDGET_APPROVAL)
+                .filter(pk__in=Project.objects.visible_to(user, "approve").values("pk"))
+                .count(),
+                f"{reverse('lists:project_list')}?state=budget_approval",
+                "warning",
+            )
+        )
     actions = [
         (_("Needs list"), needs),
         (_("Resource list"), reverse("lists:resource_list")),
         (_("Needs map"), reverse("lists:need_map")),
+        (_("Projects"), reverse("lists:project_list")),
+        (_("Service gaps"), reverse("lists:gap")),
     ]
     if user.has_permission("lists.dispatch"):
         actions.append((_("Matching proposals"), reverse("lists:matching_index")))

@@ -504,3 +504,18 @@ def test_demo_projects_at_two_steps_with_their_needs(world):
     assert existing in by_line["youth_care"].needs.all()
     assert by_line["youth_care"].needs.count() == 3
     assert ProjectLog.objects.filter(action="approve_budget").count() == 1
+
+
+def test_the_street_home_shows_budgets_to_approve(world, login_client):
+    project = project_services.project_create(
+        actor=world["staff"],
+        data=_data(
+            world, funding_source="社区基金", planned_start="2026-03-01", planned_end="2026-06-01"
+        ),
+    )
+    _move(world, project, "design")
+    _move(world, project, "submit_budget")
+    home = login_client(world["street"]).get("/")
+    assert home.status_code == 200
+    queues = {q.key: q.count for s in home.context["sections"] for q in s.queues}
+    assert queues["lists_budgets_to_approve"] == 1
