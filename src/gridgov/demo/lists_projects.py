@@ -61,7 +61,9 @@ def _needs(actor, community: OrgUnit, category: str, count: int) -> list[Need]:
         "household_id"
     )
     households = (
-        Household.objects.filter(scope_path__startswith=community.path)
+        Household.objects.filter(
+            scope_path__startswith=community.path, status=Household.Status.ACTIVE
+        )
         .exclude(pk__in=busy)
         .order_by("number")
     )
@@ -113,8 +115,8 @@ def seed_projects() -> int:
         return 0
     community = grid.parent
     street = community.parent
-    actor = _office(community, Role.COMMUNITY_STAFF, "demo_office_", "社区")
-    approver = _office(street, Role.STREET_STAFF, "demo_street_", "街道")
+    actor = _office(community, Role.COMMUNITY_STAFF, "demo_cs_", "社区专干")
+    approver = _office(street, Role.STREET_STAFF, "demo_ss_", "街道专干")
     today = timezone.localdate()
     made = 0
     for name, line, category, count, summary, budget, funding, target in PROJECTS:
