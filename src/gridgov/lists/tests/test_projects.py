@@ -6,6 +6,7 @@ and project proposal on a hand-built case; the API and the pages."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from gridgov.accounts.roles import Role
@@ -519,3 +520,46 @@ def test_the_street_home_shows_budgets_to_approve(world, login_client):
     assert home.status_code == 200
     queues = {q.key: q.count for s in home.context["sections"] for q in s.queues}
     assert queues["lists_budgets_to_approve"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks across connections: PostgreSQL"
+)
+def test_two_people_at_the_same_moment_one_wins(world):
+    import threading
+
+    project = project_services.project_create(actor=world["staff"], data=_data(world))
+    other = world["make_user"](Role.COMMUNITY_STAFF, world["tree"]["c1"])
+    seen = project.version
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def act(name, actor, action, reason):
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=10)
+            project_services.project_transition(
+                actor=actor, project=project, action=action, version=seen, reason=reason
+            )
+            outcomes[name] = "ok"
+        except Conflict as exc:
+            outcomes[name] = exc
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=act, args=("design", world["staff"], "design", "")),
+        threading.Thread(target=act, args=("cancel", other, "cancel", "重复立项")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(type(v).__name__ for v in outcomes.values()) == ["Conflict", "str"]
+    loser = next(v for v in outcomes.values() if isinstance(v, Conflict))
+    assert loser.status == 409
+    project.refresh_from_db()
+    assert project.state in ("design", "cancelled") and project.version == seen + 1
+    assert ProjectLog.objects.filter(project=project, action__in=["design", "cancel"]).count() == 1
