@@ -1054,6 +1054,103 @@ ROUTES = [
         ok=(200, 409),
         data={"action": "accept", "version": 1},
     ),
+    Route("lists:project_list", "GET", "/lists/projects/", "lists.view"),
+    Route("lists:project_create", "GET", "/lists/projects/new/", "lists.manage"),
+    Route("lists:gap", "GET", "/lists/gap/", "lists.view"),
+    Route(
+        "lists:project_detail",
+        "GET",
+        "/lists/projects/{in}/",
+        "lists.view",
+        ("project_in", "project_out"),
+    ),
+    Route(
+        "lists:project_edit",
+        "GET",
+        "/lists/projects/{in}/edit/",
+        "lists.manage",
+        ("project_in", "project_out"),
+    ),
+    Route(
+        "lists:project_action",
+        "POST",
+        "/lists/projects/{in}/action/",
+        "lists.manage",
+        ("project_in", "project_out"),
+        ok=(302,),
+        data={"action": "design", "version": "1"},
+    ),
+    Route(
+        "lists:project_link",
+        "POST",
+        "/lists/projects/{in}/needs/",
+        "lists.manage",
+        ("project_in", "project_out"),
+        ok=(302,),
+    ),
+    Route(
+        "lists:need_link_project",
+        "POST",
+        "/lists/needs/{in}/project/",
+        "lists.manage",
+        ("need_in", "need_out"),
+        ok=(302,),
+    ),
+    _api("GET", "/api/v1/projects", "lists.view", "/api/v1/projects?limit=200"),
+    _api("GET", "/api/v1/projects/gap", "lists.view", "/api/v1/projects/gap"),
+    _api(
+        "POST",
+        "/api/v1/projects",
+        "lists.manage",
+        "/api/v1/projects",
+        ok=(201,),
+        data={
+            "name": "矩阵项目",
+            "service_line": "culture",
+            "sponsor": "310104003001",
+            "budget": "100",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/projects/{uid}",
+        "lists.view",
+        "/api/v1/projects/{in}",
+        ("project_in", "project_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/projects/{uid}",
+        "lists.manage",
+        "/api/v1/projects/{in}",
+        ("project_in", "project_out"),
+        ok=(200, 409),
+        data={
+            "version": 1,
+            "name": "矩阵项目",
+            "service_line": "culture",
+            "sponsor": "310104003001",
+            "budget": "200",
+        },
+    ),
+    _api(
+        "POST",
+        "/api/v1/projects/{uid}/transitions",
+        "lists.manage",
+        "/api/v1/projects/{in}/transitions",
+        ("project_in", "project_out"),
+        ok=(200, 409),
+        data={"action": "design", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/projects/{uid}/needs",
+        "lists.manage",
+        "/api/v1/projects/{in}/needs",
+        ("project_in", "project_out"),
+        ok=(200, 409, 422),
+        data={"needs": ["00000000-0000-0000-0000-000000000000"], "version": 1},
+    ),
     _api("GET", "/api/v1/visit-spot-checks", "visits.spot_check", "/api/v1/visit-spot-checks"),
     _api(
         "POST",
@@ -1288,8 +1385,8 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
 
 def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     """In c1/g1a and in c2/g2a: a resource, a need of the household matched to it and its
-    service order waiting for acceptance."""
-    from gridgov.lists import matching_services, services
+    service order waiting for acceptance, a matching proposal, and a project."""
+    from gridgov.lists import matching_services, project_services, services
     from gridgov.people.models import Household
 
     out = {}
@@ -1354,6 +1451,17 @@ def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         row = proposal.rows.get(need=health)
         out[f"match_{key}"] = str(proposal.uid)
         out[f"match_row_{key}"] = f"{proposal.uid}/rows/{row.uid}"
+        project = project_services.project_create(
+            actor=actor,
+            data={
+                "name": f"项目{key}",
+                "service_line": "culture",
+                # A grid's project: every role reading lists in g1a sees it.
+                "sponsor": org_tree["g1a" if key == "in" else "g2a"].code,
+                "budget": "1000",
+            },
+        )
+        out[f"project_{key}"] = str(project.uid)
     return out
 
 

@@ -59,7 +59,8 @@ _VI_OFFICE = {
 }
 
 # Lists: register (record a need), manage (verify, close, keep resources), dispatch (match,
-# dispatch and follow service orders on the provider's and resident's behalf).
+# dispatch and follow service orders on the provider's and resident's behalf), approve (a
+# project's budget: the street and the district, above the communities that propose).
 _LI_READ = {"lists.view"}
 _LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch"}
 # A provider's account (服务提供方) acts on the service orders of the resources it operates
@@ -99,7 +100,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
         | {"visits.manage"}
         | _LI_READ
-        | {"lists.manage", "lists.catalogue"}
+        | {"lists.manage", "lists.catalogue", "lists.approve"}
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -110,6 +111,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _VI_READ
         | {"people.export", "people.export_full", "kpis.view"}
         | _LI_OFFICE
+        | {"lists.approve"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _TOKENS

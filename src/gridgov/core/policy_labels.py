@@ -110,6 +110,10 @@ FIELD_LABELS = {
     "urgency_weights": _("Priority weight of each urgency"),
     "balance_load": _("Prefer providers with fewer orders in hand"),
     "max_alternatives": _("Alternatives shown with each proposal"),
+    "propose_threshold": _(
+        "More needs nobody can meet in one community and category than this propose a project"
+    ),
+    "category_lines": _("Service line proposed for each need category"),
 }
 
 

@@ -278,6 +278,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.lists_providers import seed_providers
 
     seed_providers()
+    from gridgov.demo.lists_projects import seed_projects
+
+    seed_projects()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -585,3 +585,129 @@ class MatchProposalRow(models.Model):
     @property
     def audit_org_path(self) -> str:
         return self.scope_path
+
+
+class Project(models.Model):
+    """One item of the projects list (项目清单 · 项目落地清单): needs no resource can meet,
+    turned into a project with a sponsor, providers, a budget and a lifecycle."""
+
+    class ServiceLine(models.TextChoices):
+        AGEING_ADAPT = "ageing_adapt", _("home adaptation for old age (适老改造)")
+        YOUTH_CARE = "youth_care", _("after-school care for children (青少托管)")
+        CULTURE = "culture", _("culture for residents (文化惠民)")
+        MEALS = "meals", _("meal help (助餐)")
+        ELDERLY_CARE = "elderly_care", _("elderly care (养老服务)")
+        HEALTH = "health", _("health and rehabilitation (健康康复)")
+        EMPLOYMENT = "employment", _("help finding work (就业帮扶)")
+        OTHER = "other", _("other (其他)")
+
+    class State(models.TextChoices):
+        RESEARCH = "research", _("needs research (需求调研)")
+        DESIGN = "design", _("plan design (方案设计)")
+        BUDGET_APPROVAL = "budget_approval", _("budget approval (预算审批)")
+        IMPLEMENTING = "implementing", _("implementing (实施)")
+        EVALUATION = "evaluation", _("performance evaluation (绩效评估)")
+        RESIDENT_REVIEW = "resident_review", _("residents' review (居民评议)")
+        CLOSED = "closed", _("closed (结项)")
+        CANCELLED = "cancelled", _("cancelled (已撤销)")
+
+    OPEN_STATES = (
+        State.RESEARCH,
+        State.DESIGN,
+        State.BUDGET_APPROVAL,
+        State.IMPLEMENTING,
+        State.EVALUATION,
+        State.RESIDENT_REVIEW,
+    )
+    # The budget is settled once approved: it changes only before approval is asked.
+    BUDGET_EDITABLE = (State.RESEARCH, State.DESIGN)
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    service_line = models.CharField(
+        _("service line"), max_length=16, choices=ServiceLine.choices, default=ServiceLine.OTHER
+    )
+    summary = models.CharField(_("summary"), max_length=1000, blank=True)
+    needs = models.ManyToManyField(
+        Need, verbose_name=_("needs"), related_name="projects", blank=True
+    )
+    providers = models.ManyToManyField(
+        Resource, verbose_name=_("providers"), related_name="projects", blank=True
+    )
+    # The sponsoring unit (its scope).
+    sponsor = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("sponsor"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2, default=0)
+    funding_source = models.CharField(_("funding source"), max_length=100, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.RESEARCH
+    )
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"), null=True, blank=True)
+    # Residents' ratings (1–5) recorded by staff during the residents' review: the page
+    # shows their average.
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="project_budget_not_negative")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"], name="project_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["state"], name="project_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def resident_rating(self):
+        """The average of the residents' ratings (one decimal), or None before the first."""
+        if not self.rating_count:
+            return None
+        return round(self.rating_sum / self.rating_count, 1)
+
+
+class ProjectLog(models.Model):
+    """The project's timeline: every step, with who and when."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    actor_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.action}"

@@ -135,3 +135,57 @@ for definition in [
     ),
 ]:
     register_policy(definition)
+
+
+class ProjectPolicy(PolicySchema):
+    """When the gap table proposes a project, and which service line a need category
+    proposes."""
+
+    propose_threshold: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="a community with more needs of one category that nobody can meet "
+        "than this gets a project proposed",
+    )
+    category_lines: dict[str, str] = Field(
+        default_factory=lambda: {
+            "ageing_adapt": "ageing_adapt",
+            "childcare": "youth_care",
+            "education": "youth_care",
+            "culture": "culture",
+            "meals": "meals",
+            "elderly_care": "elderly_care",
+            "special_care": "elderly_care",
+            "health": "health",
+            "rehab": "health",
+            "medical_help": "health",
+            "mental_health": "health",
+            "employment": "employment",
+        },
+        description="the service line a proposed project takes for each need category "
+        "(others: other)",
+    )
+
+
+def _project_labels() -> dict[str, str]:
+    from gridgov.lists.models import NeedCategory, Project
+
+    labels = {code: str(label) for code, label in Project.ServiceLine.choices}
+    labels.update(dict(NeedCategory.objects.values_list("code", "name")))
+    return labels
+
+
+register_policy(
+    PolicyDefinition(
+        "lists.projects",
+        ProjectPolicy,
+        _("Projects: when the gap table proposes one"),
+        _(
+            "How many needs of one category nobody can meet a community may have before the "
+            "gap table proposes a project, and the service line each category proposes."
+        ),
+        "policy.change_system",
+        value_labels=_project_labels,
+    )
+)

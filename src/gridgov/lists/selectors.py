@@ -356,3 +356,66 @@ def overdue_orders(*, now: datetime | None = None) -> QuerySet[ServiceOrder]:
     return ServiceOrder.objects.filter(
         state=ServiceOrder.State.DISPATCHED, accept_due__lt=now or timezone.now()
     )
+
+
+# Projects ----------------------------------------------------------------------------------
+
+
+def project_list(*, actor, state: str = "", service_line: str = "") -> QuerySet:
+    from gridgov.lists.models import Project
+
+    qs = Project.objects.visible_to(actor).select_related("sponsor")
+    if state:
+        qs = qs.filter(state=state)
+    if service_line:
+        qs = qs.filter(service_line=service_line)
+    return qs.annotate(need_count=Count("needs", distinct=True)).order_by("-created_at", "-id")
+
+
+def project_get(*, actor, uid, action: str = "view"):
+    from gridgov.lists.models import Project
+
+    return access_object(actor, Project.objects.select_related("sponsor"), action, uid=uid)
+
+
+def linkable_needs(*, actor, project) -> QuerySet[Need]:
+    """Needs the actor may link to the project: in its sponsor's area, nobody can meet them
+    (匹配中, or 无法满足 with the route 转项目), and in no other open project."""
+    from gridgov.lists.models import Project
+
+    taken = Project.needs.through.objects.filter(project__state__in=Project.OPEN_STATES).values(
+        "need_id"
+    )
+    return (
+        Need.objects.visible_to(actor, "manage")
+        .filter(scope_path__startswith=project.scope_path)
+        .filter(Q(state=Need.State.MATCHING) | Q(state=Need.State.UNMET, route=Need.Route.PROJECT))
+        .exclude(pk__in=taken)
+        .select_related("category", "household")
+        .order_by("category__sort", "-created_at")
+    )
+
+
+def projects_for_need(*, actor, need: Need) -> QuerySet:
+    """Open projects (still taking needs) whose sponsor's area holds the need."""
+    from gridgov.lists.models import Project
+
+    return (
+        Project.objects.visible_to(actor, "manage")
+        .filter(
+            state__in=(
+                Project.State.RESEARCH,
+                Project.State.DESIGN,
+                Project.State.BUDGET_APPROVAL,
+                Project.State.IMPLEMENTING,
+            )
+        )
+        .filter(scope_path__in=_ancestors(need.scope_path))
+        .order_by("-created_at")
+    )
+
+
+def _ancestors(path: str) -> list[str]:
+    """The path and every path above it (``a/b/c/`` → ``a/``, ``a/b/``, ``a/b/c/``)."""
+    codes = [c for c in path.split("/") if c]
+    return ["/".join(codes[:i]) + "/" for i in range(1, len(codes) + 1)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.lists import views, views_map, views_matching
+from gridgov.lists import views, views_map, views_matching, views_projects
 
 app_name = "lists"
 
@@ -36,4 +36,12 @@ urlpatterns = [
     path("serve/<uuid:uid>/", views.provider_order, name="provider_order"),
     path("serve/<uuid:uid>/action/", views.provider_action, name="provider_action"),
     path("serve/<uuid:uid>/address/", views.provider_reveal_address, name="provider_address"),
+    path("projects/", views_projects.project_list, name="project_list"),
+    path("projects/new/", views_projects.project_create, name="project_create"),
+    path("projects/<uuid:uid>/", views_projects.project_detail, name="project_detail"),
+    path("projects/<uuid:uid>/edit/", views_projects.project_edit, name="project_edit"),
+    path("projects/<uuid:uid>/action/", views_projects.project_action, name="project_action"),
+    path("projects/<uuid:uid>/needs/", views_projects.project_link, name="project_link"),
+    path("needs/<uuid:uid>/project/", views_projects.need_link_project, name="need_link_project"),
+    path("gap/", views_projects.gap_page, name="gap"),
 ]

@@ -16,6 +16,7 @@ from gridgov.core.masking import mask_name, mask_text
 from gridgov.core.permissions import requires
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, Resource, ServiceOrder
+from gridgov.lists.views_projects import need_panel
 from gridgov.lists.workflow import (
     NEED_MACHINE,
     NEED_MANUAL,
@@ -214,6 +215,7 @@ def need_detail(request, uid):
             "candidates": selectors.candidates(need) if can_dispatch else [],
             "can_dispatch": can_dispatch,
             "propose_unit": _propose_unit(request.user, need) if can_dispatch else None,
+            **need_panel(request.user, need),
         },
     )
 

@@ -1,6 +1,7 @@
 """The lists' part of each home (core/workbench.py): needs waiting to be verified or
-matched, orders waiting for acceptance; overdue service orders next to the overdue events
-in the office's event queues; a provider account lands on its own orders. Each count
+matched, orders waiting for acceptance, project budgets waiting for approval; overdue
+service orders next to the overdue events in the office's event queues; a provider account
+lands on its own orders. Each count
 from its list's selector."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.workbench import Queue, Section, register_landing, register_section
 from gridgov.lists import selectors
-from gridgov.lists.models import Need, ServiceOrder
+from gridgov.lists.models import Need, Project, ServiceOrder
 
 
 @register_section(16)
@@ -49,10 +50,24 @@ def lists_section(user) -> Section | None:
                 "warning",
             )
         )
+    if user.has_permission("lists.approve"):
+        out.append(
+            Queue(
+                "lists_budgets_to_approve",
+                _("Project budgets to approve"),
+                selectors.project_list(actor=user, state=Project.State.BUDGET_APPROVAL)
+                .filter(pk__in=Project.objects.visible_to(user, "approve").values("pk"))
+                .count(),
+                f"{reverse('lists:project_list')}?state=budget_approval",
+                "warning",
+            )
+        )
     actions = [
         (_("Needs list"), needs),
         (_("Resource list"), reverse("lists:resource_list")),
         (_("Needs map"), reverse("lists:need_map")),
+        (_("Projects"), reverse("lists:project_list")),
+        (_("Service gaps"), reverse("lists:gap")),
     ]
     if user.has_permission("lists.dispatch"):
         actions.append((_("Matching proposals"), reverse("lists:matching_index")))

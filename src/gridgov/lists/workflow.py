@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.audit.services import SystemActor
 from gridgov.core.scoping import path_in_scope
-from gridgov.core.workflow import StateMachine, Transition
-from gridgov.lists.models import MatchProposalRow, Need, ResourceOperator, ServiceOrder
+from gridgov.core.workflow import Guard, StateMachine, Transition
+from gridgov.lists.models import MatchProposalRow, Need, Project, ResourceOperator, ServiceOrder
 
 
 def may_act(actor, obj, permission: str) -> bool:
@@ -161,3 +161,97 @@ PROPOSAL_TRANSITIONS = [
     ),
 ]
 PROPOSAL_MACHINE = StateMachine(PROPOSAL_TRANSITIONS, may=may_act)
+
+
+# Projects (项目清单) ---------------------------------------------------------------------------
+# 需求调研 → 方案设计 → 预算审批 → 实施 → 绩效评估 → 居民评议 → 结项, or 已撤销 (with a reason)
+# from any open step. ``lists.manage`` moves a project; the budget approval (and sending the
+# plan back) needs ``lists.approve`` in the project's scope: the street approves what a
+# community proposes.
+
+PS = Project.State
+
+_PLANNED = Guard(
+    "not_planned",
+    lambda actor, p: bool(p.planned_start and p.planned_end and p.funding_source),
+    _("Give the planned start and end and the funding source before asking for approval."),
+)
+_COUNTED = Guard(
+    "no_beneficiaries",
+    lambda actor, p: p.beneficiaries is not None,
+    _("Record the number of beneficiaries before the residents' review."),
+)
+_RATED = Guard(
+    "not_rated",
+    lambda actor, p: p.rating_count > 0,
+    _("Record at least one resident's rating before closing the project."),
+)
+
+PROJECT_TRANSITIONS = [
+    Transition(
+        "design", _("start the plan design"), frozenset({PS.RESEARCH}), PS.DESIGN, "lists.manage"
+    ),
+    Transition(
+        "submit_budget",
+        _("ask for budget approval"),
+        frozenset({PS.DESIGN}),
+        PS.BUDGET_APPROVAL,
+        "lists.manage",
+        guards=(_PLANNED,),
+    ),
+    Transition(
+        "approve_budget",
+        _("approve the budget"),
+        frozenset({PS.BUDGET_APPROVAL}),
+        PS.IMPLEMENTING,
+        "lists.approve",
+    ),
+    Transition(
+        "return_budget",
+        _("send the plan back"),
+        frozenset({PS.BUDGET_APPROVAL}),
+        PS.DESIGN,
+        "lists.approve",
+        needs_reason=True,
+    ),
+    Transition(
+        "evaluate",
+        _("start the performance evaluation"),
+        frozenset({PS.IMPLEMENTING}),
+        PS.EVALUATION,
+        "lists.manage",
+    ),
+    Transition(
+        "resident_review",
+        _("open the residents' review"),
+        frozenset({PS.EVALUATION}),
+        PS.RESIDENT_REVIEW,
+        "lists.manage",
+        guards=(_COUNTED,),
+    ),
+    # A resident's rating, recorded by staff on the resident's behalf (the state stays).
+    Transition(
+        "rate",
+        _("record a resident's rating"),
+        frozenset({PS.RESIDENT_REVIEW}),
+        None,
+        "lists.manage",
+    ),
+    Transition(
+        "close",
+        _("close the project"),
+        frozenset({PS.RESIDENT_REVIEW}),
+        PS.CLOSED,
+        "lists.manage",
+        guards=(_RATED,),
+    ),
+    Transition(
+        "cancel",
+        _("cancel the project"),
+        frozenset(Project.OPEN_STATES),
+        PS.CANCELLED,
+        "lists.manage",
+        needs_reason=True,
+    ),
+]
+PROJECT_MACHINE = StateMachine(PROJECT_TRANSITIONS, may=may_act)
