@@ -110,6 +110,10 @@ FIELD_LABELS = {
     "urgency_weights": _("Priority weight of each urgency"),
     "balance_load": _("Prefer providers with fewer orders in hand"),
     "max_alternatives": _("Alternatives shown with each proposal"),
+    "max_days_ahead": _("Days ahead a slot may be booked"),
+    "max_slots": _("Most slots in one booking"),
+    "checkin_early_minutes": _("Minutes before the start from which check-in is open"),
+    "no_show_grace_minutes": _("Minutes after the end before a booking is a no-show"),
 }
 
 
