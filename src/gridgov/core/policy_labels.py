@@ -110,6 +110,7 @@ FIELD_LABELS = {
     "urgency_weights": _("Priority weight of each urgency"),
     "balance_load": _("Prefer providers with fewer orders in hand"),
     "max_alternatives": _("Alternatives shown with each proposal"),
+    "match_days": _("Days from registration within which a need counts as matched"),
     "max_days_ahead": _("Days ahead a slot may be booked"),
     "max_slots": _("Most slots in one booking"),
     "checkin_early_minutes": _("Minutes before the start from which check-in is open"),
