@@ -1151,6 +1151,100 @@ ROUTES = [
         ok=(200, 409, 422),
         data={"needs": ["00000000-0000-0000-0000-000000000000"], "version": 1},
     ),
+    # lists: bookable rooms and equipment, bookings
+    Route(
+        "lists:space_edit",
+        "GET",
+        "/lists/resources/{in}/bookable/",
+        "lists.manage",
+        ("resource_in", "resource_out"),
+    ),
+    Route("lists:booking_list", "GET", "/lists/bookings/", "lists.view"),
+    Route(
+        "lists:space_calendar",
+        "GET",
+        "/lists/bookings/resources/{in}/",
+        "lists.view",
+        ("resource_in", "resource_out"),
+    ),
+    Route(
+        "lists:booking_create",
+        "GET",
+        "/lists/bookings/resources/{in}/book/",
+        "lists.book",
+        ("resource_in", "resource_out"),
+    ),
+    Route(
+        "lists:booking_detail",
+        "GET",
+        "/lists/bookings/{in}/",
+        "lists.view",
+        ("booking_in", "booking_out"),
+    ),
+    Route(
+        "lists:booking_action",
+        "POST",
+        "/lists/bookings/{in}/action/",
+        "lists.book",
+        ("booking_in", "booking_out"),
+        ok=(302,),
+        data={"action": "cancel", "version": "1", "reason": "矩阵"},
+    ),
+    _api("GET", "/api/v1/bookable-resources", "lists.view", "/api/v1/bookable-resources"),
+    _api(
+        "PUT",
+        "/api/v1/bookable-resources/{uid}",
+        "lists.manage",
+        "/api/v1/bookable-resources/{in}",
+        ("resource_in", "resource_out"),
+        ok=(200, 409),
+        data={"schedule": {"0": [["09:00", "12:00"]]}, "slot_minutes": 60, "version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/bookable-resources/{uid}/slots",
+        "lists.view",
+        "/api/v1/bookable-resources/{in}/slots",
+        ("resource_in", "resource_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/bookable-resources/{uid}/utilisation",
+        "lists.view",
+        "/api/v1/bookable-resources/{in}/utilisation",
+        ("resource_in", "resource_out"),
+    ),
+    _api("GET", "/api/v1/bookings", "lists.view", "/api/v1/bookings?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/bookings",
+        "lists.book",
+        "/api/v1/bookings",
+        ("resource_in", "resource_out"),
+        ok=(201, 409, 422),
+        data={
+            "resource": "{in}",
+            "start": "2000-01-03T09:00:00",
+            "purpose": "矩阵",
+            "applicant_name": "矩阵",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/bookings/{uid}",
+        "lists.view",
+        "/api/v1/bookings/{in}",
+        ("booking_in", "booking_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/bookings/{uid}/transitions",
+        "lists.book",
+        "/api/v1/bookings/{in}/transitions",
+        ("booking_in", "booking_out"),
+        ok=(200, 409),
+        data={"action": "cancel", "version": 1, "reason": "矩阵"},
+    ),
     _api("GET", "/api/v1/visit-spot-checks", "visits.spot_check", "/api/v1/visit-spot-checks"),
     _api(
         "POST",
@@ -1385,9 +1479,19 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
 
 def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     """In c1/g1a and in c2/g2a: a resource, a need of the household matched to it and its
-    service order waiting for acceptance, a matching proposal, and a project."""
+    service order waiting for acceptance, a matching proposal, a project, and the resource
+    bookable, with a booking tomorrow."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
     from gridgov.lists import matching_services, project_services, services
+    from gridgov.lists.booking_services import BookingInput, booking_create, space_save
     from gridgov.people.models import Household
+
+    tomorrow_nine = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time(9))
+    )
 
     out = {}
     for key, community, actor in [
@@ -1425,6 +1529,27 @@ def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
             )
         out[f"resource_{key}"] = str(resource.uid)
         out[f"need_{key}"] = str(need.uid)
+        # The resource is bookable too; a booking by the grid worker (in) or the outsider.
+        booker = users[Role.GRID_WORKER] if key == "in" else outsider
+        space_save(
+            actor=actor,
+            resource=resource,
+            data={
+                "schedule": {str(d): "08:00-20:00" for d in range(7)},
+                "slot_minutes": 60,
+                "capacity_people": 10,
+            },
+        )
+        booking = booking_create(
+            actor=booker,
+            data=BookingInput(
+                resource=resource.uid,
+                start=tomorrow_nine,
+                purpose="矩阵预约",
+                applicant_name="矩阵",
+            ),
+        )
+        out[f"booking_{key}"] = str(booking.uid)
         out[f"service_order_{key}"] = str(order.uid)
         # A matching proposal over a second need of the household, waiting for a decision.
         services.resource_create(

@@ -24,6 +24,7 @@ from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
 from gridgov.kpis.api import router as kpis_router
 from gridgov.lists.api import router as lists_router
+from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
@@ -61,6 +62,7 @@ api.add_router("/", visits_router)
 api.add_router("/", lists_router)
 api.add_router("/", matches_router)
 api.add_router("/", projects_router)
+api.add_router("/", bookings_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

@@ -60,9 +60,10 @@ _VI_OFFICE = {
 
 # Lists: register (record a need), manage (verify, close, keep resources), dispatch (match,
 # dispatch and follow service orders on the provider's and resident's behalf), approve (a
-# project's budget: the street and the district, above the communities that propose).
+# project's budget: the street and the district, above the communities that propose), book
+# (book a room or equipment for a resident or group, cancel it; approving is manage's).
 _LI_READ = {"lists.view"}
-_LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch"}
+_LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch", "lists.book"}
 # A provider's account (服务提供方) acts on the service orders of the resources it operates
 # (lists.ResourceOperator): accept, refuse, start, complete. It reads nothing else.
 _LI_SERVE = {"lists.serve"}
@@ -100,7 +101,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"org.import", "policy.view", "people.export", "events.manage", "kpis.view"}
         | {"visits.manage"}
         | _LI_READ
-        | {"lists.manage", "lists.catalogue", "lists.approve"}
+        | {"lists.manage", "lists.catalogue", "lists.approve", "lists.book"}
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -140,7 +141,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _EV_HANDLE
         | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
         | {"visits.view", "visits.collect"}
-        | {"lists.view", "lists.register"}
+        | {"lists.view", "lists.register", "lists.book"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),

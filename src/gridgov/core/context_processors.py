@@ -48,6 +48,7 @@ NAV = [
     ("visits", "lists.serve", "lists:provider_home", _("My service orders"), None),
     ("visits", "lists.view", "lists:project_list", _("Projects"), OFFICE),
     ("visits", "lists.view", "lists:gap", _("Service gaps"), OFFICE),
+    ("visits", "lists.view", "lists:booking_list", _("Rooms and equipment"), FIELD | OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -114,6 +114,11 @@ FIELD_LABELS = {
         "More needs nobody can meet in one community and category than this propose a project"
     ),
     "category_lines": _("Service line proposed for each need category"),
+    "match_days": _("Days from registration within which a need counts as matched"),
+    "max_days_ahead": _("Days ahead a slot may be booked"),
+    "max_slots": _("Most slots in one booking"),
+    "checkin_early_minutes": _("Minutes before the start from which check-in is open"),
+    "no_show_grace_minutes": _("Minutes after the end before a booking is a no-show"),
 }
 
 

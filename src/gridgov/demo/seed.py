@@ -281,6 +281,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.lists_projects import seed_projects
 
     seed_projects()
+    from gridgov.demo.lists_bookings import seed_bookings
+
+    seed_bookings()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

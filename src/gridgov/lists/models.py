@@ -711,3 +711,158 @@ class ProjectLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.action}"
+
+
+# Bookable resources (设备共享库 · 空间共享计划) ------------------------------------------------
+
+
+class BookableSpace(models.Model):
+    """What makes a resource bookable (a room, a piece of equipment, a shared space): its
+    weekly opening hours cut into slots, whether a booking needs approval, how many people
+    it holds. The keeper is the resource's ``owner`` (its scope); the calendar is read by
+    whoever sees the resource."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("room (活动室 / 会议室)")
+        EQUIPMENT = "equipment", _("equipment (设备)")
+        SPACE = "space", _("shared space (共享场地)")
+
+    resource = models.OneToOneField(
+        Resource, verbose_name=_("resource"), on_delete=models.PROTECT, related_name="bookable"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROOM)
+    # Opening hours per weekday (0 = Monday … 6 = Sunday), local time:
+    # {"0": [["08:30", "11:30"], ["13:30", "17:30"]], …}; a day not listed is closed.
+    schedule = models.JSONField(_("opening hours"), default=dict)
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=60)
+    needs_approval = models.BooleanField(_("bookings need approval"), default=True)
+    capacity_people = models.PositiveIntegerField(_("capacity (people)"), default=1)
+    is_open = models.BooleanField(_("open for booking"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("bookable resource")
+        verbose_name_plural = _("bookable resources")
+
+    def __str__(self) -> str:
+        return self.resource.name
+
+    @property
+    def scope_path(self) -> str:
+        return self.resource.scope_path
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.resource.scope_path
+
+
+class BookingQuerySet(ScopedQuerySet):
+    def visible_to(self, actor, action: str = "view"):
+        """A booking is seen in the keeper's subtree (``scope_path``) and in the subtree of
+        the unit it was booked for (``requester_path``)."""
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            return self.none()
+        paths = actor.scope_paths(f"lists.{action}")
+        if not paths:
+            return self.none()
+        query = Q()
+        for path in paths:
+            query |= Q(scope_path__startswith=path) | Q(requester_path__startswith=path)
+        return self.filter(query)
+
+
+class Booking(models.Model):
+    """One booking of a bookable resource for a resident or a group: requested → approved
+    / rejected → checked in / no-show / cancelled → completed."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested (待审批)")
+        APPROVED = "approved", _("approved (已批准)")
+        REJECTED = "rejected", _("rejected (已驳回)")
+        CHECKED_IN = "checked_in", _("checked in (已签到)")
+        NO_SHOW = "no_show", _("no-show (爽约)")
+        CANCELLED = "cancelled", _("cancelled (已取消)")
+        COMPLETED = "completed", _("completed (已完成)")
+
+    # States that hold the slot: nobody else may book it.
+    BLOCKING_STATES = (State.REQUESTED, State.APPROVED, State.CHECKED_IN)
+    # States whose hours were used (utilisation).
+    USED_STATES = (State.CHECKED_IN, State.COMPLETED)
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    space = models.ForeignKey(
+        BookableSpace, verbose_name=_("resource"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    # The keeper's path (the resource's scope) and the path of the unit it is booked for.
+    scope_path = models.CharField(max_length=255, editable=False)
+    requester_path = models.CharField(max_length=255, editable=False)
+    start_at = models.DateTimeField(_("from"))
+    end_at = models.DateTimeField(_("until"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.REQUESTED
+    )
+    resident = models.ForeignKey(
+        "people.Resident",
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The applicant (a person, or the contact of a group): stored SM4-encrypted, shown masked.
+    applicant_name_encrypted = models.CharField(max_length=200, blank=True)
+    applicant_name_masked = models.CharField(_("applicant"), max_length=60, blank=True)
+    applicant_phone_encrypted = models.CharField(max_length=200, blank=True)
+    applicant_phone_masked = models.CharField(_("applicant's phone"), max_length=30, blank=True)
+    group_name = models.CharField(_("group"), max_length=100, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    attendees = models.PositiveIntegerField(_("attendees"), default=1)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    policy_version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = BookingQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "lists"
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gt=models.F("start_at")), name="booking_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["space", "start_at"], name="booking_space_start_idx"),
+            models.Index(fields=["state", "end_at"], name="booking_state_end_idx"),
+            models.Index(
+                fields=["scope_path"], name="booking_scope_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["requester_path"],
+                name="booking_requester_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id} {self.start_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path

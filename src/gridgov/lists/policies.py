@@ -93,6 +93,27 @@ def _weight_labels() -> dict[str, str]:
     return labels
 
 
+class BookingPolicy(PolicySchema):
+    """Bookable resources (docs/lists.md, *Bookings*)."""
+
+    max_days_ahead: int = Field(
+        60, ge=1, le=366, description="how many days ahead a slot may be booked"
+    )
+    max_slots: int = Field(
+        8, ge=1, le=48, description="the most consecutive slots one booking may take"
+    )
+    checkin_early_minutes: int = Field(
+        30, ge=0, le=240, description="minutes before the start from which check-in is open"
+    )
+    no_show_grace_minutes: int = Field(
+        15,
+        ge=0,
+        le=240,
+        description="minutes after the end of the slot: check-in closes, and an approved "
+        "booking nobody checked in to becomes a no-show",
+    )
+
+
 def _colour_labels() -> dict[str, str]:
     from gridgov.people.models import TagCategory
 
@@ -132,6 +153,16 @@ for definition in [
         ),
         "policy.change_system",
         value_labels=_weight_labels,
+    ),
+    PolicyDefinition(
+        "lists.bookings",
+        BookingPolicy,
+        _("Bookable rooms and equipment"),
+        _(
+            "How far ahead a slot may be booked, how many slots one booking may take, when "
+            "check-in opens and closes, and when an unattended booking becomes a no-show."
+        ),
+        "policy.change_system",
     ),
 ]:
     register_policy(definition)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.lists import views, views_map, views_matching, views_projects
+from gridgov.lists import views, views_bookings, views_map, views_matching, views_projects
 
 app_name = "lists"
 
@@ -26,6 +26,16 @@ urlpatterns = [
     path("resources/new/", views.resource_create, name="resource_create"),
     path("resources/<uuid:uid>/", views.resource_edit, name="resource_edit"),
     path("resources/<uuid:uid>/operators/", views.resource_operators, name="resource_operators"),
+    path("resources/<uuid:uid>/bookable/", views_bookings.space_edit, name="space_edit"),
+    path("bookings/", views_bookings.booking_list, name="booking_list"),
+    path("bookings/resources/<uuid:uid>/", views_bookings.space_calendar, name="space_calendar"),
+    path(
+        "bookings/resources/<uuid:uid>/book/",
+        views_bookings.booking_create,
+        name="booking_create",
+    ),
+    path("bookings/<uuid:uid>/", views_bookings.booking_detail, name="booking_detail"),
+    path("bookings/<uuid:uid>/action/", views_bookings.booking_action, name="booking_action"),
     path("categories/", views.category_list, name="category_list"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<uuid:uid>/", views.order_detail, name="order_detail"),

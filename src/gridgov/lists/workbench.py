@@ -62,12 +62,28 @@ def lists_section(user) -> Section | None:
                 "warning",
             )
         )
+    if user.has_permission("lists.manage"):
+        from gridgov.lists import booking_selectors
+        from gridgov.lists.models import Booking
+
+        out.append(
+            Queue(
+                "lists_bookings_waiting",
+                _("Bookings waiting for approval"),
+                booking_selectors.booking_list(actor=user, state=Booking.State.REQUESTED)
+                .filter(booking_selectors.keeper_filter(user))
+                .count(),
+                reverse("lists:booking_list"),
+                "warning",
+            )
+        )
     actions = [
         (_("Needs list"), needs),
         (_("Resource list"), reverse("lists:resource_list")),
         (_("Needs map"), reverse("lists:need_map")),
         (_("Projects"), reverse("lists:project_list")),
         (_("Service gaps"), reverse("lists:gap")),
+        (_("Rooms and equipment"), reverse("lists:booking_list")),
     ]
     if user.has_permission("lists.dispatch"):
         actions.append((_("Matching proposals"), reverse("lists:matching_index")))

@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.audit.services import SystemActor
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import Guard, StateMachine, Transition
-from gridgov.lists.models import MatchProposalRow, Need, Project, ResourceOperator, ServiceOrder
+from gridgov.lists.models import (
+    Booking,
+    MatchProposalRow,
+    Need,
+    Project,
+    ResourceOperator,
+    ServiceOrder,
+)
 
 
 def may_act(actor, obj, permission: str) -> bool:
@@ -255,3 +262,120 @@ PROJECT_TRANSITIONS = [
     ),
 ]
 PROJECT_MACHINE = StateMachine(PROJECT_TRANSITIONS, may=may_act)
+
+
+# Bookings ------------------------------------------------------------------------------------
+# requested → approved / rejected / cancelled; approved → checked in / no-show / cancelled;
+# checked in → completed. Booking and cancelling need ``lists.book`` in the scope of the
+# keeper or of the unit the booking is for; the keeper's decisions (approve, reject, check
+# in, no-show, complete) need ``lists.manage`` in the keeper's scope.
+
+
+def may_book(actor, obj, permission: str) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if permission == "lists.book" and path_in_scope(actor, obj.requester_path, permission):
+        return True
+    return path_in_scope(actor, obj.scope_path, permission)
+
+
+def _booking_policy():
+    from gridgov.core.policies import policy_in_force
+
+    return policy_in_force("lists.bookings").value
+
+
+def _checkin_open(actor, booking) -> bool:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rules = _booking_policy()
+    now = timezone.now()
+    return (
+        booking.start_at - timedelta(minutes=rules.checkin_early_minutes)
+        <= now
+        < booking.end_at + timedelta(minutes=rules.no_show_grace_minutes)
+    )
+
+
+def _grace_passed(actor, booking) -> bool:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rules = _booking_policy()
+    return timezone.now() >= booking.end_at + timedelta(minutes=rules.no_show_grace_minutes)
+
+
+def _not_started(actor, booking) -> bool:
+    from django.utils import timezone
+
+    return timezone.now() < booking.start_at
+
+
+B = Booking.State
+BOOKING_TRANSITIONS = [
+    Transition(
+        "approve",
+        _("approve"),
+        frozenset({B.REQUESTED}),
+        B.APPROVED,
+        "lists.manage",
+        guards=(
+            Guard(
+                "slot_started",
+                _not_started,
+                _("The slot has already begun: it can no longer be approved."),
+            ),
+        ),
+    ),
+    Transition("reject", _("reject"), frozenset({B.REQUESTED}), B.REJECTED, "lists.manage", True),
+    Transition(
+        "cancel",
+        _("cancel the booking"),
+        frozenset({B.REQUESTED, B.APPROVED}),
+        B.CANCELLED,
+        "lists.book",
+        needs_reason=True,
+        guards=(
+            Guard(
+                "slot_started",
+                _not_started,
+                _("The slot has already begun: it can no longer be cancelled."),
+            ),
+        ),
+    ),
+    Transition(
+        "check_in",
+        _("check in"),
+        frozenset({B.APPROVED}),
+        B.CHECKED_IN,
+        "lists.manage",
+        guards=(
+            Guard(
+                "checkin_closed",
+                _checkin_open,
+                _("Check-in is open from shortly before the start until shortly after the end."),
+            ),
+        ),
+    ),
+    Transition(
+        "no_show",
+        _("mark as no-show"),
+        frozenset({B.APPROVED}),
+        B.NO_SHOW,
+        "lists.manage",
+        guards=(
+            Guard(
+                "too_early",
+                _grace_passed,
+                _("A no-show can be marked only after the slot's end and the grace time."),
+            ),
+        ),
+    ),
+    Transition("complete", _("complete"), frozenset({B.CHECKED_IN}), B.COMPLETED, "lists.manage"),
+]
+BOOKING_MACHINE = StateMachine(BOOKING_TRANSITIONS, may=may_book)
