@@ -278,6 +278,8 @@ ROUTES = [
         public_status=(404,),
     ),
     Route("events:device_hook", "POST", "/events/hooks/device/none/", None, public_status=(401,)),
+    # The resident's rating link of a completed service: no account; an unknown link is 404.
+    Route("lists:resident_rate", "GET", "/lists/rate/not-a-link/", None, public_status=(404,)),
     # Open311 reads are public and per jurisdiction (district).
     Route("open311:services", "GET", "/open311/v2/services.json", None),
     Route("open311:service", "GET", "/open311/v2/services/06010.xml", None),

@@ -1,11 +1,12 @@
 """The three lists end to end in a real browser, each person in their own session: a grid
 worker's visit raises a need; the community office passes the visit, puts the need into
 matching and confirms the optimiser's proposal; the provider accepts the order on its phone,
-gives the service and completes it; the office records the resident's ratings (staff act on
-the resident's behalf until residents have accounts); the need shows 已满足 and the needs
+gives the service and completes it; the resident rates it on the phone through the link
+sent on completion, and the office adds the outcome rating; the need shows 已满足 and the needs
 KPIs move from "nothing to measure" to 100 %. Screenshots of each step go to
 var/test-artifacts/lists-journey/."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _kpis(page, unit_code):
 
 
 def test_a_need_from_a_visit_is_matched_served_rated_and_met(
-    page, live_server, org_tree, make_user
+    page, live_server, org_tree, make_user, caplog
 ):
     t = org_tree
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -97,6 +98,7 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     )
     assert visit.state == Visit.State.SUBMITTED and not Need.objects.exists()
     problems: list[str] = []
+    caplog.set_level("INFO", logger="gridgov.notify")
 
     # The office passes the visit: the need enters the needs list, from the visit.
     _as(page, live_server, office)
@@ -142,17 +144,30 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     assert page.locator("#order-state").inner_text().startswith("已完成")
     _shot(page, "4-provider-completed", problems)
 
-    # The office records the resident's ratings: the need is met.
+    # The resident got the rating link (the demo's sender logs it) and rates on the phone,
+    # without an account.
+    sent = [r.getMessage() for r in caplog.records if r.name == "gridgov.notify"]
+    link = re.search(r"/lists/rate/[A-Za-z0-9_-]+/", sent[-1]).group(0)
+    page.context.clear_cookies()
+    page.goto(page.base + link)
+    _shot(page, "5-resident-rates", problems)
+    page.locator("label[for=stars-5]").click()
+    page.locator("label[for=met-yes]").click()
+    page.locator("#rate-form button[type=submit]").click()
+    assert page.locator("#rated").is_visible()
+    order.refresh_from_db()
+    assert order.resident_rating == 5 and order.need_met == "yes"
+
+    # The office adds the outcome rating: the need is met.
     _as(page, live_server, office)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(page.base + f"/lists/orders/{order.uid}/")
-    page.locator("#resident_rating").select_option("5")
-    page.locator("#need_met").select_option("yes")
+    assert page.locator("#resident-answer").inner_text().startswith("5/5")
     page.locator("#outcome_rating").select_option("5")
     page.locator("button[name=action][value=rate]").click()
     page.goto(page.base + f"/lists/needs/{need.uid}/")
     assert page.locator("#need-state").inner_text().startswith("已满足")
-    _shot(page, "5-need-met", problems)
+    _shot(page, "6-need-met", problems)
 
     # The KPIs move once the day's figures are refreshed (the scheduled job).
     today = timezone.localdate()
@@ -162,7 +177,7 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
         "lists.fulfilment_rate": 100.0,
         "lists.satisfaction": 100.0,
     }, after
-    _shot(page, "6-dashboard", problems)
+    _shot(page, "7-dashboard", problems)
     order.refresh_from_db()
     assert order.hours == 1.5 and order.resident_rating == 5 and order.need_met == "yes"
     assert not problems, problems

@@ -85,6 +85,7 @@ ACTIONS = {
     "lists.project.link_needs": _("needs linked to a project"),
     "lists.order.dispatch": _("service order dispatched"),
     "lists.order.transition": _("service order moved on"),
+    "lists.order.resident_rate": _("service order rated by the resident through the link"),
     "lists.match.propose": _("match proposal made"),
     "lists.match.confirm": _("proposed match confirmed"),
     "lists.match.change": _("proposed match changed"),

@@ -421,7 +421,7 @@ def _decide(actor, row, action: str, version: int, resource_uid, note: str) -> S
         current.version += 1
         current.save(update_fields=["state", "order", "decided_by_name", "decided_at", "version"])
         audit_record(
-            f"lists.match.{action}",
+            {"confirm": "lists.match.confirm", "change": "lists.match.change"}[action],
             actor=actor,
             target=current,
             changes={

@@ -432,6 +432,11 @@ class ServiceOrder(models.Model):
     need_met = models.CharField(_("need met?"), max_length=8, choices=Met.choices, blank=True)
     outcome_rating = models.PositiveSmallIntegerField(_("outcome rating"), null=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # The resident's own answer (1–5 and "was the need met?") through the rating link sent
+    # when the service is completed; only the link's SHA-256 is kept. Staff then add the
+    # outcome rating. Without it, staff record the resident's answer on their behalf (代办).
+    rating_link_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    resident_rated_at = models.DateTimeField(_("rated by the resident"), null=True, blank=True)
     # When the order, accepted but not started by ``start_due``, was escalated (once).
     overdue_escalated_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

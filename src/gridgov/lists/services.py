@@ -12,7 +12,9 @@ a 409.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -812,10 +814,12 @@ def order_transition(
             errors["hours"] = [_("Give the hours of service (more than 0, at most 1000).")]
     if action == "rate":
         rating = rating or Rating()
-        resident_rating = _rating(rating.resident_rating, "resident_rating", errors)
         outcome_rating = _rating(rating.outcome_rating, "outcome_rating", errors)
-        if rating.need_met not in ServiceOrder.Met.values:
-            errors["need_met"] = [_("Say whether the need was met.")]
+        resident_rating = None
+        if order.resident_rated_at is None:  # staff record the resident's answer (代办)
+            resident_rating = _rating(rating.resident_rating, "resident_rating", errors)
+            if rating.need_met not in ServiceOrder.Met.values:
+                errors["need_met"] = [_("Say whether the need was met.")]
     if errors:
         raise ValidationFailed(details=errors)
     with transaction.atomic():
@@ -847,14 +851,16 @@ def order_transition(
         elif action == "complete":
             current.completed_at = now
             current.hours = hours_value
+            link = _rating_link(current)
         elif action == "rate":
-            current.resident_rating = resident_rating
+            if current.resident_rated_at is None:
+                current.resident_rating = resident_rating
+                current.need_met = rating.need_met
             current.outcome_rating = outcome_rating
-            current.need_met = rating.need_met
             current.rated_at = now
-            follow = {"yes": "met", "partly": "partly_met", "no": "not_met"}[rating.need_met]
+            follow = {"yes": "met", "partly": "partly_met", "no": "not_met"}[current.need_met]
             _need_follow(actor, need, follow, reason)
-            if rating.need_met != ServiceOrder.Met.YES:
+            if current.need_met != ServiceOrder.Met.YES:
                 _follow_up_visit(actor, need, now)
         current.version += 1
         current.save()
@@ -869,7 +875,92 @@ def order_transition(
                 "hours": str(hours_value) if hours_value is not None else None,
                 "resident_rating": current.resident_rating if action == "rate" else None,
                 "need_met": current.need_met if action == "rate" else None,
+                "on_behalf": action == "rate" and current.resident_rated_at is None,
             },
+        )
+        if action == "complete":
+            transaction.on_commit(lambda: _send_rating_link(need, link))
+    return current
+
+
+# The resident's rating (居民评单) ----------------------------------------------------------
+
+
+def _digest(link: str) -> str:
+    return hashlib.sha256(link.encode()).hexdigest()
+
+
+def _rating_link(order: ServiceOrder) -> str:
+    """A new secret for the order's rating page; only its digest is stored."""
+    link = secrets.token_urlsafe(18)
+    order.rating_link_digest = _digest(link)
+    return link
+
+
+def _send_rating_link(need: Need, link: str) -> None:
+    """The completed service's rating link, to the person served (or the household's head)
+    through the external senders (SMS, WeChat; the log in the demo)."""
+    from django.urls import reverse
+
+    from gridgov.core import notifications
+
+    person = need.resident or (
+        Resident.objects.active().filter(household_id=need.household_id).order_by("pk").first()
+    )
+    if person is None:
+        return
+    path = reverse("lists:resident_rate", args=[link])
+    notifications.send_external(
+        recipient=f"resident:{person.uid}",
+        message=_("Your service (%(category)s) is done. Please rate it: %(path)s")
+        % {"category": need.category.name, "path": path},
+    )
+
+
+def order_for_rating_link(link: str) -> ServiceOrder:
+    """The order a rating link belongs to (404 for any link that is not one)."""
+    if not link or len(link) > 64:
+        raise NotFound()
+    order = (
+        ServiceOrder.objects.select_related("need__category", "resource")
+        .filter(rating_link_digest=_digest(link))
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def order_resident_rate(*, link: str, resident_rating: Any, need_met: str) -> ServiceOrder:
+    """The resident's own answer through the link: satisfaction 1–5 and whether the need was
+    met (the events' rating pattern). Once only, and only after the service is completed;
+    staff then add the outcome rating, which closes the order and moves the need."""
+    order = order_for_rating_link(link)
+    errors: dict[str, list[str]] = {}
+    stars = _rating(resident_rating, "resident_rating", errors)
+    if need_met not in ServiceOrder.Met.values:
+        errors["need_met"] = [_("Say whether the need was met.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        current = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        if current.resident_rated_at is not None or current.state == ServiceOrder.State.RATED:
+            raise Conflict(_("This service has already been rated."), code="already_rated")
+        if current.state != ServiceOrder.State.COMPLETED:
+            raise Conflict(
+                _("The service is not completed yet; it can be rated once it is."),
+                code="not_completed",
+            )
+        current.resident_rating = stars
+        current.need_met = need_met
+        current.resident_rated_at = timezone.now()
+        current.version += 1
+        current.save()
+        audit_record(
+            "lists.order.resident_rate",
+            actor=SystemActor("resident-rating-link"),
+            target=current,
+            changes={"resident_rating": stars, "need_met": need_met},
         )
     return current
 

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from gridgov.lists import views, views_bookings, views_map, views_matching, views_projects
+from gridgov.lists import (
+    views,
+    views_bookings,
+    views_map,
+    views_matching,
+    views_projects,
+    views_rating,
+)
 
 app_name = "lists"
 
 urlpatterns = [
+    path("rate/<str:link>/", views_rating.resident_rate, name="resident_rate"),
     path("needs/", views.need_list, name="need_list"),
     path("needs/new/", views.need_create, name="need_create"),
     path("needs/<uuid:uid>/", views.need_detail, name="need_detail"),
