@@ -296,7 +296,8 @@ class ReportKind:
     """A capability's own monthly report in the report centre (e.g. the lists'
     《社区需求分析报告》): made for units of ``levels``, asked for by whoever has
     ``kpis.view`` and ``permission`` over the unit, scheduled like the others. ``collect``
-    reads (actor, unit, period) through the one scoping mechanism; ``pdf`` renders the data
+    reads (actor, unit, period) through the one scoping mechanism, with ``reader`` the KPI
+    app's reading service (``unit_value``, ``freshness``); ``pdf`` renders the data
     to bytes and ``xlsx`` writes it to a path, in the active language."""
 
     code: str

@@ -329,7 +329,7 @@ def report_generate(report: KpiReport) -> KpiReport:
         elif report.kind in REPORT_KINDS:
             kind = REPORT_KINDS[report.kind]
             with reading_from_replica():
-                data = kind.collect(actor=actor, unit=report.unit, period=period)
+                data = kind.collect(actor=actor, unit=report.unit, period=period, reader=services)
             Path(f"{base}.pdf").write_bytes(kind.pdf(data))
             kind.xlsx(data, Path(f"{base}.xlsx"))
         else:

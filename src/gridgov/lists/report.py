@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.core.writers import XlsxWriter, pdf_bytes
-from gridgov.kpis import services as kpis
 from gridgov.kpis.registry import REGISTRY, Period, ReportKind, register_report_kind
 from gridgov.lists.models import Need, NeedCategory, Resource, ServiceOrder
 from gridgov.org.models import Grid, OrgUnit
@@ -105,6 +104,7 @@ class NeedsReport:
     readings: list  # the unit's own KPI readings
     freshness: object
     generated_at: object
+    colour_labels: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -280,14 +280,19 @@ def _order_counts(actor, unit: OrgUnit, period: Period, communities) -> dict[str
     return out
 
 
-def _readings(actor, unit: OrgUnit, period: Period) -> list:
+def _readings(reader, actor, unit: OrgUnit, period: Period) -> list:
     return [
-        (REGISTRY[code], kpis.unit_value(actor=actor, kpi=REGISTRY[code], unit=unit, period=period))
+        (
+            REGISTRY[code],
+            reader.unit_value(actor=actor, kpi=REGISTRY[code], unit=unit, period=period),
+        )
         for code in KPI_CODES
     ]
 
 
-def collect(*, actor, unit: OrgUnit, period: Period) -> NeedsReport:
+def collect(*, actor, unit: OrgUnit, period: Period, reader) -> NeedsReport:
+    """``reader`` is the KPI app's reading service, handed over by the report centre (a
+    capability registers with ``kpis.registry`` and does not import the KPI readers)."""
     names = _category_names()
     communities = _communities(unit)
     counts = _need_counts(actor, unit, period, communities, names)
@@ -306,7 +311,7 @@ def collect(*, actor, unit: OrgUnit, period: Period) -> NeedsReport:
                 unit=community,
                 rows=rows,
                 orders=orders[community.path],
-                readings=_readings(actor, community, period),
+                readings=_readings(reader, actor, community, period),
                 top_unmet=unmet[:TOP_UNMET],
             )
         )
@@ -314,8 +319,9 @@ def collect(*, actor, unit: OrgUnit, period: Period) -> NeedsReport:
         unit=unit,
         period=period,
         sections=sections,
-        readings=_readings(actor, unit, period),
-        freshness=kpis.freshness(period),
+        readings=_readings(reader, actor, unit, period),
+        freshness=reader.freshness(period),
+        colour_labels=reader.COLOUR_LABELS,
         generated_at=timezone.now(),
     )
 
@@ -357,7 +363,7 @@ def render_xlsx(data: NeedsReport, path: Path) -> None:
                     str(kpi.name),
                     _value(reading),
                     kpi.unit_label,
-                    str(kpis.COLOUR_LABELS[reading.colour]),
+                    str(data.colour_labels[reading.colour]),
                 ]
             )
     needs = book.sheet(_("Needs and gap"))
