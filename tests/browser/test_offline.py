@@ -36,8 +36,10 @@ def test_pages_and_outbox_survive_going_offline_and_sign_out_clears_them(
         context.set_offline(True)
         page.reload()
         assert page.locator("h1").first.inner_text() == heading
-        status = page.locator("[data-outbox-status]")
-        assert "离线" in status.inner_text()
+        # The outbox script fills the status line after the page loads: wait for it.
+        page.wait_for_function(
+            "() => document.querySelector('[data-outbox-status]').textContent.includes('离线')"
+        )
         # A page that was never opened is not there offline (nothing else is cached).
         other = context.new_page()
         with pytest.raises(Exception):  # noqa: B017 - the browser's network error
