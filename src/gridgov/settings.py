@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "gridgov.events",
     "gridgov.visits",
     "gridgov.lists",
+    "gridgov.participation",
+    "gridgov.residents",
     "gridgov.kpis",
     "gridgov.backups",
     "gridgov.demo",

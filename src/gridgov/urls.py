@@ -13,6 +13,7 @@ urlpatterns = [
     path("events/", include("gridgov.events.urls")),
     path("visits/", include("gridgov.visits.urls")),
     path("lists/", include("gridgov.lists.urls")),
+    path("participation/", include("gridgov.participation.urls")),
     path("kpis/", include("gridgov.kpis.urls")),
     path("open311/v2/", include("gridgov.events.open311_urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),

@@ -68,6 +68,15 @@ _LI_OFFICE = {"lists.view", "lists.register", "lists.manage", "lists.dispatch", 
 # (lists.ResourceOperator): accept, refuse, start, complete. It reads nothing else.
 _LI_SERVE = {"lists.serve"}
 
+# Participation: view (topics, votes, volunteers, ledgers, surveys of the scope), manage
+# (run topics and votes, moderate, organise activities, approve hours, run surveys), assist
+# (act on a resident's behalf: 代办 proposals, door-to-door survey answers), ledger (keep
+# the redemption catalogue, approve ledger corrections), take_part (a resident's own acts:
+# propose, co-sign, comment, vote, volunteer, redeem, answer; needs a bound resident).
+_PA_READ = {"participation.view"}
+_PA_OFFICE = {"participation.view", "participation.manage", "participation.assist"}
+_PA_TAKE_PART = {"participation.take_part"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
         {
@@ -102,6 +111,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"visits.manage"}
         | _LI_READ
         | {"lists.manage", "lists.catalogue", "lists.approve", "lists.book"}
+        | _PA_READ
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -113,6 +123,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.export", "people.export_full", "kpis.view"}
         | _LI_OFFICE
         | {"lists.approve"}
+        | _PA_OFFICE
+        | {"participation.ledger"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _TOKENS
@@ -124,6 +136,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _LI_OFFICE
         | {"events.verify", "kpis.view"}
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
+        | _PA_OFFICE
+        | {"participation.ledger"}
     ),
     Role.GRID_LEADER: frozenset(
         _TOKENS
@@ -134,6 +148,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _VI_OFFICE
         | _LI_OFFICE
         | {"people.reveal", "events.verify", "kpis.view"}
+        | _PA_OFFICE
     ),
     Role.GRID_WORKER: frozenset(
         _TOKENS
@@ -142,10 +157,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.view", "people.change", "events.report", "events.verify", "kpis.view"}
         | {"visits.view", "visits.collect"}
         | {"lists.view", "lists.register", "lists.book"}
+        | {"participation.view", "participation.assist"}
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
-    Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"}),
-    Role.RESIDENT: frozenset(_TOKENS | {"events.report"}),
+    Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"} | _PA_TAKE_PART),
+    Role.RESIDENT: frozenset(_TOKENS | {"events.report"} | _PA_TAKE_PART),
     Role.SERVICE_PROVIDER: frozenset(_TOKENS | _LI_SERVE),
 }
 

@@ -118,6 +118,11 @@ ACTIONS = {
     "visits.attachment.add": _("scan or photo added to a visit"),
     "visits.attachment.view": _("scan or photo of a visit opened"),
     "events.photo.view": _("photo of a grid event opened by staff"),
+    # resident accounts
+    "residents.account.bind": _("account bound to a resident of the registry"),
+    "residents.account.unbind": _("account unbound from its resident"),
+    # participation
+    "participation.topic.transition": _("deliberation topic moved on"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

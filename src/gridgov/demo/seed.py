@@ -284,6 +284,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.lists_bookings import seed_bookings
 
     seed_bookings()
+    from gridgov.demo.residents import seed_resident_accounts
+
+    seed_resident_accounts()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

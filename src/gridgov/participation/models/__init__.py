@@ -1,0 +1,6 @@
+"""Resident participation (居委四创): deliberation topics with proposals, votes and
+decisions; volunteers; the points ledger and the time bank; surveys; public boards.
+One module per part; every scoped row carries ``scope_path`` (its community's or grid's
+path) and is read through ``core.scoping`` under the ``participation`` permissions."""
+
+from gridgov.participation.models.topics import Topic, TopicLog  # noqa: F401
