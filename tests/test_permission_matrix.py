@@ -211,6 +211,7 @@ ROUTES = [
     Route("events:my_events", "GET", "/events/mine/", "events.handle"),
     Route("events:event_report", "GET", "/events/new/", "events.report"),
     Route("events:my_reports", "GET", "/events/reported/", "events.report"),
+    Route("participation:me_home", "GET", "/participation/me/", "participation.take_part"),
     Route("events:event_map", "GET", "/events/map/", "events.view"),
     Route("core:inbox", "GET", "/inbox/", SIGNED_IN),
     Route("core:inbox_read", "POST", "/inbox/read/", SIGNED_IN, ok=(302,)),

@@ -323,9 +323,9 @@ def test_a_signed_in_resident_who_reports_sees_the_report(journeys, client):
 
 def test_the_volunteer_reaches_no_forbidden_page_from_the_menu(journeys, client):
     _sign_in(client, journeys[Role.VOLUNTEER])
-    # A volunteer's home is their own reports.
+    # A volunteer's home is their participation page, which leads to their reports.
     home = client.get("/", follow=True)
-    assert home.redirect_chain == [("/events/reported/", 302)]
+    assert home.redirect_chain == [("/participation/me/", 302)]
     parser = _FormParser("/")
     parser.feed(home.content.decode())
     for link in parser.links:

@@ -29,6 +29,7 @@ NAV = [
     ("events", "events.view", "events:event_map", _("Event map"), OFFICE),
     ("events", "events.report", "events:event_report", _("Report"), None),
     ("events", "events.report", "events:my_reports", _("My reports"), REPORTERS),
+    ("participation", "participation.take_part", "participation:me_home", _("Take part"), None),
     ("residents", "people.view", "people:resident_list", _("Residents"), None),
     ("residents", "people.view", "people:household_list", _("Households"), None),
     ("residents", "people.merge", "people:duplicate_list", _("Possible duplicates"), None),

@@ -41,7 +41,7 @@ class Section:
 
 
 _sections: dict[str, tuple[int, Callable[[Any], Section | None]]] = {}
-_landings: dict[str, Callable[[Any], str | None]] = {}
+_landings: dict[str, tuple[int, Callable[[Any], str | None]]] = {}
 
 
 def register_section(order: int):
@@ -55,14 +55,19 @@ def register_section(order: int):
     return decorator
 
 
-def register_landing(function: Callable[[Any], str | None]):
-    """A function that names the page a user's home is instead of the workbench, or None."""
-    _landings[f"{function.__module__}.{function.__qualname__}"] = function
-    return function
+def register_landing(function: Callable[[Any], str | None] | None = None, *, order: int = 100):
+    """A function that names the page a user's home is instead of the workbench, or None.
+    Asked in ``order`` (lower first): the first page named wins."""
+
+    def decorator(function: Callable[[Any], str | None]):
+        _landings[f"{function.__module__}.{function.__qualname__}"] = (order, function)
+        return function
+
+    return decorator(function) if function is not None else decorator
 
 
 def landing_for(user) -> str | None:
-    for function in _landings.values():
+    for _order, function in sorted(_landings.values(), key=lambda item: item[0]):
         url = function(user)
         if url:
             return url

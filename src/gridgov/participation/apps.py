@@ -6,3 +6,6 @@ class ParticipationConfig(AppConfig):
     name = "gridgov.participation"
     label = "participation"
     verbose_name = _("Resident participation")
+
+    def ready(self):
+        from gridgov.participation import workbench  # noqa: F401 - registers the landing

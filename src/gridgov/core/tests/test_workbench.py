@@ -156,10 +156,14 @@ def test_admin_roles_get_their_admin_work(client, login_client, workplace):
     assert queues["users"][1] == len(workplace["staff"])
 
 
-def test_a_resident_lands_on_their_reports(client, login_client, workplace):
+def test_a_resident_lands_on_their_participation_page_which_leads_to_their_reports(
+    client, login_client, workplace
+):
     c = login_client(workplace["staff"]["resident"], client)
     response = c.get("/")
-    assert response.status_code == 302 and response["Location"] == "/events/reported/"
+    assert response.status_code == 302 and response["Location"] == "/participation/me/"
+    page = c.get("/participation/me/").content.decode()
+    assert 'href="/events/reported/"' in page and 'id="not-bound"' in page
 
 
 def test_a_provider_lands_on_its_orders_and_the_office_sees_overdue_ones(
