@@ -1266,6 +1266,270 @@ ROUTES = [
         ("spot_check_in", "spot_check_out"),
         data={"fields": {"B01": True}},
     ),
+    # participation: volunteers
+    Route(
+        "participation:volunteer_list", "GET", "/participation/volunteers/", "participation.view"
+    ),
+    Route(
+        "participation:volunteer_register",
+        "GET",
+        "/participation/volunteers/register/",
+        "participation.manage",
+    ),
+    Route(
+        "participation:volunteer_detail",
+        "GET",
+        "/participation/volunteers/{in}/",
+        "participation.view",
+        ("volunteer_in", "volunteer_out"),
+    ),
+    Route(
+        "participation:team_list", "GET", "/participation/volunteers/teams/", "participation.view"
+    ),
+    Route(
+        "participation:activity_list",
+        "GET",
+        "/participation/volunteers/activities/",
+        "participation.view",
+    ),
+    Route(
+        "participation:activity_create",
+        "GET",
+        "/participation/volunteers/activities/new/",
+        "participation.manage",
+    ),
+    Route(
+        "participation:activity_detail",
+        "GET",
+        "/participation/volunteers/activities/{in}/",
+        "participation.view",
+        ("activity_in", "activity_out"),
+    ),
+    Route(
+        "participation:approval_queue",
+        "GET",
+        "/participation/volunteers/approvals/",
+        "participation.manage",
+    ),
+    Route(
+        "participation:record_approve",
+        "POST",
+        "/participation/volunteers/approvals/{in}/",
+        "participation.manage",
+        ("shift_record_in", "shift_record_out"),
+        ok=(302,),
+        data={"hours": "1"},
+    ),
+    Route(
+        "participation:me_volunteer",
+        "GET",
+        "/participation/me/volunteer/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_register",
+        "POST",
+        "/participation/me/volunteer/register/",
+        "participation.take_part",
+        ok=(302,),
+    ),
+    Route(
+        "participation:me_shifts",
+        "GET",
+        "/participation/me/volunteer/shifts/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_sign_up",
+        "POST",
+        "/participation/me/volunteer/shifts/{in}/sign-up/",
+        "participation.take_part",
+        ("shift_in", "shift_out"),
+        ok=(302,),
+    ),
+    Route(
+        "participation:me_record",
+        "GET",
+        "/participation/me/volunteer/records/{in}/",
+        "participation.take_part",
+        ("own_shift_record", "shift_record_out"),
+    ),
+    Route(
+        "participation:me_cancel",
+        "POST",
+        "/participation/me/volunteer/records/{in}/cancel/",
+        "participation.take_part",
+        ("own_shift_record", "shift_record_out"),
+        ok=(302,),
+    ),
+    Route(
+        "participation:me_check_in",
+        "POST",
+        "/participation/me/volunteer/records/{in}/check-in/",
+        "participation.take_part",
+        ("own_shift_record", "shift_record_out"),
+        ok=(302,),
+        data={"lon": "121.405", "lat": "31.205"},
+    ),
+    Route(
+        "participation:me_check_out",
+        "POST",
+        "/participation/me/volunteer/records/{in}/check-out/",
+        "participation.take_part",
+        ("own_shift_record", "shift_record_out"),
+        ok=(302,),
+        data={"lon": "121.405", "lat": "31.205"},
+    ),
+    Route(
+        "participation:me_hours",
+        "GET",
+        "/participation/me/volunteer/hours/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_approvals",
+        "GET",
+        "/participation/me/volunteer/approvals/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_approve",
+        "POST",
+        "/participation/me/volunteer/approvals/{in}/",
+        "participation.take_part",
+        ("approvable_shift_record", "shift_record_out"),
+        ok=(302,),
+        data={"rating": "5"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/volunteers",
+        "participation.view",
+        "/api/v1/participation/volunteers?limit=200",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/volunteers",
+        "participation.manage|participation.take_part",
+        "/api/v1/participation/volunteers",
+        ok=(201, 403, 409),
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/volunteers/me",
+        "participation.take_part",
+        "/api/v1/participation/volunteers/me",
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/volunteers/{uid}",
+        "participation.view",
+        "/api/v1/participation/volunteers/{in}",
+        ("volunteer_in", "volunteer_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/participation/volunteers/{uid}",
+        "participation.manage",
+        "/api/v1/participation/volunteers/{in}",
+        ("volunteer_in", "volunteer_out"),
+        ok=(200, 409),
+        data={"skills": ["care"], "version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/activities",
+        "participation.view",
+        "/api/v1/participation/activities?limit=200",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/activities",
+        "participation.manage",
+        "/api/v1/participation/activities",
+        ("c1_or_g1a", "c2"),
+        ok=(201,),
+        data={"org_unit": "{in}", "title": "矩阵", "place": "矩阵", "lon": 121.4, "lat": 31.2},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/activities/{uid}",
+        "participation.view",
+        "/api/v1/participation/activities/{in}",
+        ("activity_in", "activity_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/activities/{uid}/shifts",
+        "participation.manage",
+        "/api/v1/participation/activities/{in}/shifts",
+        ("activity_in", "activity_out"),
+        ok=(201,),
+        data={"start": "2030-01-01T09:00:00", "end": "2030-01-01T11:00:00", "slots": 3},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/shifts/open",
+        "participation.take_part",
+        "/api/v1/participation/shifts/open",
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/shifts/{uid}/records",
+        "participation.view",
+        "/api/v1/participation/shifts/{in}/records",
+        ("shift_in", "shift_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/{uid}/signups",
+        "participation.take_part|participation.manage",
+        "/api/v1/participation/shifts/{in}/signups",
+        ("shift_in", "shift_out"),
+        ok=(201, 409, 422),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/records/{uid}/cancel",
+        "participation.take_part",
+        "/api/v1/participation/shifts/records/{in}/cancel",
+        ("own_shift_record", "shift_record_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/records/{uid}/check-in",
+        "participation.take_part",
+        "/api/v1/participation/shifts/records/{in}/check-in",
+        ("own_shift_record", "shift_record_out"),
+        ok=(422,),
+        data={"lon": 121.405, "lat": 31.205, "client_id": "6f1c1b3e-3c55-4d1e-9a55-4b0c8c7d2e11"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/records/{uid}/check-out",
+        "participation.take_part",
+        "/api/v1/participation/shifts/records/{in}/check-out",
+        ("own_shift_record", "shift_record_out"),
+        ok=(409,),
+        data={"lon": 121.405, "lat": 31.205, "client_id": "6f1c1b3e-3c55-4d1e-9a55-4b0c8c7d2e12"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/records/{uid}/approve",
+        "participation.manage|participation.take_part",
+        "/api/v1/participation/shifts/records/{in}/approve",
+        ("approvable_shift_record", "shift_record_out"),
+        ok=(409,),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/shifts/records/{uid}/rating",
+        "participation.manage|participation.take_part",
+        "/api/v1/participation/shifts/records/{in}/rating",
+        ("approvable_shift_record", "shift_record_out"),
+        ok=(409,),
+        data={"rating": 5},
+    ),
     _api("GET", "/api/v1/audit-records", "audit.view", "/api/v1/audit-records?limit=200"),
     _api("GET", "/api/v1/audit-records/verify", "audit.view", "/api/v1/audit-records/verify"),
     # The API description pages answer like web pages (sign-in redirect).
@@ -1372,6 +1636,7 @@ def _built_world(module_db):
     objects.update(_event_objects(org_tree, users, outsider))
     objects.update(_visit_objects(org_tree, users, outsider, objects))
     objects.update(_list_objects(org_tree, users, outsider, objects))
+    objects.update(_volunteer_objects(org_tree, users, outsider, objects))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -1593,6 +1858,102 @@ def _list_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     return out
 
 
+def _volunteer_objects(org_tree, users, outsider, objects) -> dict[str, str]:
+    """The matrix's volunteer and resident accounts bound to residents of g1a and
+    registered as volunteers; an activity with a shift next week that
+    names the resident as the person served (activities of g1a and g2a); each matrix volunteer signed up for it, and a
+    volunteer of c2 signed up for the c2 shift."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.participation import services_volunteers as volunteers
+    from gridgov.people import services as people
+    from gridgov.people.models import Resident
+    from gridgov.residents.services import bind_account
+
+    staff = users[Role.COMMUNITY_STAFF]
+    out: dict[str, str] = {}
+
+    def resident(actor, grid, name, number):
+        household = people.household_create(
+            actor=actor, grid=org_tree[grid], number=number, address=f"{name}家", kind="family"
+        )
+        return people.resident_create(
+            actor=actor,
+            household=household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1985-03-03",
+                "relation": "head",
+                "registration": "permanent",
+            },
+        )
+
+    accounts = {}
+    for role, name, number in [(Role.VOLUNTEER, "志愿甲", "V1"), (Role.RESIDENT, "居民乙", "V2")]:
+        person = resident(staff, "g1a", name, number)
+        bind_account(staff, user=users[role], resident=person)
+        accounts[role] = volunteers.register_volunteer(actor=users[role], data={})
+    served = Resident.objects.get(account__user=users[Role.RESIDENT])
+    in_volunteer = volunteers.register_volunteer(
+        actor=staff, resident_uid=objects["resident_in"], data={}
+    )
+    out_volunteer = volunteers.register_volunteer(
+        actor=outsider, resident_uid=objects["resident_out"], data={}
+    )
+    start = timezone.now() + timedelta(days=7)
+    for key, actor, unit, lon, volunteer, signers in [
+        ("in", staff, "g1a", 121.405, in_volunteer, [Role.VOLUNTEER, Role.RESIDENT]),
+        ("out", outsider, "g2a", 121.505, out_volunteer, []),
+    ]:
+        activity = volunteers.activity_create(
+            actor=actor,
+            data={
+                "org_unit": org_tree[unit].code,
+                "title": f"矩阵活动{key}",
+                "place": "活动室",
+                "lon": lon,
+                "lat": 31.205,
+            },
+        )
+        shift = volunteers.shift_create(
+            actor=actor,
+            activity=activity,
+            data={
+                "start": start,
+                "end": start + timedelta(hours=2),
+                "slots": 10,
+                "recipient": served.uid if key == "in" else None,
+            },
+        )
+        record = volunteers.sign_up(actor=actor, shift=shift, volunteer=volunteer)
+        out[f"volunteer_{key}"] = str(volunteer.uid)
+        out[f"activity_{key}"] = str(activity.uid)
+        out[f"shift_{key}"] = str(shift.uid)
+        out[f"shift_record_{key}"] = str(record.uid)
+        for role in signers:
+            mine = volunteers.sign_up(actor=users[role], shift=shift)
+            out[f"shift_record_{role}"] = str(mine.uid)
+        if key == "in":
+            # A second shift serving the matrix volunteer, with the resident signed up.
+            other = volunteers.shift_create(
+                actor=staff,
+                activity=activity,
+                data={
+                    "start": start,
+                    "end": start + timedelta(hours=1),
+                    "slots": 2,
+                    "recipient": accounts[Role.VOLUNTEER].resident.uid,
+                },
+            )
+            record = volunteers.sign_up(actor=users[Role.RESIDENT], shift=other)
+            out["shift_record_served_by_volunteer"] = str(record.uid)
+    return out
+
+
 def _event_objects(org_tree, users, outsider) -> dict[str, str]:
     """An event in g1a given to a department (so its handler sees it too), one in d2."""
     import io
@@ -1745,6 +2106,14 @@ def _resolve_object(key: str, role, objects, users) -> str:
         return str(_job(users[role]).uid) if role != ANON else objects["other_job"]
     if key == "c1_or_g1a":
         return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
+    if key == "own_shift_record":
+        return objects.get(f"shift_record_{role}", objects["shift_record_in"])
+    if key == "approvable_shift_record":
+        # Staff approve any record in their scope; a resident or volunteer only the records
+        # of a shift naming them as the person served.
+        if role == Role.VOLUNTEER:
+            return objects["shift_record_served_by_volunteer"]
+        return objects["shift_record_in"]
     if key == "s1_or_c1":
         return objects["c1" if role == Role.COMMUNITY_STAFF else "s1"]
     return objects[key]

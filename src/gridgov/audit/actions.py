@@ -123,6 +123,17 @@ ACTIONS = {
     "residents.account.unbind": _("account unbound from its resident"),
     # participation
     "participation.topic.transition": _("deliberation topic moved on"),
+    "participation.volunteer.register": _("volunteer registered"),
+    "participation.volunteer.update": _("volunteer profile changed"),
+    "participation.team.create": _("volunteer team created"),
+    "participation.activity.create": _("volunteer activity created"),
+    "participation.shift.create": _("volunteer shift created"),
+    "participation.shift.sign_up": _("volunteer signed up for a shift"),
+    "participation.shift.cancel": _("volunteer sign-up cancelled"),
+    "participation.shift.check_in": _("volunteer checked in"),
+    "participation.shift.check_out": _("volunteer checked out"),
+    "participation.shift.approve": _("volunteer hours approved"),
+    "participation.shift.rate": _("volunteer service rated"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

@@ -287,6 +287,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.residents import seed_resident_accounts
 
     seed_resident_accounts()
+    from gridgov.demo.participation_volunteers import seed_volunteers
+
+    seed_volunteers()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -58,6 +58,10 @@ def default_targets() -> dict[str, Target]:
         "lists.service_match": Target(target=85, yellow=75),
         "lists.resource_utilisation": Target(target=70, yellow=50),
         "lists.identification_accuracy": Target(target=95, yellow=85),
+        # Volunteers (plans-wave2 §3, §6.3): 20 % of residents, 3 per full-time grid worker.
+        "volunteers.registration_rate": Target(target=20, yellow=15),
+        "volunteers.per_worker": Target(target=3, yellow=2),
+        "volunteers.retention": Target(target=80, yellow=70),
     }
 
 

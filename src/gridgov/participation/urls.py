@@ -4,9 +4,12 @@
 from django.urls import path
 
 from gridgov.participation import views_hub
+from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
 
 app_name = "participation"
 
+# Each part adds its own patterns (urls_<part>.py) here.
 urlpatterns = [
     path("me/", views_hub.me_home, name="me_home"),
+    *volunteer_patterns,
 ]

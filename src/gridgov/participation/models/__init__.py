@@ -4,3 +4,12 @@ One module per part; every scoped row carries ``scope_path`` (its community's or
 path) and is read through ``core.scoping`` under the ``participation`` permissions."""
 
 from gridgov.participation.models.topics import Topic, TopicLog  # noqa: F401
+from gridgov.participation.models.volunteers import (  # noqa: F401
+    Activity,
+    Shift,
+    ShiftRecord,
+    Skill,
+    Team,
+    TimeBand,
+    Volunteer,
+)
