@@ -475,3 +475,11 @@ def test_approving_no_hours_is_refused_until_corrected(world):
     assert services.approve(actor=world["staff"], record=record, hours="0.5").hours == Decimal(
         "0.50"
     )
+
+
+def test_the_participation_page_shows_the_volunteering_card(world, client, login_client):
+    html = login_client(world["vol_user"], client).get("/participation/me/").content.decode()
+    assert 'data-part="volunteers"' in html and "/participation/me/volunteer/" in html
+    _register(world)
+    html = client.get("/participation/me/").content.decode()
+    assert "ZY000001" in html
