@@ -287,6 +287,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.residents import seed_resident_accounts
 
     seed_resident_accounts()
+    from gridgov.demo.participation_topics import seed_participation_topics
+
+    seed_participation_topics()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -58,6 +58,9 @@ def default_targets() -> dict[str, Target]:
         "lists.service_match": Target(target=85, yellow=75),
         "lists.resource_utilisation": Target(target=70, yellow=50),
         "lists.identification_accuracy": Target(target=95, yellow=85),
+        "participation.adoption_rate": Target(target=75, yellow=60),
+        "participation.report_back": Target(target=100, yellow=90),
+        "participation.topics": Target(target=2, yellow=1),
     }
 
 

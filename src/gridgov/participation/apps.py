@@ -8,4 +8,9 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Resident participation")
 
     def ready(self):
-        from gridgov.participation import workbench  # noqa: F401 - registers the landing
+        from gridgov.participation import (  # noqa: F401 - registers the landing, policies, KPIs, hub cards
+            hub_deliberation,
+            kpis_deliberation,
+            policies_deliberation,
+            workbench,
+        )
