@@ -417,3 +417,16 @@ def test_a_topic_not_taken_up_declines_its_proposals(world):
     assert proposal.decided_at is not None
     with pytest.raises(Conflict):
         services.proposal_cosign(actor=world["users"][2], proposal_uid=proposal.uid)
+
+
+def test_the_residents_page_has_the_topics_card(world, client, login_client):
+    _topic(world, "c1", state=Topic.State.DISCUSSING)
+    _topic(world, "g1a", state=Topic.State.REPORTED)
+    _topic(world, "g1b", state=Topic.State.DISCUSSING)  # another grid: not counted
+    login_client(world["users"][0])
+    page = client.get("/participation/me/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "/participation/me/topics/" in page and "我的社区议题" in page
+    from gridgov.participation.hub_deliberation import topics_card
+
+    card = topics_card(world["users"][0], world["people"][0])
+    assert (card.key, card.count) == ("topics", 1)
