@@ -54,6 +54,10 @@ def _api(method, path, permission, url, objects=None, ok=(200,), data=None):
     return Route(f"api:{method} {path}", method, url, permission, objects, ok, data or {}, api=True)
 
 
+MATRIX_COMMENT = "6d1a6c55-0f7e-4d8e-9a57-6a0de1c0a001"
+# The document of the "in" topic.
+MATRIX_DOCUMENT = "6d1a6c55-0f7e-4d8e-9a57-6a0de1c0a002"
+
 ROUTES = [
     # core
     # Residents and volunteers are sent on to their own reports.
@@ -1535,6 +1539,307 @@ ROUTES = [
     # The API description pages answer like web pages (sign-in redirect).
     Route("api:GET /api/v1/openapi.json", "GET", "/api/v1/openapi.json", SIGNED_IN),
     Route("api:GET /api/v1/docs", "GET", "/api/v1/docs", SIGNED_IN),
+    # participation: deliberation (议事). Residents and volunteers of the matrix are bound
+    # to a resident of g1a; the topic and proposal "in" are in g1a, "out" in g2a.
+    Route("participation:topic_list", "GET", "/participation/topics/", "participation.view"),
+    Route(
+        "participation:topic_list",
+        "GET",
+        "/participation/topics/?queue=overdue&state=decided",
+        "participation.view",
+    ),
+    Route(
+        "participation:topic_create",
+        "GET",
+        "/participation/topics/new/",
+        "participation.manage",
+    ),
+    Route(
+        "participation:topic_detail",
+        "GET",
+        "/participation/topics/{in}/",
+        "participation.view",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:topic_edit",
+        "GET",
+        "/participation/topics/{in}/edit/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:topic_action",
+        "POST",
+        "/participation/topics/{in}/action/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+        ok=(302,),
+        data={"action": "select", "version": "1"},
+    ),
+    Route(
+        "participation:topic_decide",
+        "GET",
+        "/participation/topics/{in}/decision/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:topic_implementation",
+        "POST",
+        "/participation/topics/{in}/implementation/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+        ok=(302,),
+        data={"implementation": "in_progress", "version": "1"},
+    ),
+    Route(
+        "participation:topic_report",
+        "GET",
+        "/participation/topics/{in}/report-back/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:topic_documents",
+        "POST",
+        "/participation/topics/{in}/documents/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+        ok=(302,),
+        data={"title": "矩阵"},
+    ),
+    Route(
+        "participation:topic_document",
+        "GET",
+        "/participation/topics/{in}/documents/" + MATRIX_DOCUMENT + "/",
+        "participation.view",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:me_document",
+        "GET",
+        "/participation/me/topics/{in}/documents/" + MATRIX_DOCUMENT + "/",
+        "participation.take_part",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:comment_remove",
+        "POST",
+        "/participation/topics/{in}/comments/" + MATRIX_COMMENT + "/remove/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+        ok=(302,),
+        data={"reason": "矩阵"},
+    ),
+    Route("participation:proposal_list", "GET", "/participation/proposals/", "participation.view"),
+    Route(
+        "participation:proposal_action",
+        "POST",
+        "/participation/proposals/{in}/action/",
+        "participation.manage",
+        ("proposal_in", "proposal_out"),
+        ok=(302,),
+        data={"action": "hide", "reason": "矩阵", "version": "1"},
+    ),
+    Route("participation:me_topics", "GET", "/participation/me/topics/", "participation.take_part"),
+    Route(
+        "participation:me_topic",
+        "GET",
+        "/participation/me/topics/{in}/",
+        "participation.take_part",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:me_comment",
+        "POST",
+        "/participation/me/topics/{in}/comments/",
+        "participation.take_part",
+        ("topic_in", "topic_out"),
+        ok=(302,),
+        data={"body": "矩阵评论"},
+    ),
+    Route(
+        "participation:me_proposals",
+        "GET",
+        "/participation/me/proposals/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_propose",
+        "GET",
+        "/participation/me/proposals/new/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:me_cosign",
+        "POST",
+        "/participation/me/proposals/{in}/cosign/",
+        "participation.take_part",
+        ("proposal_in", "proposal_out"),
+        ok=(302,),
+    ),
+    _api(
+        "GET", "/api/v1/participation/topics", "participation.view", "/api/v1/participation/topics"
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics",
+        "participation.manage",
+        "/api/v1/participation/topics",
+        ("c1_or_g1a", "c2"),
+        ok=(201,),
+        data={"org_unit": "{in}", "title": "矩阵议题", "source": "committee"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/topics/{topic_id}",
+        "participation.view",
+        "/api/v1/participation/topics/{in}",
+        ("topic_in", "topic_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/participation/topics/{topic_id}",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}",
+        ("topic_in", "topic_out"),
+        ok=(200, 400),
+        data={"org_unit": "310104003001001", "title": "矩阵", "source": "committee", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics/{topic_id}/transitions",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}/transitions",
+        ("topic_in", "topic_out"),
+        ok=(200, 409),
+        data={"action": "select", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics/{topic_id}/decision",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}/decision",
+        ("topic_in", "topic_out"),
+        data={"outcome": "adopted", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics/{topic_id}/implementation",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}/implementation",
+        ("topic_in", "topic_out"),
+        ok=(409,),
+        data={"implementation": "done", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics/{topic_id}/report-back",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}/report-back",
+        ("topic_in", "topic_out"),
+        ok=(409,),
+        data={"text": "矩阵反馈", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/topics/{topic_id}/comments/{uid}/remove",
+        "participation.manage",
+        "/api/v1/participation/topics/{in}/comments/" + MATRIX_COMMENT + "/remove",
+        ("topic_in", "topic_out"),
+        data={"reason": "矩阵"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/proposals",
+        "participation.view",
+        "/api/v1/participation/proposals?queue=candidates",
+    ),
+    # Staff without a binding are refused (403 not_a_verified_resident) unless they name
+    # the resident (代办); bound residents propose.
+    _api(
+        "POST",
+        "/api/v1/participation/proposals",
+        "participation.take_part|participation.assist",
+        "/api/v1/participation/proposals",
+        ok=(201, 403),
+        data={"title": "矩阵提案", "body": "内容"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/proposals/{uid}",
+        "participation.view",
+        "/api/v1/participation/proposals/{in}",
+        ("proposal_in", "proposal_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/proposals/{uid}/hide",
+        "participation.manage",
+        "/api/v1/participation/proposals/{in}/hide",
+        ("proposal_in", "proposal_out"),
+        data={"reason": "矩阵"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/proposals/{uid}/decline",
+        "participation.manage",
+        "/api/v1/participation/proposals/{in}/decline",
+        ("proposal_in", "proposal_out"),
+        data={"reason": "矩阵"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/proposals/{uid}/include",
+        "participation.manage",
+        "/api/v1/participation/proposals/{in}/include",
+        ("proposal_in", "proposal_out"),
+        ok=(409,),
+        data={"version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/me/topics",
+        "participation.take_part",
+        "/api/v1/participation/me/topics",
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/me/topics/{topic_id}",
+        "participation.take_part",
+        "/api/v1/participation/me/topics/{in}",
+        ("topic_in", "topic_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/me/topics/{topic_id}/comments",
+        "participation.take_part",
+        "/api/v1/participation/me/topics/{in}/comments",
+        ("topic_in", "topic_out"),
+        ok=(201,),
+        data={"body": "矩阵评论"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/me/proposals",
+        "participation.take_part",
+        "/api/v1/participation/me/proposals",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/me/proposals/{uid}/cosign",
+        "participation.take_part",
+        "/api/v1/participation/me/proposals/{in}/cosign",
+        ("proposal_in", "proposal_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/me/proposals/{uid}/submit",
+        "participation.take_part",
+        "/api/v1/participation/me/proposals/{in}/submit",
+        ("own_draft", "draft_out"),
+    ),
 ]
 
 
@@ -1637,6 +1942,7 @@ def _built_world(module_db):
     objects.update(_visit_objects(org_tree, users, outsider, objects))
     objects.update(_list_objects(org_tree, users, outsider, objects))
     objects.update(_volunteer_objects(org_tree, users, outsider, objects))
+    objects.update(_participation_objects(org_tree, users, outsider))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -2065,6 +2371,95 @@ def _people_objects(org_tree, users, outsider) -> dict[str, str]:
     return objects
 
 
+def _participation_objects(org_tree, users, outsider) -> dict[str, str]:
+    """The matrix's resident and volunteer bound to residents of g1a; in g1a and in g2a: a
+    topic under discussion with a comment (the "in" one has ``MATRIX_COMMENT``), a proposal
+    by another resident, and drafts: one of each bound account in g1a, one in g2a."""
+    import uuid
+
+    from gridgov.core.tests.test_attachments import pdf
+    from gridgov.participation.models import Comment, Proposal, Topic, TopicDocument
+    from gridgov.participation.services import topic_documents_add
+    from gridgov.people import services
+    from gridgov.residents.models import ResidentAccount
+
+    def person(actor, grid, number, name):
+        household = services.household_create(
+            actor=actor, grid=org_tree[grid], number=number, address=f"{name}家", kind="family"
+        )
+        return services.resident_create(
+            actor=actor,
+            household=household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1965-03-03",
+                "relation": "head",
+                "registration": "permanent",
+            },
+        )
+
+    staff = users[Role.COMMUNITY_STAFF]
+    bound = {}
+    for role, number in ((Role.RESIDENT, "P1"), (Role.VOLUNTEER, "P2")):
+        resident = person(staff, "g1a", number, "议事居民")
+        ResidentAccount.objects.create(
+            user=users[role], resident=resident, method="in_person", bound_by_name="matrix"
+        )
+        bound[role] = resident
+    objects = {}
+    for key, grid, actor in (("in", "g1a", staff), ("out", "g2a", outsider)):
+        author = person(actor, grid, "P3", "提案人" if key == "in" else "华阳提案人")
+        topic = Topic.objects.create(
+            org_unit=org_tree[grid],
+            title="矩阵议题" if key == "in" else "华阳议题",
+            source="committee",
+            state=Topic.State.DISCUSSING,
+            created_by=actor,
+        )
+        document = topic_documents_add(actor=actor, topic=topic, files=[pdf()], title="文件")[0]
+        if key == "in":
+            TopicDocument.objects.filter(pk=document.pk).update(uid=uuid.UUID(MATRIX_DOCUMENT))
+        Comment.objects.create(
+            topic=topic,
+            author=author,
+            body="评论" if key == "in" else "华阳评论",
+            uid=uuid.UUID(MATRIX_COMMENT) if key == "in" else uuid.uuid4(),
+        )
+        proposal = Proposal.objects.create(
+            org_unit=org_tree[grid],
+            author=author,
+            entered_by=actor,
+            title="矩阵提案" if key == "in" else "华阳提案",
+            body="内容",
+        )
+        if key == "in":
+            for role, resident in bound.items():
+                draft = Proposal.objects.create(
+                    org_unit=org_tree[grid],
+                    author=resident,
+                    entered_by=actor,
+                    title="草稿",
+                    body="内容",
+                    state=Proposal.State.DRAFT,
+                )
+                objects[f"draft_{role}"] = str(draft.uid)
+        else:
+            draft = Proposal.objects.create(
+                org_unit=org_tree[grid],
+                author=author,
+                entered_by=actor,
+                title="草稿",
+                body="内容",
+                state=Proposal.State.DRAFT,
+            )
+            objects["draft_out"] = str(draft.uid)
+        objects[f"topic_{key}"] = str(topic.pk)
+        objects[f"proposal_{key}"] = str(proposal.uid)
+    return objects
+
+
 def _job(user):
     from gridgov.people.models import ImportJob
 
@@ -2104,6 +2499,9 @@ def _resolve_object(key: str, role, objects, users) -> str:
         return str(token.pk)
     if key == "own_job":
         return str(_job(users[role]).uid) if role != ANON else objects["other_job"]
+    if key == "own_draft":
+        # The bound resident's or volunteer's own draft; other roles are refused before.
+        return objects.get(f"draft_{role}", objects["draft_out"])
     if key == "c1_or_g1a":
         return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
     if key == "own_shift_record":

@@ -28,6 +28,7 @@ from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
+from gridgov.participation.api_deliberation import router as deliberation_router
 from gridgov.participation.api_volunteers import router as volunteers_router
 from gridgov.people.api import router as people_router
 from gridgov.visits.api import router as visits_router
@@ -61,6 +62,7 @@ api.add_router("/", events_router)
 api.add_router("/", kpis_router)
 api.add_router("/", visits_router)
 api.add_router("/", lists_router)
+api.add_router("/", deliberation_router)
 api.add_router("/", matches_router)
 api.add_router("/", projects_router)
 api.add_router("/", bookings_router)

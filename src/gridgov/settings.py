@@ -386,9 +386,9 @@ GRIDGOV_BACKUP_KEY_FILE = (
     if PRODUCTION
     else DATA_DIR / "backup_key.json"
 )
-GRIDGOV_BACKUP_MEDIA = ["event_photos", "visit_attachments", "reports"]
+GRIDGOV_BACKUP_MEDIA = ["event_photos", "visit_attachments", "topic_documents", "reports"]
 # Uploaded files kept encrypted at rest (core/attachments.py); `attachments_encrypt` walks these.
-GRIDGOV_ATTACHMENT_FOLDERS = ["event_photos", "visit_attachments"]
+GRIDGOV_ATTACHMENT_FOLDERS = ["event_photos", "visit_attachments", "topic_documents"]
 # PostgreSQL client tools (pg_dump, pg_restore, psql) of the server's version; default:
 # Debian's /usr/lib/postgresql/<server version>/bin, else PATH.
 GRIDGOV_PG_BIN_DIR = os.environ.get("GRIDGOV_PG_BIN_DIR", "")

@@ -73,6 +73,22 @@ NAV = [
         _("Volunteering"),
         None,
     ),
+    # Deliberation: the office runs topics; residents reach theirs from their page too.
+    (
+        "participation",
+        "participation.view",
+        "participation:topic_list",
+        _("Deliberation topics"),
+        OFFICE,
+    ),
+    ("participation", "participation.view", "participation:proposal_list", _("Proposals"), OFFICE),
+    (
+        "participation",
+        "participation.take_part",
+        "participation:me_topics",
+        _("Topics of my community"),
+        None,
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

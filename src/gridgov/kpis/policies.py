@@ -62,6 +62,9 @@ def default_targets() -> dict[str, Target]:
         "volunteers.registration_rate": Target(target=20, yellow=15),
         "volunteers.per_worker": Target(target=3, yellow=2),
         "volunteers.retention": Target(target=80, yellow=70),
+        "participation.adoption_rate": Target(target=75, yellow=60),
+        "participation.report_back": Target(target=100, yellow=90),
+        "participation.topics": Target(target=2, yellow=1),
     }
 
 

@@ -9,8 +9,11 @@ class ParticipationConfig(AppConfig):
 
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
+            hub_deliberation,
             hub_volunteers,
+            kpis_deliberation,
             kpis_volunteers,
+            policies_deliberation,
             policies_volunteers,
             workbench,
         )

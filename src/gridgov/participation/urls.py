@@ -4,6 +4,7 @@
 from django.urls import path
 
 from gridgov.participation import views_hub
+from gridgov.participation.urls_deliberation import urlpatterns as deliberation_patterns
 from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
 
 app_name = "participation"
@@ -11,5 +12,6 @@ app_name = "participation"
 # Each part adds its own patterns (urls_<part>.py) here.
 urlpatterns = [
     path("me/", views_hub.me_home, name="me_home"),
+    *deliberation_patterns,
     *volunteer_patterns,
 ]

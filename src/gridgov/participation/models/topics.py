@@ -63,6 +63,28 @@ class Topic(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     selected_at = models.DateTimeField(_("selected at"), null=True, blank=True)
+    # The record the topic came from, where there is one (source event or need).
+    source_event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("source event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source_need = models.ForeignKey(
+        "lists.Need",
+        verbose_name=_("source need"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who takes part, by kind: counts, and the names of the organisations (never residents).
+    resident_reps = models.PositiveSmallIntegerField(_("residents' representatives"), default=0)
+    experts = models.PositiveSmallIntegerField(_("experts"), default=0)
+    merchants = models.PositiveSmallIntegerField(_("merchants"), default=0)
+    departments = models.CharField(_("departments (names)"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -128,6 +128,12 @@ class Command(BaseCommand):
                 [*manage, "lists_timeouts", "--loop", "300"],
                 stdout=subprocess.DEVNULL,
             )
+            # Residents told of the deliberation topics' meetings that are due, every hour.
+            supervisor.spawn(
+                "meeting notices",
+                [*manage, "participation_notices", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # The daily backup, at the backups.schedule policy's time (before 22:00).
             if not no_backup_schedule:
                 supervisor.spawn(
