@@ -290,6 +290,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_volunteers import seed_volunteers
 
     seed_volunteers()
+    from gridgov.demo.participation_votes import seed_votes
+
+    seed_votes()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

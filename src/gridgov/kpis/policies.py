@@ -62,6 +62,8 @@ def default_targets() -> dict[str, Target]:
         "volunteers.registration_rate": Target(target=20, yellow=15),
         "volunteers.per_worker": Target(target=3, yellow=2),
         "volunteers.retention": Target(target=80, yellow=70),
+        "participation.decision_participation": Target(target=80, yellow=60),
+        "participation.decision_residents": Target(target=50, yellow=30),
     }
 
 

@@ -10,7 +10,10 @@ class ParticipationConfig(AppConfig):
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
             hub_volunteers,
+            hub_votes,
             kpis_volunteers,
+            kpis_votes,
             policies_volunteers,
+            policies_votes,
             workbench,
         )

@@ -5,6 +5,7 @@ from django.urls import path
 
 from gridgov.participation import views_hub
 from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
+from gridgov.participation.urls_votes import urlpatterns as vote_patterns
 
 app_name = "participation"
 
@@ -12,4 +13,5 @@ app_name = "participation"
 urlpatterns = [
     path("me/", views_hub.me_home, name="me_home"),
     *volunteer_patterns,
+    *vote_patterns,
 ]
