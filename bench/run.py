@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run --size small|full [--database-url postgres://…]
     .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
+    .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -213,7 +214,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching"],
+        choices=["visits", "matching", "votes"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -222,6 +223,8 @@ def main(argv=None) -> int:
         return _visits_only(args)
     if args.only == "matching":
         return _matching_only(args)
+    if args.only == "votes":
+        return _votes_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -312,6 +315,34 @@ def _matching_only(args) -> int:
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
         *matching_bench.matching_lines(result),
+    ]
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _votes_only(args) -> int:
+    """Casting votes over HTTP next to a plain authenticated GET, in one fresh database."""
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        sys.path.insert(0, str(ROOT))
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from gridgov.core.staticfiles import collectstatic_if_changed
+
+        collectstatic_if_changed()  # the server's pages name the fingerprinted assets
+        from bench import votes as votes_bench
+
+        result = votes_bench.bench_votes(url, args.size)
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · votes only, size {args.size} "
+        f"({result['voters']:,} voters)",
+        f"Machine: {machine_info()}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *votes_bench.votes_lines(result),
     ]
     return _record("\n".join(lines) + "\n", args)
 

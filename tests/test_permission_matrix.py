@@ -1252,6 +1252,172 @@ ROUTES = [
         ok=(200, 409),
         data={"action": "cancel", "version": 1, "reason": "矩阵"},
     ),
+    # participation: votes
+    Route("participation:vote_list", "GET", "/participation/votes/", "participation.view"),
+    Route(
+        "participation:vote_create",
+        "GET",
+        "/participation/votes/new/{in}/",
+        "participation.manage",
+        ("topic_in", "topic_out"),
+    ),
+    Route(
+        "participation:vote_detail",
+        "GET",
+        "/participation/votes/{in}/",
+        "participation.view",
+        ("vote_in", "vote_out"),
+    ),
+    Route(
+        "participation:vote_action",
+        "POST",
+        "/participation/votes/{in}/action/",
+        "participation.manage",
+        ("vote_in", "vote_out"),
+        ok=(302,),
+        data={"action": "close", "version": "0"},
+    ),
+    Route(
+        "participation:vote_paper",
+        "POST",
+        "/participation/votes/{in}/paper/",
+        "participation.manage",
+        ("vote_in", "vote_out"),
+        ok=(302,),
+        data={"step": "enter", "choice": "0"},
+    ),
+    Route(
+        "participation:representative_list",
+        "GET",
+        "/participation/votes/representatives/?q=甲",
+        "participation.manage",
+    ),
+    # An unknown resident: nothing to designate (404 shown as a message on the list).
+    Route(
+        "participation:representative_change",
+        "POST",
+        "/participation/votes/representatives/change/",
+        "participation.manage",
+        ok=(302,),
+        data={"step": "designate", "resident": "00000000-0000-0000-0000-000000000000"},
+    ),
+    # The matrix's resident and volunteer accounts are electors of the in-scope vote.
+    Route(
+        "participation:my_votes",
+        "GET",
+        "/participation/me/votes/",
+        "participation.take_part",
+        ok=(200, 403),
+    ),
+    Route(
+        "participation:my_vote",
+        "GET",
+        "/participation/me/votes/{in}/",
+        "participation.take_part",
+        ("vote_in", "vote_out"),
+        ok=(200, 403),
+    ),
+    Route(
+        "participation:my_vote_receipt",
+        "GET",
+        "/participation/me/votes/{in}/receipt/",
+        "participation.take_part",
+        ("vote_in", "vote_out"),
+        ok=(200, 403),
+    ),
+    _api("GET", "/api/v1/participation/votes", "participation.view", "/api/v1/participation/votes"),
+    _api(
+        "POST",
+        "/api/v1/participation/votes",
+        "participation.manage",
+        "/api/v1/participation/votes",
+        ("topic_in", "topic_out"),
+        ok=(201, 409),
+        data={
+            "topic": "{in}",
+            "question": "矩阵",
+            "options": ["a", "b"],
+            "closes_at": "2999-01-01T00:00:00",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/votes/{uid}",
+        "participation.view",
+        "/api/v1/participation/votes/{in}",
+        ("vote_in", "vote_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/votes/{uid}/results",
+        "participation.view",
+        "/api/v1/participation/votes/{in}/results",
+        ("vote_in", "vote_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/open",
+        "participation.manage",
+        "/api/v1/participation/votes/{in}/open",
+        ("vote_in", "vote_out"),
+        ok=(409,),
+        data={"version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/close",
+        "participation.manage",
+        "/api/v1/participation/votes/{in}/close",
+        ("vote_in", "vote_out"),
+        ok=(200, 409),
+        data={"version": 2},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/ballots",
+        "participation.take_part",
+        "/api/v1/participation/votes/{in}/ballots",
+        ("vote_in", "vote_out"),
+        ok=(201, 403),
+        data={"choice": 0, "version": 2},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/receipt-check",
+        "participation.take_part",
+        "/api/v1/participation/votes/{in}/receipt-check",
+        ("vote_in", "vote_out"),
+        data={"code": "AAAA-BBBB-CCCC"},
+    ),
+    # An unknown resident: 404 even in scope (the sheet of the register names nobody).
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/paper-voters",
+        "participation.manage",
+        "/api/v1/participation/votes/{in}/paper-voters",
+        ("vote_in", "vote_out"),
+        ok=(404,),
+        data={"resident": "00000000-0000-0000-0000-000000000000"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/paper-ballots",
+        "participation.manage",
+        "/api/v1/participation/votes/{in}/paper-ballots",
+        ("vote_in", "vote_out"),
+        ok=(201,),
+        data={"choice": 1},
+    ),
+    # The sheet was entered by the community staff account: it may not check it (403).
+    _api(
+        "POST",
+        "/api/v1/participation/votes/{uid}/paper-ballots/{sheet}/check",
+        "participation.manage",
+        "/api/v1/participation/votes/{in}/check",
+        ("paper_in", "paper_out"),
+        ok=(200, 403, 409),
+        data={"confirm": False, "reason": "矩阵"},
+    ),
     _api("GET", "/api/v1/visit-spot-checks", "visits.spot_check", "/api/v1/visit-spot-checks"),
     _api(
         "POST",
@@ -1943,6 +2109,7 @@ def _built_world(module_db):
     objects.update(_list_objects(org_tree, users, outsider, objects))
     objects.update(_volunteer_objects(org_tree, users, outsider, objects))
     objects.update(_participation_objects(org_tree, users, outsider))
+    objects.update(_vote_objects(org_tree, users, outsider))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -2257,6 +2424,44 @@ def _volunteer_objects(org_tree, users, outsider, objects) -> dict[str, str]:
             )
             record = volunteers.sign_up(actor=users[Role.RESIDENT], shift=other)
             out["shift_record_served_by_volunteer"] = str(record.uid)
+    return out
+
+
+def _vote_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In g1a and in g2a: a topic put to an open vote (its electorate the adult resident of
+    the people objects), with a paper ballot sheet waiting for its check."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.participation import votes_services
+    from gridgov.participation.models import Topic
+    from gridgov.participation.workflow import move_topic
+
+    out = {}
+    for key, community, actor in [
+        ("in", "g1a", users[Role.COMMUNITY_STAFF]),
+        ("out", "g2a", outsider),
+    ]:
+        topic = Topic.objects.create(
+            org_unit=org_tree[community], title=f"表决{key}", source="committee", created_by=actor
+        )
+        topic = move_topic(actor=actor, topic=topic, action="select", version=1)
+        vote = votes_services.vote_create(
+            actor=actor,
+            topic=topic,
+            data={
+                "question": f"表决{key}",
+                "options": ["同意", "不同意"],
+                "method": "both",
+                "closes_at": timezone.now() + timedelta(days=30),
+            },
+        )
+        vote = votes_services.vote_open(actor=actor, vote=vote, version=vote.version)
+        sheet = votes_services.paper_enter(actor=actor, vote=vote, choice=0)
+        out[f"topic_{key}"] = str(topic.pk)
+        out[f"vote_{key}"] = str(vote.uid)
+        out[f"paper_{key}"] = f"{vote.uid}/paper-ballots/{sheet.pk}"
     return out
 
 

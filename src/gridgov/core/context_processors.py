@@ -89,6 +89,7 @@ NAV = [
         _("Topics of my community"),
         None,
     ),
+    ("participation", "participation.view", "participation:vote_list", _("Votes"), OFFICE),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

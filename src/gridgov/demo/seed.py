@@ -293,6 +293,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_topics import seed_participation_topics
 
     seed_participation_topics()
+    from gridgov.demo.participation_votes import seed_votes
+
+    seed_votes()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -65,6 +65,8 @@ def default_targets() -> dict[str, Target]:
         "participation.adoption_rate": Target(target=75, yellow=60),
         "participation.report_back": Target(target=100, yellow=90),
         "participation.topics": Target(target=2, yellow=1),
+        "participation.decision_participation": Target(target=80, yellow=60),
+        "participation.decision_residents": Target(target=50, yellow=30),
     }
 
 

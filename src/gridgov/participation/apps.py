@@ -11,9 +11,12 @@ class ParticipationConfig(AppConfig):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
             hub_deliberation,
             hub_volunteers,
+            hub_votes,
             kpis_deliberation,
             kpis_volunteers,
+            kpis_votes,
             policies_deliberation,
             policies_volunteers,
+            policies_votes,
             workbench,
         )

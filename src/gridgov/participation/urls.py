@@ -6,6 +6,7 @@ from django.urls import path
 from gridgov.participation import views_hub
 from gridgov.participation.urls_deliberation import urlpatterns as deliberation_patterns
 from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
+from gridgov.participation.urls_votes import urlpatterns as vote_patterns
 
 app_name = "participation"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("me/", views_hub.me_home, name="me_home"),
     *deliberation_patterns,
     *volunteer_patterns,
+    *vote_patterns,
 ]

@@ -137,11 +137,13 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         EXPECTED as DELIBERATION_EXPECTED,
     )
     from gridgov.participation.tests.test_volunteers import EXPECTED as VOLUNTEER_EXPECTED
-    from gridgov.visits.tests.test_kpis import EXPECTED as VISIT_EXPECTED
 
     # 资源利用率 is counted by hand in its own test (by keeper and provider).
+    from gridgov.participation.tests.test_votes_kpis import KPI_CODES as VOTE_CODES
+    from gridgov.visits.tests.test_kpis import EXPECTED as VISIT_EXPECTED
+
     lists_codes = set(LISTS_EXPECTED) | {"lists.resource_utilisation"}
-    participation_codes = set(VOLUNTEER_EXPECTED) | set(DELIBERATION_EXPECTED)
+    participation_codes = set(VOLUNTEER_EXPECTED) | set(DELIBERATION_EXPECTED) | VOTE_CODES
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
     ) | lists_codes | participation_codes == set(REGISTRY)

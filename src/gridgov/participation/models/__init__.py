@@ -21,3 +21,11 @@ from gridgov.participation.models.volunteers import (  # noqa: F401
     TimeBand,
     Volunteer,
 )
+from gridgov.participation.models.votes import (  # noqa: F401
+    Ballot,
+    Elector,
+    PaperBallot,
+    Representative,
+    Turnout,
+    Vote,
+)

@@ -1,0 +1,220 @@
+"""Casting votes over HTTP: ``votes`` voters (bound resident accounts, one API token each)
+cast their ballot on one topic's vote from ``concurrency`` client threads in a separate
+process, against gunicorn; next to it, the same client sends the same number of plain
+authenticated GETs (``/api/v1/me``) with the same tokens, in the same run.
+
+    .venv/bin/python -m bench.run --size smoke|small|full --only votes
+
+Run as ``python -m bench.votes`` it is the load generator (spec on stdin, JSON out)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"smoke": 40, "small": 2_000, "full": 10_000}
+
+
+def build(voters: int):
+    """A topic in c1 put to the vote, its electorate ``voters`` adults of g1a, each with a
+    bound account and an API token. Returns (vote, tokens)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conftest import build_org_tree, new_user
+    from gridgov.accounts.models import Membership, User
+    from gridgov.accounts.roles import Role
+    from gridgov.accounts.services import token_create
+    from gridgov.participation import votes_services
+    from gridgov.participation.models import Topic
+    from gridgov.participation.workflow import move_topic
+    from gridgov.people.models import Household, Resident
+    from gridgov.residents.models import ResidentAccount
+
+    tree = build_org_tree()
+    grid = tree["g1a"]
+    staff = new_user(Role.COMMUNITY_STAFF, tree["c1"], username="bench_votes_staff")
+    homes = Household.objects.bulk_create(
+        Household(grid=grid, scope_path=grid.path, number=f"V{i}", address="—", kind="family")
+        for i in range(voters)
+    )
+    people = Resident.objects.bulk_create(
+        Resident(
+            household=h,
+            scope_path=grid.path,
+            name=f"投票{i}",
+            sex="F",
+            birth_date="1980-01-01",
+            id_type="none",
+            relation="head",
+            registration="permanent",
+        )
+        for i, h in enumerate(homes)
+    )
+    users = User.objects.bulk_create(
+        User(
+            username=f"bench_voter_{i}",
+            must_change_password=False,
+            password_changed_at=timezone.now(),
+        )
+        for i in range(voters)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=u, role=Role.RESIDENT, org_unit=grid) for u in users
+    )
+    ResidentAccount.objects.bulk_create(
+        ResidentAccount(user=u, resident=p, method="in_person", bound_by_name="bench")
+        for u, p in zip(users, people, strict=True)
+    )
+    tokens = [token_create(user=u, name="bench")[1] for u in users]
+    topic = Topic.objects.create(
+        org_unit=tree["c1"], title="基准", source="committee", created_by=staff
+    )
+    topic = move_topic(actor=staff, topic=topic, action="select", version=1)
+    vote = votes_services.vote_create(
+        actor=staff,
+        topic=topic,
+        data={
+            "question": "基准",
+            "options": ["同意", "不同意"],
+            "closes_at": timezone.now() + timedelta(1),
+        },
+    )
+    vote = votes_services.vote_open(actor=staff, vote=vote, version=vote.version)
+    return vote, tokens
+
+
+def bench_votes(database_url: str, size: str, *, workers: int = 2, concurrency: int = 8) -> dict:
+    from bench.events import _free_port, _wait_for
+
+    voters = SIZES[size]
+    t0 = time.perf_counter()
+    vote, tokens = build(voters)
+    setup_s = time.perf_counter() - t0
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "gridgov.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, "DATABASE_URL": database_url},
+        cwd=ROOT / "src",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(port)
+        results = {}
+        for kind in ("baseline", "votes"):
+            spec = {
+                "url": f"http://127.0.0.1:{port}",
+                "kind": kind,
+                "tokens": tokens,
+                "vote": str(vote.uid),
+                "version": vote.version,
+                "concurrency": concurrency,
+            }
+            out = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "bench.votes"],
+                input=json.dumps(spec),
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+            )
+            if out.returncode:
+                raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
+            results[kind] = json.loads(out.stdout)
+            if results[kind]["errors"]:
+                raise RuntimeError(f"{kind}: {results[kind]}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    from gridgov.participation.models import Ballot, Turnout
+
+    counted = (Turnout.objects.filter(vote=vote).count(), Ballot.objects.filter(vote=vote).count())
+    if counted != (voters, voters):
+        raise RuntimeError(f"{counted} stored for {voters} votes")
+    return {"voters": voters, "setup_s": setup_s, **results}
+
+
+def votes_lines(result: dict) -> list[str]:
+    votes, base = result["votes"], result["baseline"]
+    ratio = votes["rps"] / base["rps"] if base["rps"] else 0
+    return [
+        f"| casting votes over HTTP ({result['voters']:,} voters, one vote) | "
+        f"{votes['rps']:,.0f} votes/s, p95 {votes['p95_ms']:.0f} ms | GET /api/v1/me "
+        f"{base['rps']:,.0f} req/s, p95 {base['p95_ms']:.0f} ms | {ratio:.1%} | — |"
+    ]
+
+
+def _load(spec: dict) -> dict:
+    import requests
+
+    tokens = spec["tokens"]
+    queue = list(enumerate(tokens))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+
+    def worker():
+        session = requests.Session()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index, token = queue.pop()
+            headers = {"Authorization": f"Bearer {token}"}
+            begun = time.perf_counter()
+            if spec["kind"] == "votes":
+                response = session.post(
+                    f"{spec['url']}/api/v1/participation/votes/{spec['vote']}/ballots",
+                    json={"choice": index % 2, "version": spec["version"]},
+                    headers=headers,
+                    timeout=120,
+                )
+                ok = response.status_code == 201
+            else:
+                response = session.get(f"{spec['url']}/api/v1/me", headers=headers, timeout=120)
+                ok = response.status_code == 200
+            elapsed = (time.perf_counter() - begun) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(spec["concurrency"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else 0
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds if seconds else 0,
+        "p95_ms": p95,
+        "errors": sum(errors.values()),
+        "refused": errors,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(_load(json.loads(sys.stdin.read()))))
