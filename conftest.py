@@ -230,7 +230,7 @@ def login_client(client):
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_transactional_tests(request):
     """Transactional tests end with a flush (DELETE/TRUNCATE of every table), which the
-    audit table's and the ledger entries' append-only triggers refuse: lift them for that flush only."""
+    append-only triggers (audit records, ledger entries) refuse: lift them for that flush."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (
         "live_server" in request.fixturenames

@@ -128,11 +128,11 @@ def test_entries_cannot_be_updated_or_deleted():
     _credit("pts", issuer, alice, 5, "vote:1")
     entry = LedgerEntry.objects.get(account=alice)
     for sql in (
-        f"UPDATE core_ledgerentry SET amount = 500 WHERE id = {entry.pk}",
-        f"DELETE FROM core_ledgerentry WHERE id = {entry.pk}",
+        "UPDATE core_ledgerentry SET amount = 500 WHERE id = %s",
+        "DELETE FROM core_ledgerentry WHERE id = %s",
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
-            c.execute(sql)
+            c.execute(sql, [entry.pk])
     assert LedgerEntry.objects.get(pk=entry.pk).amount == 5
 
 
