@@ -206,17 +206,21 @@ def reverse(
     approver,
     created_by=None,
     action: str = "reversal",
+    by_rule: str = "",
 ) -> LedgerTransaction:
     """A new transaction mirroring ``original`` (every entry negated). Needs a reason and
-    an approver who did not write the original; a transaction is reversed at most once,
-    and a reversal is not itself reversed. The holder's balance must still cover it."""
+    an approver who did not write the original — or, for a reversal a policy makes on its
+    own (an uncollected redemption expiring), ``by_rule`` naming the rule; a transaction is
+    reversed at most once, and a reversal is not itself reversed. The holder's balance must
+    still cover it."""
     if not (reason or "").strip():
         raise ValidationFailed(
+            _("A correction needs its reason."),
             details={"reason": [_("Give the reason for the correction.")]},
         )
-    if approver is None or not getattr(approver, "pk", None):
+    if approver is None and not by_rule:
         raise ValidationFailed(details={"approver": [_("A correction needs an approver.")]})
-    if original.created_by_id is not None and original.created_by_id == approver.pk:
+    if approver is not None and original.created_by_id == approver.pk:
         raise ValidationFailed(
             _("A correction is approved by someone other than who made the original entry."),
             code="separation_of_duties",
@@ -235,6 +239,7 @@ def reverse(
             source_key=f"txn:{original.pk}",
             reason=reason.strip(),
             created_by=created_by or approver,
+            created_by_name="" if approver is not None or created_by else by_rule,
             approver=approver,
             reversal_of=original,
         )

@@ -8,9 +8,12 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Resident participation")
 
     def ready(self):
-        from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
+        from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs, receivers
             hub_volunteers,
+            kpis_points,
             kpis_volunteers,
+            policies_points,
             policies_volunteers,
+            receivers_points,
             workbench,
         )
