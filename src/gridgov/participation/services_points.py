@@ -27,7 +27,7 @@ from gridgov.core import ledger
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from gridgov.core.policies import policy_in_force
-from gridgov.core.scoping import access_object, path_in_scope, require_in_scope
+from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.participation.models import CatalogueItem, Redemption
 from gridgov.people.models import Resident
 from gridgov.residents.selectors import require_resident
@@ -284,8 +284,8 @@ def item_create(*, actor, org_unit_id: int, resource_uid, **data) -> CatalogueIt
     unit = OrgUnit.objects.filter(pk=org_unit_id).first()
     if unit is None:
         errors["org_unit"] = [_("Choose the community.")]
-    else:
-        require_in_scope(actor, unit.path, "participation.ledger")
+    elif not path_in_scope(actor, unit.path, "participation.ledger"):
+        raise NotFound()
     resource = Resource.objects.filter(uid=resource_uid).first() if resource_uid else None
     if resource is None or resource.status != Resource.Status.ACTIVE:
         errors["resource"] = [_("Choose an active resource of the three lists.")]
@@ -556,8 +556,8 @@ def correct(*, actor, transaction_id: int, reason: str) -> LedgerTransaction:
     )
     if txn is None or not accounts:
         raise NotFound()
-    for acct in accounts:
-        require_in_scope(actor, acct.scope_path, "participation.ledger")
+    if not all(path_in_scope(actor, a.scope_path, "participation.ledger") for a in accounts):
+        raise NotFound()
     if txn.action in ("redeem", "refund", "expire", "reversal"):
         raise Conflict(
             _("This entry is corrected by cancelling the redemption, not by a reversal."),
@@ -633,7 +633,8 @@ def withdraw_hours(*, actor, order_uid, hours, resident_id: int | None = None) -
     order = ServiceOrder.objects.select_related("need").filter(uid=order_uid).first()
     if order is None:
         raise NotFound()
-    require_in_scope(actor, order.scope_path, "participation.manage")
+    if not path_in_scope(actor, order.scope_path, "participation.manage"):
+        raise NotFound()
     need = order.need
     members = Resident.objects.active().filter(household_id=need.household_id)
     resident = members.filter(pk=resident_id or need.resident_id).first()
@@ -708,10 +709,15 @@ def transfer_hours(
     resident = require_resident(actor)
     if not policy_in_force("participation.timebank").value.family_transfer:
         raise Conflict(_("Transfers between family members are switched off."), code="transfer_off")
-    errors: dict[str, list[str]] = {}
     to = family_members(resident).filter(pk=to_resident_id).first()
     if to is None:
-        errors["to_resident"] = [_("Choose a member of your household.")]
+        # Anyone outside one's household is nobody to the resident: 404, like out of scope.
+        raise NotFound(
+            _("Choose a member of your household."),
+            code="not_family",
+            details={"to_resident": [_("Choose a member of your household.")]},
+        )
+    errors: dict[str, list[str]] = {}
     try:
         amount = _hours(hours)
     except ValidationFailed as exc:
