@@ -635,6 +635,8 @@ def withdraw_hours(*, actor, order_uid, hours, resident_id: int | None = None) -
         raise NotFound()
     if not path_in_scope(actor, order.scope_path, "participation.manage"):
         raise NotFound()
+    if order.state not in (ServiceOrder.State.COMPLETED, ServiceOrder.State.RATED):
+        raise Conflict(_("Hours are spent on a completed service only."), code="not_completed")
     need = order.need
     members = Resident.objects.active().filter(household_id=need.household_id)
     resident = members.filter(pk=resident_id or need.resident_id).first()
@@ -647,8 +649,6 @@ def withdraw_hours(*, actor, order_uid, hours, resident_id: int | None = None) -
         errors.update(exc.details)
     if errors:
         raise ValidationFailed(details=errors)
-    if order.state not in (ServiceOrder.State.COMPLETED, ServiceOrder.State.RATED):
-        raise Conflict(_("Hours are spent on a completed service only."), code="not_completed")
     with transaction.atomic():
         posted = ledger.post(
             HOURS,
