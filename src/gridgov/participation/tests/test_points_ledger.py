@@ -275,3 +275,40 @@ def test_volunteer_delivered_order_deposits_hours_and_rating_credits_points(worl
     )
     order_completed.send(sender=None, order=plain)
     assert read.balances(son)["timebank"] == Decimal("1.5")
+
+
+def test_kpis_from_hand_computed_entries(world):
+    """mother earns 20 + 20 and redeems 30; son earns 2 and nothing else; the neighbour has
+    an account opened last month and no movement this month. Hours: mother 3 deposited,
+    1.5 transferred to son, son spends 1 on a service → held 2.0 in all."""
+    from gridgov.kpis.registry import REGISTRY, parse_period
+
+    mother, son, neighbour = world["mother"], world["son"], world["neighbour"]
+    now = timezone.localtime()
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month = start + (now - start) / 2  # inside this month, before now
+    s = _sources(world, 4)
+    points.credit_points(resident=mother, action="proposal_adopted", source=s[0], occurred_at=month)
+    points.credit_points(resident=mother, action="proposal_adopted", source=s[1], occurred_at=month)
+    points.credit_points(resident=son, action="vote_cast", source=s[2], occurred_at=month)
+    points.credit_points(
+        resident=neighbour, action="vote_cast", source=s[3], occurred_at=start - timedelta(days=10)
+    )
+    points.redeem(actor=world["users"]["mother"], item_uid=world["item"].uid)
+    points.deposit_hours(resident=mother, source=mother, hours=3)
+    points.transfer_hours(actor=world["users"]["mother"], to_resident_id=son.pk, hours="1.5")
+    res = ledger_world.resource(world["tree"]["c1"], name="助洁")
+    order = ledger_world.completed_order(world, son, res)
+    points.withdraw_hours(actor=world["staff"], order_uid=order.uid, hours=1)
+
+    period = parse_period("month", timezone.localdate().isoformat())
+    c1 = world["tree"]["c1"].path
+    rate = REGISTRY["points.redemption_rate"].snapshot_values(c1, period)[None]
+    assert (rate.numerator, rate.denominator, rate.value) == (30, 42, round(3000 / 42, 2))
+    act = REGISTRY["points.active_accounts"].snapshot_values(c1, period)[None]
+    assert (act.numerator, act.denominator) == (2, 3)
+    held = REGISTRY["timebank.hours_balance"].snapshot_values(c1, period)[None]
+    assert (held.numerator, held.denominator, held.value) == (2.0, 2, 1.0)
+    # Nothing of c1 is seen from the other district.
+    c2 = world["tree"]["c2"].path
+    assert REGISTRY["points.redemption_rate"].snapshot_values(c2, period)[None].denominator == 0
