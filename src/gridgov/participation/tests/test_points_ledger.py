@@ -277,6 +277,10 @@ def test_volunteer_delivered_order_deposits_hours_and_rating_credits_points(worl
     assert read.balances(son)["timebank"] == Decimal("1.5")
 
 
+# Counted by hand below (the registry's test checks every KPI has an expectation).
+KPI_CODES = ("points.redemption_rate", "points.active_accounts", "timebank.hours_balance")
+
+
 def test_kpis_from_hand_computed_entries(world):
     """mother earns 20 + 20 and redeems 30; son earns 2 and nothing else; the neighbour has
     an account opened last month and no movement this month. Hours: mother 3 deposited,
