@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run --size small|full [--database-url postgres://…]
     .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
+    .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -213,7 +214,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching"],
+        choices=["visits", "matching", "ledger"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -222,6 +223,8 @@ def main(argv=None) -> int:
         return _visits_only(args)
     if args.only == "matching":
         return _matching_only(args)
+    if args.only == "ledger":
+        return _ledger_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -312,6 +315,35 @@ def _matching_only(args) -> int:
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
         *matching_bench.matching_lines(result),
+    ]
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _ledger_only(args) -> int:
+    """The ledger verification over ``--size`` entries (full: 1,000,000), bulk-generated."""
+    entries = SIZES[args.size]
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench import ledger as ledger_bench
+
+        generated = ledger_bench.generate(entries)
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        measured = ledger_bench.bench_verify()
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · ledger only, size {args.size} "
+        f"({generated['entries']:,} entries)",
+        f"Machine: {info}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *ledger_bench.ledger_lines(generated, measured),
     ]
     return _record("\n".join(lines) + "\n", args)
 

@@ -39,8 +39,8 @@ def _hours_approved(sender, resident, source, hours, approver=None, **kwargs):
 
 @receiver(order_resident_rated, dispatch_uid="points.order_resident_rated")
 def _order_rated(sender, order, **kwargs):
-    resident = order.need.resident
-    if resident is not None and resident.archived_at is None:
+    resident = points.order_rater(order)
+    if resident is not None:
         points.credit_points(resident=resident, action="service_rated", source=order)
 
 

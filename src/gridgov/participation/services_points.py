@@ -675,6 +675,16 @@ def withdraw_hours(*, actor, order_uid, hours, resident_id: int | None = None) -
     return posted.transaction
 
 
+def order_rater(order) -> Resident | None:
+    """Who rated a service order: the person served, or (a need of the whole household)
+    the household's head — whom the rating link is sent to."""
+    need = order.need
+    members = Resident.objects.active().filter(household_id=need.household_id)
+    if need.resident_id:
+        return members.filter(pk=need.resident_id).first()
+    return members.filter(relation="head").order_by("pk").first()
+
+
 def order_volunteer(order) -> Resident | None:
     """Who gave a service order's hours, for the time bank: a resource of the volunteer
     class (志愿) or a volunteer team / resident's skill, operated by exactly one account
