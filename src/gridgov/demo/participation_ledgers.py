@@ -148,31 +148,33 @@ def seed_points_ledgers() -> int:
         if pick:
             points.pick_up(actor=staff, code=code)
 
-    # Time bank: the resident pays a completed service with hours; one family transfer.
-    resident = _bound("demo_resident")
-    if resident is not None:
+    # Time bank: a resident pays a completed service with hours; one family transfer.
+    spent = moved = False
+    for username in ("demo_resident", "demo_volunteer"):
+        person = _bound(username)
+        if person is None:
+            continue
+        held = points.holder(points.HOURS, person).balance
         served = (
             ServiceOrder.objects.filter(
-                need__household_id=resident.household_id,
+                need__household_id=person.household_id,
                 state__in=(ServiceOrder.State.COMPLETED, ServiceOrder.State.RATED),
             )
-            .exclude(resource__operators__user__username="demo_resident")
+            .exclude(resource__operators__user__username=username)
             .first()
         )
-        held = points.holder(points.HOURS, resident).balance
-        if served is not None and held >= 1:
-            points.withdraw_hours(
-                actor=staff, order_uid=served.uid, hours=1, resident_id=resident.pk
-            )
-            held -= 1
-        family = points.family_members(resident).first()
-        if family is not None and held >= 1:
+        if not spent and served is not None and held >= 2:
+            points.withdraw_hours(actor=staff, order_uid=served.uid, hours=1, resident_id=person.pk)
+            spent, held = True, held - 1
+        family = points.family_members(person).first()
+        if not moved and family is not None and held >= 1:
             points.transfer_hours(
-                actor=User.objects.get(username="demo_resident"),
+                actor=User.objects.get(username=username),
                 to_resident_id=family.pk,
                 hours=1,
                 request_key="demo-family-transfer",
             )
+            moved = True
 
     # One correction: a rating credited twice for the same household visit, reversed.
     if credits:
