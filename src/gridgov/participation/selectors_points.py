@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core.models import LedgerAccount, LedgerEntry
 from gridgov.core.scoping import path_filter
 from gridgov.participation.models import CatalogueItem, Redemption
-from gridgov.participation.services_points import HOURS, POINTS, RESIDENT, resident_in_scope
+from gridgov.participation.services_points import (
+    HOURS,
+    PLACES,
+    POINTS,
+    RESIDENT,
+    resident_in_scope,
+)
 from gridgov.people.models import Resident
 
 ACTION_LABELS = {
@@ -42,8 +48,13 @@ def balances(resident: Resident) -> dict[str, Decimal]:
     out = {}
     for code in (POINTS, HOURS):
         acct = _account(code, resident)
-        out[code] = acct.balance if acct else Decimal(0)
+        out[code] = _q(code, acct.balance if acct else Decimal(0))
     return out
+
+
+def _q(code: str, value: Decimal) -> Decimal:
+    """An amount at its ledger's precision (whole points, hours to the hundredth)."""
+    return value.quantize(Decimal(1).scaleb(-PLACES[code]))
 
 
 @dataclass
@@ -78,7 +89,7 @@ def statement(resident: Resident, code: str, limit: int = 200) -> list[Line]:
             e.transaction.occurred_at,
             e.transaction.action,
             str(ACTION_LABELS.get(e.transaction.action, e.transaction.action)),
-            e.amount,
+            _q(code, e.amount),
             e.transaction.reason,
             e.transaction_id in reversed_ids,
             e.transaction.reversal_of_id is not None,
