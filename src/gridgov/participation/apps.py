@@ -9,6 +9,7 @@ class ParticipationConfig(AppConfig):
 
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs, receivers
+            hub_points,
             hub_volunteers,
             kpis_points,
             kpis_volunteers,
