@@ -79,3 +79,9 @@ def test_catalogue_price_must_be_whole_points(world, login_client):
         content_type="application/json",
     )
     assert answer.status_code == 200 and answer.json()["stock"] == 7
+
+
+def test_the_participation_page_has_the_points_card(world, login_client):
+    points.credit_points(resident=world["mother"], action="vote_cast", source=world["mother"])
+    html = login_client(world["users"]["mother"]).get("/participation/me/").content.decode()
+    assert 'data-part="points"' in html and "2 points · 0.00 hours" in html
