@@ -180,6 +180,13 @@ def test_uncollected_redemption_and_old_points_expire(world):
     assert _points(mother) == 30
     assert AuditRecord.objects.filter(action="participation.points.expire").count() == 2
     assert ledger.verify().ok
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("points_expire", stdout=out)
+    assert "redemptions expired: 0" in out.getvalue()
 
 
 def test_correction_is_a_reversal_by_someone_else_with_reason(world):
