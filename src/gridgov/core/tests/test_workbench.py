@@ -197,8 +197,8 @@ def test_menu_shows_a_role_only_what_it_uses_grouped(client, login_client, workp
     assert ">我的任务<" in nav and ">上报<" in nav and ">我的指标<" in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["community"])
-    assert groups == ["events", "residents", "visits", "command", "admin"]
-    assert ">行政层级<" in nav and ">审计日志<" not in nav
+    assert groups == ["events", "residents", "visits", "participation", "command", "admin"]
+    assert ">行政层级<" in nav and ">审计日志<" not in nav and ">积分兑换目录<" in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["auditadmin"])
     assert groups == ["admin"] and ">审计日志<" in nav
