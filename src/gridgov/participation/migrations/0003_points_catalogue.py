@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ('core', '0005_ledger_entry_triggers'),
         ('lists', '0007_resident_rating_link'),
         ('org', '0002_building_location'),
-        ('participation', '0001_initial'),
+        ('participation', '0002_volunteers'),
         ('people', '0011_remask_id_numbers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
