@@ -2241,10 +2241,10 @@ def _event_objects(org_tree, users, outsider) -> dict[str, str]:
 
 
 def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
-    """Points and time bank: the resident and the volunteer bound to two members of the
-    g1a household (each with points and hours), a bound resident in g2a; a catalogue item
-    and a placed redemption (with its pick-up code) on each side; a deposit to each side's
-    resident (made by the system, so any keeper may correct it)."""
+    """Points and time bank: the resident's and the volunteer's bound residents (bound by
+    the volunteers' world) each with a household member, points and hours; a bound resident
+    in g2a; a catalogue item and a placed redemption (with its pick-up code) on each side; a
+    deposit to each side's resident (made by the system, so any keeper may correct it)."""
     from conftest import new_user
     from gridgov.lists.models import Resource, ServiceOrder
     from gridgov.participation import services_points as points
@@ -2253,25 +2253,30 @@ def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     from gridgov.residents.services import bind_account
 
     staff = users[Role.COMMUNITY_STAFF]
-    mother = Resident.objects.get(uid=objects["resident_in"])
-    member = resident_create(
-        actor=staff,
-        household=mother.household,
-        data={
-            "name": "甲家属",
-            "id_type": "none",
-            "sex": "M",
-            "birth_date": "1995-03-03",
-            "relation": "child",
-            "registration": "permanent",
-        },
-    )
+
+    def relative(of, name):
+        return resident_create(
+            actor=staff,
+            household=of.household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1995-03-03",
+                "relation": "child",
+                "registration": "permanent",
+            },
+        )
+
+    mother = Resident.objects.get(account__user=users[Role.RESIDENT])
+    helper = Resident.objects.get(account__user=users[Role.VOLUNTEER])
+    member, helper_member = relative(mother, "乙家属"), relative(helper, "甲家属")
     other = Resident.objects.get(uid=objects["resident_out"])
     out_user = new_user(Role.RESIDENT, org_tree["g2a"], username="m_resident_out")
-    bind_account(staff, user=users[Role.RESIDENT], resident=mother)
-    bind_account(staff, user=users[Role.VOLUNTEER], resident=member)
     bind_account(outsider, user=out_user, resident=other)
-    found = {"family_member": str(member.uid)}
+    found = {"family_member": str(member.uid), "family_member_vol": str(helper_member.uid)}
+    points.credit_points(resident=helper, action="proposal_adopted", source=helper)
+    points.deposit_hours(resident=helper, source=helper, hours=3)
     for key, person, unit, keeper, user in [
         ("in", mother, "c1", staff, users[Role.RESIDENT]),
         ("out", other, "c2", outsider, out_user),
@@ -2279,9 +2284,6 @@ def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         household = Household.objects.get(pk=person.household_id)
         points.credit_points(resident=person, action="proposal_adopted", source=household)
         deposit = points.deposit_hours(resident=person, source=person, hours=3)
-        if key == "in":
-            points.credit_points(resident=member, action="proposal_adopted", source=member)
-            points.deposit_hours(resident=member, source=member, hours=3)
         resource = Resource.objects.get(uid=objects[f"resource_{key}"])
         item = points.item_create(
             actor=keeper,
@@ -2378,7 +2380,7 @@ def _resolve_object(key: str, role, objects, users) -> str:
     if key == "own_job":
         return str(_job(users[role]).uid) if role != ANON else objects["other_job"]
     if key == "family_of_me":
-        return objects["family_member" if role == Role.RESIDENT else "resident_in"]
+        return objects["family_member" if role == Role.RESIDENT else "family_member_vol"]
     if key == "c1_or_g1a":
         return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
     if key == "own_shift_record":
