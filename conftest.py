@@ -230,7 +230,7 @@ def login_client(client):
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_transactional_tests(request):
     """Transactional tests end with a flush (DELETE/TRUNCATE of every table), which the
-    audit table's append-only triggers refuse: lift them for that flush only."""
+    append-only triggers (audit records, ledger entries) refuse: lift them for that flush."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (
         "live_server" in request.fixturenames
@@ -244,10 +244,13 @@ def _audit_triggers_for_transactional_tests(request):
     from django.db import connection
 
     from gridgov.audit import triggers
+    from gridgov.core import ledger_triggers
 
     triggers.create(connection)
+    ledger_triggers.create(connection)
     yield
     triggers.lift(connection)
+    ledger_triggers.lift(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
     .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
+    .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -214,7 +215,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching", "votes"],
+        choices=["visits", "matching", "votes", "ledger"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -225,6 +226,8 @@ def main(argv=None) -> int:
         return _matching_only(args)
     if args.only == "votes":
         return _votes_only(args)
+    if args.only == "ledger":
+        return _ledger_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -343,6 +346,35 @@ def _votes_only(args) -> int:
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
         *votes_bench.votes_lines(result),
+    ]
+    return _record("\n".join(lines) + "\n", args)
+
+
+def _ledger_only(args) -> int:
+    """The ledger verification over ``--size`` entries (full: 1,000,000), bulk-generated."""
+    entries = SIZES[args.size]
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench import ledger as ledger_bench
+
+        generated = ledger_bench.generate(entries)
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        measured = ledger_bench.bench_verify()
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · ledger only, size {args.size} "
+        f"({generated['entries']:,} entries)",
+        f"Machine: {info}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *ledger_bench.ledger_lines(generated, measured),
     ]
     return _record("\n".join(lines) + "\n", args)
 

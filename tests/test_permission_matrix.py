@@ -2006,6 +2006,218 @@ ROUTES = [
         "/api/v1/participation/me/proposals/{in}/submit",
         ("own_draft", "draft_out"),
     ),
+    # participation: points and the time bank
+    Route("participation:points_overview", "GET", "/participation/points/", "participation.view"),
+    Route(
+        "participation:points_statement",
+        "GET",
+        "/participation/points/residents/{in}/",
+        "participation.view",
+        ("resident_in", "resident_out"),
+    ),
+    Route(
+        "participation:points_correct",
+        "POST",
+        "/participation/points/residents/{in}/correct/",
+        "participation.ledger",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"transaction": "0", "reason": "x"},
+    ),
+    Route(
+        "participation:hours_withdraw",
+        "POST",
+        "/participation/timebank/residents/{in}/withdraw/",
+        "participation.manage",
+        ("resident_in", "resident_out"),
+        ok=(302,),
+        data={"order": "00000000-0000-0000-0000-000000000000", "hours": "1"},
+    ),
+    Route("participation:catalogue", "GET", "/participation/catalogue/", "participation.view"),
+    Route(
+        "participation:catalogue_item",
+        "POST",
+        "/participation/catalogue/{in}/",
+        "participation.ledger",
+        ("catalogue_item_in", "catalogue_item_out"),
+        ok=(302,),
+        data={"version": "1", "price": "12", "stock": "5", "active": "on"},
+    ),
+    Route(
+        "participation:redemption_list", "GET", "/participation/redemptions/", "participation.view"
+    ),
+    Route(
+        "participation:redemption_pickup",
+        "POST",
+        "/participation/redemptions/pickup/",
+        "participation.manage",
+        ok=(302,),
+        data={"code": "00000000"},
+    ),
+    Route(
+        "participation:redemption_cancel",
+        "POST",
+        "/participation/redemptions/{in}/cancel/",
+        "participation.manage",
+        ("redemption_in", "redemption_out"),
+        ok=(302,),
+        data={"version": "1", "reason": "x"},
+    ),
+    Route("participation:my_points", "GET", "/participation/me/points/", "participation.take_part"),
+    Route(
+        "participation:my_catalogue",
+        "GET",
+        "/participation/me/points/catalogue/",
+        "participation.take_part",
+    ),
+    Route(
+        "participation:my_redeem",
+        "POST",
+        "/participation/me/points/redeem/{in}/",
+        "participation.take_part",
+        ("catalogue_item_in", "catalogue_item_out"),
+        ok=(201,),
+    ),
+    Route(
+        "participation:my_timebank", "GET", "/participation/me/timebank/", "participation.take_part"
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/points/me",
+        "participation.take_part",
+        "/api/v1/participation/points/me",
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/timebank/me",
+        "participation.take_part",
+        "/api/v1/participation/timebank/me",
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/catalogue/offered",
+        "participation.take_part",
+        "/api/v1/participation/catalogue/offered",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/redemptions",
+        "participation.take_part",
+        "/api/v1/participation/redemptions",
+        ("catalogue_item_in", "catalogue_item_out"),
+        ok=(201,),
+        data={"item": "{in}"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/redemptions/mine",
+        "participation.take_part",
+        "/api/v1/participation/redemptions/mine",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/timebank/transfers",
+        "participation.take_part",
+        "/api/v1/participation/timebank/transfers",
+        ("family_of_me", "resident_out"),
+        ok=(201,),
+        data={"to_resident": "{in}", "hours": "0.5"},
+    ),
+    _api(
+        "GET", "/api/v1/participation/points", "participation.view", "/api/v1/participation/points"
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/points/residents/{uid}",
+        "participation.view",
+        "/api/v1/participation/points/residents/{in}",
+        ("resident_in", "resident_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/timebank/residents/{uid}",
+        "participation.view",
+        "/api/v1/participation/timebank/residents/{in}",
+        ("resident_in", "resident_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/points/credits",
+        "participation.ledger",
+        "/api/v1/participation/points/credits",
+        ("resident_in", "resident_out"),
+        ok=(409,),  # the default rules credit votes without approval
+        data={"resident": "{in}", "action": "vote_cast", "source": "people.household:1"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/points/corrections",
+        "participation.ledger",
+        "/api/v1/participation/points/corrections",
+        ("ledger_txn_in", "ledger_txn_out"),
+        ok=(201,),
+        data={"transaction": "{in}", "reason": "记错了"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/timebank/withdrawals",
+        "participation.manage",
+        "/api/v1/participation/timebank/withdrawals",
+        ("service_order_in", "service_order_out"),
+        ok=(409,),  # the order is not completed yet
+        data={"order": "{in}", "hours": "1"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/catalogue",
+        "participation.view",
+        "/api/v1/participation/catalogue",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/catalogue",
+        "participation.ledger",
+        "/api/v1/participation/catalogue",
+        ("c1", "c2"),
+        ok=(422,),  # no such resource
+        data={
+            "org_unit": "{in}",
+            "resource": "00000000-0000-0000-0000-000000000000",
+            "name": "米油",
+            "price": 50,
+            "stock": 3,
+        },
+    ),
+    _api(
+        "PATCH",
+        "/api/v1/participation/catalogue/{uid}",
+        "participation.ledger",
+        "/api/v1/participation/catalogue/{in}",
+        ("catalogue_item_in", "catalogue_item_out"),
+        data={"version": 1, "stock": 9},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/redemptions",
+        "participation.view",
+        "/api/v1/participation/redemptions",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/redemptions/pickup",
+        "participation.manage",
+        "/api/v1/participation/redemptions/pickup",
+        ("pickup_code_in", "pickup_code_out"),
+        data={"code": "{in}"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/redemptions/{uid}/cancel",
+        "participation.manage",
+        "/api/v1/participation/redemptions/{in}/cancel",
+        ("redemption_in", "redemption_out"),
+        data={"version": 1, "reason": "居民不要了"},
+    ),
 ]
 
 
@@ -2110,6 +2322,7 @@ def _built_world(module_db):
     objects.update(_volunteer_objects(org_tree, users, outsider, objects))
     objects.update(_participation_objects(org_tree, users, outsider))
     objects.update(_vote_objects(org_tree, users, outsider))
+    objects.update(_ledger_objects(org_tree, users, outsider, objects))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -2538,6 +2751,68 @@ def _event_objects(org_tree, users, outsider) -> dict[str, str]:
     return objects
 
 
+def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
+    """Points and time bank: the resident's and the volunteer's bound residents (bound by
+    the volunteers' world) each with a household member, points and hours; a bound resident
+    in g2a; a catalogue item and a placed redemption (with its pick-up code) on each side; a
+    deposit to each side's resident (made by the system, so any keeper may correct it)."""
+    from conftest import new_user
+    from gridgov.lists.models import Resource, ServiceOrder
+    from gridgov.participation import services_points as points
+    from gridgov.people.models import Household, Resident
+    from gridgov.people.services import resident_create
+    from gridgov.residents.services import bind_account
+
+    staff = users[Role.COMMUNITY_STAFF]
+
+    def relative(of, name):
+        return resident_create(
+            actor=staff,
+            household=of.household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1995-03-03",
+                "relation": "child",
+                "registration": "permanent",
+            },
+        )
+
+    mother = Resident.objects.get(account__user=users[Role.RESIDENT])
+    helper = Resident.objects.get(account__user=users[Role.VOLUNTEER])
+    member, helper_member = relative(mother, "乙家属"), relative(helper, "甲家属")
+    other = Resident.objects.get(uid=objects["resident_out"])
+    out_user = new_user(Role.RESIDENT, org_tree["g2a"], username="m_resident_out")
+    bind_account(outsider, user=out_user, resident=other)
+    found = {"family_member": str(member.uid), "family_member_vol": str(helper_member.uid)}
+    points.credit_points(resident=helper, action="proposal_adopted", source=helper)
+    points.deposit_hours(resident=helper, source=helper, hours=3)
+    for key, person, unit, keeper, user in [
+        ("in", mother, "c1", staff, users[Role.RESIDENT]),
+        ("out", other, "c2", outsider, out_user),
+    ]:
+        household = Household.objects.get(pk=person.household_id)
+        points.credit_points(resident=person, action="proposal_adopted", source=household)
+        deposit = points.deposit_hours(resident=person, source=person, hours=3)
+        resource = Resource.objects.get(uid=objects[f"resource_{key}"])
+        item = points.item_create(
+            actor=keeper,
+            org_unit_id=org_tree[unit].pk,
+            resource_uid=resource.uid,
+            name="理发",
+            price=5,
+            stock=5,
+        )
+        order, code = points.redeem(actor=user, item_uid=item.uid)
+        found[f"catalogue_item_{key}"] = str(item.uid)
+        found[f"redemption_{key}"] = str(order.uid)
+        found[f"pickup_code_{key}"] = code
+        found[f"ledger_txn_{key}"] = str(deposit.pk)
+    assert ServiceOrder.objects.filter(uid=objects["service_order_in"]).exists()
+    return found
+
+
 def _people_objects(org_tree, users, outsider) -> dict[str, str]:
     """An adult resident in g1a (inside every role's scope) and one in the other district."""
     from gridgov.people import services
@@ -2707,6 +2982,8 @@ def _resolve_object(key: str, role, objects, users) -> str:
     if key == "own_draft":
         # The bound resident's or volunteer's own draft; other roles are refused before.
         return objects.get(f"draft_{role}", objects["draft_out"])
+    if key == "family_of_me":
+        return objects["family_member" if role == Role.RESIDENT else "family_member_vol"]
     if key == "c1_or_g1a":
         return objects["g1a" if role in (Role.GRID_WORKER, Role.RESIDENT) else "c1"]
     if key == "own_shift_record":

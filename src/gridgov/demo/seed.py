@@ -296,6 +296,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_votes import seed_votes
 
     seed_votes()
+    from gridgov.demo.participation_ledgers import seed_points_ledgers
+
+    seed_points_ledgers()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

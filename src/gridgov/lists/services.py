@@ -41,6 +41,7 @@ from gridgov.lists.models import (
     ResourceOperator,
     ServiceOrder,
 )
+from gridgov.lists.signals import order_completed, order_resident_rated
 from gridgov.lists.workflow import NEED_MACHINE, ORDER_MACHINE
 from gridgov.org.models import OrgUnit
 from gridgov.people.models import Household, Resident
@@ -879,6 +880,7 @@ def order_transition(
             },
         )
         if action == "complete":
+            order_completed.send(sender=ServiceOrder, order=current)
             transaction.on_commit(lambda: _send_rating_link(need, link))
     return current
 
@@ -962,6 +964,7 @@ def order_resident_rate(*, link: str, resident_rating: Any, need_met: str) -> Se
             target=current,
             changes={"resident_rating": stars, "need_met": need_met},
         )
+        order_resident_rated.send(sender=ServiceOrder, order=current)
     return current
 
 

@@ -8,15 +8,19 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Resident participation")
 
     def ready(self):
-        from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
+        from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs, receivers
             hub_deliberation,
+            hub_points,
             hub_volunteers,
             hub_votes,
             kpis_deliberation,
+            kpis_points,
             kpis_volunteers,
             kpis_votes,
             policies_deliberation,
+            policies_points,
             policies_volunteers,
             policies_votes,
+            receivers_points,
             workbench,
         )

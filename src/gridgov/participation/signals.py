@@ -13,3 +13,5 @@ proposal_adopted = Signal()  # resident, source
 hours_approved = Signal()  # resident, source, hours (Decimal), approver
 # A survey answered by an identified resident (source: the response).
 survey_answered = Signal()  # resident, source
+# A resident's suggestion adopted in a community chat group (source: the suggestion).
+group_suggestion_adopted = Signal()  # resident, source

@@ -199,6 +199,7 @@ def test_menu_shows_a_role_only_what_it_uses_grouped(client, login_client, workp
     groups, nav = _menu(client, login_client, staff["community"])
     assert groups == ["events", "residents", "visits", "participation", "command", "admin"]
     assert ">行政层级<" in nav and ">审计日志<" not in nav and ">表决<" in nav
+    assert ">积分兑换目录<" in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["auditadmin"])
     assert groups == ["admin"] and ">审计日志<" in nav

@@ -136,6 +136,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.participation.tests.test_kpis_deliberation import (
         EXPECTED as DELIBERATION_EXPECTED,
     )
+    from gridgov.participation.tests.test_points_ledger import KPI_CODES as POINTS_CODES
     from gridgov.participation.tests.test_volunteers import EXPECTED as VOLUNTEER_EXPECTED
 
     # 资源利用率 is counted by hand in its own test (by keeper and provider).
@@ -143,7 +144,9 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.visits.tests.test_kpis import EXPECTED as VISIT_EXPECTED
 
     lists_codes = set(LISTS_EXPECTED) | {"lists.resource_utilisation"}
-    participation_codes = set(VOLUNTEER_EXPECTED) | set(DELIBERATION_EXPECTED) | VOTE_CODES
+    participation_codes = (
+        set(VOLUNTEER_EXPECTED) | set(DELIBERATION_EXPECTED) | VOTE_CODES | set(POINTS_CODES)
+    )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
     ) | lists_codes | participation_codes == set(REGISTRY)

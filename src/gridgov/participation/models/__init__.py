@@ -11,6 +11,7 @@ from gridgov.participation.models.deliberation import (  # noqa: F401, E402
     TopicDocument,
     TopicNotice,
 )
+from gridgov.participation.models.ledgers import CatalogueItem, Redemption  # noqa: F401
 from gridgov.participation.models.topics import Topic, TopicLog  # noqa: F401
 from gridgov.participation.models.volunteers import (  # noqa: F401
     Activity,

@@ -134,6 +134,12 @@ class Command(BaseCommand):
                 [*manage, "participation_notices", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # Uncollected redemptions and lapsed points expire, every hour.
+            supervisor.spawn(
+                "points expiry",
+                [*manage, "points_expire", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # The daily backup, at the backups.schedule policy's time (before 22:00).
             if not no_backup_schedule:
                 supervisor.spawn(
