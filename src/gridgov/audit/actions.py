@@ -134,6 +134,12 @@ ACTIONS = {
     "participation.shift.check_out": _("volunteer checked out"),
     "participation.shift.approve": _("volunteer hours approved"),
     "participation.shift.rate": _("volunteer service rated"),
+    "participation.survey.create": _("survey created"),
+    "participation.survey.change": _("survey or its questions changed"),
+    "participation.survey.publish": _("survey published, its audience frozen"),
+    "participation.survey.close": _("survey closed"),
+    "participation.survey.answer": _("survey answered"),
+    "participation.survey.export": _("survey results exported"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

@@ -7,9 +7,10 @@ published (**primary suppression**). Hiding it is not enough when a total is pub
 ``total − the other cells`` would give it back. So, in each line whose total is published,
 more cells are hidden (**secondary**, complementary suppression) until at least two cells are
 hidden and the hidden cells together hold at least ``min_cell`` — the smallest cells first,
-so the least information is lost. A table (units × options) repeats this along its rows and
-its columns until nothing changes; a row whose own total is under the minimum is hidden
-whole. Zero is published: nobody can be singled out of nobody.
+so the least information is lost. A table (units × options) repeats this along its rows,
+its columns and its column totals until nothing changes; a row whose own total is under
+the minimum is hidden whole, and so is a column whose total is hidden. Zero is published:
+nobody can be singled out of nobody.
 
 Callers publish ``Cell.value`` (None when hidden) and show ``Cell.suppressed``; they never
 publish the raw counts they passed in.
@@ -122,17 +123,26 @@ def suppress_table(
     if len(hidden_rows) == 1 and len(grid) > 1:
         # The grand total would give the lone hidden row back: hide the next smallest row.
         _protect_line(totals, hidden_rows, minimum)
+    # The column totals (e.g. answers per option over all units) are a line of their own
+    # whose sum, the grand total, is published when the rows add up; a column total hidden
+    # there hides its whole column, or its cells would add up to it.
+    column_sums = {c: sum(grid[r][c] for r in grid) for c in columns}
+    hidden_columns = {c: PRIMARY for c, n in column_sums.items() if _primary(n, minimum)}
+    if additive:
+        _protect_line(column_sums, hidden_columns, minimum)
     hidden: dict[tuple, str] = {}
     for r in grid:
         for c in columns:
             if hidden_rows.get(r):
                 hidden[(r, c)] = hidden_rows[r]
+            elif hidden_columns.get(c) and grid[r][c]:
+                hidden[(r, c)] = SECONDARY if not _primary(grid[r][c], minimum) else PRIMARY
             elif _primary(grid[r][c], minimum):
                 hidden[(r, c)] = PRIMARY
     changed = True
     while changed:
         changed = False
-        lines = [[(r, c) for r in grid] for c in columns]
+        lines = [[(r, c) for r in grid] for c in columns if not hidden_columns.get(c)]
         if additive:
             lines += [[(r, c) for c in columns] for r in grid if not hidden_rows.get(r)]
         for line in lines:
@@ -143,9 +153,8 @@ def suppress_table(
                     if key not in hidden:
                         hidden[key] = reason
                         changed = True
-    column_sums = {c: sum(grid[r][c] for r in grid) for c in columns}
     column_totals = {
-        c: Cell(n, _primary(n, minimum), PRIMARY if _primary(n, minimum) else "")
+        c: Cell(n, bool(hidden_columns.get(c)), hidden_columns.get(c, ""))
         for c, n in column_sums.items()
     }
     grand = sum(totals.values())

@@ -62,6 +62,12 @@ def default_targets() -> dict[str, Target]:
         "volunteers.registration_rate": Target(target=20, yellow=15),
         "volunteers.per_worker": Target(target=3, yellow=2),
         "volunteers.retention": Target(target=80, yellow=70),
+        # Surveys (plans-wave2 §3.6): satisfaction ≥ 90 %, awareness 85 % (E 41 %), trust ≥ 80
+        # (E 62); the response rate has no target in the plans (E 45 %): ours is 60 %.
+        "participation.survey_response_rate": Target(target=60, yellow=45),
+        "participation.survey_satisfaction": Target(target=90, yellow=85),
+        "participation.awareness": Target(target=85, yellow=60),
+        "participation.trust": Target(target=80, yellow=70),
     }
 
 

@@ -121,8 +121,14 @@ def test_no_table_line_gives_a_small_cell_back(matrix):
     for r, c in itertools.product(rows, "xyz"):
         if 0 < rows[r][c] < 5:
             assert table.cells[r][c].suppressed
+    totals = {c: sum(rows[r][c] for r in rows) for c in "xyz"}
+    assert _attack_line(table.column_totals, sum(totals.values()), 5) == []
     for c in "xyz":
         line = {r: table.cells[r][c] for r in rows}
+        if table.column_totals[c].suppressed:
+            # No published total: the published cells must not add up to the hidden one.
+            assert any(cell.suppressed for cell in line.values()) or totals[c] == 0
+            continue
         hidden = [r for r, cell in line.items() if cell.suppressed]
         if hidden and len(hidden) < len(rows):
             assert len(hidden) >= 2
