@@ -310,7 +310,8 @@ def response_create(request, uid: UUID, payload: ResponseIn):
     enters for a resident of their area (409 answered already or closed; 403 not meant
     for this resident; 422 names each question whose answer is wrong)."""
     user = request.user
-    if payload.resident is not None or payload.channel in ("door", "phone", "proxy"):
+    assisted = payload.resident is not None or payload.channel in ("door", "phone", "proxy")
+    if assisted or not user.has_permission("participation.take_part"):
         if not user.has_permission("participation.assist"):
             raise NotFound()
         survey = selectors.survey_for_assist(actor=user, uid=uid)
