@@ -290,6 +290,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_volunteers import seed_volunteers
 
     seed_volunteers()
+    from gridgov.demo.participation_surveys import seed_participation_surveys
+
+    seed_participation_surveys()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

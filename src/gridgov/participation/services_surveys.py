@@ -681,7 +681,7 @@ def _require_open(survey: Survey) -> None:
         raise Conflict(_("This survey is not open for answers."), code="survey_closed")
 
 
-def _record(
+def response_record(
     *,
     survey: Survey,
     answers: dict,
@@ -690,6 +690,10 @@ def _record(
     assisted_by=None,
     audit_actor=None,
 ) -> SurveyResponse:
+    """Where every channel ends: the survey open, the answers valid for its published
+    version, the resident in the frozen audience and not answered yet; the response, its
+    answers and the target's mark written with the audit record (and, for an identified
+    response, ``survey_answered`` for the points ledger) — all or nothing."""
     with transaction.atomic():
         current = Survey.objects.select_for_update().get(pk=survey.pk)
         _require_open(current)
@@ -777,7 +781,7 @@ def response_submit_own(*, user, survey: Survey, answers: dict, channel: str = "
     resident = require_resident(user)
     if channel not in (SurveyResponse.Channel.H5, SurveyResponse.Channel.QR):
         channel = SurveyResponse.Channel.H5
-    return _record(
+    return response_record(
         survey=survey, answers=answers, resident=resident, channel=channel, audit_actor=user
     )
 
@@ -804,7 +808,7 @@ def response_submit_assisted(
         raise ValidationFailed(
             details={"resident": [_("Choose a resident of your area from the list.")]}
         )
-    return _record(
+    return response_record(
         survey=survey,
         answers=answers,
         resident=resident,
@@ -839,6 +843,6 @@ def response_submit_public(*, token: str, answers: dict, channel: str, user=None
     survey = survey_for_link(token)
     channel = channel if channel in ("h5", "qr") else "h5"
     resident = resident_for(user)
-    return _record(
+    return response_record(
         survey=survey, answers=answers, resident=resident, channel=channel, audit_actor=user
     )
