@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gridgov.accounts.models import User
 from gridgov.audit.services import SystemActor
@@ -36,7 +36,7 @@ def _respondents(survey: Survey, skip: set[int], rng: random.Random):
     for index, grid in enumerate(grids):
         share = SHARES[min(index, len(SHARES) - 1)]
         residents = list(
-            Resident.objects.active()
+            services.audience_residents(survey)
             .filter(household__grid=grid)
             .exclude(household_id__in=skip)
             .select_related("household")
@@ -216,6 +216,8 @@ def seed_participation_surveys() -> int:
             "household_id", flat=True
         )
     )
-    made = _needs_survey(staff, worker, leader, skip, rng)
-    made += _satisfaction_survey(staff, leader, skip, rng)
+    # The standard questions are worded in the language of whoever adds them: Chinese here.
+    with translation.override("zh-hans"):
+        made = _needs_survey(staff, worker, leader, skip, rng)
+        made += _satisfaction_survey(staff, leader, skip, rng)
     return made

@@ -243,10 +243,16 @@ def _question_result(q: Question, unit_keys, minimum: int, with_text: bool) -> Q
     elif q.kind in (K.SCALE100, K.NUMBER):
         sums = dict(answers.values("unit_id").annotate(s=Sum("number")).values_list("unit_id", "s"))
         result.mean = suppressed_mean(sum(v or 0 for v in sums.values()), n, minimum=minimum)
+        # A unit's mean hides with its count, complements included: the overall mean and
+        # the other units' means would otherwise give a small unit's mean back.
+        counts = suppress_counts(
+            {k: answered[k] for k in unit_keys if answered.get(k)}, minimum=minimum
+        )
         result.unit_means = {
-            k: suppressed_mean(sums.get(k) or 0, answered.get(k, 0), minimum=minimum)
-            for k in unit_keys
-            if answered.get(k)
+            k: suppressed_mean(sums.get(k) or 0, cell.count, minimum=minimum)
+            if not cell.suppressed
+            else {"value": None, "suppressed": True, "reason": cell.reason, "count": None}
+            for k, cell in counts.items()
         }
     elif q.kind == K.TEXT and with_text:
         # Sorted, never in the order given: the order would line answers up with time.
@@ -269,7 +275,10 @@ def chart_data(results: Results) -> list[dict]:
             {
                 "id": f"chart-q{r.question.pk}",
                 "title": r.question.text,
-                "labels": [label for _code, label in r.options],
+                "labels": [
+                    f"{label} (—)" if r.overall[code].suppressed else label
+                    for code, label in r.options
+                ],
                 "values": [r.overall[code].value for code, _label in r.options],
             }
         )

@@ -122,7 +122,8 @@ def test_no_table_line_gives_a_small_cell_back(matrix):
         if 0 < rows[r][c] < 5:
             assert table.cells[r][c].suppressed
     totals = {c: sum(rows[r][c] for r in rows) for c in "xyz"}
-    assert _attack_line(table.column_totals, sum(totals.values()), 5) == []
+    if not table.total.suppressed:
+        assert _attack_line(table.column_totals, table.total.count, 5) == []
     for c in "xyz":
         line = {r: table.cells[r][c] for r in rows}
         if table.column_totals[c].suppressed:

@@ -383,6 +383,11 @@ def test_results_hide_small_cells_and_text_only_for_managers(world):
     assert all(cell.suppressed for cell in results.unit_responses.values())
     assert results.rate is not None and results.responses.count == 6
     assert results.questions[4].texts == [f"建议{i}" for i in range(6)]
+    # Trust: 4 answers in g1a and 2 in g1b; the overall mean shows (6 people), neither
+    # unit's mean does (g1b is small, g1a would give it back with the overall mean).
+    trust = results.questions[3]
+    assert trust.mean["value"] == 90.0 and not trust.mean["suppressed"]
+    assert all(m["suppressed"] for m in trust.unit_means.values())
     reader = world["make_user"](Role.DISTRICT_STAFF, world["tree"]["d1"])
     assert selectors.survey_results(actor=reader, survey=survey).questions[4].texts == []
 
