@@ -9,7 +9,12 @@ class ParticipationConfig(AppConfig):
 
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs
+            hub_surveys,
             hub_volunteers,
+            kpis_surveys,
+            kpis_volunteers,
+            policies_surveys,
+            policies_volunteers,
             kpis_surveys,
             kpis_volunteers,
             policies_surveys,

@@ -66,6 +66,8 @@ def test_builder_pages_and_publish(world, login_client):  # noqa: F811
 def test_resident_answers_without_javascript(world, published, login_client):  # noqa: F811
     survey, qs = published
     client = login_client(world["user"])
+    home = client.get("/participation/me/")
+    assert "/participation/me/surveys/" in home.content.decode()
     listing = client.get("/participation/me/surveys/")
     assert survey.title in listing.content.decode()
     page = client.get(f"/participation/me/surveys/{survey.uid}/")
