@@ -28,8 +28,8 @@ from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
-from gridgov.participation.api_volunteers import router as volunteers_router
 from gridgov.participation.api_surveys import router as surveys_router
+from gridgov.participation.api_volunteers import router as volunteers_router
 from gridgov.people.api import router as people_router
 from gridgov.visits.api import router as visits_router
 

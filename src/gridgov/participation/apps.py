@@ -15,9 +15,5 @@ class ParticipationConfig(AppConfig):
             kpis_volunteers,
             policies_surveys,
             policies_volunteers,
-            kpis_surveys,
-            kpis_volunteers,
-            policies_surveys,
-            policies_volunteers,
             workbench,
         )

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0002_building_location'),
-        ('participation', '0001_initial'),
+        ('participation', '0002_volunteers'),
         ('people', '0011_remask_id_numbers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
