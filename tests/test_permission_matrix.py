@@ -2218,6 +2218,203 @@ ROUTES = [
         ("redemption_in", "redemption_out"),
         data={"version": 1, "reason": "居民不要了"},
     ),
+    # participation: surveys
+    Route("participation:survey_list", "GET", "/participation/surveys/", "participation.view"),
+    Route(
+        "participation:survey_create", "GET", "/participation/surveys/new/", "participation.manage"
+    ),
+    Route(
+        "participation:survey_detail",
+        "GET",
+        "/participation/surveys/{in}/",
+        "participation.view",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:survey_edit",
+        "GET",
+        "/participation/surveys/{in}/edit/",
+        "participation.manage",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:survey_action",
+        "POST",
+        "/participation/surveys/{in}/action/",
+        "participation.manage",
+        ("survey_in", "survey_out"),
+        ok=(302,),
+        data={"action": "nothing"},
+    ),
+    Route(
+        "participation:question_create",
+        "GET",
+        "/participation/surveys/{in}/questions/new/",
+        "participation.manage",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:question_edit",
+        "GET",
+        "/participation/surveys/{in}/",
+        "participation.manage",
+        ("survey_question_in", "survey_question_out"),
+    ),
+    Route(
+        "participation:question_action",
+        "POST",
+        "/participation/surveys/{in}/action/",
+        "participation.manage",
+        ("survey_question_in", "survey_question_out"),
+        ok=(302,),
+        data={"action": "up"},
+    ),
+    Route(
+        "participation:survey_results",
+        "GET",
+        "/participation/surveys/{in}/results/",
+        "participation.view",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:survey_export",
+        "POST",
+        "/participation/surveys/{in}/export/",
+        "participation.manage",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:survey_qr",
+        "GET",
+        "/participation/surveys/{in}/qr.svg",
+        "participation.manage",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:assist_list", "GET", "/participation/assist/surveys/", "participation.assist"
+    ),
+    Route(
+        "participation:assist_entry",
+        "GET",
+        "/participation/assist/surveys/{in}/",
+        "participation.assist",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:my_surveys", "GET", "/participation/me/surveys/", "participation.take_part"
+    ),
+    Route(
+        "participation:my_survey_answer",
+        "GET",
+        "/participation/me/surveys/{in}/",
+        "participation.take_part",
+        ("survey_in", "survey_out"),
+    ),
+    Route(
+        "participation:my_survey_thanks",
+        "GET",
+        "/participation/me/surveys/{in}/thanks/",
+        "participation.take_part",
+        ("survey_in", "survey_out"),
+    ),
+    # An anonymous survey's open link (H5 / QR code): no account; an unknown link is 404.
+    Route(
+        "participation:public_survey", "GET", "/participation/s/nope/", None, public_status=(404,)
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/surveys",
+        "participation.view",
+        "/api/v1/participation/surveys",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/surveys",
+        "participation.manage",
+        "/api/v1/participation/surveys",
+        ok=(201,),
+        data={
+            "unit": "310104003001",
+            "title": "矩阵调研",
+            "purpose": "needs",
+            "opens_on": "2030-01-01",
+            "closes_on": "2030-02-01",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/surveys/{uid}",
+        "participation.view",
+        "/api/v1/participation/surveys/{in}",
+        ("survey_in", "survey_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/participation/surveys/{uid}",
+        "participation.manage",
+        "/api/v1/participation/surveys/{in}",
+        ("survey_in", "survey_out"),
+        ok=(409,),
+        data={
+            "title": "改",
+            "purpose": "needs",
+            "opens_on": "2030-01-01",
+            "closes_on": "2030-02-01",
+            "version": 1,
+        },
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/surveys/{uid}/questions",
+        "participation.manage",
+        "/api/v1/participation/surveys/{in}/questions",
+        ("survey_in", "survey_out"),
+        ok=(409,),
+        data={"template": "trust"},
+    ),
+    _api(
+        "PUT",
+        "/api/v1/participation/surveys/{uid}/questions/{qid}",
+        "participation.manage",
+        "/api/v1/participation/surveys/{in}",
+        ("survey_question_in", "survey_question_out"),
+        ok=(409,),
+        data={"move": "up"},
+    ),
+    _api(
+        "DELETE",
+        "/api/v1/participation/surveys/{uid}/questions/{qid}",
+        "participation.manage",
+        "/api/v1/participation/surveys/{in}",
+        ("survey_question_in", "survey_question_out"),
+        ok=(409,),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/surveys/{uid}/actions",
+        "participation.manage",
+        "/api/v1/participation/surveys/{in}/actions",
+        ("survey_in", "survey_out"),
+        ok=(409,),
+        data={"action": "close", "version": 999},
+    ),
+    # A resident's own answer, or one a grid worker enters: empty answers are refused (422).
+    _api(
+        "POST",
+        "/api/v1/participation/surveys/{uid}/responses",
+        "participation.take_part|participation.assist",
+        "/api/v1/participation/surveys/{in}/responses",
+        ("survey_in", "survey_out"),
+        ok=(422,),
+        data={"answers": {}},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/surveys/{uid}/results",
+        "participation.view",
+        "/api/v1/participation/surveys/{in}/results",
+        ("survey_in", "survey_out"),
+    ),
 ]
 
 
@@ -2323,6 +2520,7 @@ def _built_world(module_db):
     objects.update(_participation_objects(org_tree, users, outsider))
     objects.update(_vote_objects(org_tree, users, outsider))
     objects.update(_ledger_objects(org_tree, users, outsider, objects))
+    objects.update(_survey_objects(org_tree, users, outsider))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -2883,6 +3081,10 @@ def _participation_objects(org_tree, users, outsider) -> dict[str, str]:
     staff = users[Role.COMMUNITY_STAFF]
     bound = {}
     for role, number in ((Role.RESIDENT, "P1"), (Role.VOLUNTEER, "P2")):
+        account = ResidentAccount.objects.filter(user=users[role]).first()
+        if account is not None:  # bound already (the volunteers' objects, in g1a)
+            bound[role] = account.resident
+            continue
         resident = person(staff, "g1a", number, "议事居民")
         ResidentAccount.objects.create(
             user=users[role], resident=resident, method="in_person", bound_by_name="matrix"
@@ -2938,6 +3140,69 @@ def _participation_objects(org_tree, users, outsider) -> dict[str, str]:
         objects[f"topic_{key}"] = str(topic.pk)
         objects[f"proposal_{key}"] = str(proposal.uid)
     return objects
+
+
+def _survey_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In g1a (inside every role's scope) and in c2: an anonymous survey with an open link,
+    published to the whole unit (one question, the trust score). The resident and the
+    volunteer are bound to residents of g1a, so both are in the g1a survey's audience."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.participation import services_surveys as surveys
+    from gridgov.people import services
+    from gridgov.residents.models import ResidentAccount
+    from gridgov.residents.services import bind_account
+
+    staff = users[Role.COMMUNITY_STAFF]
+    for role, grid, name in [(Role.RESIDENT, "g1a", "乙居民"), (Role.VOLUNTEER, "g1a", "丙居民")]:
+        if ResidentAccount.objects.filter(user=users[role]).exists():
+            continue  # bound already (the volunteers' objects)
+        household = services.household_create(
+            actor=staff,
+            grid=org_tree[grid],
+            number=f"S{name}",
+            address=f"{name}的家",
+            kind="family",
+        )
+        resident = services.resident_create(
+            actor=staff,
+            household=household,
+            data={
+                "name": name,
+                "id_type": "none",
+                "sex": "M",
+                "birth_date": "1960-03-03",
+                "relation": "head",
+                "registration": "permanent",
+            },
+        )
+        bind_account(staff, user=users[role], resident=resident)
+    today = timezone.localdate()
+    out = {}
+    for key, unit, actor in [
+        ("in", "310104003001001", users[Role.COMMUNITY_STAFF]),
+        ("out", "310105001001", outsider),
+    ]:
+        survey = surveys.survey_create(
+            actor=actor,
+            unit_code=unit,
+            data={
+                "title": "矩阵问卷",
+                "purpose": "trust",
+                "opens_on": today,
+                "closes_on": today + timedelta(days=30),
+                "anonymous": True,
+                "public_link": True,
+            },
+        )
+        question = surveys.question_add_template(actor=actor, survey=survey, code="trust")
+        survey.refresh_from_db()
+        surveys.survey_publish(actor=actor, survey=survey, version=survey.version)
+        out[f"survey_{key}"] = str(survey.uid)
+        out[f"survey_question_{key}"] = f"{survey.uid}/questions/{question.pk}"
+    return out
 
 
 def _job(user):

@@ -30,6 +30,7 @@ from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
 from gridgov.participation.api_deliberation import router as deliberation_router
 from gridgov.participation.api_points import router as points_router
+from gridgov.participation.api_surveys import router as surveys_router
 from gridgov.participation.api_volunteers import router as volunteers_router
 from gridgov.participation.api_votes import router as votes_router
 from gridgov.people.api import router as people_router
@@ -71,6 +72,7 @@ api.add_router("/", bookings_router)
 api.add_router("/", volunteers_router)
 api.add_router("/", votes_router)
 api.add_router("/", points_router)
+api.add_router("/", surveys_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

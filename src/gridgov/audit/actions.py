@@ -170,6 +170,12 @@ ACTIONS = {
     "participation.timebank.withdraw": _("time-bank hours spent on a service"),
     "participation.timebank.transfer": _("time-bank hours transferred to a household member"),
     "participation.ledger.reverse": _("ledger entry reversed (correction)"),
+    "participation.survey.create": _("survey created"),
+    "participation.survey.change": _("survey or its questions changed"),
+    "participation.survey.publish": _("survey published, its audience frozen"),
+    "participation.survey.close": _("survey closed"),
+    "participation.survey.answer": _("survey answered"),
+    "participation.survey.export": _("survey results exported"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

@@ -117,6 +117,18 @@ class MassAccessPolicy(PolicySchema):
     )
 
 
+class SmallCellPolicy(PolicySchema):
+    """Published counts (core/aggregates.py): fewer people than this in a cell is hidden,
+    with the cells that would let it be recomputed from a published total."""
+
+    min_cell: int = Field(
+        5,
+        ge=2,
+        le=100,
+        description="the smallest count of people a published figure may show",
+    )
+
+
 @dataclass(frozen=True)
 class PolicyDefinition:
     key: str
@@ -193,6 +205,16 @@ REGISTRY: dict[str, PolicyDefinition] = {
             _("Grid size"),
             _("Households per grid and tolerated overlap between neighbouring grids."),
             "policy.change_system",
+        ),
+        PolicyDefinition(
+            "core.small_cells",
+            SmallCellPolicy,
+            _("Small cells in published counts"),
+            _(
+                "The smallest number of people a published count (survey results, boards) "
+                "may show; smaller cells are hidden, with those that would give them back."
+            ),
+            "policy.change_security",
         ),
         PolicyDefinition(
             "audit.retention",

@@ -299,6 +299,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_ledgers import seed_points_ledgers
 
     seed_points_ledgers()
+    from gridgov.demo.participation_surveys import seed_participation_surveys
+
+    seed_participation_surveys()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -137,6 +137,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         EXPECTED as DELIBERATION_EXPECTED,
     )
     from gridgov.participation.tests.test_points_ledger import KPI_CODES as POINTS_CODES
+    from gridgov.participation.tests.test_surveys import EXPECTED as SURVEY_EXPECTED
     from gridgov.participation.tests.test_volunteers import EXPECTED as VOLUNTEER_EXPECTED
 
     # 资源利用率 is counted by hand in its own test (by keeper and provider).
@@ -145,7 +146,11 @@ def test_every_registered_kpi_has_a_fixture_expectation():
 
     lists_codes = set(LISTS_EXPECTED) | {"lists.resource_utilisation"}
     participation_codes = (
-        set(VOLUNTEER_EXPECTED) | set(DELIBERATION_EXPECTED) | VOTE_CODES | set(POINTS_CODES)
+        set(VOLUNTEER_EXPECTED)
+        | set(DELIBERATION_EXPECTED)
+        | VOTE_CODES
+        | set(POINTS_CODES)
+        | set(SURVEY_EXPECTED)
     )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED

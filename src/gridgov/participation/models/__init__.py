@@ -12,6 +12,13 @@ from gridgov.participation.models.deliberation import (  # noqa: F401, E402
     TopicNotice,
 )
 from gridgov.participation.models.ledgers import CatalogueItem, Redemption  # noqa: F401
+from gridgov.participation.models.surveys import (  # noqa: F401
+    Question,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyTarget,
+)
 from gridgov.participation.models.topics import Topic, TopicLog  # noqa: F401
 from gridgov.participation.models.volunteers import (  # noqa: F401
     Activity,
