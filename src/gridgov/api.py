@@ -28,6 +28,7 @@ from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
+from gridgov.participation.api_boards import router as participation_boards_router
 from gridgov.participation.api_volunteers import router as volunteers_router
 from gridgov.people.api import router as people_router
 from gridgov.visits.api import router as visits_router
@@ -65,6 +66,7 @@ api.add_router("/", matches_router)
 api.add_router("/", projects_router)
 api.add_router("/", bookings_router)
 api.add_router("/", volunteers_router)
+api.add_router("/", participation_boards_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

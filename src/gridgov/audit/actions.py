@@ -134,6 +134,12 @@ ACTIONS = {
     "participation.shift.check_out": _("volunteer checked out"),
     "participation.shift.approve": _("volunteer hours approved"),
     "participation.shift.rate": _("volunteer service rated"),
+    "participation.bylaw.create": _("community bylaws written"),
+    "participation.bylaw.update": _("community bylaws changed"),
+    "participation.compliance.create": _("red/black list entry recorded"),
+    "participation.compliance.consent": _("household's consent to be named on the board recorded"),
+    "participation.compliance.remove": _("red/black list entry removed"),
+    "participation.service_board.publish": _("monthly grid service board published"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

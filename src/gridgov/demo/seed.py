@@ -290,6 +290,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_volunteers import seed_volunteers
 
     seed_volunteers()
+    from gridgov.demo.participation_boards import seed_participation_boards
+
+    seed_participation_boards()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from gridgov.participation import views_hub
+from gridgov.participation import urls_boards, views_hub
 from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
 
 app_name = "participation"
@@ -12,4 +12,5 @@ app_name = "participation"
 urlpatterns = [
     path("me/", views_hub.me_home, name="me_home"),
     *volunteer_patterns,
+    *urls_boards.urlpatterns,
 ]

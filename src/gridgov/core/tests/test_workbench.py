@@ -191,13 +191,13 @@ def _menu(client, login_client, user) -> tuple[list[str], str]:
 def test_menu_shows_a_role_only_what_it_uses_grouped(client, login_client, workplace):
     staff = workplace["staff"]
     groups, nav = _menu(client, login_client, staff["worker"])
-    assert groups == ["events", "residents", "visits", "command"]
+    assert groups == ["events", "residents", "visits", "participation", "command"]
     for unused in ("指挥看板", "考核指标", "报告", "行政层级"):
         assert f">{unused}<" not in nav, unused
     assert ">我的任务<" in nav and ">上报<" in nav and ">我的指标<" in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["community"])
-    assert groups == ["events", "residents", "visits", "command", "admin"]
+    assert groups == ["events", "residents", "visits", "participation", "command", "admin"]
     assert ">行政层级<" in nav and ">审计日志<" not in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["auditadmin"])
