@@ -2415,6 +2415,143 @@ ROUTES = [
         "/api/v1/participation/surveys/{in}/results",
         ("survey_in", "survey_out"),
     ),
+    # participation: bylaws and the red/black boards
+    Route("participation:bylaw_list", "GET", "/participation/bylaws/", "participation.view"),
+    Route(
+        "participation:bylaw_create", "GET", "/participation/bylaws/new/", "participation.manage"
+    ),
+    Route(
+        "participation:bylaw_edit",
+        "GET",
+        "/participation/bylaws/{in}/",
+        "participation.manage",
+        ("bylaw_in", "bylaw_out"),
+    ),
+    Route("participation:entry_list", "GET", "/participation/compliance/", "participation.view"),
+    Route(
+        "participation:entry_create",
+        "POST",
+        "/participation/compliance/new/",
+        "participation.manage",
+        ("c1", "c2"),
+        ok=(400,),
+        data={"community": "{in}", "colour": "black", "evidence": ""},
+    ),
+    Route(
+        "participation:entry_detail",
+        "GET",
+        "/participation/compliance/{in}/",
+        "participation.view",
+        ("entry_in", "entry_out"),
+    ),
+    Route(
+        "participation:entry_action",
+        "POST",
+        "/participation/compliance/{in}/action/",
+        "participation.manage",
+        ("entry_in", "entry_out"),
+        ok=(302,),
+        data={"action": "remove", "reason": "矩阵", "version": "1"},
+    ),
+    Route(
+        "participation:board_staff",
+        "GET",
+        "/participation/boards/?community={in}",
+        "participation.view",
+        ("c1", "c2"),
+    ),
+    Route(
+        "participation:board_mine", "GET", "/participation/me/boards/", "participation.take_part"
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/boards",
+        "participation.view",
+        "/api/v1/participation/boards?community={in}",
+        ("c1", "c2"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/me/boards",
+        "participation.take_part",
+        "/api/v1/participation/me/boards",
+    ),
+    _api(
+        "GET", "/api/v1/participation/bylaws", "participation.view", "/api/v1/participation/bylaws"
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/bylaws",
+        "participation.manage",
+        "/api/v1/participation/bylaws",
+        ("c1", "c2"),
+        ok=(201,),
+        data={
+            "community": "{in}",
+            "kind": "charter",
+            "title": "居民自治章程",
+            "adopted_on": "2026-01-05",
+            "articles": [{"number": 1, "title": "议事规则", "text": "每月召开议事会。"}],
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/bylaws/{bylaw_id}",
+        "participation.view",
+        "/api/v1/participation/bylaws/{in}",
+        ("bylaw_in", "bylaw_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/participation/bylaws/{bylaw_id}",
+        "participation.manage",
+        "/api/v1/participation/bylaws/{in}",
+        ("bylaw_in", "bylaw_out"),
+        data={
+            "title": "社区公约",
+            "adopted_on": "2026-01-05",
+            "articles": [{"number": 1, "title": "垃圾分类", "text": "干湿分开。"}],
+            "version": 1,
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/compliance-records",
+        "participation.view",
+        "/api/v1/participation/compliance-records",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/compliance-records",
+        "participation.manage",
+        "/api/v1/participation/compliance-records",
+        ("c1", "c2"),
+        ok=(422,),
+        data={"community": "{in}", "colour": "black", "article": 0, "occurred_on": "2026-01-05"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/compliance-records/{uid}",
+        "participation.view",
+        "/api/v1/participation/compliance-records/{in}",
+        ("entry_in", "entry_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/compliance-records/{uid}/consent",
+        "participation.manage",
+        "/api/v1/participation/compliance-records/{in}/consent",
+        ("entry_in", "entry_out"),
+        data={"consent_on": "2026-01-05", "public_name": "甲家", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/compliance-records/{uid}/remove",
+        "participation.manage",
+        "/api/v1/participation/compliance-records/{in}/remove",
+        ("entry_in", "entry_out"),
+        data={"reason": "矩阵", "version": 1},
+    ),
 ]
 
 
@@ -2521,6 +2658,7 @@ def _built_world(module_db):
     objects.update(_vote_objects(org_tree, users, outsider))
     objects.update(_ledger_objects(org_tree, users, outsider, objects))
     objects.update(_survey_objects(org_tree, users, outsider))
+    objects.update(_board_objects(org_tree, users, outsider, objects))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -3202,6 +3340,74 @@ def _survey_objects(org_tree, users, outsider) -> dict[str, str]:
         surveys.survey_publish(actor=actor, survey=survey, version=survey.version)
         out[f"survey_{key}"] = str(survey.uid)
         out[f"survey_question_{key}"] = f"{survey.uid}/questions/{question.pk}"
+    return out
+
+
+def _board_objects(org_tree, users, outsider, objects) -> dict[str, str]:
+    """In c1/g1a and in c2/g2a: the community's bylaws and a red entry for a household with
+    a room (no consent yet). The matrix's resident and volunteer are bound to residents of
+    g1a, so that their own board opens."""
+    from gridgov.org.models import Building, Compound, Room
+    from gridgov.participation import boards_services as services
+    from gridgov.people import services as people
+    from gridgov.residents.models import ResidentAccount
+    from gridgov.residents.services import bind_account
+
+    out = {}
+    for key, community, grid, actor in [
+        ("in", "c1", "g1a", users[Role.COMMUNITY_STAFF]),
+        ("out", "c2", "g2a", outsider),
+    ]:
+        compound = Compound.objects.create(
+            community=org_tree[community], name=f"榜单小区{key}", kind="old"
+        )
+        building = Building.objects.create(compound=compound, grid=org_tree[grid], number="1号楼")
+        household = people.household_create(
+            actor=actor, grid=org_tree[grid], number="B1", address=f"榜单{key}", kind="family"
+        )
+        household.room = Room.objects.create(building=building, unit_number="1", number="101")
+        household.save(update_fields=["room"])
+        bylaw = services.bylaw_create(
+            actor,
+            community=org_tree[community],
+            data=services.BylawInput(
+                title=f"公约{key}",
+                adopted_on="2026-01-05",
+                articles=[{"number": 1, "title": "垃圾分类", "text": "干湿分开。"}],
+            ),
+        )
+        entry = services.entry_create(
+            actor,
+            community=org_tree[community],
+            data=services.EntryInput(
+                colour="red",
+                household=str(household.uid),
+                article=bylaw.articles.get().pk,
+                occurred_on="2026-01-05",
+            ),
+        )
+        out[f"bylaw_{key}"] = str(bylaw.pk)
+        out[f"entry_{key}"] = str(entry.uid)
+    staff = users[Role.COMMUNITY_STAFF]
+    for role in (Role.RESIDENT, Role.VOLUNTEER):
+        if ResidentAccount.objects.filter(user=users[role]).exists():
+            continue
+        household = people.household_create(
+            actor=staff, grid=org_tree["g1a"], number=f"R{role[:3]}", address="榜单", kind="family"
+        )
+        resident = people.resident_create(
+            actor=staff,
+            household=household,
+            data={
+                "name": f"榜{role[:3]}",
+                "id_type": "none",
+                "sex": "F",
+                "birth_date": "1980-02-02",
+                "relation": "head",
+                "registration": "permanent",
+            },
+        )
+        bind_account(staff, user=users[role], resident=resident)
     return out
 
 

@@ -28,6 +28,7 @@ from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.org.api import router as org_router
+from gridgov.participation.api_boards import router as participation_boards_router
 from gridgov.participation.api_deliberation import router as deliberation_router
 from gridgov.participation.api_points import router as points_router
 from gridgov.participation.api_surveys import router as surveys_router
@@ -73,6 +74,7 @@ api.add_router("/", volunteers_router)
 api.add_router("/", votes_router)
 api.add_router("/", points_router)
 api.add_router("/", surveys_router)
+api.add_router("/", participation_boards_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

@@ -176,6 +176,12 @@ ACTIONS = {
     "participation.survey.close": _("survey closed"),
     "participation.survey.answer": _("survey answered"),
     "participation.survey.export": _("survey results exported"),
+    "participation.bylaw.create": _("community bylaws written"),
+    "participation.bylaw.update": _("community bylaws changed"),
+    "participation.compliance.create": _("red/black list entry recorded"),
+    "participation.compliance.consent": _("household's consent to be named on the board recorded"),
+    "participation.compliance.remove": _("red/black list entry removed"),
+    "participation.service_board.publish": _("monthly grid service board published"),
     # KPIs
     "kpis.alert.acknowledge": _("KPI alert acknowledged"),
     "kpis.report.generate": _("KPI report generated"),

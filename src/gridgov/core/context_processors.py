@@ -120,6 +120,34 @@ NAV = [
         FIELD | OFFICE,
     ),
     ("participation", "participation.take_part", "participation:my_surveys", _("My surveys"), None),
+    (
+        "participation",
+        "participation.view",
+        "participation:board_staff",
+        _("Red/black boards"),
+        OFFICE,
+    ),  # noqa: E501
+    (
+        "participation",
+        "participation.view",
+        "participation:entry_list",
+        _("Bylaw compliance"),
+        OFFICE,
+    ),  # noqa: E501
+    (
+        "participation",
+        "participation.view",
+        "participation:bylaw_list",
+        _("Community bylaws"),
+        OFFICE,
+    ),  # noqa: E501
+    (
+        "participation",
+        "participation.take_part",
+        "participation:board_mine",
+        _("Community boards"),
+        None,
+    ),  # noqa: E501
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -302,6 +302,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_surveys import seed_participation_surveys
 
     seed_participation_surveys()
+    from gridgov.demo.participation_boards import seed_participation_boards
+
+    seed_participation_boards()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

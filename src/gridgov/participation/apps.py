@@ -9,6 +9,8 @@ class ParticipationConfig(AppConfig):
 
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs, receivers
+            boards_policies,
+            hub_boards,
             hub_deliberation,
             hub_points,
             hub_surveys,

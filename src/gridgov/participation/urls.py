@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from gridgov.participation import urls_points, urls_surveys, views_hub
+from gridgov.participation import urls_boards, urls_points, urls_surveys, views_hub
 from gridgov.participation.urls_deliberation import urlpatterns as deliberation_patterns
 from gridgov.participation.urls_volunteers import urlpatterns as volunteer_patterns
 from gridgov.participation.urls_votes import urlpatterns as vote_patterns
@@ -18,4 +18,5 @@ urlpatterns = [
     *vote_patterns,
     *urls_points.urlpatterns,
     *urls_surveys.urlpatterns,
+    *urls_boards.urlpatterns,
 ]

@@ -3,6 +3,12 @@ decisions; volunteers; the points ledger and the time bank; surveys; public boar
 One module per part; every scoped row carries ``scope_path`` (its community's or grid's
 path) and is read through ``core.scoping`` under the ``participation`` permissions."""
 
+from gridgov.participation.models.boards import (  # noqa: F401
+    Bylaw,
+    BylawArticle,
+    ComplianceEntry,
+    ServiceBoardEntry,
+)
 from gridgov.participation.models.deliberation import (  # noqa: F401, E402
     Comment,
     CoSignature,
