@@ -59,6 +59,9 @@ LOG_LABELS = {
     "remove_comment": _lazy("comment removed by the moderator"),
     "implementation": _lazy("implementation status"),
     "add_documents": _lazy("documents added"),
+    "vote_passed": _lazy("vote closed: passed (voters / electorate)"),
+    "vote_failed": _lazy("vote closed: not passed (voters / electorate)"),
+    "vote_no_quorum": _lazy("vote closed: no quorum (voters / electorate)"),
 }
 
 

@@ -101,7 +101,9 @@ def adult_birth_limit(today: date, age: int) -> date:
 def _clean(data: dict, errors: dict, *, now: datetime) -> dict:
     policy = policy_in_force("participation.votes").value
     clean: dict[str, Any] = {}
-    clean["question"] = _text(data.get("question"), "question", 300, errors, _("question"))
+    clean["question"] = _text(
+        data.get("question"), "question", 300, errors, _("question put to the vote")
+    )
     raw = data.get("options")
     if isinstance(raw, str):
         raw = [line for line in raw.splitlines()]
@@ -632,10 +634,11 @@ def vote_close(*, actor, vote: Vote, version: int | None, now: datetime | None =
         current.save()
         TopicLog.objects.create(
             topic=current.topic,
-            action="close_vote",
+            # One action per outcome, so the timeline names it in the reader's language.
+            action=f"vote_{result['outcome']}",
             from_state=current.topic.state,
             to_state=current.topic.state,
-            note=f"{result['outcome']}: {voters}/{current.electorate_size}",
+            note=f"{voters}/{current.electorate_size}",
             actor_name=_name(actor),
         )
         audit_record(

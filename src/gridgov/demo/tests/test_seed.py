@@ -11,18 +11,41 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.accounts.models import User
+from gridgov.core import ledger
+from gridgov.core.models import LedgerTransaction
 from gridgov.core.workbench import workbench_for
 from gridgov.demo import texts
+from gridgov.demo.participation_boards import seed_participation_boards
+from gridgov.demo.participation_ledgers import seed_points_ledgers
 from gridgov.demo.seed import seed_demo
 from gridgov.events.models import Category, Event
 from gridgov.events.scan import scan
 from gridgov.kpis.alerts import check_alerts
 from gridgov.kpis.models import KpiAlert
 from gridgov.org.models import OrgUnit
+from gridgov.participation.boards_selectors import public_board
+from gridgov.participation.models import (
+    Bylaw,
+    CatalogueItem,
+    ComplianceEntry,
+    Redemption,
+    ServiceBoardEntry,
+)
+from gridgov.participation.service_board import previous_month_label
 from gridgov.people.kpis import coverage
 from gridgov.people.models import Household
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(module_db, tmp_path_factory):
+    """The whole demo, seeded once for this module's tests (each runs in a savepoint)."""
+    from django.test import override_settings
+
+    with override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")):
+        seed_demo()
+        yield
 
 
 def _counts(username: str) -> dict[str, int]:
@@ -30,9 +53,7 @@ def _counts(username: str) -> dict[str, int]:
     return {q.key: q.count for s in workbench_for(user) for q in s.queues}
 
 
-def test_the_demo_district_on_its_first_morning(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    seed_demo()
+def test_the_demo_district_on_its_first_morning(seeded):
 
     # Every category the demo uses has texts, and every title is one of them.
     used = set(Event.objects.values_list("suggested_category__code", flat=True))
@@ -120,3 +141,54 @@ def test_the_demo_district_on_its_first_morning(settings, tmp_path):
     assert not ServiceOrder.objects.filter(
         state=ServiceOrder.State.DISPATCHED, accept_due__lt=timezone.now()
     ).exists()
+
+
+def test_the_demo_points_and_time_bank(seeded):
+    """A catalogue supplied by the community's resources, credits from rated and
+    volunteer-delivered orders dated within six months, redemptions picked up and waiting,
+    hours spent and transferred, one correction; the ledgers verify and a second run adds
+    nothing."""
+    assert set(CatalogueItem.objects.values_list("name", flat=True)) == {
+        "理发",
+        "家政 1 小时",
+        "米油",
+        "文化演出票",
+    }
+    actions = set(LedgerTransaction.objects.values_list("action", flat=True))
+    assert {"service_rated", "volunteer_hours", "deposit", "redeem", "reversal"} <= actions
+    assert {"withdraw", "transfer"} <= actions
+    states = set(Redemption.objects.values_list("state", flat=True))
+    assert {"picked_up", "placed"} <= states
+    oldest = LedgerTransaction.objects.order_by("occurred_at").first().occurred_at
+    assert oldest >= timezone.now() - timedelta(days=183)
+    assert ledger.verify().ok
+    count = LedgerTransaction.objects.count()
+    assert seed_points_ledgers() == 0
+    assert LedgerTransaction.objects.count() == count
+
+
+def test_the_demo_bylaws_and_boards(seeded):
+    """Every community has its 社区公约, red and black entries over the past three months
+    with and without consent, the service board of the last finished month published from
+    the demo's ratings; the resident's board names no household without its consent;
+    seeding again adds nothing."""
+    assert Bylaw.objects.count() == 4
+    entries = ComplianceEntry.objects.all()
+    assert entries.filter(colour="red").exists() and entries.filter(colour="black").exists()
+    assert entries.filter(consent_on__isnull=False).exists()
+    assert entries.filter(household__isnull=False, consent_on__isnull=True).exists()
+    assert entries.filter(household__isnull=True).exists()
+    oldest = min(entries.values_list("occurred_on", flat=True))
+    assert (timezone.localdate() - oldest).days > 45
+    assert not entries.filter(colour="black", evidence="").exists()
+    last = previous_month_label()
+    published = ServiceBoardEntry.objects.filter(period=last)
+    assert published.exclude(band="insufficient").count() >= 4  # workers with enough ratings
+    assert published.filter(band="red").exists()
+    # The public board of each community: the unconsented households appear as a building.
+    for entry in entries.filter(household__isnull=False, consent_on__isnull=True)[:10]:
+        board = public_board(entry.community, entry.period)
+        shown = " ".join(line.who for line in board.red + board.black)
+        assert entry.household.number not in shown
+        assert f"{entry.household.room.unit_number}-{entry.household.room.number}" not in shown
+    assert seed_participation_boards() == 0

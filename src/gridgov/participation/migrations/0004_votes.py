@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('scope_path', models.CharField(editable=False, max_length=255)),
-                ('question', models.CharField(max_length=300, verbose_name='question')),
+                ('question', models.CharField(max_length=300, verbose_name='question put to the vote')),
                 ('options', models.JSONField(verbose_name='options')),
                 ('kind', models.CharField(choices=[('binding', 'binding'), ('advisory', 'advisory')], max_length=10, verbose_name='kind')),
                 ('secrecy', models.CharField(choices=[('secret', 'secret ballot'), ('open', 'open ballot')], max_length=8, verbose_name='ballot')),

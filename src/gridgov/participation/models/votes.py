@@ -90,7 +90,7 @@ class Vote(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     topic = models.ForeignKey("participation.Topic", on_delete=models.PROTECT, related_name="votes")
     scope_path = models.CharField(max_length=255, editable=False)
-    question = models.CharField(_("question"), max_length=300)
+    question = models.CharField(_("question put to the vote"), max_length=300)
     options = models.JSONField(_("options"))  # list of option texts, 2 or more
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     secrecy = models.CharField(_("ballot"), max_length=8, choices=Secrecy.choices)
