@@ -67,6 +67,8 @@ def default_targets() -> dict[str, Target]:
         "participation.topics": Target(target=2, yellow=1),
         "participation.decision_participation": Target(target=80, yellow=60),
         "participation.decision_residents": Target(target=50, yellow=30),
+        "participation.per_resident": Target(target=3, yellow=2),
+        "participation.youth_rate": Target(target=40, yellow=30),
         # Surveys (plans-wave2 §3.6): satisfaction ≥ 90 %, awareness 85 % (E 41 %), trust ≥ 80
         # (E 62); the response rate has no target in the plans (E 45 %): ours is 60 %.
         "participation.survey_response_rate": Target(target=60, yellow=45),

@@ -136,6 +136,9 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.participation.tests.test_kpis_deliberation import (
         EXPECTED as DELIBERATION_EXPECTED,
     )
+    from gridgov.participation.tests.test_kpis_participation import (
+        EXPECTED as PARTICIPATION_EXPECTED,
+    )
     from gridgov.participation.tests.test_points_ledger import KPI_CODES as POINTS_CODES
     from gridgov.participation.tests.test_surveys import EXPECTED as SURVEY_EXPECTED
     from gridgov.participation.tests.test_volunteers import EXPECTED as VOLUNTEER_EXPECTED
@@ -151,6 +154,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | VOTE_CODES
         | set(POINTS_CODES)
         | set(SURVEY_EXPECTED)
+        | set(PARTICIPATION_EXPECTED)
     )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
