@@ -129,6 +129,10 @@ VALUE_KEYS = {
     "working_days": _("working days"),
     "target": _("target"),
     "yellow": _("yellow line"),
+    # star bands of volunteers
+    "stars": _("stars"),
+    "min_hours": _("from approved hours"),
+    "min_rating": _("with an average rating of at least"),
 }
 
 

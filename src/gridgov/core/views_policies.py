@@ -83,6 +83,19 @@ def _readable_values(definition, value) -> list[dict]:
             row["text"] = duration_text(item)
         elif isinstance(item, dict):
             row["lines"] = _value_lines(item, labels) or [(1, "—")]
+        elif isinstance(item, list) and item and all(isinstance(v, dict) for v in item):
+            # A list of small records (e.g. star bands): one line each.
+            row["lines"] = [
+                (
+                    1,
+                    "，".join(
+                        f"{labels.get(k) or VALUE_KEYS.get(k) or k} {_value_text(v, labels)}"
+                        for k, v in record.items()
+                        if v is not None
+                    ),
+                )
+                for record in item
+            ]
         else:
             row["text"] = _value_text(item, labels)
         out.append(row)
