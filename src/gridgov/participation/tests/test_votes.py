@@ -300,6 +300,20 @@ def test_the_job_closes_votes_at_their_closing_time(world):
     assert vote.closed_by_name == "system:participation-votes"
 
 
+def test_the_scheduled_command_closes_votes_past_their_time(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    vote = _open(world)
+    type(vote).objects.filter(pk=vote.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("votes_close_due", stdout=out)
+    assert out.getvalue().strip() == "votes closed: 1"
+    vote.refresh_from_db()
+    assert vote.state == "closed"
+
+
 @pytest.mark.parametrize(
     "kind, counts, voters, electorate, outcome",
     [

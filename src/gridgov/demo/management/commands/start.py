@@ -134,6 +134,12 @@ class Command(BaseCommand):
                 [*manage, "participation_notices", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # Votes past their closing time are closed and counted, every 5 minutes.
+            supervisor.spawn(
+                "vote closing",
+                [*manage, "votes_close_due", "--loop", "300"],
+                stdout=subprocess.DEVNULL,
+            )
             # Uncollected redemptions and lapsed points expire, every hour.
             supervisor.spawn(
                 "points expiry",
