@@ -30,7 +30,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,21 +283,26 @@ def verify(ledger_code: str | None = None) -> Verification:
         accts = accts.filter(ledger__code=ledger_code)
         entries = entries.filter(account__ledger__code=ledger_code)
     result.transactions = txns.count()
-    result.accounts = accts.count()
-    result.entries = entries.count()
     sums = (
         entries.values("transaction_id")
         .annotate(total=Sum("amount"))
         .exclude(total=0)
         .values_list("transaction_id", "total")
+        .order_by()
     )
     result.unbalanced = sorted(sums)
-    by_account = dict(
+    # One pass over the entries gives each account's sum and the number of entries.
+    by_account = {}
+    for pk, total, n in (
         entries.values("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .values_list("account_id", "total", "n")
+        .order_by()
+    ):
+        by_account[pk] = total
+        result.entries += n
     for pk, label, stored in accts.values_list("pk", "ledger__code", "balance").order_by("pk"):
+        result.accounts += 1
         derived = by_account.get(pk) or Decimal(0)
         if derived != stored:
             result.mismatched.append((pk, label, stored, derived))
