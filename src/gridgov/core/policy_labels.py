@@ -119,6 +119,52 @@ FIELD_LABELS = {
     "max_slots": _("Most slots in one booking"),
     "checkin_early_minutes": _("Minutes before the start from which check-in is open"),
     "no_show_grace_minutes": _("Minutes after the end before a booking is a no-show"),
+    # core.small_cells
+    "min_cell": _("Smallest count of people a published figure may show"),
+    # participation: deliberation, votes
+    "cosign_threshold": _("Co-signers that make a proposal a candidate topic"),
+    "notice_days": _("Days before a meeting residents are told of it"),
+    "report_back_days": _("Days from a decision to its report-back's due date"),
+    "adult_age": _("Age from which a resident is told of a meeting"),
+    "documents_max": _("Documents a topic holds at most"),
+    "document_mb": _("Largest photo of a topic, in MB"),
+    "document_pdf_mb": _("Largest PDF of a topic, in MB"),
+    "document_pdf_pages": _("Most pages of a topic's PDF"),
+    "default_electorate": _("Who votes unless a vote says otherwise"),
+    "default_secrecy": _("Secret or open ballot by default"),
+    "default_method": _("Online, paper or both by default"),
+    "voting_age": _("Age from which a resident votes"),
+    "quorum_share": _(
+        "A binding vote is valid when more than this share of the electorate took part"
+    ),
+    "majority_share": _(
+        "A binding vote passes when one option has more than this share of the ballots"
+    ),
+    "advisory_quorum": _("An advisory vote needs the quorum as well"),
+    # participation: volunteers, points, time bank
+    "round_minutes": _("Check-out hours rounded down to this many minutes"),
+    "tolerance_minutes": _("Hours capped at the shift's length plus this many minutes"),
+    "star_bands": _("Approved hours (and average rating) for each star level"),
+    "earning": _("Points for each way of taking part, with caps and expiry"),
+    "pickup_days": _("Days a resident has to collect a redemption"),
+    "hours_per_hour": _("Hours deposited per hour of service given"),
+    "family_transfer": _("Residents may transfer hours to members of their household"),
+    # participation: surveys, boards, KPIs
+    "satisfied_from": _("Answers on a 1–5 scale that count as satisfied, from"),
+    "awareness_services": _("Services a resident must name to count as aware (认知度)"),
+    "max_questions": _("Questions one survey may hold"),
+    "max_target": _("Largest audience one survey may freeze"),
+    "satisfaction_weight": _("Weight of the satisfaction rate in a worker's score"),
+    "on_time_weight": _("Weight of on-time handling in a worker's score"),
+    "min_ratings": _("Fewest ratings in the month for a worker to be ranked"),
+    "band_mode": _("How the red and black lists are drawn (thresholds or ranks)"),
+    "red_count": _("Rank mode: how many are on the red list"),
+    "black_count": _("Rank mode: how many are on the black list"),
+    "red_min_score": _("Threshold mode: lowest score on the red list"),
+    "black_below_score": _("Threshold mode: scores below this are on the black list"),
+    "names": _("How the board names a worker (full name or surname only)"),
+    "youth_min_age": _("Youngest age counted as young"),
+    "youth_max_age": _("Oldest age counted as young"),
 }
 
 
@@ -129,6 +175,12 @@ VALUE_KEYS = {
     "working_days": _("working days"),
     "target": _("target"),
     "yellow": _("yellow line"),
+    # points earning rules
+    "points": _("points"),
+    "daily_cap": _("most a day"),
+    "monthly_cap": _("most a month"),
+    "needs_approval": _("staff approve first"),
+    "expiry_months": _("lapse after months"),
     # star bands of volunteers
     "stars": _("stars"),
     "min_hours": _("from approved hours"),

@@ -49,6 +49,17 @@ class TimeBankPolicy(PolicySchema):
     )
 
 
+def _earning_labels() -> dict:
+    return {
+        "vote_cast": _("a vote cast"),
+        "proposal_adopted": _("a proposal adopted"),
+        "volunteer_hours": _("an hour of volunteering approved"),
+        "survey_answered": _("a survey answered"),
+        "service_rated": _("a service rated"),
+        "group_suggestion_adopted": _("a suggestion to a chat group adopted"),
+    }
+
+
 register_policy(
     PolicyDefinition(
         "participation.points",
@@ -60,6 +71,7 @@ register_policy(
             "days to collect a redemption."
         ),
         "policy.change_system",
+        value_labels=_earning_labels,
     )
 )
 register_policy(
