@@ -1259,7 +1259,7 @@ ROUTES = [
         "GET",
         "/participation/votes/new/{in}/",
         "participation.manage",
-        ("topic_in", "topic_out"),
+        ("vote_topic_in", "vote_topic_out"),
     ),
     Route(
         "participation:vote_detail",
@@ -1331,7 +1331,7 @@ ROUTES = [
         "/api/v1/participation/votes",
         "participation.manage",
         "/api/v1/participation/votes",
-        ("topic_in", "topic_out"),
+        ("vote_topic_in", "vote_topic_out"),
         ok=(201, 409),
         data={
             "topic": "{in}",
@@ -3008,7 +3008,7 @@ def _vote_objects(org_tree, users, outsider) -> dict[str, str]:
         )
         vote = votes_services.vote_open(actor=actor, vote=vote, version=vote.version)
         sheet = votes_services.paper_enter(actor=actor, vote=vote, choice=0)
-        out[f"topic_{key}"] = str(topic.pk)
+        out[f"vote_topic_{key}"] = str(topic.pk)
         out[f"vote_{key}"] = str(vote.uid)
         out[f"paper_{key}"] = f"{vote.uid}/paper-ballots/{sheet.pk}"
     return out

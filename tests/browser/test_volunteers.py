@@ -98,14 +98,16 @@ def test_sign_up_check_in_out_on_the_phone_and_approve_on_the_desktop(
     _shot(page, "shifts-zh-hans-390.png")
     page.get_by_role("button", name="报名").click()
     assert "已报名" in page.locator("#record-state").inner_text()
+    # The form posts once the browser gives the position: wait for the answer.
     page.get_by_role("button", name="在此签到").click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name="签退").wait_for()
     assert "签到" in page.locator("#record-state").inner_text()
     assert "已签到" in page.content()
     _shot(page, "checked-in-zh-hans-390.png")
     page.get_by_role("button", name="签退").click()
-    page.wait_for_load_state()
-    assert "待确认" in page.locator("#record-state").inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('#record-state').innerText.includes('待确认')"
+    )
     _shot(page, "checked-out-zh-hans-390.png")
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
