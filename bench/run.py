@@ -335,13 +335,17 @@ def _votes_only(args) -> int:
         from gridgov.core.staticfiles import collectstatic_if_changed
 
         collectstatic_if_changed()  # the server's pages name the fingerprinted assets
+        from django.db import connection
+
         from bench import votes as votes_bench
 
         result = votes_bench.bench_votes(url, args.size)
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
     lines = [
         f"## {datetime.now():%Y-%m-%d %H:%M} · votes only, size {args.size} "
         f"({result['voters']:,} voters)",
-        f"Machine: {machine_info()}",
+        f"Machine: {info}",
         "",
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
