@@ -214,6 +214,9 @@ def test_propose_cosign_vote_decide_report_back_and_volunteer_earn_and_redeem(
     page.wait_for_load_state()
     topic.refresh_from_db()
     assert topic.state == Topic.State.REPORTED
+    # The timeline names the vote's result in the reader's language, not by its code.
+    timeline = page.locator("#timeline").inner_text()
+    assert "表决结束：通过" in timeline and "3/4" in timeline and "close_vote" not in timeline
     _shot(page, "08-reported-zh-hans-1280")
 
     # The proposer reads the report-back; the adopted proposal earned points.
