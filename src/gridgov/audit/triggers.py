@@ -6,6 +6,8 @@ PostgreSQL DELETE additionally needs the purge command's transaction-local flag 
 TRUNCATE is refused.
 """
 
+from gridgov.core.append_only import AppendOnlyTriggers
+
 PG_FORWARD = r"""
 CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger AS $$
 BEGIN
@@ -44,34 +46,12 @@ SQLITE_BACKWARD = [
 ]
 
 
-def create(connection) -> None:
-    """Create the triggers (PostgreSQL: create, or re-enable if they exist)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'audit_record_no_update'")
-            if cursor.fetchone():
-                cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER USER")
-            else:
-                cursor.execute(PG_FORWARD)
-        else:
-            for sql in SQLITE_FORWARD:
-                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
-
-
-def lift(connection) -> None:
-    """Switch the triggers off (tests only: a flush, or simulated tampering by a DBA)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER USER")
-        else:
-            for sql in SQLITE_BACKWARD:
-                cursor.execute(sql)
-
-
-def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(PG_BACKWARD)
-        else:
-            for sql in SQLITE_BACKWARD:
-                cursor.execute(sql)
+TRIGGERS = AppendOnlyTriggers(
+    table="audit_auditrecord",
+    pg_probe="audit_record_no_update",
+    pg_forward=PG_FORWARD,
+    pg_backward=PG_BACKWARD,
+    sqlite_forward=tuple(SQLITE_FORWARD),
+    sqlite_backward=tuple(SQLITE_BACKWARD),
+)
+create, lift, drop = TRIGGERS.create, TRIGGERS.lift, TRIGGERS.drop

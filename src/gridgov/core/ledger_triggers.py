@@ -1,6 +1,8 @@
 """The ledger entries' append-only triggers (used by the migration and by tests that
 simulate tampering): UPDATE and DELETE of an entry are refused; on PostgreSQL TRUNCATE too."""
 
+from gridgov.core.append_only import AppendOnlyTriggers
+
 PG_FORWARD = r"""
 CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger AS $$
 BEGIN
@@ -29,33 +31,12 @@ SQLITE_BACKWARD = [
 ]
 
 
-def create(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'ledger_entry_no_change'")
-            if cursor.fetchone():
-                cursor.execute("ALTER TABLE core_ledgerentry ENABLE TRIGGER USER")
-            else:
-                cursor.execute(PG_FORWARD)
-        else:
-            for sql in SQLITE_FORWARD:
-                cursor.execute(sql)
-
-
-def lift(connection) -> None:
-    """Switch the triggers off (tests only: a flush, or simulated tampering)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_ledgerentry DISABLE TRIGGER USER")
-        else:
-            for sql in SQLITE_BACKWARD:
-                cursor.execute(sql)
-
-
-def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(PG_BACKWARD)
-        else:
-            for sql in SQLITE_BACKWARD:
-                cursor.execute(sql)
+TRIGGERS = AppendOnlyTriggers(
+    table="core_ledgerentry",
+    pg_probe="ledger_entry_no_change",
+    pg_forward=PG_FORWARD,
+    pg_backward=PG_BACKWARD,
+    sqlite_forward=tuple(SQLITE_FORWARD),
+    sqlite_backward=tuple(SQLITE_BACKWARD),
+)
+create, lift, drop = TRIGGERS.create, TRIGGERS.lift, TRIGGERS.drop
