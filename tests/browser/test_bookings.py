@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
-from tests.browser.axe import axe_violations
+from tests.browser.screens import assert_fits
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,10 +49,7 @@ def _room(org_tree, make_user):
 
 
 def _fits(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    assert width[0] <= width[1], width
-    violations = axe_violations(page)
-    assert not violations, violations
+    assert_fits(page)
 
 
 def test_book_on_the_phone_approve_on_the_desktop(page, org_tree, make_user):

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
-from tests.browser.axe import axe_violations
+from tests.browser.screens import assert_fits
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,10 +27,7 @@ PLACE = (121.4052, 31.2051)
 
 
 def _shot(page, name: str) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    assert width[0] <= width[1], (name, width)
-    violations = axe_violations(page)
-    assert not violations, (name, violations)
+    assert_fits(page, name)
     page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 

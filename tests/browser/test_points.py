@@ -13,6 +13,7 @@ from gridgov.participation import selectors_points as read
 from gridgov.participation import services_points as points
 from gridgov.participation.tests import ledger_world
 from tests.browser.axe import axe_violations
+from tests.browser.screens import overflow
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "po
 
 
 def _fits(page, name: str) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    width = overflow(page)
     wide = page.evaluate(
         "() => [...document.querySelectorAll('body *')].filter(e => "
         "e.getBoundingClientRect().right > innerWidth + 1).slice(0, 5).map(e => "

@@ -15,6 +15,7 @@ from gridgov.participation import services_surveys as surveys
 from gridgov.participation.models import SurveyResponse
 from gridgov.residents.services import bind_account
 from tests.browser.axe import axe_violations
+from tests.browser.screens import overflow
 from tests.browser.test_layout import _session_cookies
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,8 +32,8 @@ def _as(page, live_server, user, language):
 
 
 def _check(page, name, problems):
+    scroll, width = overflow(page)
     problems += [f"{name}: axe {v}" for v in axe_violations(page)]
-    scroll, width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
     if scroll > width:
         problems.append(f"{name}: horizontal overflow {scroll} > {width}")
     page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)

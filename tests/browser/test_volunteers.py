@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
-from tests.browser.axe import axe_violations
+from tests.browser.screens import assert_fits
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,15 +62,8 @@ def _world(org_tree, make_user):
     )
 
 
-def _fits(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    assert width[0] <= width[1], width
-    violations = axe_violations(page)
-    assert not violations, violations
-
-
 def _shot(page, name):
-    _fits(page)
+    assert_fits(page, name)
     page.screenshot(path=str(ARTEFACTS / name), full_page=True)
 
 

@@ -14,7 +14,7 @@ from gridgov.accounts.roles import Role
 from gridgov.participation.models import Topic
 from gridgov.participation.tests.vote_world import bind, household, resident
 from gridgov.participation.workflow import move_topic
-from tests.browser.axe import axe_violations
+from tests.browser.screens import assert_fits
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,10 +25,7 @@ ARTEFACTS = Path(
 
 
 def _fits(page, name: str) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    assert width[0] <= width[1], (name, width)
-    violations = axe_violations(page)
-    assert not violations, (name, violations)
+    assert_fits(page, name)
     page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 
