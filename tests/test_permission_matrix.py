@@ -1800,6 +1800,13 @@ ROUTES = [
     ),
     Route("participation:proposal_list", "GET", "/participation/proposals/", "participation.view"),
     Route(
+        "participation:proposal_assist",
+        "GET",
+        "/participation/proposals/assist/?resident={in}",
+        "participation.assist",
+        ("resident_in", "resident_out"),
+    ),
+    Route(
         "participation:proposal_action",
         "POST",
         "/participation/proposals/{in}/action/",
@@ -2016,6 +2023,21 @@ ROUTES = [
         ("resident_in", "resident_out"),
     ),
     Route(
+        "participation:points_approvals",
+        "GET",
+        "/participation/points/approvals/",
+        "participation.ledger",
+    ),
+    Route(
+        "participation:points_approval_decide",
+        "POST",
+        "/participation/points/approvals/{in}/",
+        "participation.ledger",
+        ("pending_credit_in", "pending_credit_out"),
+        ok=(302,),
+        data={"decision": "decline", "reason": "矩阵", "version": "1"},
+    ),
+    Route(
         "participation:points_correct",
         "POST",
         "/participation/points/residents/{in}/correct/",
@@ -2209,6 +2231,20 @@ ROUTES = [
         "/api/v1/participation/redemptions/pickup",
         ("pickup_code_in", "pickup_code_out"),
         data={"code": "{in}"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/participation/points/pending",
+        "participation.ledger",
+        "/api/v1/participation/points/pending",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/points/pending/{uid}",
+        "participation.ledger",
+        "/api/v1/participation/points/pending/{in}",
+        ("pending_credit_in", "pending_credit_out"),
+        data={"decision": "decline", "reason": "矩阵", "version": 1},
     ),
     _api(
         "POST",
@@ -2461,7 +2497,24 @@ ROUTES = [
         ("c1", "c2"),
     ),
     Route(
+        "participation:board_publish",
+        "POST",
+        "/participation/boards/publish/",
+        "participation.manage",
+        ("c1", "c2"),
+        ok=(302,),
+        data={"community": "{in}", "period": "2020-01"},
+    ),
+    Route(
         "participation:board_mine", "GET", "/participation/me/boards/", "participation.take_part"
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/boards/publish",
+        "participation.manage",
+        "/api/v1/participation/boards/publish",
+        ("c1", "c2"),
+        data={"community": "{in}", "period": "2020-01"},
     ),
     _api(
         "GET",
@@ -3092,9 +3145,12 @@ def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     the volunteers' world) each with a household member, points and hours; a bound resident
     in g2a; a catalogue item and a placed redemption (with its pick-up code) on each side; a
     deposit to each side's resident (made by the system, so any keeper may correct it)."""
+    from django.utils import timezone
+
     from conftest import new_user
     from gridgov.lists.models import Resource, ServiceOrder
     from gridgov.participation import services_points as points
+    from gridgov.participation.models import PendingCredit
     from gridgov.people.models import Household, Resident
     from gridgov.people.services import resident_create
     from gridgov.residents.services import bind_account
@@ -3145,6 +3201,14 @@ def _ledger_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         found[f"redemption_{key}"] = str(order.uid)
         found[f"pickup_code_{key}"] = code
         found[f"ledger_txn_{key}"] = str(deposit.pk)
+        waiting = PendingCredit.objects.create(
+            resident=person,
+            scope_path=person.scope_path,
+            action="proposal_adopted",
+            source=f"people.resident:{person.pk}",
+            occurred_at=timezone.now(),
+        )
+        found[f"pending_credit_{key}"] = str(waiting.uid)
     assert ServiceOrder.objects.filter(uid=objects["service_order_in"]).exists()
     return found
 

@@ -91,6 +91,28 @@ def my_board_get(request, period: line(7) = ""):
     return _board(selectors.public_board(unit, label))
 
 
+class PublishIn(Schema):
+    community: line(20)
+    period: line(7)
+
+
+class PublishedOut(Schema):
+    community: str
+    period: str
+    lines: int
+
+
+@router.post("/participation/boards/publish", response=PublishedOut)
+@api_requires("participation.manage")
+def board_publish(request, payload: PublishIn):
+    """Publish (or republish) a finished month's grid service board of one community, as
+    the policy in force places each worker; 422 for a month not yet over."""
+    unit = selectors.community_in_scope(request.user, payload.community, "participation.manage")
+    label = selectors.parse_period_label(payload.period)
+    written = services.publish_service_board(request.user, community=unit, period_label=label)
+    return PublishedOut(community=unit.code, period=label, lines=written)
+
+
 class ArticleIO(Schema):
     number: int
     title: line(60)

@@ -7,9 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Schema, Status
 
-from gridgov.core.api_support import Limit, Offset, PermissionRouter, api_requires, line, page_slice
+from gridgov.core.api_support import (
+    Limit,
+    Offset,
+    PermissionRouter,
+    Version,
+    api_requires,
+    line,
+    page_slice,
+)
+from gridgov.core.errors import ValidationFailed
 from gridgov.core.masking import mask_name
 from gridgov.participation import selectors_points as read
 from gridgov.participation import services_points as points
@@ -311,6 +321,72 @@ def approve_credit(request, payload: CreditIn):
     return Status(
         201, {"transaction": txn.pk if txn else None, "points": credit.points, "note": credit.note}
     )
+
+
+class PendingOut(Schema):
+    uid: UUID
+    resident: UUID
+    resident_masked: str
+    action: str
+    label: str
+    units: Decimal
+    occurred_at: datetime
+    state: str
+    points: int | None
+    reason: str
+    decided_at: datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_resident(obj):
+        return obj.resident.uid
+
+    @staticmethod
+    def resolve_resident_masked(obj):
+        return mask_name(obj.resident.name)
+
+    @staticmethod
+    def resolve_label(obj):
+        return str(read.ACTION_LABELS.get(obj.action, obj.action))
+
+
+class PendingPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[PendingOut]
+
+
+class DecisionIn(Schema):
+    decision: line(10)
+    reason: line(300) = ""
+    version: Version | None = None
+
+
+@router.get("/participation/points/pending", response=PendingPage)
+@api_requires("participation.ledger")
+def pending_list(request, state: line(10) = "pending", offset: Offset = 0, limit: Limit = 50):
+    """Acts whose earning rule needs approval (``state``: pending, approved, declined, or
+    empty for all), in the caller's ledger scope."""
+    qs = read.pending_credits(request.user, state=state)
+    rows, limit, offset = page_slice(qs, offset, limit)
+    return {"count": qs.count(), "offset": offset, "limit": limit, "items": list(rows)}
+
+
+@router.post("/participation/points/pending/{uid}", response=PendingOut)
+@api_requires("participation.ledger")
+def pending_decide(request, uid: UUID, payload: DecisionIn):
+    """``decision``: approve (credit as the rule gives, caps apply) or decline (with the
+    reason); 409 once decided or with a stale version."""
+    if payload.decision == "approve":
+        points.pending_approve(actor=request.user, uid=uid, version=payload.version)
+    elif payload.decision == "decline":
+        points.pending_decline(
+            actor=request.user, uid=uid, reason=payload.reason, version=payload.version
+        )
+    else:
+        raise ValidationFailed(details={"decision": [_("Approve or decline.")]})
+    return read.pending_credits(request.user, state="").get(uid=uid)
 
 
 @router.post("/participation/points/corrections", response={201: TxnOut})

@@ -160,6 +160,11 @@ def parse_period_label(value: str | None) -> str:
     return label
 
 
+def period_finished(label: str) -> bool:
+    """Whether the month has ended (only a finished month's service board is published)."""
+    return service_board.month_period(label).end <= timezone.now()
+
+
 def band_labels() -> dict[str, str]:
     return {k: str(v) for k, v in ServiceBoardEntry.Band.choices}
 

@@ -450,3 +450,18 @@ def publish_service_board(actor, *, community: OrgUnit, period_label: str) -> in
             changes={"period": period_label, "lines": len(lines), "policy_version": version},
         )
     return len(lines)
+
+
+def publish_service_boards(*, period_label: str, only_missing: bool = False) -> int:
+    """The monthly job: every active community's board for a finished month, as the system.
+    ``only_missing`` leaves the communities already published that month alone, so the job
+    can run every hour and publish once, on the first run after the month ends."""
+    actor = SystemActor("participation_boards", batch_id=f"service-board-{period_label}")
+    communities = OrgUnit.objects.filter(level="community", is_active=True).order_by("path")
+    if only_missing:
+        published = ServiceBoardEntry.objects.filter(period=period_label).values("community_id")
+        communities = communities.exclude(pk__in=published)
+    return sum(
+        publish_service_board(actor, community=community, period_label=period_label)
+        for community in communities
+    )

@@ -25,6 +25,30 @@ def resident_units(resident: Resident) -> list[OrgUnit]:
     return [u for u in (grid, grid.parent) if u is not None]
 
 
+def assistable_residents(*, actor, q: str = ""):
+    """Active residents under the units where the actor may act for residents (代办,
+    ``participation.assist``), looked up by name; the pages show them masked."""
+    rows = (
+        Resident.objects.active()
+        .visible_to(actor, "view")
+        .select_related("household")
+        .order_by("household__number", "name")
+    )
+    paths = actor.scope_paths("participation.assist")
+    if not paths:
+        return rows.none()
+    scope = Q()
+    for path in paths:
+        scope |= Q(scope_path__startswith=path)
+    rows = rows.filter(scope)
+    return rows.filter(name__icontains=q[:30]) if q else rows
+
+
+def assistable_resident(*, actor, uid) -> Resident:
+    """One resident the actor may act for, or 404."""
+    return access_object(actor, assistable_residents(actor=actor), "view", uid=uid)
+
+
 def resident_paths(resident: Resident) -> list[str]:
     return [u.path for u in resident_units(resident)]
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.models import LedgerAccount, LedgerEntry
 from gridgov.core.scoping import path_filter
-from gridgov.participation.models import CatalogueItem, Redemption
+from gridgov.participation.models import CatalogueItem, PendingCredit, Redemption
 from gridgov.participation.services_points import (
     HOURS,
     PLACES,
@@ -169,3 +169,16 @@ def redemptions(actor, state: str | None = None):
 
 def own_redemptions(resident: Resident):
     return Redemption.objects.filter(resident=resident).select_related("item")
+
+
+def pending_credits(actor, state: str = PendingCredit.State.PENDING):
+    """Acts waiting for (or decided by) the staff's approval in the actor's ledger scope,
+    oldest first; the resident's name is masked by the pages."""
+    rows = PendingCredit.objects.visible_to(actor, "ledger").select_related("resident")
+    if state:
+        rows = rows.filter(state=state)
+    return (
+        rows.order_by("occurred_at", "pk")
+        if state == "pending"
+        else rows.order_by("-decided_at", "-pk")
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,24 +67,10 @@ def survey_for_assist(*, actor, uid) -> Survey:
 def assist_residents(*, actor, survey: Survey, q: str = ""):
     """Residents of the worker's area the survey is meant for who have not answered yet
     (looked up by name; shown masked on the page)."""
+    from gridgov.participation.selectors import assistable_residents
     from gridgov.participation.services_surveys import respondent_key
-    from gridgov.people.models import Resident
 
-    rows = (
-        Resident.objects.active()
-        .visible_to(actor, "view")
-        .select_related("household")
-        .order_by("household__number", "name")
-    )
-    paths = actor.scope_paths("participation.assist")
-    if not paths:
-        return []
-    scope = Q()
-    for path in paths:
-        scope |= Q(scope_path__startswith=path)
-    rows = rows.filter(scope)
-    if q:
-        rows = rows.filter(name__icontains=q[:30])
+    rows = assistable_residents(actor=actor, q=q)
     open_keys = set(
         SurveyTarget.objects.filter(survey=survey, answered_at__isnull=True).values_list(
             "respondent_key", flat=True

@@ -28,7 +28,7 @@ from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import access_object, path_in_scope
-from gridgov.participation.models import CatalogueItem, Redemption
+from gridgov.participation.models import CatalogueItem, PendingCredit, Redemption
 from gridgov.people.models import Resident
 from gridgov.residents.selectors import require_resident
 
@@ -163,6 +163,7 @@ def credit_points(
     rule = rules[action]
     key = source_key(source)
     if rule.needs_approval and approver is None:
+        _record_pending(resident, action, key, units, occurred_at or timezone.now())
         return Credit(None, False, 0, "needs_approval")
     occurred_at = occurred_at or timezone.now()
     points = int((Decimal(rule.points) * Decimal(str(units))).quantize(0, ROUND_HALF_UP))
@@ -226,7 +227,7 @@ def _source_record(reference: str):
 
 def approve_credit(*, actor, resident_id: int, action: str, source: str) -> Credit:
     """Staff (``participation.ledger`` in the resident's scope) credit an act whose rule
-    needs approval, naming its source record."""
+    needs approval, naming its source record (an act waiting in the queue is marked done)."""
     resident = resident_in_scope(actor, resident_id, "participation.ledger")
     rules = policy_in_force("participation.points").value.earning
     if action not in rules:
@@ -236,13 +237,110 @@ def approve_credit(*, actor, resident_id: int, action: str, source: str) -> Cred
             _("This action is credited automatically; it needs no approval."),
             code="no_approval_needed",
         )
-    return credit_points(
-        resident=resident,
-        action=action,
-        source=_source_record(source),
+    record = _source_record(source)
+    with transaction.atomic():
+        waiting = (
+            PendingCredit.objects.select_for_update()
+            .filter(action=action, source=source_key(record), resident=resident)
+            .first()
+        )
+        if waiting is not None and waiting.state == PendingCredit.State.DECLINED:
+            raise Conflict(_("This act was declined: %s") % waiting.reason, code="declined")
+        credit = credit_points(
+            resident=resident,
+            action=action,
+            source=record,
+            units=waiting.units if waiting is not None else 1,
+            occurred_at=waiting.occurred_at if waiting is not None else None,
+            actor=actor,
+            approver=actor,
+        )
+        if waiting is not None and waiting.state == PendingCredit.State.PENDING:
+            _close_pending(waiting, actor, PendingCredit.State.APPROVED, points=credit.points)
+    return credit
+
+
+# Acts waiting for approval --------------------------------------------------------------
+
+
+def _record_pending(resident: Resident, action: str, key: str, units, occurred_at) -> None:
+    """Keep the act for the staff's approval queue (once per action and source record)."""
+    with transaction.atomic():
+        pending, created = PendingCredit.objects.get_or_create(
+            action=action,
+            source=key,
+            defaults={
+                "resident": resident,
+                "scope_path": resident.scope_path,
+                "units": Decimal(str(units)),
+                "occurred_at": occurred_at,
+            },
+        )
+        if created:
+            audit_record(
+                "participation.points.await_approval",
+                actor=SystemActor("points"),
+                target=pending,
+                changes={"action": action, "source": key, "units": str(pending.units)},
+            )
+
+
+def _close_pending(pending: PendingCredit, actor, state: str, *, points=None, reason=""):
+    pending.state = state
+    pending.decided_at = timezone.now()
+    pending.decided_by = actor
+    pending.points = points
+    pending.reason = reason
+    pending.version += 1
+    pending.save()
+    audit_record(
+        f"participation.points.{'approve' if state == PendingCredit.State.APPROVED else 'decline'}",
         actor=actor,
-        approver=actor,
+        target=pending,
+        changes={"action": pending.action, "points": points, "reason": reason},
     )
+
+
+def _pending_locked(actor, uid, version: int | None) -> PendingCredit:
+    pending = access_object(actor, PendingCredit.objects.select_for_update(), "ledger", uid=uid)
+    if pending.state != PendingCredit.State.PENDING:
+        raise Conflict(_("This act has already been decided."), code="already_decided")
+    if version is not None and version != pending.version:
+        raise Conflict(
+            _("Someone changed this meanwhile; reload and try again."), code="stale_version"
+        )
+    return pending
+
+
+def pending_approve(*, actor, uid, version: int | None = None) -> Credit:
+    """Credit a waiting act as its earning rule says (caps apply); the approver is named
+    on the ledger transaction."""
+    with transaction.atomic():
+        pending = _pending_locked(actor, uid, version)
+        credit = credit_points(
+            resident=pending.resident,
+            action=pending.action,
+            source=_source_record(pending.source),
+            units=pending.units,
+            occurred_at=pending.occurred_at,
+            actor=actor,
+            approver=actor,
+        )
+        _close_pending(pending, actor, PendingCredit.State.APPROVED, points=credit.points)
+    return credit
+
+
+def pending_decline(*, actor, uid, reason: str, version: int | None = None) -> PendingCredit:
+    """Decline a waiting act with the reason (it is never credited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(details={"reason": [_("Give the reason.")]})
+    if len(reason) > 300:
+        raise ValidationFailed(details={"reason": [_("At most 300 characters.")]})
+    with transaction.atomic():
+        pending = _pending_locked(actor, uid, version)
+        _close_pending(pending, actor, PendingCredit.State.DECLINED, reason=reason)
+    return pending
 
 
 # The catalogue ------------------------------------------------------------------------

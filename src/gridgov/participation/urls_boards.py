@@ -11,5 +11,6 @@ urlpatterns = [
     path("compliance/<uuid:uid>/", views.entry_detail, name="entry_detail"),
     path("compliance/<uuid:uid>/action/", views.entry_action, name="entry_action"),
     path("boards/", views.board_staff, name="board_staff"),
+    path("boards/publish/", views.board_publish, name="board_publish"),
     path("me/boards/", views.board_mine, name="board_mine"),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("topics/<int:pk>/documents/<uuid:uid>/", d.topic_document, name="topic_document"),
     path("topics/<int:pk>/comments/<uuid:uid>/remove/", d.comment_remove, name="comment_remove"),
     path("proposals/", d.proposal_list, name="proposal_list"),
+    path("proposals/assist/", d.proposal_assist, name="proposal_assist"),
     path("proposals/<uuid:uid>/action/", d.proposal_action, name="proposal_action"),
     path("me/topics/", d.me_topics, name="me_topics"),
     path("me/topics/<int:pk>/", d.me_topic, name="me_topic"),

@@ -4,6 +4,12 @@ from gridgov.participation import views_points as views
 
 urlpatterns = [
     path("points/", views.points_overview, name="points_overview"),
+    path("points/approvals/", views.points_approvals, name="points_approvals"),
+    path(
+        "points/approvals/<uuid:uid>/",
+        views.points_approval_decide,
+        name="points_approval_decide",
+    ),
     path("points/residents/<uuid:uid>/", views.points_statement, name="points_statement"),
     path("points/residents/<uuid:uid>/correct/", views.points_correct, name="points_correct"),
     path("timebank/residents/<uuid:uid>/withdraw/", views.hours_withdraw, name="hours_withdraw"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -289,10 +290,9 @@ def board_staff(request):
     except ValidationFailed:
         period = selectors.parse_period_label("")
     board = None
+    manages = community is not None and selectors.may_manage(request.user, community.path)
     if community is not None:
-        board = selectors.public_board(
-            community, period, preview=selectors.may_manage(request.user, community.path)
-        )
+        board = selectors.public_board(community, period, preview=manages)
     return render(
         request,
         "participation/board_staff.html",
@@ -302,7 +302,36 @@ def board_staff(request):
             "communities": units,
             "period": period,
             "periods": selectors.recent_periods(),
+            "may_publish": manages and selectors.period_finished(period),
         },
+    )
+
+
+@require_POST
+@requires("participation.manage")
+def board_publish(request):
+    """Publish (or republish, with the ratings that came late) a finished month's grid
+    service board of one community, as the policy in force places each worker."""
+    community, _units = _community(request, "participation.manage")
+    period = request.POST.get("period", "")
+    if community is None:
+        messages.error(request, _("No community in your area."))
+        return redirect("participation:board_staff")
+    try:
+        period = selectors.parse_period_label(period)
+        lines = services.publish_service_board(
+            request.user, community=community, period_label=period
+        )
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The grid service board of %(period)s was published: %(count)d workers.")
+            % {"period": period, "count": lines},
+        )
+    return redirect(
+        f"{reverse('participation:board_staff')}?community={community.code}&period={period}"
     )
 
 

@@ -12,12 +12,14 @@ import io
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
+from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_filter, path_in_scope
 from gridgov.org.models import OrgUnit
@@ -403,6 +405,7 @@ def proposal_list(request):
             "state": state,
             "states": Proposal.State.choices,
             "can_manage": request.user.has_permission("participation.manage"),
+            "can_assist": request.user.has_permission("participation.assist"),
             "open_topics": list(
                 selectors.topic_list(actor=request.user).filter(state__in=services.DISCUSSABLE)[
                     :100
@@ -410,6 +413,44 @@ def proposal_list(request):
             ),
         },
     )
+
+
+@requires("participation.assist")
+def proposal_assist(request):
+    """Staff enter a proposal on a resident's behalf (代办): find the resident by name, then
+    write down what they want raised; the proposal is theirs and recorded as entered by
+    staff."""
+    q = request.GET.get("q", "").strip()
+    chosen_uid = request.POST.get("resident") or request.GET.get("resident") or ""
+    resident = None
+    if chosen_uid:
+        resident = selectors.assistable_resident(actor=request.user, uid=chosen_uid)
+    posted, errors, status = {}, {}, 200
+    if request.method == "POST" and resident is not None:
+        posted = {k: request.POST.get(k, "") for k in ("title", "body", "org_unit", "topic")}
+        try:
+            services.proposal_create(
+                actor=request.user, data=posted, on_behalf_of=str(resident.uid)
+            )
+        except GridGovError as exc:
+            messages.error(request, error_text(exc))
+            errors, status = _errors(exc), 400
+        else:
+            messages.success(request, _("The proposal is submitted on the resident's behalf."))
+            return redirect(f"{reverse('participation:proposal_list')}?queue=all")
+    found = []
+    if resident is None:
+        rows = selectors.assistable_residents(actor=request.user, q=q)[:30] if q else []
+        found = [(r.uid, mask_name(r.name), r.household.number) for r in rows]
+    context = {"q": q, "found": found, "posted": posted, "errors": errors}
+    if resident is not None:
+        context.update(
+            resident=resident,
+            resident_masked=mask_name(resident.name),
+            units=selectors.resident_units(resident),
+            topics=selectors.resident_topic_list(resident=resident, state=Topic.State.COLLECTING),
+        )
+    return render(request, "participation/proposal_assist.html", context, status=status)
 
 
 @requires("participation.manage")

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.core.errors import GridGovError, ValidationFailed, error_text
+from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_filter
@@ -48,10 +48,16 @@ def points_overview(request):
         {"resident": r, "name": mask_name(r.name), "points": p, "hours": h}
         for r, p, h in read.holders(user)
     ]
+    ledger = user.has_permission("participation.ledger")
     return render(
         request,
         "participation/points_overview.html",
-        {"units": read.overview(user), "rows": rows},
+        {
+            "units": read.overview(user),
+            "rows": rows,
+            "perms_ledger": ledger,
+            "waiting": read.pending_credits(user).count() if ledger else 0,
+        },
     )
 
 
@@ -73,6 +79,54 @@ def points_statement(request, uid):
             "can_withdraw": user.has_permission("participation.manage"),
         },
     )
+
+
+def _act(action: str):
+    return read.ACTION_LABELS.get(action, action)
+
+
+@requires("participation.ledger")
+def points_approvals(request):
+    """Acts whose earning rule needs approval (the policy says which), waiting for staff;
+    the last decided ones below."""
+
+    def shown(row):
+        return {"row": row, "name": mask_name(row.resident.name), "act": _act(row.action)}
+
+    waiting = [shown(row) for row in read.pending_credits(request.user)[:PAGE]]
+    decided = [
+        shown(row)
+        for row in read.pending_credits(request.user, state="").exclude(state="pending")[:20]
+    ]
+    return render(
+        request,
+        "participation/points_approvals.html",
+        {"waiting": waiting, "decided": decided},
+    )
+
+
+@requires("participation.ledger")
+@require_POST
+def points_approval_decide(request, uid):
+    try:
+        if request.POST.get("decision") == "approve":
+            credit = points.pending_approve(actor=request.user, uid=uid, version=_version(request))
+            messages.success(request, _("Credited: %(points)d points.") % {"points": credit.points})
+        elif request.POST.get("decision") == "decline":
+            points.pending_decline(
+                actor=request.user,
+                uid=uid,
+                reason=request.POST.get("reason", ""),
+                version=_version(request),
+            )
+            messages.success(request, _("Declined; the resident earns nothing for it."))
+        else:
+            raise ValidationFailed(details={"decision": [_("Approve or decline.")]})
+    except NotFound:
+        raise  # outside the actor's scope: the same 404 as a missing act
+    except GridGovError as exc:
+        messages.error(request, error_text(exc))
+    return redirect("participation:points_approvals")
 
 
 @requires("participation.ledger")

@@ -17,7 +17,11 @@ from gridgov.participation.models.deliberation import (  # noqa: F401, E402
     TopicDocument,
     TopicNotice,
 )
-from gridgov.participation.models.ledgers import CatalogueItem, Redemption  # noqa: F401
+from gridgov.participation.models.ledgers import (  # noqa: F401
+    CatalogueItem,
+    PendingCredit,
+    Redemption,
+)
 from gridgov.participation.models.surveys import (  # noqa: F401
     Question,
     Survey,

@@ -103,3 +103,54 @@ class Redemption(models.Model):
     @property
     def audit_org_path(self) -> str:
         return self.scope_path
+
+
+class PendingCredit(models.Model):
+    """An act whose earning rule needs approval, recorded when it happens and credited only
+    when staff approve it (or declined with the reason). One per (action, source record)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting approval (待审核)")
+        APPROVED = "approved", _("approved (已入账)")
+        DECLINED = "declined", _("declined (不予入账)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    resident = models.ForeignKey(
+        "people.Resident", verbose_name=_("resident"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    action = models.CharField(_("act"), max_length=40)
+    # The source record as ``app_label.model:pk`` (what the credit will name).
+    source = models.CharField(max_length=120)
+    units = models.DecimalField(_("units"), max_digits=8, decimal_places=2, default=1)
+    occurred_at = models.DateTimeField(_("when"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    points = models.IntegerField(_("points"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "participation"
+
+    class Meta:
+        verbose_name = _("credit awaiting approval")
+        verbose_name_plural = _("credits awaiting approval")
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "source"], name="pending_credit_once")
+        ]
+        indexes = [models.Index(fields=["state", "scope_path"], name="pending_credit_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.source}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path

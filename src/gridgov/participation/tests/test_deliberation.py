@@ -171,6 +171,36 @@ def test_staff_enter_a_proposal_on_a_residents_behalf(world):
         )
 
 
+def test_the_assist_page_finds_the_resident_and_submits_for_them(world, login_client):
+    """The worker finds the resident by name (masked), writes the proposal down and it is the
+    resident's, marked as entered on their behalf; an empty title keeps the form with the
+    message; a resident outside the worker's area is a 404."""
+    from django.test import Client
+
+    resident = world["people"][2]
+    worker = login_client(world["worker"], Client(HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    found = worker.get("/participation/proposals/assist/?q=居民").content.decode()
+    assert "居*" in found and f"?resident={resident.uid}" in found
+    assert 'fw-semibold">居民<' not in found
+    url = f"/participation/proposals/assist/?resident={resident.uid}"
+    form = worker.get(url).content.decode()
+    assert 'id="assist-propose-form"' in form and "居*" in form
+    empty = worker.post(url, {"resident": str(resident.uid), "title": "", "body": "三楼"})
+    assert empty.status_code == 400 and not Proposal.objects.exists()
+    done = worker.post(
+        url, {"resident": str(resident.uid), "title": "楼道灯坏了", "body": "三楼楼道灯不亮"}
+    )
+    assert done.status_code == 302
+    proposal = Proposal.objects.get()
+    assert (proposal.author, proposal.on_behalf, proposal.entered_by) == (
+        resident,
+        True,
+        world["worker"],
+    )
+    far = world["far_user"].resident_account.resident
+    assert worker.get(f"/participation/proposals/assist/?resident={far.uid}").status_code == 404
+
+
 def _seconded(world) -> Proposal:
     author, *others = world["users"]
     proposal = services.proposal_create(actor=author, data={"title": "加装电梯", "body": "老楼"})

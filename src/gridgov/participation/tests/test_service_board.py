@@ -239,3 +239,53 @@ def test_a_running_month_is_not_published(october):
             SystemActor("t"), community=october["tree"]["c1"], period_label="2026-11"
         )
     assert not ServiceBoardEntry.objects.exists()
+
+
+def test_the_hourly_job_publishes_each_finished_month_once(october):
+    """``--loop`` runs publish only the communities not yet published for last month, so the
+    job's hourly runs after the first leave the stored board alone."""
+    from gridgov.participation.boards_services import publish_service_boards
+
+    assert publish_service_boards(period_label="2026-10", only_missing=True) == 3
+    first = set(ServiceBoardEntry.objects.values_list("pk", flat=True))
+    assert publish_service_boards(period_label="2026-10", only_missing=True) == 0
+    assert set(ServiceBoardEntry.objects.values_list("pk", flat=True)) == first
+    publishes = AuditRecord.objects.filter(action="participation.service_board.publish")
+    assert publishes.count() == 2
+
+
+def test_staff_publish_from_the_board_page_and_the_api(october, make_user, login_client):
+    """The community's staff publish a finished month from the board page and through the
+    API; a running month is refused with the reason and nothing is stored."""
+    c1 = october["tree"]["c1"]
+    staff = make_user(Role.COMMUNITY_STAFF, c1, username="keeper")
+    client = login_client(staff)
+    page = client.get(f"/participation/boards/?community={c1.code}&period=2026-10")
+    assert b'id="board-publish"' in page.content
+    running = client.get(f"/participation/boards/?community={c1.code}&period=2026-11")
+    assert b'id="board-publish"' not in running.content
+    answer = client.post(
+        "/participation/boards/publish/", {"community": c1.code, "period": "2026-10"}, follow=True
+    )
+    assert "was published: 2 workers" in answer.content.decode()
+    assert ServiceBoardEntry.objects.filter(community=c1, period="2026-10").count() == 2
+    refused = client.post(
+        "/api/v1/participation/boards/publish",
+        {"community": c1.code, "period": "2026-11"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422 and "finished month" in refused.content.decode()
+    assert not ServiceBoardEntry.objects.filter(period="2026-11").exists()
+    again = client.post(
+        "/api/v1/participation/boards/publish",
+        {"community": c1.code, "period": "2026-10"},
+        content_type="application/json",
+    )
+    assert again.status_code == 200 and again.json()["lines"] == 2
+    worker = login_client(october["w1"], c=type(client)(HTTP_ACCEPT_LANGUAGE="en"))
+    denied = worker.post(
+        "/api/v1/participation/boards/publish",
+        {"community": c1.code, "period": "2026-10"},
+        content_type="application/json",
+    )
+    assert denied.status_code in (403, 404)

@@ -140,6 +140,12 @@ class Command(BaseCommand):
                 [*manage, "votes_close_due", "--loop", "300"],
                 stdout=subprocess.DEVNULL,
             )
+            # The month's grid service boards, published on the first run after it ends.
+            supervisor.spawn(
+                "service boards",
+                [*manage, "participation_boards", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # Uncollected redemptions and lapsed points expire, every hour.
             supervisor.spawn(
                 "points expiry",

@@ -1,15 +1,17 @@
 """The monthly job of the boards: publish every community's grid service board
 (网格服务红黑榜) for the month just ended, as the board policy in force places each worker.
-Run on the 1st of each month (cron or the scheduler); ``--month YYYY-MM`` publishes (or
-republishes) a given finished month."""
+``--month YYYY-MM`` publishes (or republishes) a given finished month. ``--loop SECONDS``
+(what ``gridgov start`` runs, hourly) publishes the month just ended for the communities
+not yet published, so each board appears on the first run after the month ends; staff
+republish from the board page when late ratings should count."""
+
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.audit.services import SystemActor
 from gridgov.core.errors import ValidationFailed
-from gridgov.org.models import OrgUnit
 from gridgov.participation import service_board
-from gridgov.participation.boards_services import publish_service_board
+from gridgov.participation.boards_services import publish_service_boards
 
 
 class Command(BaseCommand):
@@ -17,19 +19,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--month", default="", help="YYYY-MM (a finished month)")
+        parser.add_argument("--loop", type=int, default=0, help="repeat every N seconds")
 
-    def handle(self, *args, **options):
-        label = options["month"] or service_board.previous_month_label()
-        try:
-            service_board.month_period(label)
-        except (ValueError, TypeError) as exc:
-            raise CommandError("--month takes YYYY-MM") from exc
-        actor = SystemActor("participation_boards", batch_id=f"service-board-{label}")
-        total = 0
-        communities = OrgUnit.objects.filter(level="community", is_active=True).order_by("path")
-        for community in communities:
+    def handle(self, *args, month, loop, **options):
+        if month:
             try:
-                total += publish_service_board(actor, community=community, period_label=label)
+                service_board.month_period(month)
+            except (ValueError, TypeError) as exc:
+                raise CommandError("--month takes YYYY-MM") from exc
+        while True:
+            label = month or service_board.previous_month_label()
+            try:
+                total = publish_service_boards(period_label=label, only_missing=bool(loop))
             except ValidationFailed as exc:
                 raise CommandError(str(exc.details)) from exc
-        self.stdout.write(f"service boards {label}: {total} lines")
+            self.stdout.write(f"service boards {label}: {total} lines")
+            if not loop:
+                return
+            time.sleep(loop)
