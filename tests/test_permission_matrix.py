@@ -2260,6 +2260,15 @@ ROUTES = [
         "participation:survey_create", "GET", "/participation/surveys/new/", "participation.manage"
     ),
     Route(
+        "participation:survey_satisfaction",
+        "POST",
+        "/participation/surveys/satisfaction/",
+        "participation.manage",
+        ("c1", "c2"),
+        ok=(302,),
+        data={"subject_type": "org.orgunit", "subject_id": "{in}"},
+    ),
+    Route(
         "participation:survey_detail",
         "GET",
         "/participation/surveys/{in}/",
@@ -2362,6 +2371,20 @@ ROUTES = [
         "/api/v1/participation/surveys",
         "participation.view",
         "/api/v1/participation/surveys",
+    ),
+    _api(
+        "POST",
+        "/api/v1/participation/surveys/satisfaction",
+        "participation.manage",
+        "/api/v1/participation/surveys/satisfaction",
+        ("c1", "c2"),
+        ok=(201,),
+        data={
+            "subject_type": "org.orgunit",
+            "subject_id": "{in}",
+            "opens_on": "2030-01-01",
+            "closes_on": "2030-02-01",
+        },
     ),
     _api(
         "POST",

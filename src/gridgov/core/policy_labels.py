@@ -152,6 +152,7 @@ FIELD_LABELS = {
     # participation: surveys, boards, KPIs
     "satisfied_from": _("Answers on a 1–5 scale that count as satisfied, from"),
     "awareness_services": _("Services a resident must name to count as aware (认知度)"),
+    "satisfaction_days": _("Days a satisfaction survey started from a record stays open"),
     "max_questions": _("Questions one survey may hold"),
     "max_target": _("Largest audience one survey may freeze"),
     "satisfaction_weight": _("Weight of the satisfaction rate in a worker's score"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.masking import mask_name, mask_text
 from gridgov.core.permissions import requires
+from gridgov.core.scoping import path_in_scope
 from gridgov.lists import selectors, services
 from gridgov.lists.models import Need, Resource, ServiceOrder
 from gridgov.lists.views_projects import need_panel
@@ -357,6 +358,9 @@ def _resource_form(request, resource: Resource | None, errors, posted) -> object
         {
             "resource": resource,
             "operators": operators,
+            # Residents rate a service through a satisfaction survey run by its unit.
+            "can_survey": resource is not None
+            and path_in_scope(request.user, resource.owner.path, "participation.manage"),
             "posted": posted or {},
             "errors": errors,
             "units": units,

@@ -41,6 +41,8 @@ class SurveyOut(Schema):
     published_version: int
     published_at: datetime | None
     version: int
+    subject_type: str
+    subject_id: str
 
     @staticmethod
     def resolve_unit(obj):
@@ -227,6 +229,26 @@ def survey_list(
     qs = selectors.survey_list(actor=request.user, state=state, q=q)
     items, limit, offset = page_slice(qs, offset, limit)
     return SurveyPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+class SatisfactionIn(Schema):
+    """A satisfaction survey about one record: ``subject_type`` ``lists.resource`` (its
+    uid) or ``org.orgunit`` (a street's, community's or grid's code: its grid service); the
+    record's unit runs it. The title defaults to 「对…的满意度」."""
+
+    subject_type: line(40)
+    subject_id: line(64)
+    title: line(120) = ""
+    opens_on: date
+    closes_on: date
+    anonymous: bool = True
+
+
+@router.post("/participation/surveys/satisfaction", response={201: SurveyDetailOut})
+@api_requires("participation.manage")
+def satisfaction_survey_create(request, payload: SatisfactionIn):
+    survey = services.satisfaction_survey_attach(actor=request.user, **payload.model_dump())
+    return Status(201, _survey(request, survey.uid))
 
 
 @router.post("/participation/surveys", response={201: SurveyDetailOut})

@@ -29,5 +29,6 @@ class ParticipationConfig(AppConfig):
             policies_volunteers,
             policies_votes,
             receivers_points,
+            survey_subjects,
             workbench,
         )

@@ -22,6 +22,9 @@ class SurveyPolicy(PolicySchema):
         le=10000,
         description="answers and failed openings through public survey links per address an hour",
     )
+    satisfaction_days: int = Field(
+        14, ge=1, le=90, description="days a satisfaction survey started from a record stays open"
+    )
     max_questions: int = Field(60, ge=1, le=200, description="questions one survey may hold")
     max_target: int = Field(
         200000, ge=1, le=5000000, description="the largest audience one survey may freeze"

@@ -293,8 +293,9 @@ def _close_pending(pending: PendingCredit, actor, state: str, *, points=None, re
     pending.reason = reason
     pending.version += 1
     pending.save()
+    approved = state == PendingCredit.State.APPROVED
     audit_record(
-        f"participation.points.{'approve' if state == PendingCredit.State.APPROVED else 'decline'}",
+        "participation.points.approve" if approved else "participation.points.decline",
         actor=actor,
         target=pending,
         changes={"action": pending.action, "points": points, "reason": reason},

@@ -30,6 +30,7 @@ from gridgov.participation.models import (
     SurveyTarget,
 )
 from gridgov.participation.signals import survey_answered
+from gridgov.participation.survey_subjects import survey_subject
 from gridgov.people.models import Resident, ResidentTag
 
 K = Question.Kind
@@ -461,32 +462,31 @@ def question_add_template(*, actor, survey: Survey, code: str) -> Question:
 def satisfaction_survey_attach(
     *,
     actor,
-    unit_code: str,
     subject_type: str,
     subject_id: str,
-    title: str,
     opens_on: date,
     closes_on: date,
+    title: str = "",
     anonymous: bool = True,
 ) -> Survey:
-    """For services, events and groups: a draft satisfaction survey about one of their
-    records (``subject_type`` such as ``lists.resource``, ``subject_id`` its id), with the
-    standard satisfaction item; the caller's staff add questions and publish it."""
-    if not subject_type or not subject_id or len(subject_type) > 40 or len(str(subject_id)) > 64:
-        raise ValidationFailed(details={"subject": [_("Name the record the survey rates.")]})
+    """A draft satisfaction survey about one record of another part of the product (a
+    service resource, a unit's grid service, a chat group …; ``survey_subjects``), run by
+    the record's unit for its residents, with the standard satisfaction item; staff add
+    questions and publish it."""
+    subject = survey_subject(actor, subject_type, subject_id)
     with transaction.atomic():
         survey = survey_create(
             actor=actor,
-            unit_code=unit_code,
+            unit_code=subject.unit.code,
             data={
-                "title": title,
+                "title": title or _("Satisfaction with %(subject)s") % {"subject": subject.label},
                 "purpose": Survey.Purpose.SATISFACTION,
                 "opens_on": opens_on,
                 "closes_on": closes_on,
                 "anonymous": anonymous,
             },
         )
-        survey.subject_type, survey.subject_id = subject_type, str(subject_id)
+        survey.subject_type, survey.subject_id = subject_type, str(subject_id).strip()
         survey.save(update_fields=["subject_type", "subject_id"])
         question_add_template(actor=actor, survey=survey, code="satisfaction")
     return survey

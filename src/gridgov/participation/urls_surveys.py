@@ -5,6 +5,7 @@ from gridgov.participation import views_surveys as views
 urlpatterns = [
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/new/", views.survey_create, name="survey_create"),
+    path("surveys/satisfaction/", views.survey_satisfaction, name="survey_satisfaction"),
     path("surveys/<uuid:uid>/", views.survey_detail, name="survey_detail"),
     path("surveys/<uuid:uid>/edit/", views.survey_edit, name="survey_edit"),
     path("surveys/<uuid:uid>/action/", views.survey_action, name="survey_action"),

@@ -7,6 +7,7 @@ QR code (throttled per address). The pages and the API call the same services.""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -29,6 +30,7 @@ from gridgov.org.models import OrgUnit
 from gridgov.participation import selectors_surveys as selectors
 from gridgov.participation import services_surveys as services
 from gridgov.participation.models import Question, Survey, SurveyResponse
+from gridgov.participation.survey_subjects import subject_shown
 
 
 def _version(request) -> int:
@@ -98,8 +100,32 @@ def survey_list(request):
             "states": Survey.State.choices,
             "can_manage": request.user.has_permission("participation.manage"),
             "can_assist": request.user.has_permission("participation.assist"),
+            "service_units": _units(request.user),
         },
     )
+
+
+@requires("participation.manage")
+@require_POST
+def survey_satisfaction(request):
+    """A draft satisfaction survey about a record (a service resource, a unit's grid
+    service), open from today for the policy's default days; staff then adjust and publish."""
+    today = timezone.localdate()
+    try:
+        survey = services.satisfaction_survey_attach(
+            actor=request.user,
+            subject_type=request.POST.get("subject_type", ""),
+            subject_id=request.POST.get("subject_id", ""),
+            opens_on=today,
+            closes_on=today + timedelta(days=policy_get("participation.surveys").satisfaction_days),
+        )
+    except NotFound:
+        raise
+    except GridGovError as exc:
+        messages.error(request, error_text(exc, Survey))
+        return redirect("participation:survey_list")
+    messages.success(request, _("The satisfaction survey was created: check it and publish it."))
+    return redirect("participation:survey_detail", uid=survey.uid)
 
 
 def _units(actor):
@@ -238,6 +264,7 @@ def survey_detail(request, uid):
             if survey.public_link and survey.state != Survey.State.DRAFT
             else "",
             "audience_units": list(survey.audience_units.all()),
+            "subject": subject_shown(request.user, survey),
         },
     )
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import AuditRecord
-from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.kpis.registry import REGISTRY, period_containing
 from gridgov.participation import selectors_surveys as selectors
 from gridgov.participation import services_surveys as services
@@ -355,18 +355,93 @@ def test_skip_rules_point_backwards_and_reorder(world):
     assert "show_if_values" in refused.value.details
 
 
-def test_satisfaction_survey_attached_to_another_apps_record(world):
+def test_satisfaction_survey_about_a_service_resource(world):
+    """A draft about a resource of the three lists: run by the resource's unit, titled after
+    it, with the standard satisfaction item; another district's resource is a 404 and a kind
+    nobody registered is refused, nothing created either time."""
+    from gridgov.participation.tests.ledger_world import resource
+
+    meals = resource(world["tree"]["c1"], name="长者食堂")
+    far = resource(world["tree"]["c2"], name="外区食堂")
+    today = timezone.localdate()
+    dates = {"opens_on": today, "closes_on": today + timedelta(days=7)}
     survey = services.satisfaction_survey_attach(
-        actor=world["staff"],
-        unit_code="310104003001",
-        subject_type="lists.resource",
-        subject_id="42",
-        title="助餐点满意度",
-        opens_on=timezone.localdate(),
-        closes_on=timezone.localdate() + timedelta(days=7),
+        actor=world["staff"], subject_type="lists.resource", subject_id=str(meals.uid), **dates
     )
-    assert survey.subject_type == "lists.resource" and survey.anonymous
+    assert (survey.subject_type, survey.subject_id) == ("lists.resource", str(meals.uid))
+    assert survey.org_unit == world["tree"]["c1"] and survey.anonymous
+    assert "长者食堂" in survey.title and survey.purpose == "satisfaction"
     assert list(survey.questions.values_list("measures", flat=True)) == ["satisfaction"]
+    with pytest.raises(NotFound):
+        services.satisfaction_survey_attach(
+            actor=world["staff"], subject_type="lists.resource", subject_id=str(far.uid), **dates
+        )
+    with pytest.raises(ValidationFailed) as refused:
+        services.satisfaction_survey_attach(
+            actor=world["staff"], subject_type="events.nothing", subject_id="1", **dates
+        )
+    assert "subject_type" in refused.value.details
+    assert Survey.objects.count() == 1
+
+
+def test_the_resource_page_starts_its_satisfaction_survey(world, login_client):
+    from django.test import Client
+
+    from gridgov.participation.tests.ledger_world import resource
+
+    meals = resource(world["tree"]["c1"], name="长者食堂")
+    staff = login_client(world["staff"], Client(HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    page = staff.get(f"/lists/resources/{meals.uid}/").content.decode()
+    assert 'id="resource-survey"' in page
+    staff.post(
+        "/participation/surveys/satisfaction/",
+        {"subject_type": "lists.resource", "subject_id": str(meals.uid)},
+    )
+    survey = Survey.objects.get(subject_id=str(meals.uid))
+    shown = staff.get(f"/participation/surveys/{survey.uid}/").content.decode()
+    assert f'href="/lists/resources/{meals.uid}/"' in shown
+
+
+def test_satisfaction_survey_of_a_grid_service_from_the_page_and_the_api(world, login_client):
+    from django.test import Client
+
+    staff = login_client(world["staff"], Client(HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    listing = staff.get("/participation/surveys/").content.decode()
+    assert 'id="satisfaction-start"' in listing
+    answer = staff.post(
+        "/participation/surveys/satisfaction/",
+        {"subject_type": "org.orgunit", "subject_id": world["tree"]["g1a"].code},
+    )
+    survey = Survey.objects.get()
+    assert answer.status_code == 302 and answer["Location"].endswith(f"{survey.uid}/")
+    assert survey.org_unit == world["tree"]["g1a"]
+    assert (survey.closes_on - survey.opens_on).days == 14
+    page = staff.get(f"/participation/surveys/{survey.uid}/").content.decode()
+    assert 'id="survey-subject"' in page and world["tree"]["g1a"].name in page
+    api = staff.post(
+        "/api/v1/participation/surveys/satisfaction",
+        {
+            "subject_type": "org.orgunit",
+            "subject_id": world["tree"]["c2"].code,
+            "opens_on": str(timezone.localdate()),
+            "closes_on": str(timezone.localdate() + timedelta(days=3)),
+        },
+        content_type="application/json",
+    )
+    assert api.status_code == 404 and Survey.objects.count() == 1
+    made = staff.post(
+        "/api/v1/participation/surveys/satisfaction",
+        {
+            "subject_type": "org.orgunit",
+            "subject_id": world["tree"]["c1"].code,
+            "title": "社区网格服务满意度",
+            "opens_on": str(timezone.localdate()),
+            "closes_on": str(timezone.localdate() + timedelta(days=3)),
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201 and made.json()["subject_type"] == "org.orgunit"
+    assert made.json()["title"] == "社区网格服务满意度"
 
 
 def test_results_hide_small_cells_and_text_only_for_managers(world):
