@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
@@ -325,11 +326,22 @@ def board_publish(request):
     except GridGovError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(
-            request,
-            _("The grid service board of %(period)s was published: %(count)d workers.")
-            % {"period": period, "count": lines},
-        )
+        if lines:
+            messages.success(
+                request,
+                ngettext(
+                    "The grid service board of %(period)s was published: %(count)d worker.",
+                    "The grid service board of %(period)s was published: %(count)d workers.",
+                    lines,
+                )
+                % {"period": period, "count": lines},
+            )
+        else:
+            messages.info(
+                request,
+                _("No grid worker was on duty here in %(period)s: there is no board to publish.")
+                % {"period": period},
+            )
     return redirect(
         f"{reverse('participation:board_staff')}?community={community.code}&period={period}"
     )
