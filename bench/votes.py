@@ -33,7 +33,7 @@ def build(voters: int):
     from gridgov.accounts.models import Membership, User
     from gridgov.accounts.roles import Role
     from gridgov.accounts.services import token_create
-    from gridgov.participation import votes_services
+    from gridgov.participation import services_votes
     from gridgov.participation.models import Topic
     from gridgov.participation.workflow import move_topic
     from gridgov.people.models import Household, Resident
@@ -79,7 +79,7 @@ def build(voters: int):
         org_unit=tree["c1"], title="基准", source="committee", created_by=staff
     )
     topic = move_topic(actor=staff, topic=topic, action="select", version=1)
-    vote = votes_services.vote_create(
+    vote = services_votes.vote_create(
         actor=staff,
         topic=topic,
         data={
@@ -88,7 +88,7 @@ def build(voters: int):
             "closes_at": timezone.now() + timedelta(1),
         },
     )
-    vote = votes_services.vote_open(actor=staff, vote=vote, version=vote.version)
+    vote = services_votes.vote_open(actor=staff, vote=vote, version=vote.version)
     return vote, tokens
 
 

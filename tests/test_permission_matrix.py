@@ -3059,7 +3059,7 @@ def _vote_objects(org_tree, users, outsider) -> dict[str, str]:
 
     from django.utils import timezone
 
-    from gridgov.participation import votes_services
+    from gridgov.participation import services_votes
     from gridgov.participation.models import Topic
     from gridgov.participation.workflow import move_topic
 
@@ -3072,7 +3072,7 @@ def _vote_objects(org_tree, users, outsider) -> dict[str, str]:
             org_unit=org_tree[community], title=f"表决{key}", source="committee", created_by=actor
         )
         topic = move_topic(actor=actor, topic=topic, action="select", version=1)
-        vote = votes_services.vote_create(
+        vote = services_votes.vote_create(
             actor=actor,
             topic=topic,
             data={
@@ -3082,8 +3082,8 @@ def _vote_objects(org_tree, users, outsider) -> dict[str, str]:
                 "closes_at": timezone.now() + timedelta(days=30),
             },
         )
-        vote = votes_services.vote_open(actor=actor, vote=vote, version=vote.version)
-        sheet = votes_services.paper_enter(actor=actor, vote=vote, choice=0)
+        vote = services_votes.vote_open(actor=actor, vote=vote, version=vote.version)
+        sheet = services_votes.paper_enter(actor=actor, vote=vote, choice=0)
         out[f"vote_topic_{key}"] = str(topic.pk)
         out[f"vote_{key}"] = str(vote.uid)
         out[f"paper_{key}"] = f"{vote.uid}/paper-ballots/{sheet.pk}"
@@ -3282,7 +3282,7 @@ def _participation_objects(org_tree, users, outsider) -> dict[str, str]:
 
     from gridgov.core.tests.test_attachments import pdf
     from gridgov.participation.models import Comment, Proposal, Topic, TopicDocument
-    from gridgov.participation.services import topic_documents_add
+    from gridgov.participation.services_deliberation import topic_documents_add
     from gridgov.people import services
     from gridgov.residents.models import ResidentAccount
 
@@ -3435,7 +3435,7 @@ def _board_objects(org_tree, users, outsider, objects) -> dict[str, str]:
     a room (no consent yet). The matrix's resident and volunteer are bound to residents of
     g1a, so that their own board opens."""
     from gridgov.org.models import Building, Compound, Room
-    from gridgov.participation import boards_services as services
+    from gridgov.participation import services_boards as services
     from gridgov.people import services as people
     from gridgov.residents.models import ResidentAccount
     from gridgov.residents.services import bind_account

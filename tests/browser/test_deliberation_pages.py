@@ -26,7 +26,7 @@ def test_deliberation_pages_fit_phone_and_desktop_in_both_languages(
     browser, live_server, org_tree, make_user
 ):
     from gridgov.demo.participation_topics import seed_participation_topics
-    from gridgov.participation import selectors
+    from gridgov.participation import selectors_deliberation as selectors
     from gridgov.participation.models import Topic
     from gridgov.participation.tests.test_deliberation import bound_user, make_resident
 

@@ -26,7 +26,7 @@ OVERFLOW = """() => [...document.querySelectorAll('main *')]
 
 def test_boards_fit_phone_and_desktop_in_both_languages(browser, live_server, org_tree, make_user):
     from gridgov.org.models import Building, Compound, GridAssignment
-    from gridgov.participation import boards_services as services
+    from gridgov.participation import services_boards as services
     from gridgov.participation.tests.test_boards import ARTICLES, _household
     from gridgov.residents.services import bind_account
 

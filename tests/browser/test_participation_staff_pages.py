@@ -99,7 +99,7 @@ def test_staff_act_for_residents_on_the_phone_and_the_desktop(page, org_tree, ma
     assert Survey.objects.get().subject_type == "org.orgunit"
     _shot(page, "satisfaction-survey-en-1280")
 
-    from gridgov.participation.boards_selectors import recent_periods
+    from gridgov.participation.selectors_boards import recent_periods
 
     last_month = recent_periods(2)[1]
     page.goto(

@@ -16,7 +16,7 @@ from gridgov.accounts.roles import Role
 from gridgov.audit.services import SystemActor
 from gridgov.demo.visits import _office
 from gridgov.org.models import Building, OrgUnit, Room
-from gridgov.participation import boards_services as services
+from gridgov.participation import services_boards as services
 from gridgov.participation.models import Bylaw, ServiceBoardEntry
 from gridgov.participation.service_board import previous_month_label
 from gridgov.people.models import Household

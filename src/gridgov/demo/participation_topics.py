@@ -21,7 +21,7 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.demo.visits import _office
 from gridgov.org.models import OrgUnit
-from gridgov.participation import services
+from gridgov.participation import services_deliberation as services
 from gridgov.participation.models import Comment, CoSignature, Decision, Proposal, Topic
 from gridgov.participation.workflow import move_topic
 from gridgov.people.models import Resident

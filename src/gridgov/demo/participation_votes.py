@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.models import User
+from gridgov.participation import services_votes as services
 from gridgov.participation import signals
-from gridgov.participation import votes_services as services
 from gridgov.participation.models import Ballot, PaperBallot, Topic, Turnout, Vote
 
 ENTERED_BY, CHECKED_BY = "demo_community", "demo_gridleader"

@@ -19,8 +19,8 @@ from gridgov.core.api_support import (
 )
 from gridgov.core.errors import NotFound
 from gridgov.core.scoping import access_object
-from gridgov.participation import boards_selectors as selectors
-from gridgov.participation import boards_services as services
+from gridgov.participation import selectors_boards as selectors
+from gridgov.participation import services_boards as services
 from gridgov.participation.models import Bylaw, ComplianceEntry
 
 router = PermissionRouter(tags=["participation boards"])

@@ -21,7 +21,8 @@ from gridgov.core.api_support import (
     lines,
     page_slice,
 )
-from gridgov.participation import selectors, services
+from gridgov.participation import selectors_deliberation as selectors
+from gridgov.participation import services_deliberation as services
 from gridgov.participation.models import Comment, Topic
 from gridgov.participation.workflow import TOPIC_MACHINE
 from gridgov.residents.selectors import require_resident

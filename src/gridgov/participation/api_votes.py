@@ -18,8 +18,8 @@ from gridgov.core.api_support import (
     page_slice,
 )
 from gridgov.core.errors import NotFound
-from gridgov.participation import votes_selectors as selectors
-from gridgov.participation import votes_services as services
+from gridgov.participation import selectors_votes as selectors
+from gridgov.participation import services_votes as services
 from gridgov.participation.models import PaperBallot
 from gridgov.people.models import Resident
 

@@ -9,7 +9,6 @@ class ParticipationConfig(AppConfig):
 
     def ready(self):
         from gridgov.participation import (  # noqa: F401 - registers the landing, cards, policies, KPIs, receivers
-            boards_policies,
             hub_boards,
             hub_deliberation,
             hub_points,
@@ -22,6 +21,7 @@ class ParticipationConfig(AppConfig):
             kpis_surveys,
             kpis_volunteers,
             kpis_votes,
+            policies_boards,
             policies_deliberation,
             policies_participation,
             policies_points,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.participation import selectors
+from gridgov.participation import selectors_deliberation as selectors
 from gridgov.participation.hub import HubCard, register_resident_part
-from gridgov.participation.services import DISCUSSABLE
+from gridgov.participation.services_deliberation import DISCUSSABLE
 
 
 @register_resident_part(order=10)

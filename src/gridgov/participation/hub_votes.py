@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.participation import votes_selectors as selectors
+from gridgov.participation import selectors_votes as selectors
 from gridgov.participation.hub import HubCard, register_resident_part
 from gridgov.participation.models import Turnout, Vote
 

@@ -67,7 +67,7 @@ def survey_for_assist(*, actor, uid) -> Survey:
 def assist_residents(*, actor, survey: Survey, q: str = ""):
     """Residents of the worker's area the survey is meant for who have not answered yet
     (looked up by name; shown masked on the page)."""
-    from gridgov.participation.selectors import assistable_residents
+    from gridgov.participation.selectors_deliberation import assistable_residents
     from gridgov.participation.services_surveys import respondent_key
 
     rows = assistable_residents(actor=actor, q=q)

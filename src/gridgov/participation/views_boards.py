@@ -17,8 +17,8 @@ from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object
 from gridgov.org.models import Building
-from gridgov.participation import boards_selectors as selectors
-from gridgov.participation import boards_services as services
+from gridgov.participation import selectors_boards as selectors
+from gridgov.participation import services_boards as services
 from gridgov.participation.models import Bylaw, ComplianceEntry
 
 PAGE = 200

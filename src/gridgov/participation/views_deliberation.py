@@ -23,7 +23,8 @@ from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_filter, path_in_scope
 from gridgov.org.models import OrgUnit
-from gridgov.participation import selectors, services
+from gridgov.participation import selectors_deliberation as selectors
+from gridgov.participation import services_deliberation as services
 from gridgov.participation.models import Decision, Proposal, Topic
 from gridgov.participation.workflow import TOPIC_MACHINE
 from gridgov.residents.selectors import require_resident

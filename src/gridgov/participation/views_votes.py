@@ -17,8 +17,8 @@ from gridgov.core.masking import mask_name
 from gridgov.core.permissions import requires
 from gridgov.core.policies import policy_get
 from gridgov.core.scoping import access_object, path_in_scope
-from gridgov.participation import votes_selectors as selectors
-from gridgov.participation import votes_services as services
+from gridgov.participation import selectors_votes as selectors
+from gridgov.participation import services_votes as services
 from gridgov.participation.models import Elector, PaperBallot, Representative, Topic, Vote
 from gridgov.residents.selectors import require_resident
 

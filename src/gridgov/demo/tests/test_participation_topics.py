@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from gridgov.accounts.roles import Role
 from gridgov.demo.participation_topics import TOPICS, seed_participation_topics
-from gridgov.participation import selectors
+from gridgov.participation import selectors_deliberation as selectors
 from gridgov.participation.models import Comment, Decision, Proposal, Topic
 from gridgov.participation.tests.test_deliberation import make_resident
 

@@ -23,7 +23,6 @@ from gridgov.events.scan import scan
 from gridgov.kpis.alerts import check_alerts
 from gridgov.kpis.models import KpiAlert
 from gridgov.org.models import OrgUnit
-from gridgov.participation.boards_selectors import public_board
 from gridgov.participation.models import (
     Bylaw,
     CatalogueItem,
@@ -31,6 +30,7 @@ from gridgov.participation.models import (
     Redemption,
     ServiceBoardEntry,
 )
+from gridgov.participation.selectors_boards import public_board
 from gridgov.participation.service_board import previous_month_label
 from gridgov.people.kpis import coverage
 from gridgov.people.models import Household

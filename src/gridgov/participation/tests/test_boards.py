@@ -14,7 +14,7 @@ from gridgov.accounts.roles import Role
 from gridgov.audit.models import AuditRecord
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.org.models import Building, Compound, Room
-from gridgov.participation import boards_services as services
+from gridgov.participation import services_boards as services
 from gridgov.participation.models import Bylaw, ComplianceEntry
 from gridgov.people import services as people
 from gridgov.residents.services import bind_account

@@ -12,7 +12,8 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import AuditRecord
 from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.participation import selectors, services
+from gridgov.participation import selectors_deliberation as selectors
+from gridgov.participation import services_deliberation as services
 from gridgov.participation.models import (
     Comment,
     CoSignature,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.kpis.registry import REGISTRY, period_containing
 from gridgov.kpis.services import _live
-from gridgov.participation import votes_services
+from gridgov.participation import services_votes
 from gridgov.participation.models import Comment, CoSignature, Proposal, Topic
 from gridgov.participation.tests.vote_world import bind, household, resident
 from gridgov.participation.workflow import move_topic
@@ -66,13 +66,13 @@ def built(org_tree, make_user):
     Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
     voter = make_user(Role.RESIDENT, g1a)
     bind(voter, jia)
-    vote = votes_services.vote_create(
+    vote = services_votes.vote_create(
         actor=staff,
         topic=topic,
         data={"question": "q", "options": ["a", "b"], "closes_at": timezone.now() + timedelta(1)},
     )
-    vote = votes_services.vote_open(actor=staff, vote=vote, version=vote.version)
-    votes_services.vote_cast(actor=voter, vote=vote, choice=0, version=vote.version)
+    vote = services_votes.vote_open(actor=staff, vote=vote, version=vote.version)
+    services_votes.vote_cast(actor=voter, vote=vote, choice=0, version=vote.version)
     return org_tree
 
 

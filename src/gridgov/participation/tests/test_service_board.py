@@ -18,9 +18,9 @@ from gridgov.events.models import Event
 from gridgov.lists.tests import month as built
 from gridgov.org.models import GridAssignment
 from gridgov.participation import service_board
-from gridgov.participation.boards_policies import ServiceBoardPolicy
-from gridgov.participation.boards_selectors import public_board
 from gridgov.participation.models import ServiceBoardEntry
+from gridgov.participation.policies_boards import ServiceBoardPolicy
+from gridgov.participation.selectors_boards import public_board
 from gridgov.participation.service_board import Figures, rank_workers
 
 F = Figures
@@ -232,7 +232,7 @@ def test_publication_stores_the_board_with_its_policy_version(october, make_user
 def test_a_running_month_is_not_published(october):
     from gridgov.audit.services import SystemActor
     from gridgov.core.errors import ValidationFailed
-    from gridgov.participation.boards_services import publish_service_board
+    from gridgov.participation.services_boards import publish_service_board
 
     with pytest.raises(ValidationFailed):
         publish_service_board(
@@ -244,7 +244,7 @@ def test_a_running_month_is_not_published(october):
 def test_the_hourly_job_publishes_each_finished_month_once(october):
     """``--loop`` runs publish only the communities not yet published for last month, so the
     job's hourly runs after the first leave the stored board alone."""
-    from gridgov.participation.boards_services import publish_service_boards
+    from gridgov.participation.services_boards import publish_service_boards
 
     assert publish_service_boards(period_label="2026-10", only_missing=True) == 3
     first = set(ServiceBoardEntry.objects.values_list("pk", flat=True))

@@ -14,8 +14,8 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import AuditRecord
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gridgov.participation import services_votes as services
 from gridgov.participation import signals
-from gridgov.participation import votes_services as services
 from gridgov.participation.models import (
     Ballot,
     Elector,

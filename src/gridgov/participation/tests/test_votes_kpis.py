@@ -20,7 +20,7 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.kpis.registry import REGISTRY, period_containing
 from gridgov.kpis.services import _live
-from gridgov.participation import votes_services as services
+from gridgov.participation import services_votes as services
 from gridgov.participation.models import Topic
 from gridgov.participation.tests.vote_world import bind, household, resident
 from gridgov.participation.workflow import move_topic

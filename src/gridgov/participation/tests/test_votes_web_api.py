@@ -90,7 +90,7 @@ def test_staff_sets_up_and_opens_then_the_resident_casts(world, client):
 
 
 def test_casting_on_the_page_shows_the_receipt_once(world, client):
-    from gridgov.participation import votes_services as services
+    from gridgov.participation import services_votes as services
 
     vote = services.vote_create(
         actor=world["staff"],
@@ -112,7 +112,7 @@ def test_casting_on_the_page_shows_the_receipt_once(world, client):
 
 
 def test_the_participation_page_shows_the_votes_card(world, client):
-    from gridgov.participation import votes_services as services
+    from gridgov.participation import services_votes as services
 
     vote = services.vote_create(
         actor=world["staff"],

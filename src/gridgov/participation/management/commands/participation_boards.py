@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.core.errors import ValidationFailed
 from gridgov.participation import service_board
-from gridgov.participation.boards_services import publish_service_boards
+from gridgov.participation.services_boards import publish_service_boards
 
 
 class Command(BaseCommand):

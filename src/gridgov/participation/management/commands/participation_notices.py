@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from gridgov.participation.services import notices_send_due
+from gridgov.participation.services_deliberation import notices_send_due
 
 
 class Command(BaseCommand):

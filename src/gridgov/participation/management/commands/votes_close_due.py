@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from gridgov.participation.votes_services import votes_close_due
+from gridgov.participation.services_votes import votes_close_due
 
 
 class Command(BaseCommand):

@@ -26,7 +26,7 @@ from gridgov.core.text import TextInvalid, normalise_text
 from gridgov.events.models import Event
 from gridgov.lists.models import Need, Project
 from gridgov.org.models import OrgUnit
-from gridgov.participation import selectors
+from gridgov.participation import selectors_deliberation as selectors
 from gridgov.participation.models import (
     Comment,
     CoSignature,
