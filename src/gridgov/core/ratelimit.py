@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import TooManyRequests
@@ -154,3 +156,38 @@ def rate_blocked_for(key: str) -> int:
 
 def rate_block_lift(key: str) -> None:
     _shared_cache().delete(f"{_CACHE_PREFIX}block:{key}")
+
+
+@dataclass(frozen=True)
+class AddressThrottle:
+    """Attempts from one client address on a public page opened by a link or a code (a
+    tracking code, a rating link, a survey link), counted in the shared counters over
+    ``window_seconds``: guessing links, or filling the audit trail with refusals, stops at
+    the policy's limit. ``limit`` reads the policy at each request, so a change applies at
+    once."""
+
+    name: str
+    limit: Callable[[], int]
+    window_seconds: int = 3600
+
+    def _key(self, request) -> str:
+        from gridgov.core.request_context import client_ip
+
+        return f"{self.name}:{client_ip(request) or 'unknown'}"
+
+    def count(self, request) -> Usage:
+        """Count one attempt (a failed opening, an answer sent)."""
+        return rate_hit(self._key(request), limit=self.limit(), window_seconds=self.window_seconds)
+
+    def refusal(self, request, respond: Callable[[str], HttpResponse]) -> HttpResponse | None:
+        """None while the address has attempts left; else the page ``respond`` renders with
+        the message, as 429 with Retry-After."""
+        usage = rate_usage(
+            self._key(request), limit=self.limit(), window_seconds=self.window_seconds
+        )
+        if usage.count < usage.limit:
+            return None
+        response = respond(_("Too many attempts from here; please try again later."))
+        response.status_code = 429
+        response["Retry-After"] = str(max(1, usage.retry_after))
+        return response

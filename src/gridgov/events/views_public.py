@@ -20,7 +20,7 @@ from gridgov.core.crypto import blind_index, decrypt_field
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import public
 from gridgov.core.policies import policy_get
-from gridgov.core.ratelimit import rate_hit
+from gridgov.core.ratelimit import AddressThrottle, rate_hit
 from gridgov.core.request_context import client_ip
 from gridgov.core.validators import FieldInvalid, normalise_phone
 from gridgov.events import selectors, services, tracking
@@ -160,12 +160,11 @@ def track(request):
         else:
             return redirect(f"{_track_url()}?code={event.tracking_code}&rated=1")
     elif request.method == "POST":
-        failed = _failed_openings(request)
-        if failed.count >= failed.limit:
-            message = _("Too many attempts from here; please try again later.")
-            response = _track_page(request, code, None, message, status=429)
-            response["Retry-After"] = str(max(1, failed.retry_after))
-            return response
+        refused = FAILED_OPENINGS.refusal(
+            request, lambda message: _track_page(request, code, None, message)
+        )
+        if refused is not None:
+            return refused
         try:
             event, new_secret = tracking.open_report(
                 code=code,
@@ -173,7 +172,7 @@ def track(request):
                 proof=request.POST.get("proof", "")[:20],
             )
         except GridGovError as exc:
-            _failed_openings(request, add=True)
+            FAILED_OPENINGS.count(request)
             return _track_page(request, code, None, error_text(exc), status=403)
         _grant(request, event)
         if new_secret:
@@ -182,16 +181,11 @@ def track(request):
     return _track_page(request, code, event if granted else None, error, status=status)
 
 
-def _failed_openings(request, add: bool = False):
-    """Failed openings of the tracking page from this address in the last hour (the shared
-    rate counters): guessing keys or digits, or filling the audit trail with refusals, is
-    throttled."""
-    return rate_hit(
-        f"events:track:fail:{client_ip(request) or 'unknown'}",
-        limit=policy_get("events.loop").public_per_ip_per_hour,
-        window_seconds=3600,
-        amount=1 if add else 0,
-    )
+# Failed openings of the tracking page from one address in the last hour: guessing keys or
+# digits, or filling the audit trail with refusals, is throttled.
+FAILED_OPENINGS = AddressThrottle(
+    "events:track:fail", lambda: policy_get("events.loop").public_per_ip_per_hour
+)
 
 
 def _track_page(request, code, event, error, status=200):

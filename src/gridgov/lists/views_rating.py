@@ -6,42 +6,30 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_text
 from gridgov.core.permissions import public
 from gridgov.core.policies import policy_get
-from gridgov.core.ratelimit import rate_hit
-from gridgov.core.request_context import client_ip
+from gridgov.core.ratelimit import AddressThrottle
 from gridgov.lists import services
 from gridgov.lists.models import ServiceOrder
 
-
-def _failed(request, add: bool = False):
-    return rate_hit(
-        f"lists:rate:fail:{client_ip(request) or 'unknown'}",
-        limit=policy_get("events.loop").public_per_ip_per_hour,
-        window_seconds=3600,
-        amount=1 if add else 0,
-    )
+FAILED_OPENINGS = AddressThrottle(
+    "lists:rate:fail", lambda: policy_get("events.loop").public_per_ip_per_hour
+)
 
 
 @public
 def resident_rate(request, link):
-    failed = _failed(request)
-    if failed.count >= failed.limit:
-        response = render(
-            request,
-            "lists/resident_rate.html",
-            {"error": _("Too many attempts from here; please try again later.")},
-            status=429,
-        )
-        response["Retry-After"] = str(max(1, failed.retry_after))
-        return response
+    refused = FAILED_OPENINGS.refusal(
+        request, lambda message: render(request, "lists/resident_rate.html", {"error": message})
+    )
+    if refused is not None:
+        return refused
     try:
         order = services.order_for_rating_link(link)
     except NotFound as exc:
-        _failed(request, add=True)
+        FAILED_OPENINGS.count(request)
         raise Http404() from exc
     errors: dict = {}
     error = ""

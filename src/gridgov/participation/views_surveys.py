@@ -22,8 +22,7 @@ from gridgov.core.errors import GridGovError, NotFound, ValidationFailed, error_
 from gridgov.core.masking import mask_name
 from gridgov.core.permissions import public, requires
 from gridgov.core.policies import policy_get
-from gridgov.core.ratelimit import rate_hit
-from gridgov.core.request_context import client_ip
+from gridgov.core.ratelimit import AddressThrottle
 from gridgov.core.scoping import path_filter, path_in_scope
 from gridgov.core.writers import XlsxWriter
 from gridgov.org.models import OrgUnit
@@ -646,38 +645,31 @@ def my_survey_thanks(request, uid):
 # Public link and QR code ------------------------------------------------------------------
 
 
-def _throttle(request, add: bool = False):
-    return rate_hit(
-        f"participation:survey:{client_ip(request) or 'unknown'}",
-        limit=policy_get("participation.surveys").public_per_ip_per_hour,
-        window_seconds=3600,
-        amount=1 if add else 0,
-    )
+# Failed openings and answers sent through public links, per address an hour.
+LINK_ATTEMPTS = AddressThrottle(
+    "participation:survey", lambda: policy_get("participation.surveys").public_per_ip_per_hour
+)
 
 
 @public
 def public_survey(request, token):
-    usage = _throttle(request)
-    if usage.count >= usage.limit:
-        response = render(
-            request,
-            "participation/survey_thanks.html",
-            {"error": _("Too many attempts from here; please try again later.")},
-            status=429,
-        )
-        response["Retry-After"] = str(max(1, usage.retry_after))
-        return response
+    refused = LINK_ATTEMPTS.refusal(
+        request,
+        lambda message: render(request, "participation/survey_thanks.html", {"error": message}),
+    )
+    if refused is not None:
+        return refused
     try:
         survey = services.survey_for_link(token)
     except NotFound as exc:
-        _throttle(request, add=True)
+        LINK_ATTEMPTS.count(request)
         raise Http404() from exc
     errors: dict = {}
     posted = None
     status = 200
     via = "qr" if request.GET.get("via") == "qr" else "h5"
     if request.method == "POST":
-        _throttle(request, add=True)
+        LINK_ATTEMPTS.count(request)
         try:
             services.response_submit_public(
                 token=token,
