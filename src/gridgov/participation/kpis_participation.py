@@ -6,10 +6,11 @@ of the resident who did it."""
 
 from __future__ import annotations
 
-from collections import Counter
+import operator
 from datetime import date, datetime, timedelta
+from functools import reduce
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,13 +37,13 @@ def _years_ago(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def acts_by_resident(start: datetime, end: datetime) -> Counter:
-    """resident id → acts of taking part in [start, end)."""
+def _act_sources(start: datetime, end: datetime) -> list[tuple[QuerySet, str]]:
+    """(acts in [start, end), the field naming the resident who did them) for each kind."""
     sources = [
-        (Turnout.objects, "resident", "at"),
+        (Turnout.objects.all(), "resident", "at"),
         (Proposal.objects.filter(hidden_at__isnull=True), "author", "created_at"),
-        (CoSignature.objects, "resident", "at"),
-        (Comment.objects, "author", "created_at"),
+        (CoSignature.objects.all(), "resident", "at"),
+        (Comment.objects.all(), "author", "created_at"),
         (
             ShiftRecord.objects.filter(approved_at__isnull=False),
             "volunteer__resident",
@@ -50,17 +51,10 @@ def acts_by_resident(start: datetime, end: datetime) -> Counter:
         ),
         (SurveyResponse.objects.filter(resident__isnull=False), "resident", "created_at"),
     ]
-    acts: Counter = Counter()
-    for queryset, who, when in sources:
-        rows = (
-            queryset.filter(**{f"{when}__gte": start, f"{when}__lt": end})
-            .values(who)
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for row in rows:
-            acts[row[who]] += row["n"]
-    return acts
+    return [
+        (queryset.filter(**{f"{when}__gte": start, f"{when}__lt": end}), who)
+        for queryset, who, when in sources
+    ]
 
 
 def _residents(prefix: str, as_of: datetime):
@@ -77,15 +71,32 @@ def _year(as_of: datetime) -> tuple[date, datetime]:
     return day, timezone.make_aware(datetime(day.year, 1, 1))
 
 
+def _per_grid(residents) -> dict[str, int]:
+    return dict(
+        residents.order_by()
+        .values("scope_path")
+        .annotate(n=Count("pk"))
+        .values_list("scope_path", "n")
+    )
+
+
 def acts_per_resident(prefix: str, as_of: datetime) -> dict[str, list]:
-    """Per grid: acts of its residents since 1 January, and its residents."""
+    """Per grid: acts of its residents since 1 January, and its residents. Counted by the
+    database per grid (a district holds a million residents: none is read one by one)."""
     _day, year_start = _year(as_of)
-    acts = acts_by_resident(year_start, as_of)
-    out: dict[str, list] = {}
-    for pk, path in _residents(prefix, as_of).values_list("pk", "scope_path"):
-        cell = out.setdefault(path, [0, 0])
-        cell[0] += acts.get(pk, 0)
-        cell[1] += 1
+    residents = _residents(prefix, as_of)
+    out = {path: [0, n] for path, n in _per_grid(residents).items()}
+    living = residents.values("pk")
+    for acts, who in _act_sources(year_start, as_of):
+        rows = (
+            acts.filter(**{f"{who}__in": living})
+            .order_by()
+            .values(f"{who}__scope_path")
+            .annotate(n=Count("pk"))
+            .values_list(f"{who}__scope_path", "n")
+        )
+        for path, n in rows:
+            out[path][0] += n
     return out
 
 
@@ -98,13 +109,12 @@ def youth_taking_part(prefix: str, as_of: datetime) -> dict[str, list]:
         birth_date__lte=_years_ago(day, band.youth_min_age),
         birth_date__gt=_years_ago(day, band.youth_max_age + 1),
     )
-    acts = acts_by_resident(year_start, as_of)
-    out: dict[str, list] = {}
-    for pk, path in young.values_list("pk", "scope_path"):
-        cell = out.setdefault(path, [0, 0])
-        cell[0] += 1 if acts.get(pk) else 0
-        cell[1] += 1
-    return out
+    took_part = reduce(
+        operator.or_,
+        (Q(pk__in=acts.values(who)) for acts, who in _act_sources(year_start, as_of)),
+    )
+    active = _per_grid(young.filter(took_part))
+    return {path: [active.get(path, 0), n] for path, n in _per_grid(young).items()}
 
 
 def _link(unit_code: str, period) -> str:
