@@ -2628,6 +2628,91 @@ ROUTES = [
         ("entry_in", "entry_out"),
         data={"reason": "矩阵", "version": 1},
     ),
+    # groups (小区群盘点)
+    Route("groups:group_list", "GET", "/groups/", "groups.view"),
+    Route("groups:my_groups", "GET", "/groups/mine/", "groups.register"),
+    Route("groups:group_create", "GET", "/groups/new/", "groups.register"),
+    Route("groups:group_detail", "GET", "/groups/{in}/", "groups.view", ("group_in", "group_out")),
+    Route(
+        "groups:group_edit",
+        "GET",
+        "/groups/{in}/edit/",
+        "groups.register",
+        ("group_in", "group_out"),
+    ),
+    Route(
+        "groups:group_action",
+        "POST",
+        "/groups/{in}/action/",
+        "groups.register|groups.approve",
+        ("group_in", "group_out"),
+        ok=(302,),
+        data={"action": "approve", "version": "1"},
+    ),
+    Route(
+        "groups:evidence_add",
+        "POST",
+        "/groups/{in}/evidence/",
+        "groups.register",
+        ("group_in", "group_out"),
+        ok=(302,),
+        data={"item": "has_charter"},
+    ),
+    Route(
+        "groups:evidence_file",
+        "GET",
+        "/groups/evidence/{in}/",
+        "groups.view",
+        ("group_evidence_in", "group_evidence_out"),
+    ),
+    _api("GET", "/api/v1/chat-groups", "groups.view", "/api/v1/chat-groups?limit=200"),
+    # Without a compound served: refused field by field once the permission let it in.
+    _api(
+        "POST",
+        "/api/v1/chat-groups",
+        "groups.register",
+        "/api/v1/chat-groups",
+        ok=(422,),
+        data={
+            "name": "矩阵群",
+            "platform": "wechat",
+            "function": "service",
+            "manager": "committee",
+            "compounds": [],
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/chat-groups/{uid}",
+        "groups.view",
+        "/api/v1/chat-groups/{in}",
+        ("group_in", "group_out"),
+    ),
+    _api(
+        "PUT",
+        "/api/v1/chat-groups/{uid}",
+        "groups.register",
+        "/api/v1/chat-groups/{in}",
+        ("group_in", "group_out"),
+        ok=(422,),
+        data={
+            "name": "矩阵群",
+            "platform": "wechat",
+            "function": "service",
+            "manager": "committee",
+            "compounds": [],
+            "version": 1,
+        },
+    ),
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/transitions",
+        "groups.register|groups.approve",
+        "/api/v1/chat-groups/{in}/transitions",
+        ("group_in", "group_out"),
+        ok=(200, 403),
+        data={"action": "approve", "version": 1},
+    ),
 ]
 
 
@@ -2735,6 +2820,7 @@ def _built_world(module_db):
     objects.update(_ledger_objects(org_tree, users, outsider, objects))
     objects.update(_survey_objects(org_tree, users, outsider))
     objects.update(_board_objects(org_tree, users, outsider, objects))
+    objects.update(_groups_objects(org_tree, users, outsider))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -3495,6 +3581,50 @@ def _board_objects(org_tree, users, outsider, objects) -> dict[str, str]:
             },
         )
         bind_account(staff, user=users[role], resident=resident)
+    return out
+
+
+def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In g1a and in g2a: a chat group serving building 1 of a compound (pending approval),
+    with a photo as evidence of its charter."""
+    import io
+
+    from PIL import Image
+
+    from gridgov.groups import services
+    from gridgov.org.models import Building, Compound
+
+    out = {}
+    for key, community, grid, actor, name in [
+        ("in", "c1", "g1a", users[Role.COMMUNITY_STAFF], "矩阵小区群"),
+        ("out", "c2", "g2a", outsider, "华阳矩阵群"),
+    ]:
+        compound = Compound.objects.create(
+            community=org_tree[community], name=f"群盘点小区{key}", kind="old"
+        )
+        building = Building.objects.create(compound=compound, grid=org_tree[grid], number="1")
+        group = services.group_create(
+            actor=actor,
+            data={
+                "name": name,
+                "platform": "wechat",
+                "function": "service",
+                "manager": "committee",
+                "compounds": [compound.pk],
+                "buildings": [building.pk],
+                "members_total": 100,
+            },
+        )
+        photo = io.BytesIO()
+        Image.new("RGB", (8, 8), "blue").save(photo, "PNG")
+        photo.seek(0)
+        photo.name = "charter.png"
+        photo.size = len(photo.getvalue())
+        (evidence,) = services.evidence_add(
+            actor=actor, group=group, item="has_charter", files=[photo]
+        )
+        out[f"group_{key}"] = str(group.uid)
+        out[f"group_evidence_{key}"] = str(evidence.uid)
     return out
 
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "gridgov.visits",
     "gridgov.lists",
     "gridgov.participation",
+    "gridgov.groups",
     "gridgov.residents",
     "gridgov.kpis",
     "gridgov.backups",
@@ -386,9 +387,20 @@ GRIDGOV_BACKUP_KEY_FILE = (
     if PRODUCTION
     else DATA_DIR / "backup_key.json"
 )
-GRIDGOV_BACKUP_MEDIA = ["event_photos", "visit_attachments", "topic_documents", "reports"]
+GRIDGOV_BACKUP_MEDIA = [
+    "event_photos",
+    "visit_attachments",
+    "topic_documents",
+    "group_evidence",
+    "reports",
+]
 # Uploaded files kept encrypted at rest (core/attachments.py); `attachments_encrypt` walks these.
-GRIDGOV_ATTACHMENT_FOLDERS = ["event_photos", "visit_attachments", "topic_documents"]
+GRIDGOV_ATTACHMENT_FOLDERS = [
+    "event_photos",
+    "visit_attachments",
+    "topic_documents",
+    "group_evidence",
+]
 # PostgreSQL client tools (pg_dump, pg_restore, psql) of the server's version; default:
 # Debian's /usr/lib/postgresql/<server version>/bin, else PATH.
 GRIDGOV_PG_BIN_DIR = os.environ.get("GRIDGOV_PG_BIN_DIR", "")

@@ -77,6 +77,13 @@ _PA_READ = {"participation.view"}
 _PA_OFFICE = {"participation.view", "participation.manage", "participation.assist"}
 _PA_TAKE_PART = {"participation.take_part"}
 
+# Chat groups 小区群盘点: view (the registry, snapshots, classes, scores and rectification
+# cases of the scope), register (register and change groups, enter the monthly report),
+# approve (the 居委会's approval of a registered group), supervise (run rectification
+# cases as 督导员: the street).
+_GR_READ = {"groups.view"}
+_GR_KEEP = {"groups.view", "groups.register"}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
         {
@@ -112,6 +119,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _LI_READ
         | {"lists.manage", "lists.catalogue", "lists.approve", "lists.book"}
         | _PA_READ
+        | _GR_READ
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -125,6 +133,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"lists.approve"}
         | _PA_OFFICE
         | {"participation.ledger"}
+        | _GR_READ
+        | {"groups.supervise"}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _TOKENS
@@ -138,6 +148,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.reveal", "people.export", "people.export_full", "people.merge"}
         | _PA_OFFICE
         | {"participation.ledger"}
+        | _GR_KEEP
+        | {"groups.approve"}
     ),
     Role.GRID_LEADER: frozenset(
         _TOKENS
@@ -149,6 +161,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _LI_OFFICE
         | {"people.reveal", "events.verify", "kpis.view"}
         | _PA_OFFICE
+        | _GR_KEEP
     ),
     Role.GRID_WORKER: frozenset(
         _TOKENS
@@ -158,6 +171,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"visits.view", "visits.collect"}
         | {"lists.view", "lists.register", "lists.book"}
         | {"participation.view", "participation.assist"}
+        | _GR_KEEP
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"} | _PA_TAKE_PART),

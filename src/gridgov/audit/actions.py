@@ -98,6 +98,12 @@ ACTIONS = {
     "lists.bookable.update": _("booking settings changed"),
     "lists.booking.create": _("room or equipment booked"),
     "lists.booking.transition": _("booking moved on"),
+    # groups (小区群盘点)
+    "groups.group.create": _("chat group registered"),
+    "groups.group.update": _("chat group changed"),
+    "groups.group.transition": _("chat group approval decided"),
+    "groups.evidence.add": _("「四有」 evidence added to a chat group"),
+    "groups.evidence.open": _("「四有」 evidence of a chat group opened"),
     "visits.task.generate": _("visit tasks generated"),
     "visits.task.create": _("visit task created"),
     "visits.task.reassign": _("visit task reassigned"),

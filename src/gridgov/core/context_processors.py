@@ -50,6 +50,8 @@ NAV = [
     ("visits", "lists.view", "lists:project_list", _("Projects"), OFFICE),
     ("visits", "lists.view", "lists:gap", _("Service gaps"), OFFICE),
     ("visits", "lists.view", "lists:booking_list", _("Rooms and equipment"), FIELD | OFFICE),
+    ("visits", "groups.view", "groups:group_list", _("Community chat groups"), OFFICE),
+    ("visits", "groups.register", "groups:my_groups", _("My chat groups"), FIELD),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupsConfig(AppConfig):
+    name = "gridgov.groups"
+    label = "groups"
+    verbose_name = _("Community chat groups")
+
+    def ready(self):
+        from gridgov.groups import workbench  # noqa: F401 - registers the workbench card

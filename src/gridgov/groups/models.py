@@ -1,0 +1,270 @@
+"""The community chat-group inventory 小区群盘点 (docs/groups.md).
+
+A chat group 小区群 serving compounds or buildings of one community: its platform, its
+external id kept only as a keyed hash, its function 功能定位 and 管理主体, its admins, the
+compounds and buildings it serves, its status with the lineage of splits and merges, the
+居委会's approval (a group counts as registered only once approved), the 「四有」 checklist
+with evidence, and member statistics as aggregates only (never member lists).
+
+A group carries ``scope_path``: the path of the one grid all its buildings lie in, or else
+of its community; it is read through ``core.scoping`` under the ``groups`` permissions.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.scoping import ScopedQuerySet
+
+
+class Group(models.Model):
+    class Platform(models.TextChoices):
+        WECHAT = "wechat", _("WeChat group (微信群)")
+        WECOM = "wecom", _("WeCom group (企业微信群)")
+        QQ = "qq", _("QQ group (QQ群)")
+        DINGTALK = "dingtalk", _("DingTalk group (钉钉群)")
+        OTHER = "other", _("other platform")
+
+    class Function(models.TextChoices):
+        NOTICE = "notice", _("notice group (通知群)")
+        SERVICE = "service", _("service group (服务群)")
+        MUTUAL_AID = "mutual_aid", _("mutual-aid group (互助群)")
+        DELIBERATION = "deliberation", _("deliberation group (议事群)")
+        MIXED = "mixed", _("mixed-purpose group (综合群)")
+
+    # Pure commercial groups (团购群, 微商群) are outside the inventory and refused.
+    COMMERCIAL = "commercial"
+
+    class Manager(models.TextChoices):
+        COMMITTEE = "committee", _("residents' committee (居委会)")
+        PROPERTY = "property", _("property management (物业)")
+        OWNERS = "owners", _("owners' committee (业委会)")
+        VOLUNTEERS = "volunteers", _("volunteers (志愿者)")
+        BUILDING_HEAD = "building_head", _("building head (楼栋长)")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        MERGED = "merged", _("merged into another group")
+        SPLIT = "split", _("split into other groups")
+        DISSOLVED = "dissolved", _("dissolved")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for approval (待审批)")
+        APPROVED = "approved", _("registered (已登记)")
+        REJECTED = "rejected", _("not approved (未通过)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("group name"), max_length=100)
+    platform = models.CharField(_("platform"), max_length=12, choices=Platform.choices)
+    # HMAC of the platform's group id (blind index, purpose "groups.external_id").
+    external_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    function = models.CharField(_("function (功能定位)"), max_length=16, choices=Function.choices)
+    manager = models.CharField(_("managed by (管理主体)"), max_length=16, choices=Manager.choices)
+    community = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="chat_groups",
+    )
+    grid = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    compounds = models.ManyToManyField(
+        "org.Compound", verbose_name=_("compounds served"), related_name="chat_groups"
+    )
+    buildings = models.ManyToManyField(
+        "org.Building", verbose_name=_("buildings served"), related_name="chat_groups", blank=True
+    )
+    # The grid worker responsible for the group (包片负责制).
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible grid worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="chat_groups",
+    )
+    created_on = models.DateField(_("group created on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    predecessors = models.ManyToManyField(
+        "self",
+        verbose_name=_("formed from"),
+        symmetrical=False,
+        related_name="successors",
+        blank=True,
+    )
+    state = models.CharField(
+        _("approval"), max_length=12, choices=State.choices, default=State.PENDING
+    )
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    # 「四有」: 章程, 管理员, 审核机制, 应急预案.
+    has_charter = models.BooleanField(_("has a charter (有章程)"), default=False)
+    has_admin = models.BooleanField(_("has admins (有管理员)"), default=False)
+    has_review = models.BooleanField(_("has content review (有审核机制)"), default=False)
+    has_emergency_plan = models.BooleanField(_("has an emergency plan (有应急预案)"), default=False)
+    # Member statistics, aggregates only.
+    members_total = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    age_0_18 = models.PositiveIntegerField(_("aged 0–18"), null=True, blank=True)
+    age_19_60 = models.PositiveIntegerField(_("aged 19–60"), null=True, blank=True)
+    age_60_plus = models.PositiveIntegerField(_("aged 60+"), null=True, blank=True)
+    occupation_students = models.PositiveIntegerField(_("students"), null=True, blank=True)
+    occupation_employed = models.PositiveIntegerField(_("employed"), null=True, blank=True)
+    occupation_retired = models.PositiveIntegerField(_("retired"), null=True, blank=True)
+    occupation_other = models.PositiveIntegerField(_("other occupations"), null=True, blank=True)
+    special_elderly_alone = models.PositiveIntegerField(
+        _("elderly living alone"), null=True, blank=True
+    )
+    special_pregnant = models.PositiveIntegerField(_("pregnant women"), null=True, blank=True)
+    special_chronic = models.PositiveIntegerField(
+        _("chronically ill people"), null=True, blank=True
+    )
+    verified_residents = models.PositiveIntegerField(_("verified residents"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "groups"
+
+    FOUR_HAVES = ("has_charter", "has_admin", "has_review", "has_emergency_plan")
+    STAT_FIELDS = (
+        "members_total",
+        "age_0_18",
+        "age_19_60",
+        "age_60_plus",
+        "occupation_students",
+        "occupation_employed",
+        "occupation_retired",
+        "occupation_other",
+        "special_elderly_alone",
+        "special_pregnant",
+        "special_chronic",
+        "verified_residents",
+    )
+
+    class Meta:
+        verbose_name = _("chat group")
+        verbose_name_plural = _("chat groups")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id_hash"],
+                condition=~Q(external_id_hash=""),
+                name="groups_group_external_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="groups_group_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["state", "status"], name="groups_group_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+    @property
+    def is_registered(self) -> bool:
+        return self.state == self.State.APPROVED
+
+    @property
+    def four_haves(self) -> bool:
+        return all(getattr(self, f) for f in self.FOUR_HAVES)
+
+    @property
+    def verified_share(self) -> float | None:
+        if not self.members_total or self.verified_residents is None:
+            return None
+        return self.verified_residents / self.members_total
+
+
+class GroupAdmin(models.Model):
+    """An admin of a group: a staff account or a resident (contact only for admins)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="admins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resident = models.ForeignKey(
+        "people.Resident",
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("group admin")
+        verbose_name_plural = _("group admins")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, resident__isnull=True)
+                | Q(user__isnull=True, resident__isnull=False),
+                name="groups_admin_user_or_resident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.user_id or self.resident_id}"
+
+
+class GroupEvidence(models.Model):
+    """A photo or PDF scan proving one 「四有」 item (stored through ``core.attachments``)."""
+
+    class Item(models.TextChoices):
+        CHARTER = "has_charter", _("charter (章程)")
+        ADMIN = "has_admin", _("admins (管理员)")
+        REVIEW = "has_review", _("content review (审核机制)")
+        EMERGENCY = "has_emergency_plan", _("emergency plan (应急预案)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="evidence")
+    item = models.CharField(_("item"), max_length=20, choices=Item.choices)
+    stored_path = models.CharField(max_length=500, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by_name = models.CharField(max_length=150, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("「四有」 evidence")
+        verbose_name_plural = _("「四有」 evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.item}"
