@@ -2665,6 +2665,83 @@ ROUTES = [
         "groups.view",
         ("group_evidence_in", "group_evidence_out"),
     ),
+    Route(
+        "groups:snapshot_form",
+        "GET",
+        "/groups/{in}/report/",
+        "groups.register",
+        ("group_in", "group_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/chat-groups/{uid}/snapshots",
+        "groups.view",
+        "/api/v1/chat-groups/{in}/snapshots",
+        ("group_in", "group_out"),
+    ),
+    # The matrix's groups wait for approval: the month is refused until then.
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/snapshots",
+        "groups.register",
+        "/api/v1/chat-groups/{in}/snapshots",
+        ("group_in", "group_out"),
+        ok=(409,),
+        data={"month": "2026-10", "activity_pct": 60},
+    ),
+    _api("GET", "/api/v1/snapshots", "groups.view", "/api/v1/snapshots?limit=200"),
+    Route("groups:score_board", "GET", "/groups/scores/", "groups.view"),
+    Route("groups:rectification_list", "GET", "/groups/rectifications/", "groups.view"),
+    Route(
+        "groups:rectification_detail",
+        "GET",
+        "/groups/rectifications/{in}/",
+        "groups.view",
+        ("group_case_in", "group_case_out"),
+    ),
+    Route(
+        "groups:rectification_action",
+        "POST",
+        "/groups/rectifications/{in}/action/",
+        "groups.register|groups.supervise",
+        ("group_case_in", "group_case_out"),
+        ok=(302,),
+        data={"action": "supervise", "version": "1"},
+    ),
+    Route(
+        "groups:rectification_evidence_add",
+        "POST",
+        "/groups/rectifications/{in}/evidence/",
+        "groups.register",
+        ("group_case_in", "group_case_out"),
+        ok=(302,),
+    ),
+    Route(
+        "groups:rectification_evidence_file",
+        "GET",
+        "/groups/rectifications/evidence/{in}/",
+        "groups.view",
+        ("group_case_evidence_in", "group_case_evidence_out"),
+    ),
+    _api("GET", "/api/v1/scores", "groups.view", "/api/v1/scores?limit=200"),
+    _api("GET", "/api/v1/rectifications", "groups.view", "/api/v1/rectifications?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/rectifications/{uid}",
+        "groups.view",
+        "/api/v1/rectifications/{in}",
+        ("group_case_in", "group_case_out"),
+    ),
+    # Taking a case on is the street's (groups.supervise); the others are refused in scope.
+    _api(
+        "POST",
+        "/api/v1/rectifications/{uid}/actions",
+        "groups.register|groups.supervise",
+        "/api/v1/rectifications/{in}/actions",
+        ("group_case_in", "group_case_out"),
+        ok=(200, 403),
+        data={"action": "supervise", "version": 1},
+    ),
     _api("GET", "/api/v1/chat-groups", "groups.view", "/api/v1/chat-groups?limit=200"),
     # Without a compound served: refused field by field once the permission let it in.
     _api(
@@ -3592,6 +3669,9 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
     from PIL import Image
 
     from gridgov.groups import services
+    from gridgov.groups import services_rectifications as cases
+    from gridgov.groups.models import Rectification
+    from gridgov.groups.services_snapshots import snapshot_save
     from gridgov.org.models import Building, Compound
 
     out = {}
@@ -3625,6 +3705,32 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
         )
         out[f"group_{key}"] = str(group.uid)
         out[f"group_evidence_{key}"] = str(evidence.uid)
+        # A second group, registered, whose month placed it in 问题整改群: a case opens.
+        troubled = services.group_create(
+            actor=actor,
+            data={
+                "name": f"{name}整改",
+                "platform": "qq",
+                "function": "notice",
+                "manager": "property",
+                "compounds": [compound.pk],
+                "buildings": [building.pk],
+            },
+        )
+        troubled = services.group_transition(
+            actor=actor, group=troubled, action="approve", version=1
+        )
+        snapshot_save(
+            actor=actor,
+            group=troubled,
+            month="2026-10",
+            data={"activity_pct": 20, "false_information": True},
+        )
+        case = Rectification.objects.get(group=troubled)
+        photo.seek(0)
+        (proof,) = cases.evidence_add(actor=actor, case=case, files=[photo])
+        out[f"group_case_{key}"] = str(case.uid)
+        out[f"group_case_evidence_{key}"] = str(proof.uid)
     return out
 
 

@@ -23,6 +23,8 @@ from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
 from gridgov.groups.api import router as groups_router
+from gridgov.groups.api_scores import router as scores_router
+from gridgov.groups.api_snapshots import router as snapshots_router
 from gridgov.kpis.api import router as kpis_router
 from gridgov.lists.api import router as lists_router
 from gridgov.lists.api_bookings import router as bookings_router
@@ -77,6 +79,8 @@ api.add_router("/", points_router)
 api.add_router("/", surveys_router)
 api.add_router("/", participation_boards_router)
 api.add_router("/", groups_router)
+api.add_router("/", snapshots_router)
+api.add_router("/", scores_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

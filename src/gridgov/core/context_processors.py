@@ -52,6 +52,8 @@ NAV = [
     ("visits", "lists.view", "lists:booking_list", _("Rooms and equipment"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:group_list", _("Community chat groups"), OFFICE),
     ("visits", "groups.register", "groups:my_groups", _("My chat groups"), FIELD),
+    ("visits", "groups.view", "groups:rectification_list", _("Chat-group rectification"), OFFICE),
+    ("visits", "groups.view", "groups:score_board", _("Chat-group scores"), OFFICE),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

@@ -5,6 +5,25 @@ are the same thing in every policy that has them (``retention_days`` is always d
 from django.utils.translation import gettext_lazy as _
 
 FIELD_LABELS = {
+    # groups.classes
+    "high_activity_above": _("高效能群: activity (%) above"),
+    "high_response_below_hours": _("高效能群: first reply within hours"),
+    "high_satisfaction_above": _("高效能群: residents' satisfaction (%) above"),
+    "rectify_activity_below": _(
+        "问题整改群: activity (%) below, with false information or missing services"
+    ),
+    "restructure_functions": _("Functions that count as blurred (功能重构群)"),
+    # groups.scoring, groups.rectification
+    "response_target_hours": _("First reply within these hours scores 100"),
+    "response_worst_hours": _("First reply after these hours scores 0"),
+    "leak_penalty": _("Points off 安全 per information leak"),
+    "complaint_penalty": _("Points off 安全 per complaint"),
+    "score_star_bands": _("Scores from which 2, 3, 4 and 5 stars are given"),
+    "low_score_below": _("Score below which rectification opens"),
+    "low_score_months": _("Months running below that score"),
+    "top_bottom": _("Groups listed at the top and bottom of each street"),
+    "items": _("Items of a new case and their deadlines in days"),
+    "open_on_class": _("A month in 问题整改群 opens a case"),
     # accounts.login_lockout
     "max_failures": _("Failed sign-ins in a row before the account locks"),
     "lock_minutes": _("Minutes an account stays locked"),

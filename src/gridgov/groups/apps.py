@@ -8,4 +8,4 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Community chat groups")
 
     def ready(self):
-        from gridgov.groups import workbench  # noqa: F401 - registers the workbench card
+        from gridgov.groups import policies, workbench  # noqa: F401 - registers policies, cards

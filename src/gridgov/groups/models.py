@@ -268,3 +268,304 @@ class GroupEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id}: {self.item}"
+
+
+class IndicatorSet(models.Model):
+    """A version of the indicator set 「三维度十二指标」 (revised every year): the stored fields
+    in their dimensions, which of them are scored, as data. A snapshot names the version it
+    was entered under."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    # [{"code", "dimension", "name", "name_en", "scored", "source"}]: source is "group" (the
+    # registry) or "snapshot" (the month's report).
+    indicators = models.JSONField(_("indicators"))
+
+    class Meta:
+        verbose_name = _("indicator set")
+        verbose_name_plural = _("indicator sets")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.name}"
+
+
+class Snapshot(models.Model):
+    """One group's indicators for one month, from the admin's monthly report. A measure
+    not had is NULL ("not measured", 未测量), never zero. The class 「四类小区群」 the rule
+    engine placed it in is kept with the rule and the policy version."""
+
+    class Klass(models.TextChoices):
+        HIGH = "high", _("high-performing (高效能群)")
+        POTENTIAL = "potential", _("with potential (潜力提升群)")
+        RECTIFY = "rectify", _("to be rectified (问题整改群)")
+        RESTRUCTURE = "restructure", _("to be restructured (功能重构群)")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="snapshots")
+    month = models.DateField(_("month"))  # the first day
+    indicator_set = models.ForeignKey(
+        IndicatorSet, verbose_name=_("indicator set"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_path = models.CharField(max_length=255, editable=False)
+    # 群组基础信息: activity.
+    activity_pct = models.FloatField(_("activity (% of members who posted in 30 days)"), null=True)
+    messages_per_day = models.FloatField(_("messages per day"), null=True)
+    # 成员构成数据.
+    members_total = models.PositiveIntegerField(_("members"), null=True)
+    age_0_18 = models.PositiveIntegerField(_("aged 0–18"), null=True)
+    age_19_60 = models.PositiveIntegerField(_("aged 19–60"), null=True)
+    age_60_plus = models.PositiveIntegerField(_("aged 60+"), null=True)
+    occupation_students = models.PositiveIntegerField(_("students"), null=True)
+    occupation_employed = models.PositiveIntegerField(_("employed"), null=True)
+    occupation_retired = models.PositiveIntegerField(_("retired"), null=True)
+    occupation_other = models.PositiveIntegerField(_("other occupations"), null=True)
+    special_elderly_alone = models.PositiveIntegerField(_("elderly living alone"), null=True)
+    special_pregnant = models.PositiveIntegerField(_("pregnant women"), null=True)
+    special_chronic = models.PositiveIntegerField(_("chronically ill people"), null=True)
+    admin_contact = models.BooleanField(_("admins' contact recorded"), null=True)
+    # 管理效能.
+    publish_hours = models.FloatField(_("hours until 90% of members read a notice"), null=True)
+    response_hours = models.FloatField(_("hours to the first reply to a resident"), null=True)
+    allocation_hours = models.FloatField(
+        _("hours from a request for supplies to delivery"), null=True
+    )
+    # What the classes and the score also need.
+    satisfaction_pct = models.FloatField(_("residents' satisfaction (%)"), null=True)
+    false_information = models.BooleanField(_("false information spread"), null=True)
+    service_missing = models.BooleanField(_("services missing"), null=True)
+    mixed_function = models.BooleanField(
+        _("function blurred (e.g. notices mixed with group buying)"), null=True
+    )
+    leak_incidents = models.PositiveIntegerField(_("information leak incidents"), null=True)
+    complaints = models.PositiveIntegerField(_("complaints"), null=True)
+    remarks = models.CharField(_("remarks"), max_length=500, blank=True)
+    klass = models.CharField(_("class"), max_length=12, choices=Klass.choices)
+    class_rule = models.CharField(_("placed by"), max_length=300)
+    class_policy_version = models.PositiveIntegerField(default=0)
+    entered_by_name = models.CharField(_("entered by"), max_length=150)
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "groups"
+
+    MEASURES = (
+        "activity_pct",
+        "messages_per_day",
+        "members_total",
+        "age_0_18",
+        "age_19_60",
+        "age_60_plus",
+        "occupation_students",
+        "occupation_employed",
+        "occupation_retired",
+        "occupation_other",
+        "special_elderly_alone",
+        "special_pregnant",
+        "special_chronic",
+        "admin_contact",
+        "publish_hours",
+        "response_hours",
+        "allocation_hours",
+        "satisfaction_pct",
+        "false_information",
+        "service_missing",
+        "mixed_function",
+        "leak_incidents",
+        "complaints",
+    )
+
+    class Meta:
+        verbose_name = _("monthly snapshot")
+        verbose_name_plural = _("monthly snapshots")
+        ordering = ["-month", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="groups_snapshot_month_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="groups_snapshot_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["month", "klass"], name="groups_snapshot_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.month:%Y-%m}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+
+class Score(models.Model):
+    """The monthly score 「双周期四维度」 of one group: four dimensions 0–100 (数据 / 服务 /
+    安全 / 发展; a dimension with nothing measured is NULL and leaves the weighted mean),
+    the total, stars 1–5 and the rank within the street, with the policy version."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    snapshot = models.OneToOneField(Snapshot, on_delete=models.CASCADE, related_name="score")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="scores")
+    month = models.DateField(_("month"))
+    scope_path = models.CharField(max_length=255, editable=False)
+    street = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("street"), on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.FloatField(_("data"), null=True)
+    service = models.FloatField(_("service"), null=True)
+    security = models.FloatField(_("security"), null=True)
+    development = models.FloatField(_("development"), null=True)
+    total = models.FloatField(_("score"))
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    rank = models.PositiveIntegerField(_("rank in the street"), null=True)
+    ranked_among = models.PositiveIntegerField(default=0)
+    policy_version = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "groups"
+
+    class Meta:
+        verbose_name = _("monthly score")
+        verbose_name_plural = _("monthly scores")
+        ordering = ["-month", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="groups_score_month_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="groups_score_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["street", "month"], name="groups_score_street_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.month:%Y-%m} {self.total:.1f}"
+
+    @property
+    def dims(self) -> list[float | None]:
+        return [self.data, self.service, self.security, self.development]
+
+
+class Rectification(models.Model):
+    """A rectification case 「限期整改+专项督导」: the reason, the class at trigger, the
+    street's supervisor 督导员, items with deadlines, the "restrict posting" check for the
+    admin (GridGov cannot enforce it on another platform), evidence and the closure review."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("in rectification (整改中)")
+        REVIEW = "review", _("closure requested (待验收)")
+        CLOSED = "closed", _("closed (已销号)")
+
+    class Trigger(models.TextChoices):
+        CLASS = "class", _("placed in 问题整改群")
+        LOW_SCORE = "low_score", _("score below the threshold two months running")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="rectifications")
+    scope_path = models.CharField(max_length=255, editable=False)
+    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    klass_at_trigger = models.CharField(
+        _("class at trigger"), max_length=12, choices=Snapshot.Klass.choices, blank=True
+    )
+    snapshot = models.ForeignKey(
+        Snapshot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor (督导员)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    restrict_posting_checked_at = models.DateTimeField(
+        _("posting restricted (checked)"), null=True, blank=True
+    )
+    restrict_posting_checked_by = models.CharField(max_length=150, blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    opened_by_name = models.CharField(_("opened by"), max_length=150)
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by_name = models.CharField(_("closed by"), max_length=150, blank=True)
+    policy_version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+    scope_permission_app = "groups"
+
+    class Meta:
+        verbose_name = _("rectification case")
+        verbose_name_plural = _("rectification cases")
+        ordering = ["-opened_at", "id"]
+        constraints = [
+            # One case in progress per group: a second trigger finds the first.
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=~Q(state="closed"),
+                name="groups_rectification_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope_path"],
+                name="groups_rect_scope_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.opened_at:%Y-%m-%d}"
+
+    @property
+    def audit_org_path(self) -> str:
+        return self.scope_path
+
+
+class RectificationItem(models.Model):
+    """One item of the 整改清单 with its deadline (calendar days from opening)."""
+
+    case = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(_("item"), max_length=200)
+    due_at = models.DateTimeField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("rectification item")
+        verbose_name_plural = _("rectification items")
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RectificationEvidence(models.Model):
+    """A photo or PDF scan of the rectification's result (``core.attachments``)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="evidence")
+    stored_path = models.CharField(max_length=500, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by_name = models.CharField(max_length=150, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rectification evidence")
+        verbose_name_plural = _("rectification evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.uid}"

@@ -102,3 +102,95 @@ def registry_summary(qs: QuerySet[Group]) -> dict:
         "four_haves": four.count(),
         "four_haves_share": (four.count() / n_registered) if n_registered else None,
     }
+
+
+def snapshot_list(*, actor, group: Group | None = None, month=None, klass: str = ""):
+    from gridgov.groups.models import Snapshot
+
+    qs = Snapshot.objects.visible_to(actor).select_related("group", "indicator_set")
+    if group is not None:
+        qs = qs.filter(group=group)
+    if month is not None:
+        qs = qs.filter(month=month)
+    if klass:
+        qs = qs.filter(klass=klass)
+    return qs.order_by("-month", "group__name", "id")
+
+
+def latest_snapshots(groups) -> dict[int, object]:
+    """The newest snapshot of each group (for lists showing the class)."""
+    from gridgov.groups.models import Snapshot
+
+    out = {}
+    for snap in Snapshot.objects.filter(group__in=groups).order_by("group_id", "-month"):
+        out.setdefault(snap.group_id, snap)
+    return out
+
+
+def score_list(*, actor, month=None, street: str = ""):
+    from gridgov.groups.models import Score
+
+    qs = Score.objects.visible_to(actor).select_related("group", "street")
+    if month is not None:
+        qs = qs.filter(month=month)
+    if street:
+        qs = qs.filter(street__code=street)
+    return qs.order_by("-month", "street__code", "rank", "id")
+
+
+def top_and_bottom(*, actor, month) -> list[dict]:
+    """Per street of the actor's area: the top and bottom groups of the month (policy
+    ``groups.scoring.top_bottom``), for the 奖励 / 约谈 decisions."""
+    from gridgov.core.policies import policy_get
+
+    n = policy_get("groups.scoring").top_bottom
+    by_street: dict[int, dict] = {}
+    for row in score_list(actor=actor, month=month).order_by("street__code", "rank"):
+        entry = by_street.setdefault(row.street_id, {"street": row.street, "rows": []})
+        entry["rows"].append(row)
+    out = []
+    for entry in by_street.values():
+        rows = entry["rows"]
+        out.append(
+            {
+                "street": entry["street"],
+                "top": rows[:n],
+                "bottom": list(reversed(rows[-n:])) if len(rows) > n else [],
+                "count": len(rows),
+            }
+        )
+    return out
+
+
+def rectification_list(*, actor, state: str = "", group: Group | None = None):
+    from gridgov.groups.models import Rectification
+
+    qs = (
+        Rectification.objects.visible_to(actor)
+        .select_related("group", "supervisor")
+        .prefetch_related("items")
+    )
+    if state == "in_progress":
+        qs = qs.exclude(state=Rectification.State.CLOSED)
+    elif state:
+        qs = qs.filter(state=state)
+    if group is not None:
+        qs = qs.filter(group=group)
+    return qs
+
+
+def rectification_get(*, actor, uid):
+    from gridgov.groups.models import Rectification
+
+    try:
+        uid = uuid.UUID(str(uid))
+    except ValueError:
+        uid = None
+    return access_object(
+        actor,
+        Rectification.objects.select_related("group", "supervisor", "snapshot").prefetch_related(
+            "items", "evidence"
+        ),
+        "view",
+        uid=uid,
+    )

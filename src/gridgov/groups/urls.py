@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.groups import views
+from gridgov.groups import views, views_rectifications, views_snapshots
 
 app_name = "groups"
 
@@ -9,8 +9,31 @@ urlpatterns = [
     path("mine/", views.my_groups, name="my_groups"),
     path("new/", views.group_create, name="group_create"),
     path("evidence/<uuid:uid>/", views.evidence_file, name="evidence_file"),
+    path("scores/", views_rectifications.score_board, name="score_board"),
+    path("rectifications/", views_rectifications.rectification_list, name="rectification_list"),
+    path(
+        "rectifications/evidence/<uuid:uid>/",
+        views_rectifications.rectification_evidence_file,
+        name="rectification_evidence_file",
+    ),
+    path(
+        "rectifications/<uuid:uid>/",
+        views_rectifications.rectification_detail,
+        name="rectification_detail",
+    ),
+    path(
+        "rectifications/<uuid:uid>/action/",
+        views_rectifications.rectification_action,
+        name="rectification_action",
+    ),
+    path(
+        "rectifications/<uuid:uid>/evidence/",
+        views_rectifications.rectification_evidence_add,
+        name="rectification_evidence_add",
+    ),
     path("<uuid:uid>/", views.group_detail, name="group_detail"),
     path("<uuid:uid>/edit/", views.group_edit, name="group_edit"),
     path("<uuid:uid>/action/", views.group_action, name="group_action"),
     path("<uuid:uid>/evidence/", views.evidence_add, name="evidence_add"),
+    path("<uuid:uid>/report/", views_snapshots.snapshot_form, name="snapshot_form"),
 ]

@@ -198,6 +198,10 @@ def group_detail(request, uid):
             "stats": [(label, getattr(group, key)) for key, label in STAT_LABELS],
             "can_edit": path_in_scope(user, group.scope_path, "groups.register"),
             "evidence_items": GroupEvidence.Item.choices,
+            "snapshots": list(
+                selectors.snapshot_list(actor=user, group=group).select_related("score")[:24]
+            ),
+            "cases": list(selectors.rectification_list(actor=user, group=group)[:20]),
         },
     )
 
