@@ -305,6 +305,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.participation_boards import seed_participation_boards
 
     seed_participation_boards()
+    from gridgov.demo.groups import seed_groups
+
+    seed_groups()
     from gridgov.kpis import daily
 
     today = timezone.localdate()

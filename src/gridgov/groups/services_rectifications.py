@@ -47,6 +47,13 @@ CASE_MACHINE = StateMachine(
             frozenset({S.OPEN, S.REVIEW}),
             None,
             "groups.supervise",
+            guards=(
+                Guard(
+                    "already_supervisor",
+                    lambda actor, case: case.supervisor_id != actor.pk,
+                    gettext_lazy("You supervise this case already."),
+                ),
+            ),
         ),
         Transition(
             "check_restriction",

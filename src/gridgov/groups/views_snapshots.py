@@ -113,8 +113,10 @@ def snapshot_form(request, uid):
     elif existing is not None:
         posted = {k: _as_text(getattr(existing, k)) for k in Snapshot.MEASURES}
         posted["remarks"] = existing.remarks
-    else:
-        posted = {}
+    else:  # a new month starts from the member counts the registry holds
+        posted = {
+            k: _as_text(getattr(group, k)) for k in Snapshot.MEASURES if k in group.STAT_FIELDS
+        }
     titles = section_titles()
     return render(
         request,

@@ -192,3 +192,22 @@ def test_the_demo_bylaws_and_boards(seeded):
         assert entry.household.number not in shown
         assert f"{entry.household.room.unit_number}-{entry.household.room.number}" not in shown
     assert seed_participation_boards() == 0
+
+
+def test_the_demo_chat_groups(seeded):
+    """About three groups per compound across every class, six months of snapshots, open
+    rectification cases (by class and by score); seeding again adds nothing."""
+    from gridgov.demo.groups import seed_groups
+    from gridgov.groups.models import Group, Rectification, Snapshot
+    from gridgov.org.models import Compound
+
+    assert Group.objects.count() == 3 * Compound.objects.count()
+    assert Group.objects.filter(state="pending").exists()
+    latest = Snapshot.objects.order_by("-month").values_list("month", flat=True).first()
+    classes = set(Snapshot.objects.filter(month=latest).values_list("klass", flat=True))
+    assert classes == {"high", "potential", "rectify", "restructure"}
+    per_group = Snapshot.objects.filter(group__state="approved").values("group").distinct()
+    assert all(Snapshot.objects.filter(group_id=row["group"]).count() == 6 for row in per_group)
+    open_cases = Rectification.objects.exclude(state="closed")
+    assert set(open_cases.values_list("trigger", flat=True)) == {"class", "low_score"}
+    assert seed_groups() == 0

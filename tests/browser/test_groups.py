@@ -1,0 +1,115 @@
+"""The chat-group inventory in a real browser: community staff register a group on the
+phone, approve it, enter a month's report that places it in 问题整改群, and a
+rectification case opens; the street sees the case on its list on a desktop. Both widths
+and both languages: no horizontal overflow, axe-clean; screenshots go to
+var/test-artifacts/groups/ (<page>-<lang>-<width>.png)."""
+
+from pathlib import Path
+
+import pytest
+
+from gridgov.accounts.roles import Role
+from tests.browser.axe import axe_violations
+from tests.browser.test_journeys import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "groups"
+
+
+def _fits(page) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], width
+    violations = axe_violations(page)
+    assert not violations, violations
+
+
+def test_register_report_rectify(page, org_tree, make_user):
+    from gridgov.groups.models import Group, Rectification
+    from gridgov.groups.tests.world import compounds_of
+
+    places = compounds_of(org_tree)
+    make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="juwei")
+    make_user(Role.STREET_STAFF, org_tree["s1"], username="jiedao")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+
+    sign_in(page, "juwei")
+    page.wait_for_load_state()
+    page.goto(f"{page.base}/groups/new/")
+    page.locator("#name").fill("幸福家园1号楼服务群")
+    page.locator("#platform").select_option("wechat")
+    page.locator("#function").select_option("service")
+    page.locator("#manager").select_option("property")
+    page.locator(f"#compound-{places['happy'].pk}").check()
+    page.locator(f"#building-{places['happy_1'].pk}").check()
+    page.locator("#has_charter").check()
+    page.locator("#has_admin").check()
+    page.locator("#members_total").fill("150")
+    page.locator("#age_60_plus").fill("40")
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "register-zh-hans-390.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("#save-group").click()
+    assert "待审批" in page.locator("#group-state").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="批准", exact=True).click()
+    assert "已登记" in page.locator("#group-state").inner_text(), page.locator("main").inner_text()[
+        :600
+    ]
+
+    with page.expect_navigation():
+        page.locator("#enter-report").click()
+    page.locator("#month").fill("2026-10")
+    page.locator("#activity_pct").fill("35")
+    page.locator("#response_hours").fill("6")
+    page.locator("#false_information").select_option("yes")
+    page.locator("#remarks").fill("群主电话13812345678，已约谈")
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "report-zh-hans-390.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("#save-snapshot").click()
+    snapshots = page.locator("#group-snapshots").inner_text()
+    assert "问题整改群" in snapshots and "groups.classes v0: rectify" in snapshots
+    assert "未测量" in snapshots
+    assert page.locator("#group-cases").is_visible()
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "group-zh-hans-390.png"), full_page=True)
+    group = Group.objects.get()
+    case = Rectification.objects.get(group=group)
+    assert case.trigger == "class" and case.items.count() == 2
+    assert "13812345678" not in group.snapshots.get().remarks
+    assert not page.console_errors, page.console_errors
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "jiedao")
+    page.wait_for_load_state()
+    page.goto(f"{page.base}/groups/rectifications/")
+    rows = page.locator("#case-list").inner_text()
+    assert "幸福家园1号楼服务群" in rows and "按期" in rows
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "rectifications-zh-hans-1280.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator(".case-row").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="督导此整改").click()
+    assert "建立信息审核制度" in page.locator("#case-items").inner_text()
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "case-zh-hans-1280.png"), full_page=True)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert "Rectification" in page.content() and "Supervisor" in page.content()
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "case-en-1280.png"), full_page=True)
+    page.goto(f"{page.base}/groups/rectifications/")
+    page.wait_for_load_state()
+    assert "on schedule" in page.locator("#case-list").inner_text()
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "rectifications-en-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base}/groups/{group.uid}/")
+    page.wait_for_load_state()
+    assert "to be rectified" in page.locator("#group-snapshots").inner_text()
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "group-en-390.png"), full_page=True)
+    assert not page.console_errors, page.console_errors
