@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "top_bottom": _("Groups listed at the top and bottom of each street"),
     "items": _("Items of a new case and their deadlines in days"),
     "open_on_class": _("A month in 问题整改群 opens a case"),
+    "item_due_soon_share": _("Share of an item's time left when it turns yellow"),
     # accounts.login_lockout
     "max_failures": _("Failed sign-ins in a row before the account locks"),
     "lock_minutes": _("Minutes an account stays locked"),

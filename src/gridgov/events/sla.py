@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from gridgov.core.deadlines import deadline_colour
 from gridgov.core.policies import policy_get
 from gridgov.events.calendar import WorkCalendar
 from gridgov.events.policies import TimeLimit
@@ -42,14 +43,7 @@ def due_soon_from(start: datetime | None, due: datetime | None) -> datetime | No
 
 def sla_colour(now: datetime, start: datetime | None, due: datetime | None) -> str:
     """green / yellow (due soon) / red (overdue) for queues and countdowns."""
-    if due is None:
-        return "secondary"
-    if now >= due:
-        return "danger"
-    share = policy_get("events.sla").due_soon_share
-    if start is not None and (due - now) <= (due - start) * share:
-        return "warning"
-    return "success"
+    return deadline_colour(now, start, due, due_soon_share=policy_get("events.sla").due_soon_share)
 
 
 @dataclass(frozen=True)

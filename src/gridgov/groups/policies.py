@@ -113,6 +113,9 @@ class RectificationPolicy(PolicySchema):
     open_on_class: bool = Field(
         True, description="a month placed in 问题整改群 opens a case (unless one is open)"
     )
+    item_due_soon_share: float = Field(
+        0.25, gt=0, lt=1, description="share of an item's time left when it turns yellow"
+    )
 
 
 register_policy(

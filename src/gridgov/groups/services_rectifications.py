@@ -1,7 +1,7 @@
 """Rectification cases 「限期整改+专项督导」: opened by rule (exactly one in progress per
 group), taken on by a street supervisor, items done, the "restrict posting" check
 recorded for the admin, evidence, closure requested and reviewed. Colours by deadline
-come from the shared deadline clock (``events.sla.sla_colour``)."""
+come from the shared deadline colours (``core.deadlines``)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.audit.services import audit_record
 from gridgov.core import attachments
+from gridgov.core.deadlines import deadline_colour
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.policies import policy_in_force
+from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import Guard, StateMachine, Transition
-from gridgov.events.sla import sla_colour
 from gridgov.groups.models import Rectification, RectificationEvidence, RectificationItem
 from gridgov.groups.services import actor_name, free_text
 
@@ -100,7 +100,8 @@ CASE_MACHINE = StateMachine(
 def item_colour(item: RectificationItem, case: Rectification, now=None) -> str:
     if item.done_at is not None:
         return "secondary"
-    return sla_colour(now or timezone.now(), case.opened_at, item.due_at)
+    share = policy_get("groups.rectification").item_due_soon_share
+    return deadline_colour(now or timezone.now(), case.opened_at, item.due_at, due_soon_share=share)
 
 
 def case_colour(case: Rectification, now=None) -> str:
