@@ -2790,6 +2790,182 @@ ROUTES = [
         ok=(200, 403),
         data={"action": "approve", "version": 1},
     ),
+    # operations: emergency supplies
+    Route("operations:supply_board", "GET", "/operations/supplies/", "operations.view"),
+    Route(
+        "operations:store_create", "GET", "/operations/supplies/stores/new/", "operations.manage"
+    ),
+    Route(
+        "operations:store_detail",
+        "GET",
+        "/operations/supplies/stores/{in}/",
+        "operations.view",
+        ("operations_store_in", "operations_store_out"),
+    ),
+    Route(
+        "operations:store_check",
+        "POST",
+        "/operations/supplies/stores/{in}/check/",
+        "operations.manage",
+        ("operations_store_in", "operations_store_out"),
+        ok=(422,),
+        data={"reason": "矩阵"},
+    ),
+    Route(
+        "operations:store_receive",
+        "POST",
+        "/operations/supplies/stores/{in}/receive/",
+        "operations.manage",
+        ("operations_store_in", "operations_store_out"),
+        ok=(302,),
+        data={
+            "category": "food",
+            "quantity": "5",
+            "produced_on": "2025-01-01",
+            "expires_on": "2030-01-01",
+        },
+    ),
+    Route(
+        "operations:store_move",
+        "POST",
+        "/operations/supplies/stores/{in}/move/",
+        "operations.manage",
+        ("operations_store_in", "operations_store_out"),
+        ok=(302,),
+        data={"kind": "out", "category": "food", "quantity": "1"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/supply-categories",
+        "operations.view",
+        "/api/v1/operations/supply-categories",
+    ),
+    _api("GET", "/api/v1/operations/stores", "operations.view", "/api/v1/operations/stores"),
+    _api(
+        "POST",
+        "/api/v1/operations/stores",
+        "operations.manage",
+        "/api/v1/operations/stores",
+        ("c1", "c2"),
+        ok=(201,),
+        data={
+            "name": "矩阵储备点",
+            "tier": "community",
+            "org_unit": "{in}",
+            "lon": 121.4,
+            "lat": 31.2,
+            "keeper_name": "矩阵",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/stores/{uid}",
+        "operations.view",
+        "/api/v1/operations/stores/{in}",
+        ("operations_store_in", "operations_store_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/stores/{uid}/batches",
+        "operations.manage",
+        "/api/v1/operations/stores/{in}/batches",
+        ("operations_store_in", "operations_store_out"),
+        ok=(201,),
+        data={
+            "category": "water",
+            "quantity": 5,
+            "produced_on": "2025-01-01",
+            "expires_on": "2030-01-01",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/stores/{uid}/movements",
+        "operations.view",
+        "/api/v1/operations/stores/{in}/movements",
+        ("operations_store_in", "operations_store_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/stores/{uid}/movements",
+        "operations.manage",
+        "/api/v1/operations/stores/{in}/movements",
+        ("operations_store_in", "operations_store_out"),
+        ok=(201,),
+        data={"kind": "out", "category": "food", "quantity": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/stores/{uid}/checks",
+        "operations.manage",
+        "/api/v1/operations/stores/{in}/checks",
+        ("operations_store_in", "operations_store_out"),
+        ok=(422,),
+        data={"counts": {}, "reason": "矩阵"},
+    ),
+    _api("GET", "/api/v1/operations/coverage", "operations.view", "/api/v1/operations/coverage"),
+    _api(
+        "GET", "/api/v1/operations/near-expiry", "operations.view", "/api/v1/operations/near-expiry"
+    ),
+    Route(
+        "operations:transfer_suggest",
+        "GET",
+        "/operations/supplies/transfers/?store={in}&category=food",
+        "operations.view",
+        ("operations_store_in", "operations_store_out"),
+    ),
+    Route("operations:dispatch_list", "GET", "/operations/supplies/dispatches/", "operations.view"),
+    Route(
+        "operations:dispatch_create",
+        "POST",
+        "/operations/supplies/dispatches/new/",
+        "operations.manage",
+        ("operations_store_in", "operations_store_out"),
+        ok=(302,),
+        data={
+            "from_store": "{in}",
+            "to_store": "{in}",
+            "category": "food",
+            "quantity": "1",
+        },
+    ),
+    Route(
+        "operations:dispatch_receive",
+        "POST",
+        "/operations/supplies/dispatches/{in}/receive/",
+        "operations.manage",
+        ("operations_dispatch_in", "operations_dispatch_out"),
+        ok=(302,),
+        data={"version": "1"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/transfer-suggestions",
+        "operations.view",
+        "/api/v1/operations/transfer-suggestions?category=food&store={in}",
+        ("operations_store_in", "operations_store_out"),
+    ),
+    _api(
+        "GET", "/api/v1/operations/dispatches", "operations.view", "/api/v1/operations/dispatches"
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/dispatches",
+        "operations.manage",
+        "/api/v1/operations/dispatches",
+        ("operations_store_in", "operations_store_out"),
+        ok=(422,),
+        data={"from_store": "{in}", "to_store": "{in}", "category": "food", "quantity": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/dispatches/{uid}/receive",
+        "operations.manage",
+        "/api/v1/operations/dispatches/{in}/receive",
+        ("operations_dispatch_in", "operations_dispatch_out"),
+        ok=(200,),
+        data={"version": 1},
+    ),
 ]
 
 
@@ -2898,6 +3074,7 @@ def _built_world(module_db):
     objects.update(_survey_objects(org_tree, users, outsider))
     objects.update(_board_objects(org_tree, users, outsider, objects))
     objects.update(_groups_objects(org_tree, users, outsider))
+    objects.update(_operations_objects(org_tree, users, outsider))
     return {role: user.pk for role, user in users.items()}, objects
 
 
@@ -3590,6 +3767,29 @@ def _survey_objects(org_tree, users, outsider) -> dict[str, str]:
         surveys.survey_publish(actor=actor, survey=survey, version=survey.version)
         out[f"survey_{key}"] = str(survey.uid)
         out[f"survey_question_{key}"] = f"{survey.uid}/questions/{question.pk}"
+    return out
+
+
+def _operations_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In c1/s1 and in c2/s2: a community store with food in stock, and a dispatch of
+    water from the street's store to it, on its way."""
+    from gridgov.operations.services_supplies import dispatch_create
+    from gridgov.operations.tests.supply_world import make_store, receive
+
+    out = {}
+    for key, actor, street_actor, unit, street in [
+        ("in", users[Role.COMMUNITY_STAFF], users[Role.STREET_STAFF], "c1", "s1"),
+        ("out", outsider, outsider, "c2", "s2"),
+    ]:
+        store = make_store(actor, org_tree[unit], name=f"储备点{key}")
+        receive(actor, store, "food", 100)
+        depot = make_store(street_actor, org_tree[street], tier="street", name=f"周转库{key}")
+        receive(street_actor, depot, "water", 100)
+        dispatch = dispatch_create(
+            actor=street_actor, from_store=depot, to_store=store, category="water", quantity=10
+        )
+        out[f"operations_store_{key}"] = str(store.uid)
+        out[f"operations_dispatch_{key}"] = str(dispatch.uid)
     return out
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gridgov.lists",
     "gridgov.participation",
     "gridgov.groups",
+    "gridgov.operations",
     "gridgov.residents",
     "gridgov.kpis",
     "gridgov.backups",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("lists/", include("gridgov.lists.urls")),
     path("participation/", include("gridgov.participation.urls")),
     path("groups/", include("gridgov.groups.urls")),
+    path("operations/", include("gridgov.operations.urls")),
     path("kpis/", include("gridgov.kpis.urls")),
     path("open311/v2/", include("gridgov.events.open311_urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),

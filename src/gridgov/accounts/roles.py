@@ -83,6 +83,10 @@ _PA_TAKE_PART = {"participation.take_part"}
 # cases as 督导员: the street).
 _GR_READ = {"groups.view"}
 _GR_KEEP = {"groups.view", "groups.register"}
+# Operations (网格业态): view (stores, stock, coverage boards), manage (add stores, receive,
+# issue, transfer and dispose of stock, record stock checks) within the holder's units.
+_OP_READ = {"operations.view"}
+_OP_MANAGE = {"operations.view", "operations.manage"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(
@@ -120,6 +124,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"lists.manage", "lists.catalogue", "lists.approve", "lists.book"}
         | _PA_READ
         | _GR_READ
+        | _OP_MANAGE
     ),
     Role.STREET_STAFF: frozenset(
         _TOKENS
@@ -135,6 +140,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"participation.ledger"}
         | _GR_READ
         | {"groups.supervise"}
+        | _OP_MANAGE
     ),
     Role.COMMUNITY_STAFF: frozenset(
         _TOKENS
@@ -150,6 +156,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"participation.ledger"}
         | _GR_KEEP
         | {"groups.approve"}
+        | _OP_MANAGE
     ),
     Role.GRID_LEADER: frozenset(
         _TOKENS
@@ -162,6 +169,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.reveal", "events.verify", "kpis.view"}
         | _PA_OFFICE
         | _GR_KEEP
+        | _OP_READ
     ),
     Role.GRID_WORKER: frozenset(
         _TOKENS
@@ -172,6 +180,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"lists.view", "lists.register", "lists.book"}
         | {"participation.view", "participation.assist"}
         | _GR_KEEP
+        | _OP_READ
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
     Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"} | _PA_TAKE_PART),

@@ -97,6 +97,13 @@ ACTIONS = {
     "lists.bookable.create": _("resource made bookable"),
     "lists.bookable.update": _("booking settings changed"),
     "lists.booking.create": _("room or equipment booked"),
+    # operations: emergency supplies
+    "operations.store.create": _("supply store added"),
+    "operations.stock.receive": _("supply batch received"),
+    "operations.stock.move": _("supply stock moved (issued, transferred, lost or disposed of)"),
+    "operations.stock.check": _("supply stock check recorded"),
+    "operations.dispatch.create": _("supply transfer dispatched"),
+    "operations.dispatch.receive": _("supply transfer received"),
     "lists.booking.transition": _("booking moved on"),
     # groups (小区群盘点)
     "groups.group.create": _("chat group registered"),

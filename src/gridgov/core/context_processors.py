@@ -152,6 +152,13 @@ NAV = [
         _("Community boards"),
         None,
     ),  # noqa: E501
+    (
+        "operations",
+        "operations.view",
+        "operations:supply_board",
+        _("Emergency supplies"),
+        OFFICE | {"grid_worker"},
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -186,6 +186,12 @@ FIELD_LABELS = {
     "names": _("How the board names a worker (full name or surname only)"),
     "youth_min_age": _("Youngest age counted as young"),
     "youth_max_age": _("Oldest age counted as young"),
+    # operations: emergency supplies
+    "categories": _("Supply categories: unit, daily norm per 100 residents, shelf life, checks"),
+    "categories_min": _("Supply categories each community must keep"),
+    "coverage_days_min": _("Days of need each category must cover"),
+    "near_expiry_days": _("Days before expiry when a batch is flagged"),
+    "dispatch_minutes_max": _("Minutes within which a supply transfer should arrive"),
 }
 
 
@@ -206,6 +212,13 @@ VALUE_KEYS = {
     "stars": _("stars"),
     "min_hours": _("from approved hours"),
     "min_rating": _("with an average rating of at least"),
+    # emergency supply categories
+    "name": _("name"),
+    "name_en": _("English name"),
+    "unit": _("unit"),
+    "norm_per_100": _("needed per 100 residents a day"),
+    "shelf_life_days": _("shelf life in days"),
+    "check_interval_days": _("check every so many days"),
 }
 
 

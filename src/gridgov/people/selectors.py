@@ -228,3 +228,34 @@ def import_target_grids(*, actor) -> QuerySet:
     if query is None:
         return OrgUnit.objects.none()
     return OrgUnit.objects.filter(query, level=OrgUnit.Level.GRID, is_active=True).order_by("code")
+
+
+def resident_counts(*, actor, units: list[OrgUnit], permission: str) -> dict[int, int]:
+    """Active residents under each unit (unit id → count), for planning figures that need
+    numbers, not people (emergency-supply coverage). Only units where the actor holds
+    ``permission``, or that lie above one of the actor's units, are counted; every resident
+    counts, minors included, and nothing about any one of them leaves this function."""
+    from gridgov.core.scoping import path_in_scope
+
+    allowed = [
+        u
+        for u in units
+        if path_in_scope(actor, u.path, permission)
+        or any(p.startswith(u.path) for p in actor.scope_paths(permission))
+    ]
+    return resident_counts_of(units=allowed)
+
+
+def resident_counts_of(*, units: list[OrgUnit]) -> dict[int, int]:
+    """Active residents under each unit, for callers already scoped to them (the KPI
+    registry, which scopes by the unit asked for)."""
+    from django.db.models import Count
+
+    from gridgov.people.models import Resident
+
+    return {
+        unit.pk: Resident.objects.active()
+        .filter(scope_path__startswith=unit.path)
+        .aggregate(n=Count("pk"))["n"]
+        for unit in units
+    }

@@ -211,3 +211,25 @@ def test_the_demo_chat_groups(seeded):
     open_cases = Rectification.objects.exclude(state="closed")
     assert set(open_cases.values_list("trigger", flat=True)) == {"class", "low_score"}
     assert seed_groups() == 0
+
+
+def test_the_demo_emergency_supplies(seeded):
+    from gridgov.demo.operations_supplies import seed_supplies
+    from gridgov.operations.models import Batch, StockCheck, StockMovement, Store
+    from gridgov.operations.selectors_supplies import community_coverage, near_expiry
+
+    assert set(Store.objects.values_list("tier", flat=True)) == set(Store.Tier.values)
+    assert Store.objects.filter(tier=Store.Tier.COMMUNITY).count() == 4
+    kinds = set(StockMovement.objects.values_list("kind", flat=True))
+    assert {"in", "out", "transfer", "loss", "disposal"} <= kinds
+    oldest = StockMovement.objects.order_by("occurred_at").first().occurred_at
+    assert oldest <= timezone.now() - timedelta(days=25)
+    assert StockCheck.objects.exists()
+    street = User.objects.get(username="demo_street")
+    assert near_expiry(actor=street, within_days=30).exists()
+    covers = {c.unit.code: c for c in community_coverage(actor=street)}
+    assert covers["310104003001"].meets_rule
+    assert not covers["310104003002"].meets_rule and "sandbag" in covers["310104003002"].shortages
+    assert ledger.verify("supplies").ok
+    count = Batch.objects.count()
+    assert seed_supplies() == 0 and Batch.objects.count() == count

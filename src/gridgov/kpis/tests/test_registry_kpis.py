@@ -133,6 +133,7 @@ def registry(org_tree, make_user):
 def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
+    from gridgov.operations.tests.test_supplies import KPI_CODES as SUPPLY_CODES
     from gridgov.participation.tests.test_kpis_deliberation import (
         EXPECTED as DELIBERATION_EXPECTED,
     )
@@ -158,7 +159,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
-    ) | lists_codes | participation_codes == set(REGISTRY)
+    ) | lists_codes | participation_codes | SUPPLY_CODES == set(REGISTRY)
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from gridgov.operations import views_supplies
+
+app_name = "operations"
+
+urlpatterns = [
+    path("supplies/", views_supplies.supply_board, name="supply_board"),
+    path("supplies/stores/new/", views_supplies.store_create, name="store_create"),
+    path("supplies/stores/<uuid:uid>/", views_supplies.store_detail, name="store_detail"),
+    path("supplies/stores/<uuid:uid>/check/", views_supplies.store_check, name="store_check"),
+    path("supplies/stores/<uuid:uid>/receive/", views_supplies.store_receive, name="store_receive"),
+    path("supplies/stores/<uuid:uid>/move/", views_supplies.store_move, name="store_move"),
+    path("supplies/transfers/", views_supplies.transfer_suggest, name="transfer_suggest"),
+    path("supplies/dispatches/", views_supplies.dispatch_list, name="dispatch_list"),
+    path("supplies/dispatches/new/", views_supplies.dispatch_create, name="dispatch_create"),
+    path(
+        "supplies/dispatches/<uuid:uid>/receive/",
+        views_supplies.dispatch_receive,
+        name="dispatch_receive",
+    ),
+]
