@@ -68,7 +68,10 @@ def test_register_report_rectify(page, org_tree, make_user):
     with page.expect_navigation():
         page.locator("#save-snapshot").click()
     snapshots = page.locator("#group-snapshots").inner_text()
-    assert "问题整改群" in snapshots and "groups.classes v0: rectify" in snapshots
+    assert (
+        "问题整改群" in snapshots
+        and "分类规则第 0 版: 问题整改群 — 活跃度 35% 低于 50%" in snapshots
+    )
     assert "未测量" in snapshots
     assert page.locator("#group-cases").is_visible()
     _fits(page)

@@ -1,5 +1,7 @@
 from django import template
 
+from gridgov.groups.rules import rule_text as _rule_text
+
 register = template.Library()
 
 
@@ -9,3 +11,9 @@ def get_item(mapping, key):
     if not isinstance(mapping, dict):
         return None
     return mapping.get(key)
+
+
+@register.filter
+def rule_text(stored: str) -> str:
+    """A stored class or low-score rule in the reader's language."""
+    return _rule_text(stored)

@@ -112,7 +112,11 @@ def test_form_shows_not_measured_and_the_class(registered, client, login_client)
     )
     assert saved.status_code == 302
     detail = client.get(f"/groups/{group.uid}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "高效能群" in detail and "groups.classes v0: high" in detail and "未测量" in detail
+    assert (
+        "高效能群" in detail
+        and "分类规则第 0 版: 高效能群 — 活跃度" in detail
+        and "未测量" in detail
+    )
     bad = client.post(
         f"/groups/{group.uid}/report/",
         {"month": "2026-09", "members_total": "10", "age_60_plus": "11"},
