@@ -424,35 +424,47 @@ def evidence_add(*, actor, group: Group, item: str, files) -> list[GroupEvidence
     require_in_scope(actor, group.scope_path, "groups.register")
     if item not in GroupEvidence.Item.values:
         raise ValidationFailed(details={"item": [_("Choose from the list.")]})
-    if not files:
-        raise ValidationFailed(details={"files": [_("Choose a photo or a PDF scan.")]})
-    attachments.check_uploads(files, field="files", max_files=5, max_mb=10)
-    prepared = [
-        attachments.prepare(f, field="files", accept_pdf=True, max_pdf_pages=20) for f in files
-    ]
-    kept = []
-    with attachments.written_files(), transaction.atomic():
-        for item_file in prepared:
-            uid = uuid.uuid4()
-            stored = attachments.write(item_file, folder=EVIDENCE_FOLDER, uid=uid)
-            kept.append(
-                GroupEvidence.objects.create(
-                    uid=uid,
-                    group=group,
-                    item=item,
-                    stored_path=str(stored.path),
-                    content_type=stored.content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                    uploaded_by_name=actor_name(actor),
-                )
-            )
+
+    def create(uid, stored) -> GroupEvidence:
+        return GroupEvidence.objects.create(
+            uid=uid,
+            group=group,
+            item=item,
+            stored_path=str(stored.path),
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by_name=actor_name(actor),
+        )
+
+    def audit(kept) -> None:
         audit_record(
             "groups.evidence.add",
             actor=actor,
             target=group,
             changes={"item": item, "files": [str(e.uid) for e in kept]},
         )
+
+    return evidence_store(files, folder=EVIDENCE_FOLDER, create=create, audit=audit)
+
+
+def evidence_store(files, *, folder: str, create, audit) -> list:
+    """Photos or PDF scans (up to 5 of 10 MB; type sniffed, re-encoded, EXIF stripped,
+    encrypted at rest by ``core.attachments``): each stored under ``folder`` and given its
+    row by ``create(uid, stored)``, then ``audit(rows)``, all in one transaction; the files
+    of a failed transaction are removed."""
+    if not files:
+        raise ValidationFailed(details={"files": [_("Choose a photo or a PDF scan.")]})
+    attachments.check_uploads(files, field="files", max_files=5, max_mb=10)
+    prepared = [
+        attachments.prepare(f, field="files", accept_pdf=True, max_pdf_pages=20) for f in files
+    ]
+    with attachments.written_files(), transaction.atomic():
+        kept = []
+        for upload in prepared:
+            uid = uuid.uuid4()
+            kept.append(create(uid, attachments.write(upload, folder=folder, uid=uid)))
+        audit(kept)
     return kept
 
 

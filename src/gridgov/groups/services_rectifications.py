@@ -5,7 +5,6 @@ come from the shared deadline colours (``core.deadlines``)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.audit.services import audit_record
-from gridgov.core import attachments
 from gridgov.core.deadlines import deadline_colour
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import Guard, StateMachine, Transition
 from gridgov.groups.models import Rectification, RectificationEvidence, RectificationItem
-from gridgov.groups.services import actor_name, free_text
+from gridgov.groups.services import actor_name, evidence_store, free_text
 
 S = Rectification.State
 FOLDER = "group_evidence"
@@ -232,32 +230,24 @@ def evidence_add(*, actor, case: Rectification, files) -> list[RectificationEvid
         from gridgov.core.errors import PermissionDenied
 
         raise PermissionDenied()
-    if not files:
-        raise ValidationFailed(details={"files": [_("Choose a photo or a PDF scan.")]})
-    attachments.check_uploads(files, field="files", max_files=5, max_mb=10)
-    prepared = [
-        attachments.prepare(f, field="files", accept_pdf=True, max_pdf_pages=20) for f in files
-    ]
-    kept = []
-    with attachments.written_files(), transaction.atomic():
-        for item in prepared:
-            uid = uuid.uuid4()
-            stored = attachments.write(item, folder=FOLDER, uid=uid)
-            kept.append(
-                RectificationEvidence.objects.create(
-                    uid=uid,
-                    case=case,
-                    stored_path=str(stored.path),
-                    content_type=stored.content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                    uploaded_by_name=actor_name(actor),
-                )
-            )
+
+    def create(uid, stored) -> RectificationEvidence:
+        return RectificationEvidence.objects.create(
+            uid=uid,
+            case=case,
+            stored_path=str(stored.path),
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by_name=actor_name(actor),
+        )
+
+    def audit(kept) -> None:
         audit_record(
             "groups.rectification.evidence",
             actor=actor,
             target=case,
             changes={"files": [str(e.uid) for e in kept]},
         )
-    return kept
+
+    return evidence_store(files, folder=FOLDER, create=create, audit=audit)

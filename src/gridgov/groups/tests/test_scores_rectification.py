@@ -208,3 +208,36 @@ def test_api_and_pages(street, client, login_client):
     )
     assert done.status_code == 302
     assert Rectification.objects.get().restrict_posting_checked_at is not None
+
+
+def test_case_evidence_is_stored_audited_and_refused_when_empty(street, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gridgov.audit.models import AuditRecord
+    from gridgov.core.errors import ValidationFailed
+    from gridgov.groups.models import RectificationEvidence
+
+    settings.DATA_DIR = tmp_path
+    staff = street["staff"]
+    group = street["registered"]("佐证群")
+    snapshot_save(
+        actor=staff,
+        group=group,
+        month="2026-10",
+        data={"activity_pct": 30, "service_missing": True},
+    )
+    case = Rectification.objects.get()
+    with pytest.raises(ValidationFailed) as refused:
+        cases.evidence_add(actor=staff, case=case, files=[])
+    assert "files" in refused.value.details
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(buffer, "PNG")
+    photo = SimpleUploadedFile("notice.png", buffer.getvalue(), content_type="image/png")
+    (kept,) = cases.evidence_add(actor=staff, case=case, files=[photo])
+    stored = RectificationEvidence.objects.get()
+    assert stored == kept and stored.case == case and stored.size > 0
+    record = AuditRecord.objects.get(action="groups.rectification.evidence")
+    assert record.changes["files"] == [str(stored.uid)]
