@@ -191,15 +191,24 @@ def _menu(client, login_client, user) -> tuple[list[str], str]:
 def test_menu_shows_a_role_only_what_it_uses_grouped(client, login_client, workplace):
     staff = workplace["staff"]
     groups, nav = _menu(client, login_client, staff["worker"])
-    # The grid worker enters door-to-door survey answers (participation.assist).
-    assert groups == ["events", "residents", "visits", "participation", "command"]
+    # The grid worker enters door-to-door survey answers (participation.assist) and finds
+    # the emergency stores of their area (operations.view).
+    assert groups == ["events", "residents", "visits", "participation", "operations", "command"]
     assert ">录入问卷答卷<" in nav and ">调研问卷<" not in nav
     for unused in ("指挥看板", "考核指标", "报告", "行政层级"):
         assert f">{unused}<" not in nav, unused
     assert ">我的任务<" in nav and ">上报<" in nav and ">我的指标<" in nav
     client.logout()
     groups, nav = _menu(client, login_client, staff["community"])
-    assert groups == ["events", "residents", "visits", "participation", "command", "admin"]
+    assert groups == [
+        "events",
+        "residents",
+        "visits",
+        "participation",
+        "operations",
+        "command",
+        "admin",
+    ]
     assert ">行政层级<" in nav and ">审计日志<" not in nav and ">表决<" in nav
     assert ">积分兑换目录<" in nav
     client.logout()
