@@ -256,8 +256,8 @@ def _audit_triggers_for_transactional_tests(request):
 @pytest.fixture(autouse=True)
 def _default_catalogues(request):
     """Catalogues seeded by data migrations (special-population tags, event categories, visit
-    indicators) are wiped by the flush that ends a transactional test; put them back for
-    every database test."""
+    indicators, the chat groups' indicator set) are wiped by the flush that ends a
+    transactional test; put them back for every database test."""
     if not any(name in request.fixturenames for name in ("db", "transactional_db")) and (
         request.node.get_closest_marker("django_db") is None
     ):
@@ -297,6 +297,10 @@ def seed_default_catalogues() -> None:
     from gridgov.lists.models import NeedCategory
 
     load_need_categories(NeedCategory)
+    from gridgov.groups.catalogue import load_indicator_set_v1
+    from gridgov.groups.models import IndicatorSet
+
+    load_indicator_set_v1(IndicatorSet)
 
 
 @pytest.fixture(params=["database", "redis"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gridgov.accounts.roles import Role
-from tests.browser.axe import axe_violations
+from tests.browser.screens import assert_fits
 from tests.browser.test_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,10 +17,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "gr
 
 
 def _fits(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    assert width[0] <= width[1], width
-    violations = axe_violations(page)
-    assert not violations, violations
+    assert_fits(page)
 
 
 def test_register_report_rectify(page, org_tree, make_user):
@@ -67,6 +64,10 @@ def test_register_report_rectify(page, org_tree, make_user):
     page.screenshot(path=str(ARTEFACTS / "report-zh-hans-390.png"), full_page=True)
     with page.expect_navigation():
         page.locator("#save-snapshot").click()
+    assert page.locator("#group-snapshots").count(), (
+        page.url,
+        page.locator(".invalid-feedback, .text-danger, .alert").all_inner_texts(),
+    )
     snapshots = page.locator("#group-snapshots").inner_text()
     assert (
         "问题整改群" in snapshots

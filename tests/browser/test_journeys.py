@@ -10,7 +10,9 @@ def sign_in(page, username, password=TEST_PASSWORD):
     page.goto(page.base + "/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Wait for the signed-in page: a page opened before the answer arrives has no session.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
 
 
 def test_sign_in_and_see_role_navigation(page, org_tree, make_user):
