@@ -6,10 +6,10 @@ from gridgov.core import notifications
 NAV_GROUPS = [
     ("events", _("Events")),
     ("residents", _("Residents")),
-    ("visits", _("Visits and lists")),
+    ("visits", _("Visits & lists")),
     ("participation", _("Participation")),
     ("operations", _("Operations")),
-    ("command", _("Command and KPIs")),
+    ("command", _("Command & KPIs")),
     ("admin", _("Administration")),
 ]
 
