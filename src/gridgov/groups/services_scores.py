@@ -43,8 +43,11 @@ def rank_street(*, street_id: int, month: date) -> None:
         )
         .values_list("pk", "position")
     )
-    for pk, position in rows:
-        Score.objects.filter(pk=pk).update(rank=position, ranked_among=len(rows))
+    Score.objects.bulk_update(
+        [Score(pk=pk, rank=position, ranked_among=len(rows)) for pk, position in rows],
+        ["rank", "ranked_among"],
+        batch_size=500,
+    )
 
 
 def score_snapshot(snapshot: Snapshot) -> Score:
