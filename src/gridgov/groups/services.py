@@ -385,22 +385,33 @@ def group_update(*, actor, group: Group, data: dict, version: int) -> Group:
     return locked
 
 
+def locked_for_transition(machine, record, *, actor, action: str, version: int, note):
+    """The row locked for one of ``machine``'s actions (call inside the transaction), with
+    the action's definition and the note (``(text, limit)``) cleaned: an unknown action,
+    a refusal of the machine (state, permission in scope, version) or a missing reason is
+    raised, in that order."""
+    if action not in machine.transitions:
+        raise ValidationFailed(details={"action": [_("Unknown action.")]})
+    definition = machine.transitions[action]
+    errors: dict = {}
+    text = free_text(note[0], "note", note[1], errors)
+    if definition.needs_reason and not text and "note" not in errors:
+        errors["note"] = [_("Say why.")]
+    locked = type(record).objects.select_for_update().get(pk=record.pk)
+    refusal = machine.refusal(actor, locked, action, version=version)
+    if refusal is not None:
+        raise refusal
+    if errors:
+        raise ValidationFailed(details=errors)
+    return locked, definition, text
+
+
 def group_transition(*, actor, group: Group, action: str, version: int, note: str = "") -> Group:
     """Approve, refuse (with a reason) or submit again."""
-    if action not in GROUP_MACHINE.transitions:
-        raise ValidationFailed(details={"action": [_("Unknown action.")]})
-    definition = GROUP_MACHINE.transitions[action]
-    errors: dict = {}
-    note = free_text(note, "note", 300, errors)
-    if definition.needs_reason and not note and "note" not in errors:
-        errors["note"] = [_("Say why.")]
     with transaction.atomic():
-        locked = Group.objects.select_for_update().get(pk=group.pk)
-        refusal = GROUP_MACHINE.refusal(actor, locked, action, version=version)
-        if refusal is not None:
-            raise refusal
-        if errors:
-            raise ValidationFailed(details=errors)
+        locked, definition, note = locked_for_transition(
+            GROUP_MACHINE, group, actor=actor, action=action, version=version, note=(note, 300)
+        )
         before = locked.state
         locked.state = definition.target
         if action in ("approve", "reject"):

@@ -19,7 +19,11 @@ from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.workflow import Guard, StateMachine, Transition
 from gridgov.groups.models import Rectification, RectificationEvidence, RectificationItem
-from gridgov.groups.services import actor_name, evidence_store, free_text
+from gridgov.groups.services import (
+    actor_name,
+    evidence_store,
+    locked_for_transition,
+)
 
 S = Rectification.State
 FOLDER = "group_evidence"
@@ -160,20 +164,10 @@ def case_open_by_rule(*, group, snapshot, trigger: str, reason: str, actor) -> R
 def case_action(
     *, actor, case: Rectification, action: str, version: int, note: str = ""
 ) -> Rectification:
-    if action not in CASE_MACHINE.transitions:
-        raise ValidationFailed(details={"action": [_("Unknown action.")]})
-    definition = CASE_MACHINE.transitions[action]
-    errors: dict = {}
-    note = free_text(note, "note", 500, errors)
-    if definition.needs_reason and not note and "note" not in errors:
-        errors["note"] = [_("Say why.")]
     with transaction.atomic():
-        locked = Rectification.objects.select_for_update().get(pk=case.pk)
-        refusal = CASE_MACHINE.refusal(actor, locked, action, version=version)
-        if refusal is not None:
-            raise refusal
-        if errors:
-            raise ValidationFailed(details=errors)
+        locked, definition, note = locked_for_transition(
+            CASE_MACHINE, case, actor=actor, action=action, version=version, note=(note, 500)
+        )
         before = locked.state
         now = timezone.now()
         if action == "supervise":
