@@ -186,6 +186,8 @@ def test_the_assist_page_finds_the_resident_and_submits_for_them(world, login_cl
     url = f"/participation/proposals/assist/?resident={resident.uid}"
     form = worker.get(url).content.decode()
     assert 'id="assist-propose-form"' in form and "居*" in form
+    # The unit is the one the proposal goes to (提给), not the events' escalation (升级到).
+    assert ">提给<" in form and "升级到" not in form
     empty = worker.post(url, {"resident": str(resident.uid), "title": "", "body": "三楼"})
     assert empty.status_code == 400 and not Proposal.objects.exists()
     done = worker.post(
