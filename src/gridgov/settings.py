@@ -401,6 +401,7 @@ GRIDGOV_ATTACHMENT_FOLDERS = [
     "visit_attachments",
     "topic_documents",
     "group_evidence",
+    "chat_exports",
 ]
 # PostgreSQL client tools (pg_dump, pg_restore, psql) of the server's version; default:
 # Debian's /usr/lib/postgresql/<server version>/bin, else PATH.

@@ -287,6 +287,20 @@ def write(prepared: Prepared, *, folder: str, uid: uuid.UUID) -> Stored:
     )
 
 
+def write_blob(data: bytes, *, folder: str, uid: uuid.UUID) -> Path:
+    """Keep bytes that are neither photo nor scan (a chat export) as ``<uid>.bin``, encrypted
+    like every stored file (recorded for ``written_files``); ``read()`` gives them back."""
+    path = media_dir(folder) / f"{uid}.bin"
+    _remember(path)
+    _store(path, data)
+    return path
+
+
+def delete_blob(path: Path | str) -> None:
+    """Delete a stored file at the end of its retention (gone already is fine)."""
+    Path(path).unlink(missing_ok=True)
+
+
 def _associated_data(path: Path) -> str:
     # Folder and name, not the full path: DATA_DIR may move (a restore elsewhere).
     return f"attachment:{path.parent.name}/{path.name}"
@@ -334,7 +348,7 @@ def read(path: Path | str, *, sha256: str) -> bytes:
     return data
 
 
-STORED_NAME = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.(jpg|pdf)$")
+STORED_NAME = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\.(jpg|pdf|bin)$")
 
 
 @dataclass

@@ -8,4 +8,8 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Community chat groups")
 
     def ready(self):
-        from gridgov.groups import policies, workbench  # noqa: F401 - registers policies, cards
+        from gridgov.groups import (  # noqa: F401 - registers policies, cards
+            policies,
+            policies_warnings,
+            workbench,
+        )

@@ -569,3 +569,30 @@ class RectificationEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.uid}"
+
+
+# Chat exports and early warning live in their own module; Django finds models here.
+from gridgov.groups.models_messages import (  # noqa: E402
+    ChatImport,
+    ChatMessage,
+    EarlyWarning,
+    ExportConsent,
+    KeywordDay,
+)
+
+__all__ = [
+    "ChatImport",
+    "ChatMessage",
+    "EarlyWarning",
+    "ExportConsent",
+    "Group",
+    "GroupAdmin",
+    "GroupEvidence",
+    "IndicatorSet",
+    "KeywordDay",
+    "Rectification",
+    "RectificationEvidence",
+    "RectificationItem",
+    "Score",
+    "Snapshot",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.groups import views, views_rectifications, views_snapshots
+from gridgov.groups import views, views_rectifications, views_snapshots, views_warnings
 
 app_name = "groups"
 
@@ -31,7 +31,18 @@ urlpatterns = [
         views_rectifications.rectification_evidence_add,
         name="rectification_evidence_add",
     ),
+    path("warnings/", views_warnings.warning_list, name="warning_list"),
+    path("warnings/<uuid:uid>/", views_warnings.warning_detail, name="warning_detail"),
+    path("warnings/<uuid:uid>/action/", views_warnings.warning_action, name="warning_action"),
+    path("risk/", views_warnings.risk_list, name="risk_list"),
+    path("risk/<int:compound_id>/", views_warnings.risk_detail, name="risk_detail"),
     path("<uuid:uid>/", views.group_detail, name="group_detail"),
+    path("<uuid:uid>/exports/", views_warnings.group_exports, name="group_exports"),
+    path(
+        "<uuid:uid>/exports/action/",
+        views_warnings.group_exports_action,
+        name="group_exports_action",
+    ),
     path("<uuid:uid>/edit/", views.group_edit, name="group_edit"),
     path("<uuid:uid>/action/", views.group_action, name="group_action"),
     path("<uuid:uid>/evidence/", views.evidence_add, name="evidence_add"),
