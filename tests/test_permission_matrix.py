@@ -2790,6 +2790,115 @@ ROUTES = [
         ok=(200, 403),
         data={"action": "approve", "version": 1},
     ),
+    # Chat exports, early warnings, the compound risk index.
+    Route("groups:warning_list", "GET", "/groups/warnings/", "groups.view"),
+    Route(
+        "groups:warning_detail",
+        "GET",
+        "/groups/warnings/{in}/",
+        "groups.view",
+        ("group_warning_in", "group_warning_out"),
+    ),
+    Route(
+        "groups:warning_action",
+        "POST",
+        "/groups/warnings/{in}/action/",
+        "groups.register|groups.supervise",
+        ("group_warning_in", "group_warning_out"),
+        ok=(302,),
+        data={"action": "maybe", "version": "1"},
+    ),
+    Route("groups:risk_list", "GET", "/groups/risk/", "groups.view"),
+    Route(
+        "groups:risk_detail",
+        "GET",
+        "/groups/risk/{in}/",
+        "groups.view",
+        ("group_compound_in", "group_compound_out"),
+    ),
+    Route(
+        "groups:group_exports",
+        "GET",
+        "/groups/{in}/exports/",
+        "groups.view",
+        ("group_in", "group_out"),
+    ),
+    Route(
+        "groups:group_exports_action",
+        "POST",
+        "/groups/{in}/exports/action/",
+        "groups.register",
+        ("group_in", "group_out"),
+        ok=(302,),
+        data={"action": "withdraw"},
+    ),
+    _api("GET", "/api/v1/warnings", "groups.view", "/api/v1/warnings?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/warnings/{uid}",
+        "groups.view",
+        "/api/v1/warnings/{in}",
+        ("group_warning_in", "group_warning_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/warnings/{uid}/decision",
+        "groups.register|groups.supervise",
+        "/api/v1/warnings/{in}/decision",
+        ("group_warning_in", "group_warning_out"),
+        ok=(422,),
+        data={"verdict": "maybe", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/warnings/{uid}/event",
+        "groups.register|groups.supervise",
+        "/api/v1/warnings/{in}/event",
+        ("group_warning_in", "group_warning_out"),
+        ok=(409,),
+        data={"version": 99},
+    ),
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/consent",
+        "groups.register",
+        "/api/v1/chat-groups/{in}/consent",
+        ("group_in", "group_out"),
+        ok=(422,),
+        data={"notice": "", "noticed_on": "2026-11-01"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/consent/withdraw",
+        "groups.register",
+        "/api/v1/chat-groups/{in}/consent/withdraw",
+        ("group_in", "group_out"),
+        ok=(409,),
+    ),
+    _api(
+        "GET",
+        "/api/v1/chat-groups/{uid}/exports",
+        "groups.view",
+        "/api/v1/chat-groups/{in}/exports",
+        ("group_in", "group_out"),
+    ),
+    # Without a file: refused once the permission let it in.
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/exports",
+        "groups.register",
+        "/api/v1/chat-groups/{in}/exports",
+        ("group_in", "group_out"),
+        ok=(422,),
+    ),
+    _api("GET", "/api/v1/compound-risk", "groups.view", "/api/v1/compound-risk?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/compound-risk/{compound_id}",
+        "groups.view",
+        "/api/v1/compound-risk/{in}",
+        ("group_compound_in", "group_compound_out"),
+    ),
     # operations: emergency supplies
     Route("operations:supply_board", "GET", "/operations/supplies/", "operations.view"),
     Route(
@@ -3865,12 +3974,13 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
     """In g1a and in g2a: a chat group serving building 1 of a compound (pending approval),
     with a photo as evidence of its charter."""
     import io
+    from datetime import date
 
     from PIL import Image
 
     from gridgov.groups import services
     from gridgov.groups import services_rectifications as cases
-    from gridgov.groups.models import Rectification
+    from gridgov.groups.models import EarlyWarning, Rectification
     from gridgov.groups.services_snapshots import snapshot_save
     from gridgov.org.models import Building, Compound
 
@@ -3931,6 +4041,20 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
         (proof,) = cases.evidence_add(actor=actor, case=case, files=[photo])
         out[f"group_case_{key}"] = str(case.uid)
         out[f"group_case_evidence_{key}"] = str(proof.uid)
+        warning = EarlyWarning.objects.create(
+            group=troubled,
+            scope_path=troubled.scope_path,
+            topic="health",
+            topic_name="公共卫生",
+            day=date(2026, 11, 20),
+            window_start=date(2026, 11, 13),
+            hits=6,
+            baseline=0,
+            terms={"发热": 6},
+            rule="6 ≥ 3 × 0, ≥ 5",
+        )
+        out[f"group_warning_{key}"] = str(warning.uid)
+        out[f"group_compound_{key}"] = str(compound.pk)
     return out
 
 

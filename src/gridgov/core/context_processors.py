@@ -54,6 +54,8 @@ NAV = [
     ("visits", "groups.register", "groups:my_groups", _("My chat groups"), FIELD),
     ("visits", "groups.view", "groups:rectification_list", _("Chat-group rectification"), OFFICE),
     ("visits", "groups.view", "groups:score_board", _("Chat-group scores"), OFFICE),
+    ("visits", "groups.view", "groups:warning_list", _("Chat-group warnings"), FIELD | OFFICE),
+    ("visits", "groups.view", "groups:risk_list", _("Compound risk index"), OFFICE),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

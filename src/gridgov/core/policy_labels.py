@@ -225,6 +225,13 @@ FIELD_LABELS = {
 
 # Keys inside structured values that mean the same in every policy.
 VALUE_KEYS = {
+    # chat-group early warning and risk index
+    "event_category": _("grid-event category"),
+    "full_at": _("full at"),
+    "weight": _("weight"),
+    "term": _("term"),
+    "terms": _("terms"),
+    "code": _("code"),
     "minutes": _("minutes"),
     "hours": _("hours"),
     "working_days": _("working days"),

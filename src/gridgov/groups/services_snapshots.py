@@ -20,6 +20,7 @@ from gridgov.groups.errors import ImpossibleNumbers
 from gridgov.groups.models import Group, IndicatorSet, Snapshot
 from gridgov.groups.services import actor_name, check_member_numbers, count_or_none, free_text
 from gridgov.groups.services_scores import after_snapshot
+from gridgov.groups.services_warnings import record_report_hits
 
 COUNTS = (
     "members_total",
@@ -172,4 +173,9 @@ def snapshot_save(
             },
         )
         after_snapshot(snapshot, actor=actor)
+        if existing is None:
+            # The admin's remarks are watched like the group's messages (a correction is
+            # not counted twice).
+            now = timezone.now()
+            record_report_hits(group, values["remarks"], day=timezone.localdate(now), now=now)
     return snapshot

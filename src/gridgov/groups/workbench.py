@@ -1,5 +1,5 @@
 """The inventory's part of each home (core/workbench.py): groups waiting for the 居委会's
-approval, and a grid worker's own groups."""
+approval, a grid worker's own groups, and the early warnings still to check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.workbench import Queue, Section, register_section
 from gridgov.groups import selectors
-from gridgov.groups.models import Group
+from gridgov.groups.models import EarlyWarning, Group
+from gridgov.groups.selectors_warnings import warning_list
 
 
 @register_section(17)
@@ -38,6 +39,18 @@ def groups_section(user) -> Section | None:
                 "primary",
             )
         )
+    if user.has_permission("groups.register") or user.has_permission("groups.supervise"):
+        open_warnings = warning_list(actor=user, state=EarlyWarning.State.OPEN).count()
+        if open_warnings:
+            queues.append(
+                Queue(
+                    "groups_warnings",
+                    _("Chat-group warnings to check"),
+                    open_warnings,
+                    reverse("groups:warning_list"),
+                    "danger",
+                )
+            )
     if not queues:
         return None
     return Section("groups", _("Community chat groups"), queues=queues)

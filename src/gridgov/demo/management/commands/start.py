@@ -146,6 +146,12 @@ class Command(BaseCommand):
                 [*manage, "participation_boards", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # Chat exports' text and old message rows deleted past retention, every hour.
+            supervisor.spawn(
+                "chat export retention",
+                [*manage, "groups_purge_messages", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # Uncollected redemptions and lapsed points expire, every hour.
             supervisor.spawn(
                 "points expiry",
