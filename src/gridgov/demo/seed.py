@@ -308,6 +308,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.groups import seed_groups
 
     seed_groups()
+    from gridgov.demo.groups_warnings import seed_group_warnings
+
+    seed_group_warnings()
     from gridgov.demo.operations_supplies import seed_supplies
 
     seed_supplies()

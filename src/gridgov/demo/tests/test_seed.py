@@ -213,6 +213,26 @@ def test_the_demo_chat_groups(seeded):
     assert seed_groups() == 0
 
 
+def test_the_demo_chat_exports_and_warnings(seeded):
+    """Service groups with a consent notice and an export read; warnings raised by the
+    bursts, one reported as a grid event, one a false alarm, the rest to check; every
+    compound has a risk index; seeding again reads nothing."""
+    from gridgov.demo.groups_warnings import GROUPS, seed_group_warnings
+    from gridgov.groups.models import ChatImport, EarlyWarning
+    from gridgov.groups.selectors_warnings import compound_risk, compounds_visible
+
+    assert ChatImport.objects.count() == GROUPS
+    imported = ChatImport.objects.first()
+    assert imported.response_hours is not None and imported.activity_pct is not None
+    states = set(EarlyWarning.objects.values_list("state", flat=True))
+    assert states == {"open", "confirmed", "false_alarm"}
+    assert EarlyWarning.objects.filter(event__isnull=False).count() == 1
+    street = User.objects.get(username="demo_street")
+    compound = compounds_visible(actor=street).filter(chat_groups__imports__isnull=False).first()
+    assert compound_risk(actor=street, compound=compound).index is not None
+    assert seed_group_warnings() == 0
+
+
 def test_the_demo_emergency_supplies(seeded):
     from gridgov.demo.operations_supplies import seed_supplies
     from gridgov.operations.models import Batch, StockCheck, StockMovement, Store
