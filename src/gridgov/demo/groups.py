@@ -108,6 +108,11 @@ def _months(today: date) -> list[str]:
     return list(reversed(out))
 
 
+def _building(number: str) -> str:
+    """「3号楼」 for a bare number; a number that names itself (「1号楼」, 「A座」) as it is."""
+    return f"{number}号楼" if number.isdigit() else number
+
+
 def seed_groups() -> int:
     """The groups created (0 when seeded already)."""
     months = _months(timezone.localdate())
@@ -130,7 +135,7 @@ def seed_groups() -> int:
         short = compound.name
         plans = [
             (f"{short}通知群", "notice" if c_index % 2 else "mixed", "committee", [], None),
-            (f"{short}{first.number}号楼服务群", "service", "property", [first.pk], worker),
+            (f"{short}{_building(first.number)}服务群", "service", "property", [first.pk], worker),
             (
                 f"{short}邻里互助群",
                 "mutual_aid" if c_index % 2 else "deliberation",

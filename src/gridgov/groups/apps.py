@@ -8,7 +8,8 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Community chat groups")
 
     def ready(self):
-        from gridgov.groups import (  # noqa: F401 - registers policies, cards
+        from gridgov.groups import (  # noqa: F401 - registers policies, KPIs, cards
+            kpis_warnings,
             policies,
             policies_warnings,
             workbench,

@@ -398,3 +398,41 @@ def test_purge_deletes_text_then_rows(world):
     with time_machine.travel(NOW + timedelta(days=31), tick=False):
         assert exports.purge_messages().files_deleted == 1
     assert kept_files() == []
+
+
+# The KPI ----------------------------------------------------------------------------------
+
+KPI_CODES = {"groups.warning_precision"}
+
+
+@pytest.mark.django_db
+def test_warning_precision_kpi_by_hand(world):
+    """Checked in the 30 days to the period's end: 2 confirmed, 1 false alarm; an open one
+    and one checked 40 days before do not count; another district's are apart."""
+    from gridgov.kpis.registry import REGISTRY, parse_period
+
+    group = world["group"]
+    end = datetime(2026, 11, 30, 12, 0, tzinfo=BJ)
+    for n, (state, days_ago) in enumerate(
+        [("confirmed", 1), ("confirmed", 5), ("false_alarm", 10), ("open", 0), ("confirmed", 40)]
+    ):
+        EarlyWarning.objects.create(
+            group=group,
+            scope_path=group.scope_path,
+            topic=f"t{n}",
+            topic_name="公共卫生",
+            day=date(2026, 11, 1),
+            window_start=date(2026, 10, 25),
+            hits=6,
+            baseline=0,
+            rule="r",
+            state=state,
+            decided_at=None if state == "open" else end - timedelta(days=days_ago),
+        )
+    kpi = REGISTRY["groups.warning_precision"]
+    with time_machine.travel(end, tick=False):
+        period = parse_period("month", "2026-11-15")
+        value = kpi.snapshot_values(world["tree"]["d1"].path, period)[None]
+        assert (value.numerator, value.denominator, value.value) == (2, 3, 66.67)
+        other = kpi.snapshot_values(world["tree"]["d2"].path, period)[None]
+        assert other.value is None

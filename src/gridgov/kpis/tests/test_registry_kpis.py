@@ -131,6 +131,7 @@ def registry(org_tree, make_user):
 
 
 def test_every_registered_kpi_has_a_fixture_expectation():
+    from gridgov.groups.tests.test_warnings import KPI_CODES as WARNING_CODES
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
     from gridgov.operations.tests.test_supplies import KPI_CODES as SUPPLY_CODES
@@ -159,7 +160,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
-    ) | lists_codes | participation_codes | SUPPLY_CODES == set(REGISTRY)
+    ) | lists_codes | participation_codes | SUPPLY_CODES | WARNING_CODES == set(REGISTRY)
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
