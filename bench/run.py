@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
     .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
     .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
+    .venv/bin/python -m bench.run --size smoke|small|full --only chat   (chat exports read)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -215,7 +216,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching", "votes", "ledger"],
+        choices=["visits", "matching", "votes", "ledger", "chat"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -228,6 +229,8 @@ def main(argv=None) -> int:
         return _votes_only(args)
     if args.only == "ledger":
         return _ledger_only(args)
+    if args.only == "chat":
+        return _chat_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -379,6 +382,36 @@ def _ledger_only(args) -> int:
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
         *ledger_bench.ledger_lines(generated, measured),
+    ]
+    return _record("\n".join(lines) + "\n", args)
+
+
+CHAT_SIZES = {"smoke": 50_000, "small": 1_000_000, "full": 10_000_000}
+
+
+def _chat_only(args) -> int:
+    """Chat exports read through the product (full: 10,000,000 messages) against COPY of the
+    same rows plus a bare Aho-Corasick pass."""
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench import chat as chat_bench
+
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        measured = chat_bench.bench_ingest(CHAT_SIZES[args.size])
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · chat exports only, size {args.size}",
+        f"Machine: {info}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *chat_bench.chat_lines(measured),
     ]
     return _record("\n".join(lines) + "\n", args)
 

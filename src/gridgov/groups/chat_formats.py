@@ -46,14 +46,28 @@ def register_format(name: str):
     return decorate
 
 
+_MOMENT = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
 def _moment(text: str) -> datetime | None:
-    text = text.strip().replace("/", "-").replace("T", " ")
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return datetime.strptime(text, pattern).replace(tzinfo=BEIJING)
-        except ValueError:
-            continue
-    return None
+    """``2026-11-03 08:15:02`` (or with / and without seconds) in Beijing time; None if it
+    is not a date and time. Read with a pattern, not strptime: an export has millions."""
+    match = _MOMENT.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = match.groups()
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            tzinfo=BEIJING,
+        )
+    except ValueError:
+        return None
 
 
 _HEADER = re.compile(
