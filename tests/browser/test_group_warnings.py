@@ -92,6 +92,16 @@ def test_consent_upload_warning_event_and_risk(page, org_tree, make_user, tmp_pa
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, "jiedao")
     page.wait_for_load_state()
+    # The risk index is a layer of the grid map: the compound at its buildings' place.
+    for building, lon in ((places["happy_1"], 121.402), (places["happy_2"], 121.412)):
+        building.lon, building.lat = lon, 31.205
+        building.save()
+    page.goto(f"{page.base}/org/grids/map/")
+    page.wait_for_selector("#grid-map[data-ready='1']")
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert "幸福家园" in page.locator("#layer-groups-risk").text_content()
+    assert_fits(page, "grid-map")
+    page.screenshot(path=str(ARTEFACTS / "grid-map-risk-zh-hans-1280.png"), full_page=True)
     page.goto(f"{page.base}/groups/risk/")
     page.wait_for_load_state()
     assert "幸福家园" in page.locator("#risk-list").inner_text()

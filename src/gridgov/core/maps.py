@@ -258,3 +258,46 @@ def display_points(items: list[dict]) -> list[dict]:
             at = [round(x, 7), round(y, 7)]
         placed.append({**item, "at": at})
     return placed
+
+
+# Layers of the apps over the grid map -------------------------------------------------
+#
+# An app adds what it places on the grid map (DESIGN.md: "grids, buildings, events, needs,
+# facilities and stores are layers") by registering a ``MapLayer``: the permission that
+# shows it, and a function giving the actor's points (stored WGS-84 ``lon``/``lat``, a
+# ``label`` for the tooltip, a ``colour`` from the layer's legend, and optionally a ``url``).
+# The grid map draws every layer the actor may see, each one toggled on its own.
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    key: str
+    label: object  # a (lazy) translated name
+    permission: str
+    points: object  # (actor) → list[dict]
+    legend: object  # () → list[tuple[colour, label]]
+
+
+MAP_LAYERS: dict[str, MapLayer] = {}
+
+
+def register_layer(layer: MapLayer) -> MapLayer:
+    MAP_LAYERS[layer.key] = layer
+    return layer
+
+
+def layers_for(actor) -> list[dict]:
+    """The layers the actor may see, their points placed as the base layer draws them."""
+    out = []
+    for layer in MAP_LAYERS.values():
+        if not actor.has_permission(layer.permission):
+            continue
+        out.append(
+            {
+                "key": layer.key,
+                "label": str(layer.label),
+                "points": display_points(layer.points(actor)),
+                "legend": [{"colour": c, "label": str(label)} for c, label in layer.legend()],
+            }
+        )
+    return out

@@ -8,8 +8,9 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Community chat groups")
 
     def ready(self):
-        from gridgov.groups import (  # noqa: F401 - registers policies, KPIs, cards
+        from gridgov.groups import (  # noqa: F401 - registers policies, KPIs, map layers, cards
             kpis_warnings,
+            map_layers,
             policies,
             policies_warnings,
             workbench,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import GridGovError, ImportRejected, NotFound, ValidationFailed
-from gridgov.core.maps import display_grids, display_points
+from gridgov.core.maps import display_grids, display_points, layers_for
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import access_object, path_in_scope
 from gridgov.org import selectors, services
@@ -183,6 +183,7 @@ def grid_map(request):
             "geojson": geojson,
             "count": len(geojson["features"]),
             "buildings": display_points(buildings),
+            "layers": layers_for(request.user),
         },
     )
 

@@ -166,3 +166,34 @@ def test_report_remarks_count_like_messages(office, make_user):
         )
     days = {(r.topic, r.day): r.hits for r in KeywordDay.objects.all()}
     assert days == {("water", date(2026, 11, 20)): 1, ("safety", date(2026, 11, 20)): 1}
+
+
+@pytest.mark.django_db
+def test_risk_layer_on_the_grid_map(office, client, login_client, make_user):
+    """The grid map carries the risk layer for whoever sees chat groups: each compound with
+    placed buildings at their mean position, coloured by level, linking to its inputs."""
+    import json
+    import re
+
+    for building, lon in (
+        (office["places"]["happy_1"], 121.402),
+        (office["places"]["happy_2"], 121.412),
+    ):
+        building.lon, building.lat = lon, 31.205
+        building.save()
+    login_client(office["staff"])
+    page = client.get("/org/grids/map/").content.decode()
+    layers = json.loads(re.search(r'id="map-layers"[^>]*>(.*?)</script>', page).group(1))
+    (risk,) = [layer for layer in layers if layer["key"] == "groups-risk"]
+    (point,) = risk["points"]  # 和平里 has no placed building
+    assert point["lon"] == pytest.approx(121.407) and point["lat"] == pytest.approx(31.205)
+    # Measured: no warnings (25, 15), aged 60+ 50 points (15), no open case (10):
+    # 750 / 65 = 11.5
+    assert point["label"] == "幸福家园 · 11.5 · low (低)" and point["colour"] == "#198754"
+    assert point["url"] == f"/groups/risk/{office['places']['happy'].pk}/"
+    # Someone who sees the grids but not the chat groups gets no such layer.
+    handler = make_user(Role.DEPARTMENT_HANDLER, office["tree"]["d1"])
+    login_client(handler)
+    response = client.get("/org/grids/map/")
+    if response.status_code == 200:
+        assert "groups-risk" not in response.content.decode()

@@ -37,6 +37,17 @@
   var placed = M.buildings(map, buildings);
   var entries = classes.map(function (c) { return { colour: c.colour, label: c.label, kind: "area" }; });
   if (buildings.length) { entries.push({ colour: "#495057", label: M.text.building, kind: "ring" }); }
+  // The apps' layers (core/maps.py register_layer), each toggled on its own.
+  var layerSource = document.getElementById("map-layers");
+  var overlays = {};
+  (layerSource ? JSON.parse(layerSource.textContent) : []).forEach(function (layer) {
+    var group = M.points(map, layer.points, function (p) {
+      return { radius: 8, fillColor: p.colour, fillOpacity: 0.9, color: "#212529", weight: 1.5 };
+    }, { onClick: function (p) { if (p.url) { window.location.href = p.url; } } });
+    overlays[layer.label] = group;
+    layer.legend.forEach(function (l) { entries.push({ colour: l.colour, label: layer.label + ": " + l.label, kind: "dot" }); });
+  });
+  if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: true }).addTo(map); }
   M.legend(map, entries, holder);
   M.fit(map, [layer, placed]);
   layer.refreshLabels();
