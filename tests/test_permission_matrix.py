@@ -2899,6 +2899,46 @@ ROUTES = [
         "/api/v1/compound-risk/{in}",
         ("group_compound_in", "group_compound_out"),
     ),
+    # Treatments of the classes.
+    Route("groups:treatment_list", "GET", "/groups/treatments/", "groups.view"),
+    Route(
+        "groups:group_treatment_action",
+        "POST",
+        "/groups/{in}/treatment/",
+        "groups.register",
+        ("group_in", "group_out"),
+        ok=(302,),
+        data={"action": "nothing"},
+    ),
+    _api("GET", "/api/v1/pairings", "groups.view", "/api/v1/pairings?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/pairings",
+        "groups.register",
+        "/api/v1/pairings",
+        ("group_in", "group_out"),
+        ok=(422,),
+        data={"mentee": "{in}", "mentor": "{in}"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/pairings/{uid}/end",
+        "groups.register",
+        "/api/v1/pairings/{in}/end",
+        ("group_pairing_in", "group_pairing_out"),
+        ok=(422,),
+        data={"outcome": "", "version": 1},
+    ),
+    _api("GET", "/api/v1/restructure-tasks", "groups.view", "/api/v1/restructure-tasks?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/restructure-tasks/{uid}/done",
+        "groups.register",
+        "/api/v1/restructure-tasks/{in}/done",
+        ("group_task_in", "group_task_out"),
+        ok=(422,),
+        data={"version": 1},
+    ),
     # operations: emergency supplies
     Route("operations:supply_board", "GET", "/operations/supplies/", "operations.view"),
     Route(
@@ -3976,11 +4016,12 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
     import io
     from datetime import date
 
+    from django.utils import timezone
     from PIL import Image
 
     from gridgov.groups import services
     from gridgov.groups import services_rectifications as cases
-    from gridgov.groups.models import EarlyWarning, Rectification
+    from gridgov.groups.models import EarlyWarning, Pairing, Rectification, RestructureTask
     from gridgov.groups.services_snapshots import snapshot_save
     from gridgov.org.models import Building, Compound
 
@@ -4054,6 +4095,24 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
             rule="6 ≥ 3 × 0, ≥ 5",
         )
         out[f"group_warning_{key}"] = str(warning.uid)
+        pairing = Pairing.objects.create(
+            mentee=group,
+            mentor=troubled,
+            scope_path=group.scope_path,
+            started_on=date(2026, 11, 1),
+            class_at_start="potential",
+            created_by_name="matrix",
+        )
+        out[f"group_pairing_{key}"] = str(pairing.uid)
+        task = RestructureTask.objects.create(
+            group=troubled,
+            scope_path=troubled.scope_path,
+            reason="矩阵",
+            due_on=date(2026, 12, 1),
+            opened_at=timezone.now(),
+            opened_by_name="matrix",
+        )
+        out[f"group_task_{key}"] = str(task.uid)
         out[f"group_compound_{key}"] = str(compound.pk)
     return out
 

@@ -25,6 +25,7 @@ from gridgov.events.api import router as events_router
 from gridgov.groups.api import router as groups_router
 from gridgov.groups.api_scores import router as scores_router
 from gridgov.groups.api_snapshots import router as snapshots_router
+from gridgov.groups.api_treatments import router as group_treatments_router
 from gridgov.groups.api_warnings import router as group_warnings_router
 from gridgov.kpis.api import router as kpis_router
 from gridgov.lists.api import router as lists_router
@@ -83,6 +84,7 @@ api.add_router("/", participation_boards_router)
 api.add_router("/", groups_router)
 api.add_router("/", snapshots_router)
 api.add_router("/", group_warnings_router)
+api.add_router("/", group_treatments_router)
 api.add_router("/", scores_router)
 api.add_router("/operations/", supplies_router)
 

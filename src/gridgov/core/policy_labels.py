@@ -25,6 +25,10 @@ FIELD_LABELS = {
     "items": _("Items of a new case and their deadlines in days"),
     "open_on_class": _("A month in 问题整改群 opens a case"),
     "item_due_soon_share": _("Share of an item's time left when it turns yellow"),
+    # groups.treatments
+    "restructure_days": _("Days to split or merge a 功能重构群"),
+    "open_restructure_on_class": _("A month in 功能重构群 opens a split-or-merge task"),
+    "recheck_months": _("A 高效能群 reports every so many months"),
     # groups.messages, groups.warnings, groups.risk
     "max_export_mb": _("Largest chat export accepted (MB)"),
     "text_days": _("Days an export's text is kept (encrypted) before it is deleted"),

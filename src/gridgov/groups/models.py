@@ -579,6 +579,7 @@ from gridgov.groups.models_messages import (  # noqa: E402
     ExportConsent,
     KeywordDay,
 )
+from gridgov.groups.models_treatments import Pairing, RestructureTask  # noqa: E402
 
 __all__ = [
     "ChatImport",
@@ -590,9 +591,11 @@ __all__ = [
     "GroupEvidence",
     "IndicatorSet",
     "KeywordDay",
+    "Pairing",
     "Rectification",
     "RectificationEvidence",
     "RectificationItem",
+    "RestructureTask",
     "Score",
     "Snapshot",
 ]

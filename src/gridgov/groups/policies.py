@@ -131,3 +131,29 @@ register_policy(
         "policy.change_system",
     )
 )
+
+
+class TreatmentPolicy(PolicySchema):
+    restructure_days: int = Field(
+        30, ge=7, le=180, description="days to split or merge a 功能重构群 (calendar days)"
+    )
+    open_restructure_on_class: bool = Field(
+        True, description="a month placed in 功能重构群 opens a split-or-merge task"
+    )
+    recheck_months: int = Field(
+        3, ge=1, le=12, description="a 高效能群 reports every so many months (quarterly)"
+    )
+
+
+register_policy(
+    PolicyDefinition(
+        "groups.treatments",
+        TreatmentPolicy,
+        _("Chat groups: treatments of the classes"),
+        _(
+            "高效能群 only re-checked every quarter; 潜力提升群 paired with a mentor group; "
+            "功能重构群 given a split-or-merge task with its deadline (30 days)."
+        ),
+        "policy.change_system",
+    )
+)

@@ -106,7 +106,11 @@ def after_snapshot(snapshot: Snapshot, *, actor) -> tuple[Score, Rectification |
             reason=snapshot.class_rule,
             actor=actor,
         )
-    elif low_score_run(group, snapshot.month):
+    elif snapshot.klass == Snapshot.Klass.RESTRUCTURE:
+        from gridgov.groups.services_treatments import restructure_open_by_rule
+
+        restructure_open_by_rule(group=group, snapshot=snapshot, actor=actor)
+    if case is None and low_score_run(group, snapshot.month):
         case = cases.case_open_by_rule(
             group=group,
             snapshot=snapshot,

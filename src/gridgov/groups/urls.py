@@ -1,6 +1,12 @@
 from django.urls import path
 
-from gridgov.groups import views, views_rectifications, views_snapshots, views_warnings
+from gridgov.groups import (
+    views,
+    views_rectifications,
+    views_snapshots,
+    views_treatments,
+    views_warnings,
+)
 
 app_name = "groups"
 
@@ -35,9 +41,15 @@ urlpatterns = [
     path("warnings/<uuid:uid>/", views_warnings.warning_detail, name="warning_detail"),
     path("warnings/<uuid:uid>/action/", views_warnings.warning_action, name="warning_action"),
     path("risk/", views_warnings.risk_list, name="risk_list"),
+    path("treatments/", views_treatments.treatment_list, name="treatment_list"),
     path("risk/<int:compound_id>/", views_warnings.risk_detail, name="risk_detail"),
     path("<uuid:uid>/", views.group_detail, name="group_detail"),
     path("<uuid:uid>/exports/", views_warnings.group_exports, name="group_exports"),
+    path(
+        "<uuid:uid>/treatment/",
+        views_treatments.group_treatment_action,
+        name="group_treatment_action",
+    ),
     path(
         "<uuid:uid>/exports/action/",
         views_warnings.group_exports_action,

@@ -202,8 +202,34 @@ def group_detail(request, uid):
                 selectors.snapshot_list(actor=user, group=group).select_related("score")[:24]
             ),
             "cases": list(selectors.rectification_list(actor=user, group=group)[:20]),
+            **treatment_context(user, group),
         },
     )
+
+
+def treatment_context(user, group) -> dict:
+    """What the group's latest class asks for: the quarterly re-check, a mentor pairing, or
+    a split-or-merge task."""
+    from gridgov.groups import selectors_treatments
+    from gridgov.groups import services_treatments as treatments
+
+    klass = treatments.latest_class(group)
+    pairing = selectors_treatments.pairing_list(actor=user, group=group, state="active").first()
+    task = selectors_treatments.task_list(actor=user, group=group, state="open").first()
+    can_edit = path_in_scope(user, group.scope_path, "groups.register")
+    return {
+        "latest_class": klass,
+        "next_report_due": treatments.next_report_due(group),
+        "pairing": pairing,
+        "pairing_progress": treatments.pairing_progress(pairing) if pairing else [],
+        "mentors": (
+            selectors_treatments.mentor_choices(actor=user, mentee=group)
+            if can_edit and klass == "potential" and pairing is None
+            else []
+        ),
+        "task": task,
+        "task_colour": treatments.task_colour(task) if task else "",
+    }
 
 
 @require_POST

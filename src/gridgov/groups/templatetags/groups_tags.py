@@ -17,3 +17,11 @@ def get_item(mapping, key):
 def rule_text(stored: str) -> str:
     """A stored class or low-score rule in the reader's language."""
     return _rule_text(stored)
+
+
+@register.filter
+def class_label(klass: str) -> str:
+    """A class code (``high``, ``potential`` …) as its name in the reader's language."""
+    from gridgov.groups.models import Snapshot
+
+    return str(dict(Snapshot.Klass.choices).get(klass, klass))
