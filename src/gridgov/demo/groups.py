@@ -176,4 +176,24 @@ def seed_groups() -> int:
             for m, month in enumerate(months):
                 values = {**stats, **profile(m)}
                 snapshot_save(actor=staff, group=group, month=month, data=values)
+    if created:
+        _pair_first_potential_groups()
     return created
+
+
+def _pair_first_potential_groups() -> None:
+    """In each community, its first 潜力提升群 coached by a 高效能群 (结对帮扶)."""
+    from gridgov.groups import selectors_treatments
+    from gridgov.groups import services_treatments as treatments
+
+    done: set[int] = set()
+    for group in Group.objects.filter(state=Group.State.APPROVED).order_by(
+        "community__code", "name"
+    ):
+        if group.community_id in done or treatments.latest_class(group) != "potential":
+            continue
+        staff = group.created_by
+        mentors = selectors_treatments.mentor_choices(actor=staff, mentee=group)
+        if mentors:
+            treatments.pairing_start(actor=staff, mentee=group, mentor_uid=mentors[0].uid)
+            done.add(group.community_id)

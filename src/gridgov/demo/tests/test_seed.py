@@ -212,6 +212,11 @@ def test_the_demo_chat_groups(seeded):
     assert all(Snapshot.objects.filter(group_id=row["group"]).count() == 6 for row in per_group)
     open_cases = Rectification.objects.exclude(state="closed")
     assert set(open_cases.values_list("trigger", flat=True)) == {"class", "low_score"}
+    # The treatments: 功能重构群 given split-or-merge tasks, 潜力提升群 paired.
+    from gridgov.groups.models import Pairing, RestructureTask
+
+    assert RestructureTask.objects.filter(state="open").exists()
+    assert Pairing.objects.filter(state="active").exists()
     assert seed_groups() == 0
 
 
