@@ -2939,6 +2939,57 @@ ROUTES = [
         ok=(422,),
         data={"version": 1},
     ),
+    # Residents' feedback on their chat groups.
+    Route("groups:resident_groups", "GET", "/groups/resident/", "groups.take_part", ok=(200, 403)),
+    Route(
+        "groups:resident_feedback",
+        "POST",
+        "/groups/resident/{in}/",
+        "groups.take_part",
+        ("group_registered_in", "group_registered_out"),
+        ok=(302, 403),
+        data={"action": "rate", "stars": "9"},
+    ),
+    Route("groups:suggestion_list", "GET", "/groups/suggestions/", "groups.view"),
+    Route(
+        "groups:suggestion_golden",
+        "POST",
+        "/groups/suggestions/{in}/golden/",
+        "groups.register",
+        ("group_suggestion_in", "group_suggestion_out"),
+        ok=(302,),
+        data={"golden": "0"},
+    ),
+    _api(
+        "GET", "/api/v1/my-chat-groups", "groups.take_part", "/api/v1/my-chat-groups", ok=(200, 403)
+    ),
+    _api(
+        "POST",
+        "/api/v1/my-chat-groups/{uid}/rating",
+        "groups.take_part",
+        "/api/v1/my-chat-groups/{in}/rating",
+        ("group_registered_in", "group_registered_out"),
+        ok=(422, 403),
+        data={"stars": 9},
+    ),
+    _api(
+        "POST",
+        "/api/v1/my-chat-groups/{uid}/suggestions",
+        "groups.take_part",
+        "/api/v1/my-chat-groups/{in}/suggestions",
+        ("group_registered_in", "group_registered_out"),
+        ok=(422, 403),
+        data={"text": " "},
+    ),
+    _api("GET", "/api/v1/suggestions", "groups.view", "/api/v1/suggestions?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/suggestions/{uid}/golden",
+        "groups.register",
+        "/api/v1/suggestions/{in}/golden",
+        ("group_suggestion_in", "group_suggestion_out"),
+        data={"golden": False},
+    ),
     # operations: emergency supplies
     Route("operations:supply_board", "GET", "/operations/supplies/", "operations.view"),
     Route(
@@ -4021,7 +4072,13 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
 
     from gridgov.groups import services
     from gridgov.groups import services_rectifications as cases
-    from gridgov.groups.models import EarlyWarning, Pairing, Rectification, RestructureTask
+    from gridgov.groups.models import (
+        EarlyWarning,
+        Pairing,
+        Rectification,
+        RestructureTask,
+        Suggestion,
+    )
     from gridgov.groups.services_snapshots import snapshot_save
     from gridgov.org.models import Building, Compound
 
@@ -4113,6 +4170,11 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
             opened_by_name="matrix",
         )
         out[f"group_task_{key}"] = str(task.uid)
+        suggestion = Suggestion.objects.create(
+            group=group, scope_path=group.scope_path, month=date(2026, 11, 1), text="矩阵建议"
+        )
+        out[f"group_suggestion_{key}"] = str(suggestion.uid)
+        out[f"group_registered_{key}"] = str(troubled.uid)
         out[f"group_compound_{key}"] = str(compound.pk)
     return out
 

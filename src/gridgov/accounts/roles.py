@@ -80,9 +80,11 @@ _PA_TAKE_PART = {"participation.take_part"}
 # Chat groups 小区群盘点: view (the registry, snapshots, classes, scores and rectification
 # cases of the scope), register (register and change groups, enter the monthly report),
 # approve (the 居委会's approval of a registered group), supervise (run rectification
-# cases as 督导员: the street).
+# cases as 督导员: the street), take_part (a verified resident rates the groups serving
+# their compound and sends suggestions).
 _GR_READ = {"groups.view"}
 _GR_KEEP = {"groups.view", "groups.register"}
+_GR_TAKE_PART = {"groups.take_part"}
 # Operations (网格业态): view (stores, stock, coverage boards), manage (add stores, receive,
 # issue, transfer and dispose of stock, record stock checks) within the holder's units.
 _OP_READ = {"operations.view"}
@@ -183,8 +185,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _OP_READ
     ),
     Role.DEPARTMENT_HANDLER: frozenset(_TOKENS | _ORG_READ | _EV_HANDLE),
-    Role.VOLUNTEER: frozenset(_TOKENS | _ORG_READ | {"events.report"} | _PA_TAKE_PART),
-    Role.RESIDENT: frozenset(_TOKENS | {"events.report"} | _PA_TAKE_PART),
+    Role.VOLUNTEER: frozenset(
+        _TOKENS | _ORG_READ | {"events.report"} | _PA_TAKE_PART | _GR_TAKE_PART
+    ),
+    Role.RESIDENT: frozenset(_TOKENS | {"events.report"} | _PA_TAKE_PART | _GR_TAKE_PART),
     Role.SERVICE_PROVIDER: frozenset(_TOKENS | _LI_SERVE),
 }
 

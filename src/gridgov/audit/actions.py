@@ -126,6 +126,7 @@ ACTIONS = {
     "groups.pairing.end": _("mentor pairing of a chat group ended"),
     "groups.restructure.open": _("split-or-merge task of a chat group opened"),
     "groups.restructure.done": _("split-or-merge task of a chat group done"),
+    "groups.suggestion.golden": _("residents' suggestion picked as 金点子 (or unpicked)"),
     "visits.task.generate": _("visit tasks generated"),
     "visits.task.create": _("visit task created"),
     "visits.task.reassign": _("visit task reassigned"),

@@ -30,6 +30,13 @@ NAV = [
     ("events", "events.report", "events:event_report", _("Report"), None),
     ("events", "events.report", "events:my_reports", _("My reports"), REPORTERS),
     ("participation", "participation.take_part", "participation:me_home", _("Take part"), None),
+    (
+        "participation",
+        "groups.take_part",
+        "groups:resident_groups",
+        _("My compound's chat groups"),
+        None,
+    ),
     ("residents", "people.view", "people:resident_list", _("Residents"), None),
     ("residents", "people.view", "people:household_list", _("Households"), None),
     ("residents", "people.merge", "people:duplicate_list", _("Possible duplicates"), None),
@@ -57,6 +64,7 @@ NAV = [
     ("visits", "groups.view", "groups:warning_list", _("Chat-group warnings"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:risk_list", _("Compound risk index"), OFFICE),
     ("visits", "groups.view", "groups:treatment_list", _("Treatments of the classes"), OFFICE),
+    ("visits", "groups.view", "groups:suggestion_list", _("Residents' suggestions"), OFFICE),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

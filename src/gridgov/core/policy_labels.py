@@ -25,6 +25,10 @@ FIELD_LABELS = {
     "items": _("Items of a new case and their deadlines in days"),
     "open_on_class": _("A month in 问题整改群 opens a case"),
     "item_due_soon_share": _("Share of an item's time left when it turns yellow"),
+    # groups.feedback
+    "satisfied_from_stars": _("A rating with at least these stars counts as satisfied"),
+    "min_group_ratings": _("Ratings a month needs before they give its satisfaction"),
+    "golden_per_month": _("金点子 picked per community and month"),
     # groups.treatments
     "restructure_days": _("Days to split or merge a 功能重构群"),
     "open_restructure_on_class": _("A month in 功能重构群 opens a split-or-merge task"),

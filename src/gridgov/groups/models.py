@@ -572,6 +572,7 @@ class RectificationEvidence(models.Model):
 
 
 # Chat exports and early warning live in their own module; Django finds models here.
+from gridgov.groups.models_feedback import GroupRating, Suggestion  # noqa: E402
 from gridgov.groups.models_messages import (  # noqa: E402
     ChatImport,
     ChatMessage,
@@ -589,6 +590,7 @@ __all__ = [
     "Group",
     "GroupAdmin",
     "GroupEvidence",
+    "GroupRating",
     "IndicatorSet",
     "KeywordDay",
     "Pairing",
@@ -598,4 +600,5 @@ __all__ = [
     "RestructureTask",
     "Score",
     "Snapshot",
+    "Suggestion",
 ]

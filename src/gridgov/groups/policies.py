@@ -157,3 +157,30 @@ register_policy(
         "policy.change_system",
     )
 )
+
+
+class FeedbackPolicy(PolicySchema):
+    satisfied_from_stars: int = Field(
+        4, ge=1, le=5, description="a rating with at least these stars counts as satisfied"
+    )
+    min_group_ratings: int = Field(
+        5, ge=1, le=1000, description="ratings a month needs before they give its satisfaction"
+    )
+    golden_per_month: int = Field(
+        10, ge=1, le=50, description="金点子 picked per community and month"
+    )
+
+
+register_policy(
+    PolicyDefinition(
+        "groups.feedback",
+        FeedbackPolicy,
+        _("Chat groups: residents' ratings and suggestions"),
+        _(
+            "When residents' monthly ratings give a group's satisfaction (the share of "
+            "ratings of 4 or 5 stars, once 5 residents rated), and how many suggestions are "
+            "picked as 金点子 per community and month (10)."
+        ),
+        "policy.change_system",
+    )
+)

@@ -19,6 +19,7 @@ from gridgov.groups import rules
 from gridgov.groups.errors import ImpossibleNumbers
 from gridgov.groups.models import Group, IndicatorSet, Snapshot
 from gridgov.groups.services import actor_name, check_member_numbers, count_or_none, free_text
+from gridgov.groups.services_feedback import month_satisfaction
 from gridgov.groups.services_scores import after_snapshot
 from gridgov.groups.services_warnings import record_report_hits
 
@@ -135,6 +136,9 @@ def snapshot_save(
             code="group_not_registered",
         )
     values = clean_values(data)
+    if values.get("satisfaction_pct") is None:
+        # Not reported by the admin: the residents' ratings of the month give it.
+        values["satisfaction_pct"], _ratings = month_satisfaction(group, first)
     indicator_set = indicator_set_for(first)
     placement = rules.classify(function=group.function, values=values)
     with transaction.atomic():

@@ -2,6 +2,7 @@ from django.urls import path
 
 from gridgov.groups import (
     views,
+    views_feedback,
     views_rectifications,
     views_snapshots,
     views_treatments,
@@ -42,6 +43,14 @@ urlpatterns = [
     path("warnings/<uuid:uid>/action/", views_warnings.warning_action, name="warning_action"),
     path("risk/", views_warnings.risk_list, name="risk_list"),
     path("treatments/", views_treatments.treatment_list, name="treatment_list"),
+    path("resident/", views_feedback.resident_groups, name="resident_groups"),
+    path("resident/<uuid:uid>/", views_feedback.resident_feedback, name="resident_feedback"),
+    path("suggestions/", views_feedback.suggestion_list, name="suggestion_list"),
+    path(
+        "suggestions/<uuid:uid>/golden/",
+        views_feedback.suggestion_golden,
+        name="suggestion_golden",
+    ),
     path("risk/<int:compound_id>/", views_warnings.risk_detail, name="risk_detail"),
     path("<uuid:uid>/", views.group_detail, name="group_detail"),
     path("<uuid:uid>/exports/", views_warnings.group_exports, name="group_exports"),
