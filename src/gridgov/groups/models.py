@@ -571,7 +571,17 @@ class RectificationEvidence(models.Model):
         return f"{self.case_id}: {self.uid}"
 
 
-# Chat exports and early warning live in their own module; Django finds models here.
+# Chat exports and early warning, and the inventory campaign, live in their own modules;
+# Django finds models here.
+from gridgov.groups.models_campaigns import (  # noqa: E402
+    Campaign,
+    CampaignAlert,
+    CampaignBatch,
+    CampaignDaily,
+    DailyReport,
+    Milestone,
+    MilestoneExtension,
+)
 from gridgov.groups.models_messages import (  # noqa: E402
     ChatImport,
     ChatMessage,
@@ -581,8 +591,13 @@ from gridgov.groups.models_messages import (  # noqa: E402
 )
 
 __all__ = [
+    "Campaign",
+    "CampaignAlert",
+    "CampaignBatch",
+    "CampaignDaily",
     "ChatImport",
     "ChatMessage",
+    "DailyReport",
     "EarlyWarning",
     "ExportConsent",
     "Group",
@@ -590,6 +605,8 @@ __all__ = [
     "GroupEvidence",
     "IndicatorSet",
     "KeywordDay",
+    "Milestone",
+    "MilestoneExtension",
     "Rectification",
     "RectificationEvidence",
     "RectificationItem",
