@@ -56,6 +56,7 @@ NAV = [
     ("visits", "groups.view", "groups:score_board", _("Chat-group scores"), OFFICE),
     ("visits", "groups.view", "groups:warning_list", _("Chat-group warnings"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:risk_list", _("Compound risk index"), OFFICE),
+    ("visits", "groups.view", "groups:campaign_list", _("Inventory campaigns"), OFFICE),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

@@ -39,23 +39,6 @@ class CampaignOut(Schema):
     policy_version: int
     version: int
 
-    @staticmethod
-    def resolve_unit(obj):
-        return obj.unit.code
-
-    @staticmethod
-    def resolve_unit_name(obj):
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_day(obj):
-        return services.campaign_day(obj)
-
-    @staticmethod
-    def resolve_phase(obj):
-        phase = services.phase_of(obj, services.campaign_day(obj))
-        return phase["code"] if phase else None
-
 
 class MilestoneOut(Schema):
     id: int
@@ -217,10 +200,32 @@ def _milestones(campaign):
     return out
 
 
-def _detail(campaign):
-    campaign.milestones_out = _milestones(campaign)
-    data = CampaignOut.from_orm(campaign).dict()
-    data["milestones"] = campaign.milestones_out
+def _summary(campaign) -> dict:
+    day = services.campaign_day(campaign)
+    phase = services.phase_of(campaign, day)
+    return {
+        "uid": campaign.uid,
+        "name": campaign.name,
+        "unit": campaign.unit.code,
+        "unit_name": campaign.unit.name,
+        "start_on": campaign.start_on,
+        "state": campaign.state,
+        "day": day,
+        "phase": phase["code"] if phase else None,
+        "paused_on": campaign.paused_on,
+        "pause_reason": campaign.pause_reason,
+        "paused_days": campaign.paused_days,
+        "policy_version": campaign.policy_version,
+        "version": campaign.version,
+    }
+
+
+def _detail(campaign) -> dict:
+    from gridgov.groups.models_campaigns import MilestoneExtension
+
+    campaign.refresh_from_db()
+    data = _summary(campaign)
+    data["milestones"] = _milestones(campaign)
     data["batches"] = [
         {
             "community": b.community.code,
@@ -232,18 +237,21 @@ def _detail(campaign):
         }
         for b in campaign.batches.select_related("community")
     ]
-    data["open_extensions"] = list(
-        campaign_extensions(campaign)
-    )
+    data["open_extensions"] = [
+        {
+            "uid": e.uid,
+            "milestone": e.milestone_id,
+            "days": e.days,
+            "reason": e.reason,
+            "state": e.state,
+            "requested_at": e.requested_at,
+            "decided_at": e.decided_at,
+        }
+        for e in MilestoneExtension.objects.filter(
+            milestone__campaign=campaign, state=MilestoneExtension.State.REQUESTED
+        )
+    ]
     return data
-
-
-def campaign_extensions(campaign):
-    from gridgov.groups.models_campaigns import MilestoneExtension
-
-    return MilestoneExtension.objects.filter(
-        milestone__campaign=campaign, state=MilestoneExtension.State.REQUESTED
-    )
 
 
 @router.get("/campaigns", response=CampaignPage)
@@ -252,7 +260,12 @@ def campaign_list(request, offset: Offset = 0, limit: Limit = 50):
     """Campaigns of the caller's area, newest first."""
     qs = selectors.campaign_list(actor=request.user)
     items, limit, offset = page_slice(qs, offset, limit)
-    return CampaignPage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+    return {
+        "count": qs.count(),
+        "offset": offset,
+        "limit": limit,
+        "items": [_summary(c) for c in items],
+    }
 
 
 @router.post("/campaigns", response={201: CampaignDetailOut})
@@ -364,7 +377,7 @@ def campaign_board(request, uid: UUID):
     campaign = selectors.campaign_get(actor=request.user, uid=uid)
     board = selectors.campaign_board(campaign, actor=request.user)
     return {
-        "campaign": campaign,
+        "campaign": _summary(campaign),
         "day": board.day,
         "phase": board.phase["code"] if board.phase else None,
         "month": board.month,

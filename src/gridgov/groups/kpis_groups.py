@@ -182,9 +182,7 @@ _kpi(
 _kpi(
     code="groups.freshness",
     name=_("Chat-group data freshness (数据鲜活度)"),
-    definition=_(
-        "Of the registered chat groups, the share with a report for the current month."
-    ),
+    definition=_("Of the registered chat groups, the share with a report for the current month."),
     formula=_("registered groups with the month's snapshot ÷ registered groups"),
     higher_is_better=True,
     snapshot=freshness,

@@ -35,9 +35,7 @@ class Campaign(models.Model):
     )
     scope_path = models.CharField(max_length=255, editable=False)
     start_on = models.DateField(_("day 1"))
-    state = models.CharField(
-        _("state"), max_length=8, choices=State.choices, default=State.RUNNING
-    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.RUNNING)
     paused_on = models.DateField(_("paused since"), null=True, blank=True)
     pause_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
     # Days the campaign stood paused, over all its finished pauses: the clock stood still.
@@ -118,9 +116,7 @@ class Milestone(models.Model):
     owner = models.CharField(_("owner"), max_length=60)
     acceptance = models.CharField(_("acceptance"), max_length=200)
     due_on = models.DateField(_("due"))
-    state = models.CharField(
-        _("state"), max_length=8, choices=State.choices, default=State.PENDING
-    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     done_by_name = models.CharField(max_length=150, blank=True)
     evidence_note = models.CharField(_("evidence"), max_length=500, blank=True)

@@ -54,12 +54,23 @@ LOWER_IS_BETTER = {"anomaly"}
 class CampaignPolicy(PolicySchema):
     phases: list[PhaseRule] = Field(
         [
-            PhaseRule(code="preparation", name="准备阶段", name_en="preparation", first_day=1,
-                      last_day=15),
-            PhaseRule(code="implementation", name="实施阶段", name_en="implementation",
-                      first_day=16, last_day=60),
-            PhaseRule(code="optimisation", name="优化阶段", name_en="optimisation", first_day=61,
-                      last_day=90),
+            PhaseRule(
+                code="preparation", name="准备阶段", name_en="preparation", first_day=1, last_day=15
+            ),
+            PhaseRule(
+                code="implementation",
+                name="实施阶段",
+                name_en="implementation",
+                first_day=16,
+                last_day=60,
+            ),
+            PhaseRule(
+                code="optimisation",
+                name="优化阶段",
+                name_en="optimisation",
+                first_day=61,
+                last_day=90,
+            ),
             PhaseRule(code="routine", name="常态化阶段", name_en="routine upkeep", first_day=91),
         ],
         min_length=1,
@@ -68,22 +79,62 @@ class CampaignPolicy(PolicySchema):
     )
     milestones: list[MilestoneRule] = Field(
         [
-            MilestoneRule(day=10, name="制度与培训", name_en="rules and training",
-                          owner="区疫情防控指挥部", acceptance="配套文件通过率100%;培训考核合格率≥90%"),
-            MilestoneRule(day=15, name="平台部署与压力测试", name_en="platform deployed and "
-                          "load-tested", owner="区大数据中心", acceptance="支持1000个群组并发操作"),
-            MilestoneRule(day=25, name="首批数据采集", name_en="first batch collected",
-                          owner="街道办", acceptance="采集完整度:大型社区98%,小型社区95%"),
-            MilestoneRule(day=45, name="全量数据录入", name_en="all data entered",
-                          owner="区大数据中心", acceptance="系统校验错误率≤0.5%"),
-            MilestoneRule(day=60, name="实施阶段结束", name_en="implementation finished",
-                          owner="街道办", acceptance="各批次社区采集完成"),
-            MilestoneRule(day=70, name="问题整改", name_en="problems rectified",
-                          owner="社区居委会", acceptance="问题解决率100%"),
-            MilestoneRule(day=85, name="首轮评估", name_en="first evaluation",
-                          owner="第三方机构", acceptance="综合评分≥85"),
-            MilestoneRule(day=90, name="常态化移交", name_en="handed over to routine upkeep",
-                          owner="街道办→社区", acceptance="交接清单双方签字确认"),
+            MilestoneRule(
+                day=10,
+                name="制度与培训",
+                name_en="rules and training",
+                owner="区疫情防控指挥部",
+                acceptance="配套文件通过率100%;培训考核合格率≥90%",
+            ),
+            MilestoneRule(
+                day=15,
+                name="平台部署与压力测试",
+                name_en="platform deployed and load-tested",
+                owner="区大数据中心",
+                acceptance="支持1000个群组并发操作",
+            ),
+            MilestoneRule(
+                day=25,
+                name="首批数据采集",
+                name_en="first batch collected",
+                owner="街道办",
+                acceptance="采集完整度:大型社区98%,小型社区95%",
+            ),
+            MilestoneRule(
+                day=45,
+                name="全量数据录入",
+                name_en="all data entered",
+                owner="区大数据中心",
+                acceptance="系统校验错误率≤0.5%",
+            ),
+            MilestoneRule(
+                day=60,
+                name="实施阶段结束",
+                name_en="implementation finished",
+                owner="街道办",
+                acceptance="各批次社区采集完成",
+            ),
+            MilestoneRule(
+                day=70,
+                name="问题整改",
+                name_en="problems rectified",
+                owner="社区居委会",
+                acceptance="问题解决率100%",
+            ),
+            MilestoneRule(
+                day=85,
+                name="首轮评估",
+                name_en="first evaluation",
+                owner="第三方机构",
+                acceptance="综合评分≥85",
+            ),
+            MilestoneRule(
+                day=90,
+                name="常态化移交",
+                name_en="handed over to routine upkeep",
+                owner="街道办→社区",
+                acceptance="交接清单双方签字确认",
+            ),
         ],
         min_length=1,
         max_length=20,

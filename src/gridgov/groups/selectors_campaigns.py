@@ -114,9 +114,9 @@ def milestone_get(*, campaign: Campaign, milestone_id) -> Milestone:
 
 def extension_get(*, campaign: Campaign, uid) -> MilestoneExtension:
     try:
-        return MilestoneExtension.objects.select_related(
-            "milestone__campaign", "requested_by"
-        ).get(milestone__campaign=campaign, uid=_uuid(uid))
+        return MilestoneExtension.objects.select_related("milestone__campaign", "requested_by").get(
+            milestone__campaign=campaign, uid=_uuid(uid)
+        )
     except MilestoneExtension.DoesNotExist:
         raise NotFound() from None
 
@@ -249,9 +249,7 @@ def community_indicators(
         r["community_id"]: r["v"] or 0
         for r in registered.values("community_id").annotate(v=Sum("verified_residents")).order_by()
     }
-    snapshots = with_previous(
-        Snapshot.objects.filter(group__in=registered, month=month)
-    )
+    snapshots = with_previous(Snapshot.objects.filter(group__in=registered, month=month))
     anomalies = {
         r["group__community_id"]: r
         for r in snapshots.values("group__community_id")

@@ -40,7 +40,11 @@ def _community(org_tree, code, name, households):
         path=f"{org_tree['s1'].path}{code}/",
     )
     grid = OrgUnit.objects.create(
-        code=f"{code}001", name=f"{name}网格", level="grid", parent=unit, path=f"{unit.path}{code}001/"
+        code=f"{code}001",
+        name=f"{name}网格",
+        level="grid",
+        parent=unit,
+        path=f"{unit.path}{code}001/",
     )
     Grid.objects.create(
         unit=grid,
@@ -113,8 +117,13 @@ def test_policy_change_does_not_rewrite_a_running_campaign(street, make_user, or
 
 @pytest.mark.parametrize(
     ("late", "colour", "beyond"),
-    [(0, "success", False), (3, "warning", False), (4, "warning", True), (5, "warning", True),
-     (6, "danger", False)],
+    [
+        (0, "success", False),
+        (3, "warning", False),
+        (4, "warning", True),
+        (5, "warning", True),
+        (6, "danger", False),
+    ],
 )
 def test_milestone_colours_by_calendar_days_late(street, late, colour, beyond):
     campaign = _campaign(street)
@@ -147,7 +156,9 @@ def test_extension_needs_someone_else_above_and_moves_the_due_day(street):
             actor=street["street_staff"], milestone=d25, days=3, reason="再次"
         )
     with pytest.raises(PermissionDenied):  # the street cannot approve
-        services_campaigns.extension_decide(actor=street["street_staff"], extension=ext, approve=True)
+        services_campaigns.extension_decide(
+            actor=street["street_staff"], extension=ext, approve=True
+        )
     own = services_campaigns.extension_request(
         actor=street["district"], milestone=campaign.milestones.get(day=45), days=3, reason="应急"
     )
@@ -217,8 +228,12 @@ def test_three_days_below_80_alerts_the_street_exactly_once(street):
         with time_machine.travel(at(day + timedelta(days=offset), 20), tick=False):
             if offset == 0:  # 3 of 5 collected: 60 %
                 for g in groups[:3]:
-                    snapshot_save(actor=street["community"], group=g, month="2026-03", data={
-                        "members_total": 100})
+                    snapshot_save(
+                        actor=street["community"],
+                        group=g,
+                        month="2026-03",
+                        data={"members_total": 100},
+                    )
             services_campaigns.campaign_daily_run()
             services_campaigns.campaign_daily_run()  # idempotent the same day
             low = CampaignAlert.objects.filter(kind="low_collection")
@@ -228,9 +243,12 @@ def test_three_days_below_80_alerts_the_street_exactly_once(street):
     assert CampaignDaily.objects.filter(community=street["tree"]["c1"]).count() == 5
     from gridgov.core.models import Notification
 
-    assert Notification.objects.filter(
-        recipient=street["street_staff"], kind="groups_low_collection"
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=street["street_staff"], kind="groups_low_collection"
+        ).count()
+        == 1
+    )
 
 
 def test_a_red_milestone_alerts_the_district_once(street):
@@ -248,20 +266,28 @@ def test_board_indicators_by_hand(street):
     groups = _registered(street, 4)
     now = at(date(2026, 4, 10))
     with time_machine.travel(at(date(2026, 3, 20)), tick=False):
-        snapshot_save(actor=street["community"], group=groups[0], month="2026-03",
-                      data={"members_total": 100})
+        snapshot_save(
+            actor=street["community"], group=groups[0], month="2026-03", data={"members_total": 100}
+        )
     with time_machine.travel(at(date(2026, 4, 3)), tick=False):
         # By the 5th; members doubled from March: abnormal.
-        snapshot_save(actor=street["community"], group=groups[0], month="2026-04",
-                      data={"members_total": 200})
+        snapshot_save(
+            actor=street["community"], group=groups[0], month="2026-04", data={"members_total": 200}
+        )
     with time_machine.travel(at(date(2026, 4, 8)), tick=False):
         # After the 5th; the age bands add up to less than the members: abnormal.
-        snapshot_save(actor=street["community"], group=groups[1], month="2026-04",
-                      data={"members_total": 100, "age_0_18": 10, "age_19_60": 50,
-                            "age_60_plus": 20})
-        snapshot_save(actor=street["community"], group=groups[2], month="2026-04",
-                      data={"members_total": 100, "age_0_18": 10, "age_19_60": 60,
-                            "age_60_plus": 30})
+        snapshot_save(
+            actor=street["community"],
+            group=groups[1],
+            month="2026-04",
+            data={"members_total": 100, "age_0_18": 10, "age_19_60": 50, "age_60_plus": 20},
+        )
+        snapshot_save(
+            actor=street["community"],
+            group=groups[2],
+            month="2026-04",
+            data={"members_total": 100, "age_0_18": 10, "age_19_60": 60, "age_60_plus": 30},
+        )
     board = selectors.campaign_board(campaign, now=now)
     c1 = next(r for r in board.rows if r.batch.community.code == "310104003001")
     got = {k: (i.numerator, i.denominator, i.value) for k, i in c1.indicators.items()}
@@ -289,7 +315,9 @@ def test_daily_report_check_at_17(street):
         board = selectors.campaign_board(campaign)
         assert board.past_deadline
         assert {b.community.code for b in board.missing_reports} == {
-            "310104003002", "310104003003", "310104003004"
+            "310104003002",
+            "310104003003",
+            "310104003004",
         }
     with pytest.raises(ValidationFailed) as refused:
         services_campaigns.daily_report_submit(
@@ -304,12 +332,24 @@ def test_kpis_by_hand(street):
     with time_machine.travel(at(date(2026, 4, 1)), tick=False):
         groups = _registered(street, 4)
     with time_machine.travel(at(date(2026, 4, 3)), tick=False):
-        snapshot_save(actor=street["community"], group=groups[0], month="2026-04",
-                      data={"activity_pct": 90, "response_hours": 1, "satisfaction_pct": 95,
-                            "members_total": 100})
+        snapshot_save(
+            actor=street["community"],
+            group=groups[0],
+            month="2026-04",
+            data={
+                "activity_pct": 90,
+                "response_hours": 1,
+                "satisfaction_pct": 95,
+                "members_total": 100,
+            },
+        )
     with time_machine.travel(at(date(2026, 4, 9)), tick=False):
-        snapshot_save(actor=street["community"], group=groups[1], month="2026-04",
-                      data={"activity_pct": 60, "members_total": 100})
+        snapshot_save(
+            actor=street["community"],
+            group=groups[1],
+            month="2026-04",
+            data={"activity_pct": 60, "members_total": 100},
+        )
     with time_machine.travel(at(date(2026, 4, 20)), tick=False):
         period = parse_period("month")
         d1 = street["tree"]["d1"].path
@@ -324,13 +364,18 @@ def test_kpis_by_hand(street):
         assert value("groups.class_high") == (1, 2, 50.0)
         assert value("groups.class_potential") == (1, 2, 50.0)
         assert value("groups.class_rectify")[:2] == (0, 2)
-        scores = list(Snapshot.objects.filter(month=date(2026, 4, 1)).values_list(
-            "score__total", flat=True))
+        scores = list(
+            Snapshot.objects.filter(month=date(2026, 4, 1)).values_list("score__total", flat=True)
+        )
         avg = value("groups.average_score")
         assert avg[1] == 2 and avg[2] == round(sum(scores) / 2, 2)
         # The other district sees none of it.
-        assert REGISTRY["groups.four_haves"].snapshot_values(
-            street["tree"]["d2"].path, period)[None].denominator == 0
+        assert (
+            REGISTRY["groups.four_haves"]
+            .snapshot_values(street["tree"]["d2"].path, period)[None]
+            .denominator
+            == 0
+        )
 
 
 def test_public_page_aggregates_only_and_404_on_a_wrong_token(street, client):
@@ -348,22 +393,37 @@ def test_public_page_aggregates_only_and_404_on_a_wrong_token(street, client):
 
 def test_api_refuses_bad_input_naming_the_field(street, login_client):
     c = login_client(street["street_staff"])
-    bad = c.post("/api/v1/campaigns", {"unit": "310104003", "name": "x", "start_on": "2026-13-01"},
-                 content_type="application/json")
+    bad = c.post(
+        "/api/v1/campaigns",
+        {"unit": "310104003", "name": "x", "start_on": "2026-13-01"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "start_on" in bad.json()["details"]
-    bad = c.post("/api/v1/campaigns", {"unit": "310105001", "name": "x", "start_on": "2026-03-02"},
-                 content_type="application/json")
+    bad = c.post(
+        "/api/v1/campaigns",
+        {"unit": "310105001", "name": "x", "start_on": "2026-03-02"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "unit" in bad.json()["details"]
-    ok = c.post("/api/v1/campaigns", {"unit": "310104003", "name": "盘点", "start_on": START.isoformat()},
-                content_type="application/json")
+    ok = c.post(
+        "/api/v1/campaigns",
+        {"unit": "310104003", "name": "盘点", "start_on": START.isoformat()},
+        content_type="application/json",
+    )
     assert ok.status_code == 201, ok.content
     uid = ok.json()["uid"]
     m = ok.json()["milestones"][0]
-    bad = c.post(f"/api/v1/campaigns/{uid}/milestones/{m['id']}/done",
-                 {"evidence_note": "", "version": m["version"]}, content_type="application/json")
+    bad = c.post(
+        f"/api/v1/campaigns/{uid}/milestones/{m['id']}/done",
+        {"evidence_note": "", "version": m["version"]},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "evidence_note" in bad.json()["details"]
-    bad = c.post(f"/api/v1/campaigns/{uid}/milestones/{m['id']}/extensions",
-                 {"days": 9, "reason": "疫情"}, content_type="application/json")
+    bad = c.post(
+        f"/api/v1/campaigns/{uid}/milestones/{m['id']}/extensions",
+        {"days": 9, "reason": "疫情"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "days" in bad.json()["details"]
     board = c.get(f"/api/v1/campaigns/{uid}/board")
     assert board.status_code == 200 and len(board.json()["rows"]) == 4
