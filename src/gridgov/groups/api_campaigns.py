@@ -75,10 +75,6 @@ class ExtensionOut(Schema):
     requested_at: datetime
     decided_at: datetime | None
 
-    @staticmethod
-    def resolve_milestone(obj):
-        return obj.milestone_id
-
 
 class CampaignDetailOut(CampaignOut):
     milestones: list[MilestoneOut]

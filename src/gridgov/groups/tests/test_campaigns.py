@@ -16,7 +16,7 @@ from gridgov.accounts.roles import Role
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.groups import selectors_campaigns as selectors
 from gridgov.groups import services, services_campaigns
-from gridgov.groups.models import CampaignAlert, CampaignDaily, Milestone, Snapshot
+from gridgov.groups.models import CampaignAlert, CampaignDaily, Snapshot
 from gridgov.groups.services_snapshots import snapshot_save
 from gridgov.groups.tests.world import compounds_of, group_data
 
@@ -221,7 +221,7 @@ def _registered(street, n, community_key="c1"):
 
 
 def test_three_days_below_80_alerts_the_street_exactly_once(street):
-    campaign = _campaign(street)
+    _campaign(street)
     groups = _registered(street, 5)
     day = START + timedelta(days=20)
     for offset in range(5):
