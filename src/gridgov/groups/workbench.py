@@ -51,6 +51,51 @@ def groups_section(user) -> Section | None:
                     "danger",
                 )
             )
+    queues.extend(_campaign_queues(user))
     if not queues:
         return None
     return Section("groups", _("Community chat groups"), queues=queues)
+
+
+def _campaign_queues(user) -> list[Queue]:
+    """The street's late milestones and the district's extensions to decide."""
+    from gridgov.groups import selectors_campaigns as campaigns
+    from gridgov.groups.models_campaigns import Campaign, Milestone, MilestoneExtension
+    from gridgov.groups.services_campaigns import milestone_lateness
+
+    queues = []
+    if user.has_permission("groups.campaign"):
+        running = Campaign.objects.visible_to(user, "campaign")
+        late = sum(
+            1
+            for m in Milestone.objects.filter(
+                campaign__in=running, state=Milestone.State.PENDING
+            ).select_related("campaign")
+            if milestone_lateness(m).colour != "success"
+        )
+        queues.append(
+            Queue(
+                "groups_campaign_late",
+                _("Campaign milestones running late"),
+                late,
+                reverse("groups:campaign_list"),
+                "danger",
+            )
+        )
+    if user.has_permission("groups.campaign_approve"):
+        visible = campaigns.campaign_list(actor=user, action="campaign_approve")
+        queues.append(
+            Queue(
+                "groups_extensions",
+                _("Milestone extensions to decide"),
+                MilestoneExtension.objects.filter(
+                    milestone__campaign__in=visible, state=MilestoneExtension.State.REQUESTED
+                )
+                .exclude(requested_by=user)
+                .count(),
+                reverse("groups:campaign_list"),
+                "warning",
+            )
+        )
+    return queues
+
