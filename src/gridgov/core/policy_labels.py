@@ -266,7 +266,6 @@ VALUE_KEYS = {
     "min_hours": _("from approved hours"),
     "min_rating": _("with an average rating of at least"),
     # campaign phases and milestones
-    "code": _("code"),
     "first_day": _("first day"),
     "last_day": _("last day"),
     "day": _("day"),

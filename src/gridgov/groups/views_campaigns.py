@@ -230,5 +230,4 @@ def campaign_public(request, token):
         },
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response

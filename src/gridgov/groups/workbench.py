@@ -98,4 +98,3 @@ def _campaign_queues(user) -> list[Queue]:
             )
         )
     return queues
-
