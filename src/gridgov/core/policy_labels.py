@@ -271,6 +271,13 @@ VALUE_KEYS = {
     "day": _("day"),
     "owner": _("owner"),
     "acceptance": _("acceptance"),
+    # campaign board indicators
+    "collection": _("collection (采集完成率)"),
+    "anomaly": _("anomalies (数据异常率)"),
+    "participation": _("participation (居民参与率)"),
+    "four_haves": _("four essentials (四有比例)"),
+    "rectification_on_time": _("rectification on time (整改按期率)"),
+    "monthly_update": _("updated by the 5th (月度更新率)"),
     # emergency supply categories
     "name": _("name"),
     "name_en": _("English name"),

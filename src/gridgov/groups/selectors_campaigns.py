@@ -372,3 +372,30 @@ def campaign_board(campaign: Campaign, *, actor=None, now: datetime | None = Non
         past_deadline=now >= deadline,
         open_extensions=extensions,
     )
+
+
+def late_milestones(*, actor) -> list[tuple[Milestone, object]]:
+    """Milestones not yet done and late (yellow or red) in the campaigns the actor runs."""
+    running = Campaign.objects.visible_to(actor, "campaign")
+    out = []
+    for m in (
+        Milestone.objects.filter(campaign__in=running, state=Milestone.State.PENDING)
+        .select_related("campaign", "campaign__unit")
+        .order_by("due_on", "pk")
+    ):
+        late = milestone_lateness(m, campaign=m.campaign)
+        if late.colour != "success":
+            out.append((m, late))
+    return out
+
+
+def extensions_to_decide(*, actor) -> QuerySet[MilestoneExtension]:
+    """Extensions waiting in the actor's campaigns that someone else asked for."""
+    visible = campaign_list(actor=actor, action="campaign_approve")
+    return (
+        MilestoneExtension.objects.filter(
+            milestone__campaign__in=visible, state=MilestoneExtension.State.REQUESTED
+        )
+        .exclude(requested_by=actor)
+        .select_related("milestone__campaign")
+    )

@@ -54,6 +54,13 @@ def _units(user):
 
 @requires("groups.view")
 def campaign_list(request):
+    show = request.GET.get("show", "")
+    if show == "late":
+        late = selectors.late_milestones(actor=request.user)
+        return render(request, "groups/campaign_late.html", {"rows": late, "show": show})
+    if show == "extensions":
+        waiting = list(selectors.extensions_to_decide(actor=request.user))
+        return render(request, "groups/campaign_late.html", {"extensions": waiting, "show": show})
     campaigns = [
         {"campaign": c, "day": services.campaign_day(c)}
         for c in selectors.campaign_list(actor=request.user)[:200]

@@ -60,40 +60,26 @@ def groups_section(user) -> Section | None:
 def _campaign_queues(user) -> list[Queue]:
     """The street's late milestones and the district's extensions to decide."""
     from gridgov.groups import selectors_campaigns as campaigns
-    from gridgov.groups.models_campaigns import Campaign, Milestone, MilestoneExtension
-    from gridgov.groups.services_campaigns import milestone_lateness
 
+    url = reverse("groups:campaign_list")
     queues = []
     if user.has_permission("groups.campaign"):
-        running = Campaign.objects.visible_to(user, "campaign")
-        late = sum(
-            1
-            for m in Milestone.objects.filter(
-                campaign__in=running, state=Milestone.State.PENDING
-            ).select_related("campaign")
-            if milestone_lateness(m).colour != "success"
-        )
         queues.append(
             Queue(
                 "groups_campaign_late",
                 _("Campaign milestones running late"),
-                late,
-                reverse("groups:campaign_list"),
+                len(campaigns.late_milestones(actor=user)),
+                f"{url}?show=late",
                 "danger",
             )
         )
     if user.has_permission("groups.campaign_approve"):
-        visible = campaigns.campaign_list(actor=user, action="campaign_approve")
         queues.append(
             Queue(
                 "groups_extensions",
                 _("Milestone extensions to decide"),
-                MilestoneExtension.objects.filter(
-                    milestone__campaign__in=visible, state=MilestoneExtension.State.REQUESTED
-                )
-                .exclude(requested_by=user)
-                .count(),
-                reverse("groups:campaign_list"),
+                campaigns.extensions_to_decide(actor=user).count(),
+                f"{url}?show=extensions",
                 "warning",
             )
         )

@@ -16,7 +16,8 @@ from gridgov.accounts.roles import Role
 from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.groups import selectors_campaigns as selectors
 from gridgov.groups import services, services_campaigns
-from gridgov.groups.models import CampaignAlert, CampaignDaily, Snapshot
+from gridgov.groups import services_rectifications as cases
+from gridgov.groups.models import CampaignAlert, CampaignDaily, Rectification, Snapshot
 from gridgov.groups.services_snapshots import snapshot_save
 from gridgov.groups.tests.world import compounds_of, group_data
 
@@ -326,6 +327,19 @@ def test_daily_report_check_at_17(street):
     assert "community" in refused.value.details
 
 
+KPI_CODES = {
+    "groups.four_haves",
+    "groups.freshness",
+    "groups.monthly_update",
+    "groups.class_high",
+    "groups.class_potential",
+    "groups.class_rectify",
+    "groups.class_restructure",
+    "groups.average_score",
+    "groups.rectification_on_time",
+}
+
+
 def test_kpis_by_hand(street):
     from gridgov.kpis.registry import REGISTRY, parse_period
 
@@ -350,6 +364,18 @@ def test_kpis_by_hand(street):
             month="2026-04",
             data={"activity_pct": 60, "members_total": 100},
         )
+    with time_machine.travel(at(date(2026, 4, 3)), tick=False):
+        # 问题整改群: a case opens with items due on the 10th and the 17th.
+        snapshot_save(
+            actor=street["community"],
+            group=groups[2],
+            month="2026-04",
+            data={"activity_pct": 20, "false_information": True},
+        )
+    case = Rectification.objects.get(group=groups[2])
+    first = case.items.order_by("due_at").first()
+    with time_machine.travel(at(date(2026, 4, 5)), tick=False):
+        cases.item_done(actor=street["community"], case=case, item_id=first.pk)
     with time_machine.travel(at(date(2026, 4, 20)), tick=False):
         period = parse_period("month")
         d1 = street["tree"]["d1"].path
@@ -359,16 +385,18 @@ def test_kpis_by_hand(street):
             return v.numerator, v.denominator, v.value
 
         assert value("groups.four_haves") == (2, 4, 50.0)
-        assert value("groups.freshness") == (2, 4, 50.0)
-        assert value("groups.monthly_update") == (1, 4, 25.0)
-        assert value("groups.class_high") == (1, 2, 50.0)
-        assert value("groups.class_potential") == (1, 2, 50.0)
-        assert value("groups.class_rectify")[:2] == (0, 2)
+        assert value("groups.freshness") == (3, 4, 75.0)
+        assert value("groups.monthly_update") == (2, 4, 50.0)
+        assert value("groups.class_high") == (1, 3, 33.33)
+        assert value("groups.class_potential") == (1, 3, 33.33)
+        assert value("groups.class_rectify") == (1, 3, 33.33)
+        assert value("groups.class_restructure")[:2] == (0, 3)
+        assert value("groups.rectification_on_time") == (1, 2, 50.0)
         scores = list(
             Snapshot.objects.filter(month=date(2026, 4, 1)).values_list("score__total", flat=True)
         )
         avg = value("groups.average_score")
-        assert avg[1] == 2 and avg[2] == round(sum(scores) / 2, 2)
+        assert avg[1] == 3 and avg[2] == round(sum(scores) / 3, 2)
         # The other district sees none of it.
         assert (
             REGISTRY["groups.four_haves"]
