@@ -65,7 +65,7 @@ FIELD_LABELS = {
     "extension_min_days": _("Shortest extension in days"),
     "extension_max_days": _("Longest extension in days"),
     "daily_report_by": _("Daily report due by (HH:MM)"),
-    "daily_report_phases": _("Phases with a daily report"),
+    "daily_report_phases": _("Phases followed day by day (daily report, low-collection alert)"),
     "low_collection_below": _("Collection rate (%) below which a day is low"),
     "low_collection_days": _("Low days in a row that alert the street"),
     "monthly_update_day": _("Day of the month by which the month's report is entered"),

@@ -164,7 +164,9 @@ class CampaignPolicy(PolicySchema):
         "17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="daily report due by (HH:MM)"
     )
     daily_report_phases: list[str] = Field(
-        ["implementation"], description="phases in which communities report every day"
+        ["implementation"],
+        description="phases in which communities report every day and a low collection rate "
+        "days in a row alerts the street",
     )
     low_collection_below: float = Field(
         80, ge=0, le=100, description="collection rate (%) below which a day counts as low"

@@ -589,8 +589,12 @@ def campaign_daily_run(day: date | None = None) -> dict[str, int]:
                     defaults={"registered": registered, "collected": collected, "rate": rate},
                 )
                 recorded += 1
-        for b in batches:
-            run_start = _low_run_start(campaign, b.community_id, day, policy)
+        # Communities are followed day by day in the phases with a daily report (实施), from
+        # the day their batch begins; the 1st of each later month starts from zero again.
+        phase = phase_of(campaign, campaign_day(campaign, day))
+        followed = phase is not None and phase["code"] in policy.daily_report_phases
+        for b in batches if followed else []:
+            run_start = _low_run_start(campaign, b, day, policy)
             if run_start is None:
                 continue
             alerts += _raise(
@@ -628,10 +632,16 @@ def campaign_daily_run(day: date | None = None) -> dict[str, int]:
     return {"recorded": recorded, "alerts": alerts}
 
 
-def _low_run_start(campaign, community_id: int, day: date, policy: CampaignPolicy):
-    """The first day of the run of low days ending on ``day``, if the run is long enough."""
+def _low_run_start(campaign, batch: CampaignBatch, day: date, policy: CampaignPolicy):
+    """The first day of the run of low days ending on ``day`` (counted from the day the
+    community's batch began), if the run is long enough."""
     rows = (
-        CampaignDaily.objects.filter(campaign=campaign, community_id=community_id, day__lte=day)
+        CampaignDaily.objects.filter(
+            campaign=campaign,
+            community_id=batch.community_id,
+            day__lte=day,
+            day__gte=batch.start_on,
+        )
         .order_by("-day")
         .values_list("day", "rate")[:366]
     )

@@ -224,6 +224,10 @@ def _registered(street, n, community_key="c1"):
 def test_three_days_below_80_alerts_the_street_exactly_once(street):
     _campaign(street)
     groups = _registered(street, 5)
+    # 准备 phase, before any batch begins: nothing collected, nobody alerted.
+    for offset in range(1, 6):
+        services_campaigns.campaign_daily_run(START + timedelta(days=offset))
+    assert not CampaignAlert.objects.filter(kind="low_collection").exists()
     day = START + timedelta(days=20)
     for offset in range(5):
         with time_machine.travel(at(day + timedelta(days=offset), 20), tick=False):
@@ -241,7 +245,7 @@ def test_three_days_below_80_alerts_the_street_exactly_once(street):
             assert low.count() == (0 if offset < 2 else 1), offset
     alert = CampaignAlert.objects.get(kind="low_collection")
     assert alert.community == street["tree"]["c1"] and alert.unit == street["tree"]["s1"]
-    assert CampaignDaily.objects.filter(community=street["tree"]["c1"]).count() == 5
+    assert CampaignDaily.objects.filter(community=street["tree"]["c1"]).count() == 10
     from gridgov.core.models import Notification
 
     assert (
