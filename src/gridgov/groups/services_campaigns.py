@@ -524,6 +524,13 @@ def collection_counts(community_ids: list[int], month: date) -> dict[int, tuple[
     return {r["community_id"]: (r["registered"], r["collected"]) for r in rows}
 
 
+# The inbox's kind of notice for each alert (at most 20 characters).
+NOTICE_KINDS = {
+    CampaignAlert.Kind.MILESTONE_RED: "campaign_red",
+    CampaignAlert.Kind.LOW_COLLECTION: "campaign_low",
+}
+
+
 def _raise(campaign: Campaign, *, kind, key, unit, message, day, milestone=None, community=None):
     try:
         with transaction.atomic():
@@ -541,7 +548,7 @@ def _raise(campaign: Campaign, *, kind, key, unit, message, day, milestone=None,
         return 0  # raised already
     notifications.inbox(
         unit_staff([unit], "groups.view"),
-        kind=f"groups_{kind}",
+        kind=NOTICE_KINDS[kind],
         message=message,
         key=f"groups_campaign_alert:{alert.pk}",
     )

@@ -249,9 +249,7 @@ def test_three_days_below_80_alerts_the_street_exactly_once(street):
     from gridgov.core.models import Notification
 
     assert (
-        Notification.objects.filter(
-            recipient=street["street_staff"], kind="groups_low_collection"
-        ).count()
+        Notification.objects.filter(recipient=street["street_staff"], kind="campaign_low").count()
         == 1
     )
 
