@@ -2990,6 +2990,118 @@ ROUTES = [
         ("group_suggestion_in", "group_suggestion_out"),
         data={"golden": False},
     ),
+    # groups: the inventory campaign (盘点)
+    Route("groups:campaign_list", "GET", "/groups/campaigns/", "groups.view"),
+    Route("groups:campaign_create", "GET", "/groups/campaigns/new/", "groups.campaign"),
+    Route(
+        "groups:campaign_board",
+        "GET",
+        "/groups/campaigns/{in}/",
+        "groups.view",
+        ("campaign_in", "campaign_out"),
+    ),
+    Route(
+        "groups:campaign_qr",
+        "GET",
+        "/groups/campaigns/{in}/qr.svg",
+        "groups.view",
+        ("campaign_in", "campaign_out"),
+    ),
+    # An unknown action is refused with a message on the board.
+    Route(
+        "groups:campaign_action",
+        "POST",
+        "/groups/campaigns/{in}/action/",
+        "groups.campaign|groups.campaign_approve|groups.register",
+        ("campaign_in", "campaign_out"),
+        ok=(302,),
+        data={"action": "nothing"},
+    ),
+    # The public progress page: only its secret token opens it.
+    Route(
+        "groups:campaign_public",
+        "GET",
+        "/groups/progress/not-a-campaign-token-at-all/",
+        None,
+        public_status=(404,),
+    ),
+    _api("GET", "/api/v1/campaigns", "groups.view", "/api/v1/campaigns?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/campaigns",
+        "groups.campaign",
+        "/api/v1/campaigns",
+        ok=(422,),
+        data={"unit": "", "name": "矩阵盘点", "start_on": "2026-01-05"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/campaigns/{uid}",
+        "groups.view",
+        "/api/v1/campaigns/{in}",
+        ("campaign_in", "campaign_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/campaigns/{uid}/board",
+        "groups.view",
+        "/api/v1/campaigns/{in}/board",
+        ("campaign_in", "campaign_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/milestones/{milestone}/done",
+        "groups.campaign",
+        "/api/v1/campaigns/{in}/done",
+        ("campaign_milestone_in", "campaign_milestone_out"),
+        ok=(422,),
+        data={"evidence_note": "", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/milestones/{milestone}/extensions",
+        "groups.campaign",
+        "/api/v1/campaigns/{in}/extensions",
+        ("campaign_milestone_in", "campaign_milestone_out"),
+        ok=(422,),
+        data={"days": 99, "reason": "矩阵"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/extensions/{extension}",
+        "groups.campaign_approve",
+        "/api/v1/campaigns/{in}",
+        ("campaign_extension_in", "campaign_extension_out"),
+        ok=(422,),
+        data={"decision": "maybe"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/pause",
+        "groups.campaign",
+        "/api/v1/campaigns/{in}/pause",
+        ("campaign_in", "campaign_out"),
+        ok=(422,),
+        data={"reason": "", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/resume",
+        "groups.campaign",
+        "/api/v1/campaigns/{in}/resume",
+        ("campaign_in", "campaign_out"),
+        ok=(409,),
+        data={"version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/campaigns/{uid}/daily-reports",
+        "groups.register",
+        "/api/v1/campaigns/{in}/daily-reports",
+        ("campaign_in", "campaign_out"),
+        ok=(422,),
+        data={"community": "", "note": ""},
+    ),
     # operations: emergency supplies
     Route("operations:supply_board", "GET", "/operations/supplies/", "operations.view"),
     Route(
@@ -4176,6 +4288,28 @@ def _groups_objects(org_tree, users, outsider) -> dict[str, str]:
         out[f"group_suggestion_{key}"] = str(suggestion.uid)
         out[f"group_registered_{key}"] = str(troubled.uid)
         out[f"group_compound_{key}"] = str(compound.pk)
+    # A campaign in each street, with an extension of its first milestone waiting.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.groups import services_campaigns as campaigns
+
+    day_one = timezone.localdate() - timedelta(days=30)
+    for key, street, runner, name in [
+        ("in", "s1", users[Role.STREET_STAFF], "矩阵盘点"),
+        ("out", "s2", outsider, "华阳矩阵盘点"),
+    ]:
+        campaign = campaigns.campaign_create(
+            actor=runner, unit_code=org_tree[street].code, name=name, start_on=day_one
+        )
+        first = campaign.milestones.order_by("day").first()
+        extension = campaigns.extension_request(
+            actor=runner, milestone=first, days=3, reason="矩阵应急"
+        )
+        out[f"campaign_{key}"] = str(campaign.uid)
+        out[f"campaign_milestone_{key}"] = f"{campaign.uid}/milestones/{first.pk}"
+        out[f"campaign_extension_{key}"] = f"{campaign.uid}/extensions/{extension.uid}"
     return out
 
 

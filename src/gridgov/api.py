@@ -23,6 +23,7 @@ from gridgov.core.errors import GridGovError
 from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
 from gridgov.groups.api import router as groups_router
+from gridgov.groups.api_campaigns import router as campaigns_router
 from gridgov.groups.api_feedback import router as group_feedback_router
 from gridgov.groups.api_scores import router as scores_router
 from gridgov.groups.api_snapshots import router as snapshots_router
@@ -88,6 +89,7 @@ api.add_router("/", group_warnings_router)
 api.add_router("/", group_treatments_router)
 api.add_router("/", group_feedback_router)
 api.add_router("/", scores_router)
+api.add_router("/", campaigns_router)
 api.add_router("/operations/", supplies_router)
 
 

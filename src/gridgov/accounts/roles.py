@@ -81,7 +81,10 @@ _PA_TAKE_PART = {"participation.take_part"}
 # cases of the scope), register (register and change groups, enter the monthly report),
 # approve (the 居委会's approval of a registered group), supervise (run rectification
 # cases as 督导员: the street), take_part (a verified resident rates the groups serving
-# their compound and sends suggestions).
+# their compound and sends suggestions),
+# campaign (run the street's inventory campaign 盘点: create it, mark milestones done, ask
+# for extensions, pause and resume; community staff send their daily report with register),
+# campaign_approve (decide extensions: the district, above the street that asks).
 _GR_READ = {"groups.view"}
 _GR_KEEP = {"groups.view", "groups.register"}
 _GR_TAKE_PART = {"groups.take_part"}
@@ -126,6 +129,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"lists.manage", "lists.catalogue", "lists.approve", "lists.book"}
         | _PA_READ
         | _GR_READ
+        | {"groups.campaign", "groups.campaign_approve"}
         | _OP_MANAGE
     ),
     Role.STREET_STAFF: frozenset(
@@ -141,7 +145,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _PA_OFFICE
         | {"participation.ledger"}
         | _GR_READ
-        | {"groups.supervise"}
+        | {"groups.supervise", "groups.campaign"}
         | _OP_MANAGE
     ),
     Role.COMMUNITY_STAFF: frozenset(

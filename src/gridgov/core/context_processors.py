@@ -65,6 +65,7 @@ NAV = [
     ("visits", "groups.view", "groups:risk_list", _("Compound risk index"), OFFICE),
     ("visits", "groups.view", "groups:treatment_list", _("Treatments of the classes"), OFFICE),
     ("visits", "groups.view", "groups:suggestion_list", _("Residents' suggestions"), OFFICE),
+    ("visits", "groups.view", "groups:campaign_list", _("Inventory campaigns"), OFFICE),
     ("participation", "participation.view", "participation:volunteer_list", _("Volunteers"), None),
     (
         "participation",

@@ -311,6 +311,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.groups_warnings import seed_group_warnings
 
     seed_group_warnings()
+    from gridgov.demo.groups_campaign import seed_groups_campaign
+
+    seed_groups_campaign()
     from gridgov.demo.operations_supplies import seed_supplies
 
     seed_supplies()

@@ -8,10 +8,13 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Community chat groups")
 
     def ready(self):
-        from gridgov.groups import (  # noqa: F401 - registers policies, KPIs, map layers, cards
+        # Registers the policies, the KPIs, the map layers and the workbench cards.
+        from gridgov.groups import (  # noqa: F401
+            kpis_groups,
             kpis_warnings,
             map_layers,
             policies,
+            policies_campaigns,
             policies_warnings,
             workbench,
         )

@@ -571,7 +571,17 @@ class RectificationEvidence(models.Model):
         return f"{self.case_id}: {self.uid}"
 
 
-# Chat exports and early warning live in their own module; Django finds models here.
+# Chat exports and early warning, the campaign, residents' feedback and the treatments live
+# in their own modules; Django finds models here.
+from gridgov.groups.models_campaigns import (  # noqa: E402
+    Campaign,
+    CampaignAlert,
+    CampaignBatch,
+    CampaignDaily,
+    DailyReport,
+    Milestone,
+    MilestoneExtension,
+)
 from gridgov.groups.models_feedback import GroupRating, Suggestion  # noqa: E402
 from gridgov.groups.models_messages import (  # noqa: E402
     ChatImport,
@@ -583,8 +593,13 @@ from gridgov.groups.models_messages import (  # noqa: E402
 from gridgov.groups.models_treatments import Pairing, RestructureTask  # noqa: E402
 
 __all__ = [
+    "Campaign",
+    "CampaignAlert",
+    "CampaignBatch",
+    "CampaignDaily",
     "ChatImport",
     "ChatMessage",
+    "DailyReport",
     "EarlyWarning",
     "ExportConsent",
     "Group",
@@ -593,6 +608,8 @@ __all__ = [
     "GroupRating",
     "IndicatorSet",
     "KeywordDay",
+    "Milestone",
+    "MilestoneExtension",
     "Pairing",
     "Rectification",
     "RectificationEvidence",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from gridgov.groups import (
     views,
+    views_campaigns,
     views_feedback,
     views_rectifications,
     views_snapshots,
@@ -52,6 +53,12 @@ urlpatterns = [
         name="suggestion_golden",
     ),
     path("risk/<int:compound_id>/", views_warnings.risk_detail, name="risk_detail"),
+    path("campaigns/", views_campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", views_campaigns.campaign_create, name="campaign_create"),
+    path("campaigns/<uuid:uid>/", views_campaigns.campaign_board, name="campaign_board"),
+    path("campaigns/<uuid:uid>/action/", views_campaigns.campaign_action, name="campaign_action"),
+    path("campaigns/<uuid:uid>/qr.svg", views_campaigns.campaign_qr, name="campaign_qr"),
+    path("progress/<str:token>/", views_campaigns.campaign_public, name="campaign_public"),
     path("<uuid:uid>/", views.group_detail, name="group_detail"),
     path("<uuid:uid>/exports/", views_warnings.group_exports, name="group_exports"),
     path(

@@ -51,6 +51,36 @@ def groups_section(user) -> Section | None:
                     "danger",
                 )
             )
+    queues.extend(_campaign_queues(user))
     if not queues:
         return None
     return Section("groups", _("Community chat groups"), queues=queues)
+
+
+def _campaign_queues(user) -> list[Queue]:
+    """The street's late milestones and the district's extensions to decide."""
+    from gridgov.groups import selectors_campaigns as campaigns
+
+    url = reverse("groups:campaign_list")
+    queues = []
+    if user.has_permission("groups.campaign"):
+        queues.append(
+            Queue(
+                "groups_campaign_late",
+                _("Campaign milestones running late"),
+                len(campaigns.late_milestones(actor=user)),
+                f"{url}?show=late",
+                "danger",
+            )
+        )
+    if user.has_permission("groups.campaign_approve"):
+        queues.append(
+            Queue(
+                "groups_extensions",
+                _("Milestone extensions to decide"),
+                campaigns.extensions_to_decide(actor=user).count(),
+                f"{url}?show=extensions",
+                "warning",
+            )
+        )
+    return queues

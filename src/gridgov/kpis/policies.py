@@ -62,6 +62,12 @@ def default_targets() -> dict[str, Target]:
         "volunteers.registration_rate": Target(target=20, yellow=15),
         "volunteers.per_worker": Target(target=3, yellow=2),
         "volunteers.retention": Target(target=80, yellow=70),
+        # Chat groups: 「四有」 ≥ 90 %, 数据鲜活度 ≥ 95 % (S000 §2.2.2, §7.1).
+        "groups.four_haves": Target(target=90, yellow=80),
+        "groups.freshness": Target(target=95, yellow=90),
+        "groups.monthly_update": Target(target=95, yellow=90),
+        "groups.rectification_on_time": Target(target=100, yellow=90),
+        "groups.average_score": Target(target=80, yellow=70),
         "participation.adoption_rate": Target(target=75, yellow=60),
         "participation.report_back": Target(target=100, yellow=90),
         "participation.topics": Target(target=2, yellow=1),

@@ -205,11 +205,14 @@ def test_the_demo_chat_groups(seeded):
 
     assert Group.objects.count() == 3 * Compound.objects.count()
     assert Group.objects.filter(state="pending").exists()
-    latest = Snapshot.objects.order_by("-month").values_list("month", flat=True).first()
-    classes = set(Snapshot.objects.filter(month=latest).values_list("klass", flat=True))
+    # Six finished months; the campaign's street has this month's reports too.
+    this_month = timezone.localdate().replace(day=1)
+    finished = Snapshot.objects.filter(month__lt=this_month)
+    latest = finished.order_by("-month").values_list("month", flat=True).first()
+    classes = set(finished.filter(month=latest).values_list("klass", flat=True))
     assert classes == {"high", "potential", "rectify", "restructure"}
-    per_group = Snapshot.objects.filter(group__state="approved").values("group").distinct()
-    assert all(Snapshot.objects.filter(group_id=row["group"]).count() == 6 for row in per_group)
+    per_group = finished.filter(group__state="approved").values("group").distinct()
+    assert all(finished.filter(group_id=row["group"]).count() == 6 for row in per_group)
     open_cases = Rectification.objects.exclude(state="closed")
     assert set(open_cases.values_list("trigger", flat=True)) == {"class", "low_score"}
     # The treatments: 功能重构群 given split-or-merge tasks, 潜力提升群 paired.
@@ -238,6 +241,25 @@ def test_the_demo_chat_exports_and_warnings(seeded):
     compound = compounds_visible(actor=street).filter(chat_groups__imports__isnull=False).first()
     assert compound_risk(actor=street, compound=compound).index is not None
     assert seed_group_warnings() == 0
+
+
+def test_the_demo_campaign_on_day_40(seeded):
+    """The demo street's campaign on its day 40: milestones done, one done late (yellow),
+    the board in colours; seeding again adds nothing."""
+    from gridgov.demo.groups_campaign import seed_groups_campaign
+    from gridgov.groups import selectors_campaigns
+    from gridgov.groups.models_campaigns import Campaign
+
+    campaign = Campaign.objects.get()
+    board = selectors_campaigns.campaign_board(campaign)
+    assert board.day == 40 and board.phase["code"] == "implementation"
+    colours = {m.day: (m.state, late.colour) for m, late in board.milestones}
+    assert colours[10] == ("done", "success") and colours[25] == ("done", "warning")
+    assert colours[45] == ("pending", "success")
+    assert board.rows and {i.colour for r in board.rows for i in r.indicators.values()} - {
+        "secondary"
+    }
+    assert seed_groups_campaign() is None
 
 
 def test_the_demo_emergency_supplies(seeded):

@@ -131,6 +131,7 @@ def registry(org_tree, make_user):
 
 
 def test_every_registered_kpi_has_a_fixture_expectation():
+    from gridgov.groups.tests.test_campaigns import KPI_CODES as GROUP_CODES
     from gridgov.groups.tests.test_warnings import KPI_CODES as WARNING_CODES
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
@@ -160,7 +161,9 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     )
     assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
         VISIT_EXPECTED
-    ) | lists_codes | participation_codes | SUPPLY_CODES | WARNING_CODES == set(REGISTRY)
+    ) | lists_codes | participation_codes | SUPPLY_CODES | WARNING_CODES | GROUP_CODES == set(
+        REGISTRY
+    )
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))

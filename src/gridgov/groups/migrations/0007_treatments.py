@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0005_chat_exports_warnings'),
+        ('groups', '0006_campaigns'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0006_treatments'),
+        ('groups', '0007_treatments'),
         ('people', '0011_remask_id_numbers'),
     ]
 

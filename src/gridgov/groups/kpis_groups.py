@@ -1,0 +1,200 @@
+"""The KPIs of the chat-group inventory, registered with the KPI registry (docs/kpis.md).
+Each is a snapshot as of the period's end, counted per group path (the group's grid, or its
+community) in grouped queries, so units add up their groups. "Registered" groups are those
+the committee approved and that are active, registered before the moment:
+
+- ``groups.four_haves``: registered groups with 章程, 管理员, 审核机制 and 应急预案 ÷ registered
+  groups (「四有」达标率, ≥ 90 %);
+- ``groups.class_high`` / ``class_potential`` / ``class_rectify`` / ``class_restructure``:
+  the month's snapshots placed in each of the four classes ÷ the month's snapshots;
+- ``groups.average_score``: the mean of the month's scores (0–100);
+- ``groups.rectification_on_time``: rectification items due in the month (up to the
+  moment) done by their due time ÷ those items;
+- ``groups.freshness``: registered groups with a snapshot of the month ÷ registered groups
+  (数据鲜活度, ≥ 95 %);
+- ``groups.monthly_update``: registered groups whose month's snapshot was saved by the
+  policy's day (the 5th) ÷ registered groups.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gridgov.groups.models import Group, RectificationItem, Score, Snapshot
+from gridgov.groups.policies_campaigns import campaign_policy
+from gridgov.kpis.registry import Kpi, Period, period_containing, register
+
+LEVELS = ("district", "street", "community", "grid")
+
+
+def _month(moment: datetime) -> date:
+    """The month the moment closes or runs in (``moment`` is exclusive)."""
+    return timezone.localtime(moment - timedelta(microseconds=1)).date().replace(day=1)
+
+
+def _registered(prefix: str, moment: datetime):
+    return Group.objects.filter(
+        scope_path__startswith=prefix,
+        state=Group.State.APPROVED,
+        status=Group.Status.ACTIVE,
+        created_at__lt=moment,
+    )
+
+
+def _per_path(rows, numerator: Q, path: str = "scope_path") -> dict[str, list]:
+    counted = rows.values(path).annotate(
+        n=Count("pk", distinct=True), num=Count("pk", distinct=True, filter=numerator)
+    )
+    return {r[path]: [r["num"], r["n"]] for r in counted.order_by()}
+
+
+def four_haves(prefix: str, moment: datetime) -> dict[str, list]:
+    return _per_path(
+        _registered(prefix, moment),
+        Q(has_charter=True, has_admin=True, has_review=True, has_emergency_plan=True),
+    )
+
+
+def freshness(prefix: str, moment: datetime) -> dict[str, list]:
+    month = _month(moment)
+    return _per_path(
+        _registered(prefix, moment),
+        Q(snapshots__month=month, snapshots__entered_at__lt=moment),
+    )
+
+
+def monthly_update(prefix: str, moment: datetime) -> dict[str, list]:
+    from gridgov.groups.selectors_campaigns import update_deadline
+
+    month = _month(moment)
+    deadline = min(update_deadline(month, campaign_policy()), moment)
+    return _per_path(
+        _registered(prefix, moment),
+        Q(snapshots__month=month, snapshots__entered_at__lt=deadline),
+    )
+
+
+def _class_share(klass: str):
+    def share(prefix: str, moment: datetime) -> dict[str, list]:
+        rows = Snapshot.objects.filter(scope_path__startswith=prefix, month=_month(moment))
+        return _per_path(rows, Q(klass=klass))
+
+    return share
+
+
+def average_score(prefix: str, moment: datetime) -> dict[str, list]:
+    """{path: [sum of the month's scores, scores]}: the registry's ratio with scale 1 is
+    their mean."""
+    rows = (
+        Score.objects.filter(scope_path__startswith=prefix, month=_month(moment))
+        .values("scope_path")
+        .annotate(total=Sum("total"), n=Count("pk"))
+        .order_by()
+    )
+    return {r["scope_path"]: [r["total"] or 0, r["n"]] for r in rows}
+
+
+def rectification_on_time(prefix: str, moment: datetime) -> dict[str, list]:
+    start = period_containing("month", _month(moment)).start
+    rows = RectificationItem.objects.filter(
+        case__scope_path__startswith=prefix, due_at__gte=start, due_at__lt=moment
+    )
+    return _per_path(
+        rows,
+        Q(done_at__isnull=False, done_at__lte=F("due_at")),
+        path="case__scope_path",
+    )
+
+
+def _link(unit_code: str, period: Period) -> str:
+    return reverse("groups:group_list")
+
+
+def _kpi(**kwargs) -> Kpi:
+    kwargs.setdefault("unit", "%")
+    return register(
+        Kpi(
+            capability="groups",
+            levels=LEVELS,
+            periods=("month",),
+            source=lambda: Group.objects.all(),
+            records=_link,
+            **kwargs,
+        )
+    )
+
+
+_kpi(
+    code="groups.four_haves",
+    name=_("Groups with the four essentials (「四有」达标率)"),
+    definition=_(
+        "Of the registered chat groups, the share that has a charter, admins, content review "
+        "and an emergency plan (章程, 管理员, 审核机制, 应急预案)."
+    ),
+    formula=_("registered groups with all four ÷ registered groups"),
+    higher_is_better=True,
+    snapshot=four_haves,
+)
+for klass, label, name in [
+    ("high", "class_high", _("High-performing groups (高效能群占比)")),
+    ("potential", "class_potential", _("Groups with potential (潜力提升群占比)")),
+    ("rectify", "class_rectify", _("Groups to be rectified (问题整改群占比)")),
+    ("restructure", "class_restructure", _("Groups to be restructured (功能重构群占比)")),
+]:
+    _kpi(
+        code=f"groups.{label}",
+        name=name,
+        definition=_(
+            "Of the month's reports of chat groups, the share the rule engine placed in this "
+            "class; the four shares add up to 100 %."
+        ),
+        formula=_("the month's snapshots in the class ÷ the month's snapshots"),
+        higher_is_better=klass in ("high", "potential"),
+        snapshot=_class_share(klass),
+    )
+_kpi(
+    code="groups.average_score",
+    name=_("Average monthly score of chat groups (月度平均分)"),
+    definition=_("The mean of the month's scores of chat groups (0–100, four dimensions)."),
+    formula=_("sum of the month's scores ÷ groups scored"),
+    unit=pgettext_lazy("KPI unit", "points"),
+    higher_is_better=True,
+    snapshot=average_score,
+    scale=1.0,
+)
+_kpi(
+    code="groups.rectification_on_time",
+    name=_("Rectification items done on time (整改按期完成率)"),
+    definition=_(
+        "Of the rectification items of chat groups due in the month so far, the share done "
+        "by their due time."
+    ),
+    formula=_("items due in the month done by their due time ÷ items due in the month"),
+    higher_is_better=True,
+    snapshot=rectification_on_time,
+)
+_kpi(
+    code="groups.freshness",
+    name=_("Chat-group data freshness (数据鲜活度)"),
+    definition=_("Of the registered chat groups, the share with a report for the current month."),
+    formula=_("registered groups with the month's snapshot ÷ registered groups"),
+    higher_is_better=True,
+    snapshot=freshness,
+)
+_kpi(
+    code="groups.monthly_update",
+    name=_("Chat groups updated by the 5th (月度更新率)"),
+    definition=_(
+        "Of the registered chat groups, the share whose report for the month was entered by "
+        "the day of the month the campaign policy sets (the 5th)."
+    ),
+    formula=_("registered groups with the month's snapshot saved by the 5th ÷ registered groups"),
+    higher_is_better=True,
+    snapshot=monthly_update,
+)
