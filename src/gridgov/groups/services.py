@@ -385,6 +385,18 @@ def group_update(*, actor, group: Group, data: dict, version: int) -> Group:
     return locked
 
 
+def lock_current(record, version=None, *, related: tuple[str, ...] = ()):
+    """The row locked for a change (call inside the transaction); 409 with the current
+    version when ``version`` (the one the caller read) is no longer it."""
+    rows = type(record).objects.select_for_update()
+    if related:
+        rows = rows.select_related(*related)
+    locked = rows.get(pk=record.pk)
+    if version is not None and str(locked.version) != str(version):
+        raise Conflict(details={"version": locked.version})
+    return locked
+
+
 def locked_for_transition(machine, record, *, actor, action: str, version: int, note):
     """The row locked for one of ``machine``'s actions (call inside the transaction), with
     the action's definition and the note (``(text, limit)``) cleaned: an unknown action,

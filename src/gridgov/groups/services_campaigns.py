@@ -36,7 +36,7 @@ from gridgov.groups.models_campaigns import (
     MilestoneExtension,
 )
 from gridgov.groups.policies_campaigns import CampaignPolicy, campaign_policy
-from gridgov.groups.services import actor_name, free_text
+from gridgov.groups.services import actor_name, free_text, lock_current
 from gridgov.org.models import Grid, OrgUnit
 
 LEVELS = (OrgUnit.Level.STREET, OrgUnit.Level.DISTRICT)
@@ -247,13 +247,6 @@ def campaign_create(*, actor, unit_code: str, name: str, start_on) -> Campaign:
 # Milestones --------------------------------------------------------------------------------
 
 
-def _locked(campaign: Campaign, version: int | None) -> Campaign:
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if version is not None and locked.version != version:
-        raise Conflict(details={"version": locked.version})
-    return locked
-
-
 def milestone_done(
     *, actor, milestone: Milestone, evidence_note: str, done_on=None, version: int
 ) -> Milestone:
@@ -393,7 +386,7 @@ def campaign_pause(*, actor, campaign: Campaign, reason: str, version: int) -> C
     if errors:
         raise ValidationFailed(details=errors)
     with transaction.atomic():
-        locked = _locked(campaign, version)
+        locked = lock_current(campaign, version)
         if locked.state == Campaign.State.PAUSED:
             raise Conflict(_("The campaign is paused already."), code="campaign_paused")
         locked.state = Campaign.State.PAUSED
@@ -415,7 +408,7 @@ def campaign_resume(*, actor, campaign: Campaign, version: int) -> Campaign:
     moves by the days it stood paused."""
     require_in_scope(actor, campaign.scope_path, "groups.campaign")
     with transaction.atomic():
-        locked = _locked(campaign, version)
+        locked = lock_current(campaign, version)
         if locked.state != Campaign.State.PAUSED:
             raise Conflict(_("The campaign is not paused."), code="campaign_running")
         days = max((timezone.localdate() - locked.paused_on).days, 0)

@@ -24,20 +24,13 @@ from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import require_in_scope
 from gridgov.groups.models import Group, Pairing, RestructureTask, Snapshot
 from gridgov.groups.selectors_treatments import as_uuid
-from gridgov.groups.services import _text, actor_name
+from gridgov.groups.services import _text, actor_name, lock_current
 
 
 def latest_class(group: Group) -> str:
     return (
         Snapshot.objects.filter(group=group).order_by("-month").values_list("klass", flat=True)
     ).first() or ""
-
-
-def _locked(model, obj, version):
-    locked = model.objects.select_for_update().get(pk=obj.pk)
-    if version is not None and str(version) != str(locked.version):
-        raise Conflict()
-    return locked
 
 
 # Pairing -------------------------------------------------------------------------------
@@ -100,7 +93,7 @@ def pairing_end(*, actor, pairing: Pairing, outcome: str, version=None) -> Pairi
     if errors:
         raise ValidationFailed(details=errors)
     with transaction.atomic():
-        pairing = _locked(Pairing, pairing, version)
+        pairing = lock_current(pairing, version)
         if pairing.state != Pairing.State.ACTIVE:
             raise Conflict(_("This pairing has ended."), code="pairing_ended")
         pairing.state = Pairing.State.ENDED
@@ -168,7 +161,7 @@ def restructure_done(*, actor, task: RestructureTask, note: str = "", version=No
     errors: dict = {}
     note = _text(note, "note", 300, errors)
     with transaction.atomic():
-        task = _locked(RestructureTask, task, version)
+        task = lock_current(task, version)
         if task.state != RestructureTask.State.OPEN:
             raise Conflict(_("This task is already done."), code="task_done")
         group = Group.objects.get(pk=task.group_id)  # as it is now, not as first read

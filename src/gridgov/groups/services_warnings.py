@@ -31,7 +31,7 @@ from gridgov.core.masking import mask_text
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import path_in_scope
 from gridgov.groups.models import EarlyWarning, Group, KeywordDay
-from gridgov.groups.services import _text, actor_name
+from gridgov.groups.services import _text, actor_name, lock_current
 
 EXCERPT_CHARS = 60
 
@@ -260,13 +260,6 @@ def _require_checker(actor, warning: EarlyWarning) -> None:
         raise PermissionDenied()
 
 
-def _locked(warning: EarlyWarning, version) -> EarlyWarning:
-    locked = EarlyWarning.objects.select_for_update().select_related("group").get(pk=warning.pk)
-    if version is not None and str(version) != str(locked.version):
-        raise Conflict()
-    return locked
-
-
 def warning_decide(*, actor, warning: EarlyWarning, verdict: str, note: str = "", version=None):
     """Mark a warning true (属实) or a false alarm (误报), once."""
     _require_checker(actor, warning)
@@ -277,7 +270,7 @@ def warning_decide(*, actor, warning: EarlyWarning, verdict: str, note: str = ""
     if errors:
         raise ValidationFailed(details=errors)
     with transaction.atomic():
-        warning = _locked(warning, version)
+        warning = lock_current(warning, version, related=("group",))
         if warning.state != EarlyWarning.State.OPEN:
             raise Conflict(_("This warning was already checked."), code="already_decided")
         warning.state = verdict
@@ -323,7 +316,7 @@ def warning_to_event(*, actor, warning: EarlyWarning, category_code: str = "", v
     topic = topics.get(warning.topic)
     category_code = (category_code or (topic.event_category if topic else "")).strip()
     with transaction.atomic():
-        warning = _locked(warning, version)
+        warning = lock_current(warning, version, related=("group",))
         if warning.event_id:
             raise Conflict(_("This warning is already a grid event."), code="already_event")
         if warning.state == EarlyWarning.State.FALSE_ALARM:
