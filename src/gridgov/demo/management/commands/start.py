@@ -146,6 +146,12 @@ class Command(BaseCommand):
                 [*manage, "participation_boards", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # The inventory campaigns' daily collection rates and alerts, every hour.
+            supervisor.spawn(
+                "campaign days",
+                [*manage, "groups_campaign_daily", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # Chat exports' text and old message rows deleted past retention, every hour.
             supervisor.spawn(
                 "chat export retention",
