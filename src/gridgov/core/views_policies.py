@@ -26,6 +26,15 @@ def _value_text(value, labels) -> str:
         return str(int(value))
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return "、".join(str(labels.get(v, v)) if isinstance(v, str) else str(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        # Small records in a record (a topic's terms with their weights): "发热 (1)、发烧 (1)".
+        return "、".join(
+            " ".join(
+                [_value_text(next(iter(v.values()), ""), labels)]
+                + [f"({_value_text(x, labels)})" for x in list(v.values())[1:]]
+            )
+            for v in value
+        )
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str):
