@@ -158,12 +158,12 @@ def test_demo_is_refused_in_production(settings):
         seed_demo()
 
 
-def test_production_start_refuses_demo_accounts(settings):
+def test_production_start_refuses_demo_accounts(settings, make_user):
+    """An active demo account (the demo's logins are all marked so: demo/tests/test_seed.py)
+    stops a production start."""
     from django.core.management import CommandError, call_command
 
-    from gridgov.demo.seed import seed_demo
-
-    seed_demo()
+    make_user(username="demo_grid", is_demo=True)
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="Demo accounts"):
         call_command("start", "--no-serve")

@@ -282,3 +282,30 @@ def test_the_demo_emergency_supplies(seeded):
     assert ledger.verify("supplies").ok
     count = Batch.objects.count()
     assert seed_supplies() == 0 and Batch.objects.count() == count
+
+
+def test_the_demo_provider_lands_on_its_orders(seeded, login_client):
+    """After the demo's needs and resources: demo_provider operates one of the street's
+    resources and lands on its orders."""
+    from gridgov.demo.lists_providers import seed_providers
+    from gridgov.lists import selectors
+
+    resource = seed_providers()
+    provider = User.objects.get(username="demo_provider")
+    assert resource.scope_path.startswith("31/3101/310104/310104003/")
+    assert list(resource.operators.values_list("user", flat=True)) == [provider.pk]
+    mine = selectors.order_list(actor=provider, action="serve")
+    assert mine.exists() and set(mine.values_list("resource", flat=True)) == {resource.pk}
+    c = login_client(provider)
+    assert c.get("/").url == "/lists/serve/"
+    assert c.get("/lists/serve/").status_code == 200
+
+
+def test_every_demo_login_is_a_demo_account(seeded):
+    """Production refuses to start while any of these is active (core.checks, start)."""
+    from gridgov.demo.seed import demo_logins
+
+    names = [login.username for login in demo_logins()]
+    assert names and set(
+        User.objects.filter(username__in=names, is_demo=True).values_list("username", flat=True)
+    ) == set(names)

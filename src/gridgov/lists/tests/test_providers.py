@@ -349,24 +349,3 @@ def test_demo_provider_is_linked_by_seed_providers(org_tree, make_user):
     assert order.need_id == need.pk and order.state == ServiceOrder.State.DISPATCHED
     assert seed_providers() == resource  # idempotent
     assert resource.operators.count() == 1 and resource.orders.count() == 1
-
-
-@pytest.mark.django_db
-def test_seed_providers_after_the_demo_seed(settings, tmp_path, client, login_client):
-    """After the demo's needs and resources: demo_provider operates one of the street's
-    resources and lands on its orders."""
-    from gridgov.accounts.models import User
-    from gridgov.demo.lists_providers import seed_providers
-    from gridgov.demo.seed import seed_demo
-
-    settings.DATA_DIR = tmp_path
-    seed_demo()
-    resource = seed_providers()
-    provider = User.objects.get(username="demo_provider")
-    assert resource.scope_path.startswith("31/3101/310104/310104003/")
-    assert list(resource.operators.values_list("user", flat=True)) == [provider.pk]
-    mine = selectors.order_list(actor=provider, action="serve")
-    assert mine.exists() and set(mine.values_list("resource", flat=True)) == {resource.pk}
-    c = login_client(provider)
-    assert c.get("/").url == "/lists/serve/"
-    assert c.get("/lists/serve/").status_code == 200
