@@ -85,10 +85,11 @@ def test_grid_map_over_the_offline_tiles(
     for name in ("网格001", "网格002"):
         assert page.locator(".grid-label", has_text=name).is_visible()
     # Buildings appear from street level (zoom 15) on: on a phone, one step in.
-    if page.evaluate("document.querySelectorAll('#grid-map .leaflet-interactive').length") < 4:
+    if page.evaluate("document.querySelectorAll('#grid-map .leaflet-interactive').length") < 5:
         page.get_by_role("button", name="放大").click()
         page.wait_for_timeout(600)
-    assert page.locator("#grid-map .leaflet-interactive").count() == 4  # two grids, two buildings
+    # Two grids, two buildings, and the compound's point of the risk-index layer.
+    assert page.locator("#grid-map .leaflet-interactive").count() == 5
     if size == "phone":
         page.locator(".map-legend summary").click()
     legend = page.locator(".map-legend").inner_text()
