@@ -309,3 +309,11 @@ def test_every_demo_login_is_a_demo_account(seeded):
     assert names and set(
         User.objects.filter(username__in=names, is_demo=True).values_list("username", flat=True)
     ) == set(names)
+
+
+def test_the_demo_lies_where_its_streets_are(seeded):
+    """徐汇区's outline, streets and communities where their roads are, grids that tile their
+    community, buildings inside their grid (demo/tests/test_geography.py)."""
+    from gridgov.demo.tests.test_geography import check_demo_geography
+
+    check_demo_geography()
