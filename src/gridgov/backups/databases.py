@@ -57,7 +57,8 @@ _BACKUP_LOCK_ID = 0x67726964  # "grid"
 _TOOL_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
 
 # Drops what the application's schema holds (tables, sequences, views, functions; not what
-# extensions own), prepended to a forced restore inside the same transaction.
+# extensions own, nor what goes with its owner: owned sequences, partitions; a partitioned
+# table's own dependency on itself, through its partition key, does not count), prepended to a forced restore inside the same transaction.
 _PG_DROP_ALL = r"""
 SET client_min_messages = warning;
 DO $$
@@ -67,7 +68,8 @@ BEGIN
              JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
                AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                               WHERE d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+                               WHERE d.objid = c.oid AND d.refobjid <> c.oid
+                                 AND d.deptype IN ('e', 'a', 'i'))
     LOOP
         EXECUTE format(CASE r.relkind
                            WHEN 'v' THEN 'DROP VIEW IF EXISTS %I CASCADE'
