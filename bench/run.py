@@ -6,6 +6,7 @@
     .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
     .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
     .venv/bin/python -m bench.run --size smoke|small|full --only chat   (chat exports read)
+    .venv/bin/python -m bench.run --size smoke|small|full --only scoring   (chat groups' month)
 
 Creates a fresh database (``gridgov_bench``) on the PostgreSQL server, builds a synthetic
 district through the product's own paths, and appends the results to BENCHMARKS.md.
@@ -216,7 +217,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching", "votes", "ledger", "chat"],
+        choices=["visits", "matching", "votes", "ledger", "chat", "scoring"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -231,6 +232,8 @@ def main(argv=None) -> int:
         return _ledger_only(args)
     if args.only == "chat":
         return _chat_only(args)
+    if args.only == "scoring":
+        return _scoring_only(args)
     if args.search_only:
         return _search_only(args)
     if args.dashboard_only:
@@ -412,6 +415,36 @@ def _chat_only(args) -> int:
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
         *chat_bench.chat_lines(measured),
+    ]
+    return _record("\n".join(lines) + "\n", args)
+
+
+SCORING_SIZES = {"smoke": 1_000, "small": 10_000, "full": 10_000}
+
+
+def _scoring_only(args) -> int:
+    """The monthly scoring of the chat groups (small and full: 10,000 groups) against one
+    raw SQL statement computing the same scores and ranks."""
+    url = recreate_database(args.database_url, args.database_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        from bench import scoring as scoring_bench
+
+        with connection.cursor() as cursor:
+            info = machine_info(cursor)
+        measured = scoring_bench.bench_scoring(SCORING_SIZES[args.size])
+    lines = [
+        f"## {datetime.now():%Y-%m-%d %H:%M} · chat-group scoring only, size {args.size}",
+        f"Machine: {info}",
+        "",
+        "| benchmark | GridGov | same-run baseline | ratio | target |",
+        "|---|---|---|---|---|",
+        *scoring_bench.scoring_lines(measured),
     ]
     return _record("\n".join(lines) + "\n", args)
 

@@ -2691,6 +2691,15 @@ ROUTES = [
     ),
     _api("GET", "/api/v1/snapshots", "groups.view", "/api/v1/snapshots?limit=200"),
     Route("groups:score_board", "GET", "/groups/scores/", "groups.view"),
+    # Scoring a month again is the street's, over its own area.
+    Route(
+        "groups:score_recompute",
+        "POST",
+        "/groups/scores/recompute/",
+        "groups.supervise",
+        ok=(302,),
+        data={"month": "2026-10"},
+    ),
     Route("groups:rectification_list", "GET", "/groups/rectifications/", "groups.view"),
     Route(
         "groups:rectification_detail",
@@ -2724,6 +2733,13 @@ ROUTES = [
         ("group_case_evidence_in", "group_case_evidence_out"),
     ),
     _api("GET", "/api/v1/scores", "groups.view", "/api/v1/scores?limit=200"),
+    _api(
+        "POST",
+        "/api/v1/scores/recompute",
+        "groups.supervise",
+        "/api/v1/scores/recompute",
+        data={"month": "2026-10"},
+    ),
     _api("GET", "/api/v1/rectifications", "groups.view", "/api/v1/rectifications?limit=200"),
     _api(
         "GET",

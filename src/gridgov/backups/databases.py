@@ -58,7 +58,8 @@ _TOOL_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
 
 # Drops what the application's schema holds (tables, sequences, views, functions; not what
 # extensions own, nor what goes with its owner: owned sequences, partitions; a partitioned
-# table's own dependency on itself, through its partition key, does not count), prepended to a forced restore inside the same transaction.
+# table's own dependency on itself, through its partition key, does not count), prepended
+# to a forced restore inside the same transaction.
 _PG_DROP_ALL = r"""
 SET client_min_messages = warning;
 DO $$

@@ -19,6 +19,7 @@ from gridgov.core.api_support import (
 from gridgov.core.errors import ValidationFailed
 from gridgov.groups import selectors
 from gridgov.groups import services_rectifications as cases
+from gridgov.groups import services_scores as scores
 from gridgov.groups.services_snapshots import month_of
 
 router = PermissionRouter(tags=["chat groups"])
@@ -79,6 +80,29 @@ def score_list(
     qs = selectors.score_list(actor=request.user, month=_month(month), street=street)
     items, limit, offset = page_slice(qs, offset, limit)
     return ScorePage(count=qs.count(), offset=offset, limit=limit, items=list(items))
+
+
+class RecomputeIn(Schema):
+    month: line(7)
+
+
+class ScoringRunOut(Schema):
+    month: date
+    scored: int
+    changed: int
+    policy_version: int
+    cases_opened: int
+
+
+@router.post("/scores/recompute", response=ScoringRunOut)
+@api_requires("groups.supervise")
+def score_recompute(request, payload: RecomputeIn):
+    """Score the month (YYYY-MM) of every group of the caller's area again under the scoring
+    policy in force and rank the streets again; ``changed`` counts the scores written."""
+    month = _month(payload.month)
+    if month is None:
+        raise ValidationFailed(details={"month": ["YYYY-MM"]})
+    return scores.score_month(month=month, actor=request.user)
 
 
 class ItemOut(Schema):

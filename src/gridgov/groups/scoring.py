@@ -14,8 +14,8 @@ the total is 0–100, the stars 1 + the number of star bands reached.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from statistics import mean
 from typing import Any
 
 DIMENSIONS = ("data", "service", "security", "development")
@@ -62,7 +62,7 @@ def measured_indicators(group, values: dict[str, Any]) -> int:
 
 
 def _mean(parts: list[float]) -> float | None:
-    return round(mean(parts), 2) if parts else None
+    return round(math.fsum(parts) / len(parts), 2) if parts else None
 
 
 def score(group, values: dict[str, Any], policy) -> Result:

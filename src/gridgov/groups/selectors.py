@@ -138,6 +138,16 @@ def score_list(*, actor, month=None, street: str = ""):
     return qs.order_by("-month", "street__code", "rank", "id")
 
 
+def score_rules(*, actor, month) -> dict:
+    """The scoring policy version in force, and how many of the month's scores in the
+    actor's area were computed under another version (they change when scored again)."""
+    from gridgov.core.policies import policy_in_force
+
+    version = policy_in_force("groups.scoring").version
+    outdated = score_list(actor=actor, month=month).exclude(policy_version=version).count()
+    return {"version": version, "outdated": outdated}
+
+
 def top_and_bottom(*, actor, month) -> list[dict]:
     """Per street of the actor's area: the top and bottom groups of the month (policy
     ``groups.scoring.top_bottom``), for the 奖励 / 约谈 decisions."""

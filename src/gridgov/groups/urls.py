@@ -18,6 +18,7 @@ urlpatterns = [
     path("new/", views.group_create, name="group_create"),
     path("evidence/<uuid:uid>/", views.evidence_file, name="evidence_file"),
     path("scores/", views_rectifications.score_board, name="score_board"),
+    path("scores/recompute/", views_rectifications.score_recompute, name="score_recompute"),
     path("rectifications/", views_rectifications.rectification_list, name="rectification_list"),
     path(
         "rectifications/evidence/<uuid:uid>/",

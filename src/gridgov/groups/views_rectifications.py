@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.groups import selectors
 from gridgov.groups import services_rectifications as cases
+from gridgov.groups import services_scores as scores
 from gridgov.groups.models import Rectification, RectificationEvidence
 from gridgov.groups.services_snapshots import month_of
 
@@ -147,5 +149,32 @@ def score_board(request):
             "month": month,
             "streets": selectors.top_and_bottom(actor=user, month=month),
             "scores": list(selectors.score_list(actor=user, month=month)[:PAGE]),
+            "rules": selectors.score_rules(actor=user, month=month),
+            "can_recompute": user.has_permission("groups.supervise"),
         },
     )
+
+
+@require_POST
+@requires("groups.supervise")
+def score_recompute(request):
+    """Score the month again under the scoring rules in force (after they changed)."""
+    month = month_of(request.POST.get("month", ""))
+    if month is None:
+        messages.error(request, _("Choose a month."))
+        return redirect("groups:score_board")
+    run = scores.score_month(month=month, actor=request.user)
+    messages.success(
+        request,
+        _(
+            "%(scored)d monthly reports scored under version %(version)d of the scoring "
+            "rules: %(changed)d scores changed, %(opened)d rectification cases opened."
+        )
+        % {
+            "scored": run.scored,
+            "version": run.policy_version,
+            "changed": run.changed,
+            "opened": run.cases_opened,
+        },
+    )
+    return redirect(f"{reverse('groups:score_board')}?month={month:%Y-%m}")
