@@ -255,6 +255,7 @@ class RiskInputOut(Schema):
     points: float | None
     weight: float
     full_at: float
+    share: float | None  # the input's part of the index (None when not measured)
 
 
 class RiskOut(Schema):
@@ -288,10 +289,9 @@ def risk_list(request, offset: Offset = 0, limit: Limit = 50):
     compounds, _limit, _offset = page_slice(
         selectors_warnings.compounds_visible(actor=request.user), offset, limit
     )
-    return [
-        _risk_out(selectors_warnings.compound_risk(actor=request.user, compound=c))
-        for c in compounds
-    ]
+    compounds = list(compounds)
+    risks = selectors_warnings.compound_risks(actor=request.user, compounds=compounds)
+    return [_risk_out(risks[c.pk]) for c in compounds]
 
 
 @router.get("/compound-risk/{compound_id}", response=RiskOut)

@@ -20,7 +20,7 @@ LEVEL_LABELS = {
 
 
 def risk_points(actor) -> list[dict]:
-    from gridgov.groups.selectors_warnings import compound_risk, compounds_visible
+    from gridgov.groups.selectors_warnings import compound_risks, compounds_visible
     from gridgov.org.models import Building
 
     compounds = list(compounds_visible(actor=actor)[:LIMIT])
@@ -31,11 +31,11 @@ def risk_points(actor) -> list[dict]:
         .annotate(lon=Avg("lon"), lat=Avg("lat"))
         .order_by()
     }
+    compounds = [c for c in compounds if c.pk in placed]
+    risks = compound_risks(actor=actor, compounds=compounds)
     points = []
     for compound in compounds:
-        if compound.pk not in placed:
-            continue
-        risk = compound_risk(actor=actor, compound=compound)
+        risk = risks[compound.pk]
         index = "—" if risk.index is None else f"{risk.index:g}"
         points.append(
             {

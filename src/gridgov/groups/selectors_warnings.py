@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from gridgov.core.errors import NotFound
@@ -87,6 +87,7 @@ class RiskInput:
     points: float | None  # 0–100
     weight: float
     full_at: float
+    share: float | None = None  # its part of the index: its weight among the inputs measured
 
 
 @dataclass(frozen=True)
@@ -135,65 +136,118 @@ def _share(part, whole) -> float | None:
 def compound_risk(*, actor, compound, now=None) -> Risk:
     """The risk index 0–100 of a compound from its groups (registered, active): every
     input with its value, points and weight (docs/groups.md, *Compound risk index*)."""
+    return compound_risks(actor=actor, compounds=[compound], now=now)[compound.pk]
+
+
+def _by_compound(rows, ids) -> dict[int, dict]:
+    return {row.pop("compound_pk"): row for row in rows if row["compound_pk"] in ids}
+
+
+def compound_risks(*, actor, compounds, now=None) -> dict[int, Risk]:
+    """``compound_risk`` of each compound, in one query per kind of input (a list or the
+    map shows hundreds of compounds). A group serving two compounds counts in both."""
     in_force = policy_in_force("groups.risk")
     policy = in_force.value
     now = now or timezone.now()
     since = now - timedelta(days=policy.window_days)
+    ids = {c.pk for c in compounds}
     groups = Group.objects.visible_to(actor, "view").filter(
-        compounds=compound, state=Group.State.APPROVED, status=Group.Status.ACTIVE
+        state=Group.State.APPROVED, status=Group.Status.ACTIVE
     )
-    members = groups.aggregate(
-        total=Sum("members_total"),
-        elderly=Sum("age_60_plus"),
-        alone=Sum("special_elderly_alone"),
-        pregnant=Sum("special_pregnant"),
-        chronic=Sum("special_chronic"),
+    serving = Group.compounds.through.objects.filter(compound_id__in=ids, group__in=groups)
+    members = _by_compound(
+        serving.values(compound_pk=F("compound_id")).annotate(
+            groups=Count("group_id"),
+            total=Sum("group__members_total"),
+            elderly=Sum("group__age_60_plus"),
+            alone=Sum("group__special_elderly_alone"),
+            pregnant=Sum("group__special_pregnant"),
+            chronic=Sum("group__special_chronic"),
+        ),
+        ids,
     )
-    warnings = EarlyWarning.objects.filter(group__in=groups, created_at__gte=since).exclude(
-        state=EarlyWarning.State.FALSE_ALARM
+    warnings = _by_compound(
+        EarlyWarning.objects.filter(group__in=groups, created_at__gte=since)
+        .exclude(state=EarlyWarning.State.FALSE_ALARM)
+        .values(compound_pk=F("group__compounds"))
+        .annotate(
+            all=Count("id"),
+            confirmed=Count("id", filter=Q(state=EarlyWarning.State.CONFIRMED)),
+        ),
+        ids,
     )
-    counted = warnings.aggregate(
-        all=Count("id"), confirmed=Count("id", filter=Q(state=EarlyWarning.State.CONFIRMED))
+    asked = _by_compound(
+        ChatImport.objects.filter(group__in=groups, imported_at__gte=since)
+        .values(compound_pk=F("group__compounds"))
+        .annotate(questions=Sum("questions"), answered=Sum("answered")),
+        ids,
     )
-    group_count = groups.count()
-    latest = Snapshot.objects.filter(group=OuterRef("pk")).order_by("-month").values("klass")
-    classes = groups.annotate(latest=Subquery(latest[:1])).values_list("latest", flat=True)
-    classed = [k for k in classes if k]
+    open_cases = _by_compound(
+        Rectification.objects.filter(group__in=groups)
+        .exclude(state=Rectification.State.CLOSED)
+        .values(compound_pk=F("group__compounds"))
+        .annotate(n=Count("id")),
+        ids,
+    )
+    latest = Snapshot.objects.filter(group=OuterRef("group_id")).order_by("-month").values("klass")
+    classes: dict[int, list[str]] = {}
+    for compound_id, klass in serving.annotate(latest=Subquery(latest[:1])).values_list(
+        "compound_id", "latest"
+    ):
+        if klass:
+            classes.setdefault(compound_id, []).append(klass)
+    none = {"groups": 0, "total": None, "elderly": None}
+    return {
+        c.pk: _risk(
+            c,
+            policy,
+            in_force.version,
+            members.get(c.pk, none),
+            warnings.get(c.pk, {"all": 0, "confirmed": 0}),
+            asked.get(c.pk, {"questions": None, "answered": None}),
+            open_cases.get(c.pk, {"n": 0})["n"],
+            classes.get(c.pk, []),
+        )
+        for c in compounds
+    }
+
+
+def _risk(compound, policy, version, members, warnings, asked, open_cases, classed) -> Risk:
+    group_count = members["groups"]
     troubled = sum(1 for k in classed if k in (Snapshot.Klass.RECTIFY, Snapshot.Klass.RESTRUCTURE))
-    asked = ChatImport.objects.filter(group__in=groups, imported_at__gte=since).aggregate(
-        questions=Sum("questions"), answered=Sum("answered")
-    )
-    parts = [members[k] for k in ("alone", "pregnant", "chronic") if members[k] is not None]
+    parts = [members.get(k) for k in ("alone", "pregnant", "chronic")]
+    parts = [p for p in parts if p is not None]
     special = sum(parts) if parts else None
     values = {
         "warnings_per_1000": (
-            1000.0 * counted["all"] / members["total"] if members["total"] else None
+            1000.0 * warnings["all"] / members["total"] if members["total"] else None
         ),
-        "confirmed_warnings": float(counted["confirmed"]) if group_count else None,
+        "confirmed_warnings": float(warnings["confirmed"]) if group_count else None,
         "special_share": _share(special, members["total"]),
         "elderly_share": _share(members["elderly"], members["total"]),
         "class_mix": _share(troubled, len(classed)),
-        "open_rectifications": (
-            float(
-                Rectification.objects.filter(group__in=groups)
-                .exclude(state=Rectification.State.CLOSED)
-                .count()
-            )
-            if group_count
-            else None
-        ),
+        "open_rectifications": float(open_cases) if group_count else None,
         "unanswered_share": (
             _share((asked["questions"] or 0) - (asked["answered"] or 0), asked["questions"])
         ),
     }
-    inputs = []
+    scored = []
     for code, value in values.items():
         setting = getattr(policy, code)
         points = None if value is None else min(100.0, 100.0 * value / setting.full_at)
-        inputs.append(RiskInput(code, value, points, setting.weight, setting.full_at))
-    weighted = [(i.points, i.weight) for i in inputs if i.points is not None and i.weight]
-    total_weight = sum(w for _p, w in weighted)
-    index = round(sum(p * w for p, w in weighted) / total_weight, 1) if total_weight else None
+        scored.append((code, value, points, setting.weight, setting.full_at))
+    measured = sum(w for _c, _v, p, w, _f in scored if p is not None and w)
+    inputs = [
+        RiskInput(code, value, points, weight, full_at, weight / measured)
+        if points is not None and measured
+        else RiskInput(code, value, points, weight, full_at)
+        for code, value, points, weight, full_at in scored
+    ]
+    index = (
+        round(sum(i.points * i.weight for i in inputs if i.share is not None) / measured, 1)
+        if measured
+        else None
+    )
     if index is None:
         level = ""
     elif index >= policy.high_from:
@@ -202,4 +256,4 @@ def compound_risk(*, actor, compound, now=None) -> Risk:
         level = "medium"
     else:
         level = "low"
-    return Risk(compound, index, level, inputs, group_count, in_force.version)
+    return Risk(compound, index, level, inputs, group_count, version)

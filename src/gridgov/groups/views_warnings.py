@@ -187,10 +187,9 @@ def _risk_row(risk):
 @requires("groups.view")
 def risk_list(request):
     user = request.user
-    rows = [
-        _risk_row(selectors_warnings.compound_risk(actor=user, compound=c))
-        for c in selectors_warnings.compounds_visible(actor=user)[:PAGE]
-    ]
+    compounds = list(selectors_warnings.compounds_visible(actor=user)[:PAGE])
+    risks = selectors_warnings.compound_risks(actor=user, compounds=compounds)
+    rows = [_risk_row(risks[c.pk]) for c in compounds]
     rows.sort(key=lambda r: -(r["risk"].index if r["risk"].index is not None else -1))
     return render(request, "groups/risk_list.html", {"rows": rows})
 
@@ -200,16 +199,7 @@ def risk_detail(request, compound_id):
     user = request.user
     compound = selectors_warnings.compound_get(actor=user, compound_id=compound_id)
     risk = selectors_warnings.compound_risk(actor=user, compound=compound)
-    measured = sum(i.weight for i in risk.inputs if i.points is not None)
-    inputs = [
-        {
-            "input": i,
-            "label": RISK_LABELS[i.code],
-            # The input's part of the index: its weight among the inputs measured.
-            "share": i.weight / measured if i.points is not None and measured else None,
-        }
-        for i in risk.inputs
-    ]
+    inputs = [{"input": i, "label": RISK_LABELS[i.code], "share": i.share} for i in risk.inputs]
     return render(
         request,
         "groups/risk_detail.html",

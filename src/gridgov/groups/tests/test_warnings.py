@@ -342,6 +342,32 @@ def test_warning_becomes_a_grid_event_once(world):
 
 
 @pytest.mark.django_db
+def test_risks_of_many_compounds_are_read_at_once_and_equal_one_by_one(
+    world, django_assert_max_num_queries
+):
+    _warning(world)
+    places = world["places"]
+    compounds = [places["happy"], places["peace"], places["other"]]
+    with time_machine.travel(NOW, tick=False):
+        one_by_one = {
+            c.pk: selectors_warnings.compound_risk(actor=world["staff"], compound=c)
+            for c in compounds
+        }
+        # One query per kind of input, whatever the number of compounds (the map's layer
+        # shows up to 300).
+        with django_assert_max_num_queries(7):
+            together = selectors_warnings.compound_risks(actor=world["staff"], compounds=compounds)
+    assert together == one_by_one
+    happy = together[places["happy"].pk]
+    assert happy.groups == 1 and happy.index is not None
+    shares = [i.share for i in happy.inputs if i.share is not None]
+    assert sum(shares) == pytest.approx(1.0)
+    # 华阳小区 lies in another community: the staff member sees none of its groups.
+    assert together[places["other"].pk].groups == 0
+    assert together[places["other"].pk].index is None
+
+
+@pytest.mark.django_db
 def test_risk_index_by_hand(world):
     warning = _warning(world)  # one open warning, 40 members, 10 aged 60+
     with time_machine.travel(NOW, tick=False):
