@@ -117,6 +117,17 @@ def snapshot_list(*, actor, group: Group | None = None, month=None, klass: str =
     return qs.order_by("-month", "group__name", "id")
 
 
+def latest_class(group_ref: str = "pk"):
+    """The class of a group's newest month, to annotate a queryset whose ``group_ref`` is
+    the group's id ("" before the first month)."""
+    from django.db.models import OuterRef, Subquery
+
+    from gridgov.groups.models import Snapshot
+
+    newest = Snapshot.objects.filter(group=OuterRef(group_ref)).order_by("-month")
+    return Subquery(newest.values("klass")[:1])
+
+
 def latest_snapshots(groups) -> dict[int, object]:
     """The newest snapshot of each group (for lists showing the class)."""
     from gridgov.groups.models import Snapshot

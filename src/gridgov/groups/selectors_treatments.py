@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from gridgov.core.errors import NotFound
 from gridgov.groups.models import Group, Pairing, RestructureTask, Snapshot
+from gridgov.groups.selectors import latest_class
 
 
 def as_uuid(value) -> uuid.UUID | None:
@@ -53,14 +54,11 @@ def task_get(*, actor, uid) -> RestructureTask:
 def mentor_choices(*, actor, mentee: Group) -> list[Group]:
     """Groups the actor sees whose latest month is 高效能群 and that have an admin with an
     account, the mentee's own community first."""
-    from django.db.models import OuterRef, Subquery
-
-    latest = Snapshot.objects.filter(group=OuterRef("pk")).order_by("-month").values("klass")
     qs = (
         Group.objects.visible_to(actor, "view")
         .exclude(pk=mentee.pk)
         .filter(admins__user__isnull=False)
-        .annotate(latest=Subquery(latest[:1]))
+        .annotate(latest=latest_class())
         .filter(latest=Snapshot.Klass.HIGH)
         .select_related("community")
         .distinct()

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gridgov.core.errors import NotFound
@@ -21,6 +21,7 @@ from gridgov.groups.models import (
     Rectification,
     Snapshot,
 )
+from gridgov.groups.selectors import latest_class
 
 
 def _uid(value):
@@ -189,9 +190,8 @@ def compound_risks(*, actor, compounds, now=None) -> dict[int, Risk]:
         .annotate(n=Count("id")),
         ids,
     )
-    latest = Snapshot.objects.filter(group=OuterRef("group_id")).order_by("-month").values("klass")
     classes: dict[int, list[str]] = {}
-    for compound_id, klass in serving.annotate(latest=Subquery(latest[:1])).values_list(
+    for compound_id, klass in serving.annotate(latest=latest_class("group_id")).values_list(
         "compound_id", "latest"
     ):
         if klass:

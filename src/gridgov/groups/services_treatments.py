@@ -22,6 +22,7 @@ from gridgov.core import notifications
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.policies import policy_in_force
 from gridgov.core.scoping import require_in_scope
+from gridgov.groups import selectors
 from gridgov.groups.models import Group, Pairing, RestructureTask, Snapshot
 from gridgov.groups.selectors_treatments import as_uuid
 from gridgov.groups.services import _text, actor_name, lock_current
@@ -29,8 +30,9 @@ from gridgov.groups.services import _text, actor_name, lock_current
 
 def latest_class(group: Group) -> str:
     return (
-        Snapshot.objects.filter(group=group).order_by("-month").values_list("klass", flat=True)
-    ).first() or ""
+        Group.objects.filter(pk=group.pk).values_list(selectors.latest_class(), flat=True).first()
+        or ""
+    )
 
 
 # Pairing -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -91,4 +92,4 @@ def suggestion_golden(request, uid):
         )
     except GridGovError as exc:
         messages.error(request, error_text(exc))
-    return redirect(f"/groups/suggestions/?month={suggestion.month:%Y-%m}")
+    return redirect(f"{reverse('groups:suggestion_list')}?month={suggestion.month:%Y-%m}")
