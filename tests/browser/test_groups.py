@@ -1,12 +1,17 @@
-"""The chat-group inventory in a real browser: community staff register a group on the
-phone, approve it, enter a month's report that places it in 问题整改群, and a
-rectification case opens; the street sees the case on its list on a desktop. Both widths
-and both languages: no horizontal overflow, axe-clean; screenshots go to
-var/test-artifacts/groups/ (<page>-<lang>-<width>.png)."""
+"""The chat-group inventory in a real browser: the street starts its inventory campaign on
+a desktop; community staff register a group on the phone, approve it, enter a month's
+report that places it in 问题整改群, and a rectification case opens; on the campaign board
+the community's 整改按期率 has nothing due yet. On day 9 of the campaign the case's 7-day
+item is still not done: the street's board shows the community's 整改按期率 red and its
+list of cases shows the case overdue. Both widths and both languages: no horizontal
+overflow, axe-clean; screenshots go to var/test-artifacts/groups/
+(<page>-<lang>-<width>.png)."""
 
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from gridgov.accounts.roles import Role
 from tests.browser.screens import assert_fits
@@ -20,15 +25,42 @@ def _fits(page) -> None:
     assert_fits(page)
 
 
-def test_register_report_rectify(page, org_tree, make_user):
+def _on_time(page, community: str):
+    """The community's 整改按期率 cell on the campaign board, scrolled into sight (on the
+    phone the table scrolls sideways)."""
+    row = page.locator("#community-board tr.community-row").filter(has_text=community)
+    cell = row.locator('.indicator[data-code="rectification_on_time"]')
+    cell.scroll_into_view_if_needed()
+    return cell
+
+
+def test_register_report_rectify(page, org_tree, make_user, time_machine):
     from gridgov.groups.models import Group, Rectification
     from gridgov.groups.tests.world import compounds_of
 
     places = compounds_of(org_tree)
+    community = org_tree["c1"].name
     make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="juwei")
     make_user(Role.STREET_STAFF, org_tree["s1"], username="jiedao")
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    day_1 = timezone.localdate()
 
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "jiedao")
+    page.wait_for_load_state()
+    page.goto(f"{page.base}/groups/campaigns/new/")
+    page.locator("#unit").select_option(org_tree["s1"].code)
+    page.locator("#name").fill("天平路街道小区群盘点")
+    page.locator("#start_on").fill(day_1.isoformat())
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "campaign-new-zh-hans-1280.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始", exact=True).click()
+    assert "第1天" in page.locator("#campaign-day").inner_text(), page.content()[:2000]
+    board_url = page.url
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "juwei")
     page.wait_for_load_state()
     page.goto(f"{page.base}/groups/new/")
@@ -81,22 +113,49 @@ def test_register_report_rectify(page, org_tree, make_user):
     case = Rectification.objects.get(group=group)
     assert case.trigger == "class" and case.items.count() == 2
     assert "13812345678" not in group.snapshots.get().remarks
+    # The community sees its own row of the street's board: no item is due yet.
+    page.goto(board_url)
+    cell = _on_time(page, community)
+    assert cell.get_attribute("data-colour") == "secondary" and "无数据" in cell.inner_text()
     assert not page.console_errors, page.console_errors
 
+    # Day 9 of the campaign, 10:00: the 7-day item (建立信息审核制度) is late and not done.
+    day_9 = datetime.combine(day_1 + timedelta(days=8), time(10))
+    time_machine.move_to(timezone.make_aware(day_9), tick=True)
     page.context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, "jiedao")
     page.wait_for_load_state()
+    page.goto(board_url)
+    assert "第9天" in page.locator("#campaign-day").inner_text()
+    cell = _on_time(page, community)
+    assert cell.get_attribute("data-colour") == "danger" and "text-bg-danger" in (
+        cell.get_attribute("class")
+    )
+    assert cell.inner_text() == "0.0%"
+    assert cell.locator("xpath=..").inner_text().endswith("0/1")
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "board-zh-hans-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert _on_time(page, community).get_attribute("data-colour") == "danger"
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "board-zh-hans-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{page.base}/groups/rectifications/")
-    rows = page.locator("#case-list").inner_text()
-    assert "幸福家园1号楼服务群" in rows and "按期" in rows
+    page.wait_for_load_state()
+    row = page.locator(".case-row").filter(has_text="幸福家园1号楼服务群")
+    badge = row.locator(".case-colour")
+    assert badge.get_attribute("data-colour") == "danger" and badge.inner_text() == "已超期"
+    assert "已超期 1" in page.locator("#case-colours").inner_text()
     _fits(page)
     page.screenshot(path=str(ARTEFACTS / "rectifications-zh-hans-1280.png"), full_page=True)
     with page.expect_navigation():
-        page.locator(".case-row").first.click()
+        row.click()
     with page.expect_navigation():
         page.get_by_role("button", name="督导此整改").click()
-    assert "建立信息审核制度" in page.locator("#case-items").inner_text()
+    items = page.locator("#case-items").inner_text()
+    assert "建立信息审核制度" in items and "已超期" in items
     _fits(page)
     page.screenshot(path=str(ARTEFACTS / "case-zh-hans-1280.png"), full_page=True)
 
@@ -107,9 +166,15 @@ def test_register_report_rectify(page, org_tree, make_user):
     page.screenshot(path=str(ARTEFACTS / "case-en-1280.png"), full_page=True)
     page.goto(f"{page.base}/groups/rectifications/")
     page.wait_for_load_state()
-    assert "on schedule" in page.locator("#case-list").inner_text()
+    assert "overdue" in page.locator("#case-list").inner_text()
     _fits(page)
     page.screenshot(path=str(ARTEFACTS / "rectifications-en-1280.png"), full_page=True)
+    page.goto(board_url)
+    page.wait_for_load_state()
+    cell = _on_time(page, community)
+    assert cell.get_attribute("data-colour") == "danger" and cell.inner_text() == "0.0%"
+    _fits(page)
+    page.screenshot(path=str(ARTEFACTS / "board-en-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{page.base}/groups/{group.uid}/")
     page.wait_for_load_state()
