@@ -59,6 +59,7 @@ NAV = [
     ("visits", "lists.view", "lists:booking_list", _("Rooms and equipment"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:group_list", _("Community chat groups"), OFFICE),
     ("visits", "groups.register", "groups:my_groups", _("My chat groups"), FIELD),
+    ("visits", "groups.view", "groups:collection_plan", _("Collection plan"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:rectification_list", _("Chat-group rectification"), OFFICE),
     ("visits", "groups.view", "groups:score_board", _("Chat-group scores"), OFFICE),
     ("visits", "groups.view", "groups:warning_list", _("Chat-group warnings"), FIELD | OFFICE),

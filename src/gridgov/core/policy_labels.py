@@ -61,6 +61,18 @@ FIELD_LABELS = {
     "window_days": _("Days counted"),
     "medium_from": _("Index from which the level is 中"),
     "high_from": _("Index from which the level is 高"),
+    # groups.collection, groups.function_match
+    "large_from_households": _("Households from which a compound is large"),
+    "small_up_to_households": _("Households up to which a compound is small"),
+    "large_method": _("How large compounds are collected"),
+    "medium_method": _("How compounds between small and large are collected"),
+    "small_method": _("How small compounds are collected"),
+    "aged_share_above": _("Share aged 60+ (%) above which collection is assisted door to door"),
+    "min_households_on_file": _("Households on file (%) below which the share aged 60+ is unknown"),
+    "min_groups_per_worker": _("Fewest groups per grid worker"),
+    "max_groups_per_worker": _("Most groups per grid worker"),
+    "needs": _("Group functions each kind of compound needs"),
+    "mixed_covers": _("Functions a 综合群 counts for"),
     # groups.campaigns
     "phases": _("Phases of a new campaign by day"),
     "milestones": _("Milestones a new campaign copies"),
@@ -286,6 +298,12 @@ VALUE_KEYS = {
     "four_haves": _("four essentials (四有比例)"),
     "rectification_on_time": _("rectification on time (整改按期率)"),
     "monthly_update": _("updated by the 5th (月度更新率)"),
+    # compound kinds (groups.function_match)
+    "commercial": _("commercial housing"),
+    "old": _("old residential area"),
+    "work_unit": _("work-unit dormitory"),
+    "subsidised": _("subsidised housing"),
+    "rural": _("rural community"),
     # emergency supply categories
     "name": _("name"),
     "name_en": _("English name"),

@@ -160,7 +160,9 @@ def seed_demo() -> list[DemoLogin]:
             },
         )
     # Households in each grid's register (demo-sized grids; people.py files most of them).
-    rng_households = [128, 142, 116, 135, 150, 121, 138, 110, 126, 147, 119, 133]
+    # 钦州路二小区 lies in one grid of 96: a small compound (≤ 100 households), collected by
+    # its building heads (policy groups.collection); the others are medium.
+    rng_households = [128, 142, 116, 135, 150, 121, 138, 110, 126, 147, 96, 133]
     grid_index = 0
     for c_index, (code, name, street) in enumerate(COMMUNITIES):
         community, _ = OrgUnit.objects.get_or_create(

@@ -258,6 +258,97 @@ def group_list(
     }
 
 
+class CompoundPlanOut(Schema):
+    compound: int
+    compound_name: str
+    community: str
+    kind: str
+    households: int
+    size: str  # large, medium, small; "" when the households are not recorded
+    method: str  # online_site_check, grid_worker_check, building_head_spot_check or ""
+    households_on_file: int
+    residents_on_file: int
+    aged_60_plus: int
+    aged_share: float | None  # %, None when unknown
+    aged_unknown: str  # "", none_on_file, few_on_file
+    assisted: bool | None  # None when the share is unknown
+    groups_registered: int
+    groups_pending: int
+    needed_functions: list[str]
+    unmet_functions: list[str]
+    functions_matched: bool | None  # None while no group is registered
+
+
+class WorkerLoadOut(Schema):
+    username: str
+    name: str
+    groups: int
+    flag: str  # "", few, many
+
+
+class CollectionPlanOut(Schema):
+    policy_version: int
+    count: int
+    offset: int
+    limit: int
+    compounds: list[CompoundPlanOut]
+    workers: list[WorkerLoadOut]
+
+
+@router.get("/chat-groups/collection-plan", response=CollectionPlanOut)
+@api_requires("groups.view")
+def collection_plan(request, offset: Offset = 0, limit: Limit = 50):
+    """Each compound of the caller's area with its collection method, the share of its
+    residents aged 60+ (unknown rather than guessed), the assisted-collection flag and the
+    functions its registered groups leave unmet; the grid workers' load (包片负责制)."""
+    from gridgov.groups import selectors_collection
+
+    compounds, limit, offset = page_slice(
+        selectors_collection.compounds_in_plan(actor=request.user), offset, limit
+    )
+    plans, version = selectors_collection.collection_plan(
+        actor=request.user, compounds=list(compounds)
+    )
+    return {
+        "policy_version": version,
+        "count": selectors_collection.compounds_in_plan(actor=request.user).count(),
+        "offset": offset,
+        "limit": limit,
+        "compounds": [
+            CompoundPlanOut(
+                compound=p.compound.pk,
+                compound_name=p.compound.name,
+                community=p.compound.community.code,
+                kind=p.compound.kind,
+                households=p.households,
+                size=p.size,
+                method=p.method,
+                households_on_file=p.households_on_file,
+                residents_on_file=p.residents,
+                aged_60_plus=p.aged,
+                aged_share=None if p.aged_share is None else round(p.aged_share, 1),
+                aged_unknown=p.aged_unknown,
+                assisted=p.assisted,
+                groups_registered=p.groups,
+                groups_pending=p.pending,
+                needed_functions=p.needed,
+                unmet_functions=p.unmet,
+                functions_matched=p.matched,
+            )
+            for p in plans
+        ],
+        "workers": [
+            WorkerLoadOut(
+                username=w.user.username,
+                name=w.user.get_full_name() or w.user.username,
+                groups=w.groups,
+                flag=w.flag,
+            )
+            for w in selectors_collection.worker_loads(actor=request.user)
+        ],
+    }
+
+
 @router.post("/chat-groups", response={201: GroupDetailOut})
 @api_requires("groups.register")
 def group_create(request, payload: GroupIn):

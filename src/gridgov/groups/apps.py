@@ -15,6 +15,7 @@ class GroupsConfig(AppConfig):
             map_layers,
             policies,
             policies_campaigns,
+            policies_collection,
             policies_warnings,
             workbench,
         )

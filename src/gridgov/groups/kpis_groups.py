@@ -13,7 +13,10 @@ the committee approved and that are active, registered before the moment:
 - ``groups.freshness``: registered groups with a snapshot of the month ÷ registered groups
   (数据鲜活度, ≥ 95 %);
 - ``groups.monthly_update``: registered groups whose month's snapshot was saved by the
-  policy's day (the 5th) ÷ registered groups.
+  policy's day (the 5th) ÷ registered groups;
+- ``groups.function_match``: compounds whose registered groups cover every function their
+  kind needs ÷ compounds with a registered group (群功能与需求匹配度, 95 %), counted per
+  community path (no grid level: a compound may span grids).
 """
 
 from __future__ import annotations
@@ -197,4 +200,58 @@ _kpi(
     formula=_("registered groups with the month's snapshot saved by the 5th ÷ registered groups"),
     higher_is_better=True,
     snapshot=monthly_update,
+)
+
+
+def function_match(prefix: str, moment: datetime) -> dict[str, list]:
+    """{community path: [compounds whose registered groups cover every needed function,
+    compounds with at least one registered group]} (policy ``groups.function_match``)."""
+    from gridgov.groups.policies_collection import function_match_policy
+    from gridgov.groups.selectors_collection import registered_functions, unmet_functions
+    from gridgov.org.models import Compound
+
+    policy = function_match_policy()
+    compounds = list(
+        Compound.objects.filter(community__path__startswith=prefix).values_list(
+            "pk", "kind", "community__path"
+        )
+    )
+    functions = registered_functions([pk for pk, _kind, _path in compounds], moment)
+    out: dict[str, list] = {}
+    for pk, kind, path in compounds:
+        if pk not in functions:
+            continue
+        entry = out.setdefault(path, [0, 0])
+        entry[1] += 1
+        if not unmet_functions(kind, functions[pk], policy):
+            entry[0] += 1
+    return out
+
+
+def _compounds_link(unit_code: str, period: Period) -> str:
+    return reverse("groups:collection_plan")
+
+
+register(
+    Kpi(
+        code="groups.function_match",
+        name=_("Group functions matching the compounds' needs (群功能与需求匹配度)"),
+        definition=_(
+            "Of the compounds with at least one registered chat group, the share whose "
+            "registered, active groups cover every function the compound's kind needs "
+            "(policy \u201cChat groups: the functions each kind of compound needs\u201d; a "
+            "综合群 counts for none by default)."
+        ),
+        formula=_(
+            "compounds whose groups cover every needed function ÷ compounds with a registered group"
+        ),
+        unit="%",
+        higher_is_better=True,
+        capability="groups",
+        levels=("district", "street", "community"),
+        periods=("month",),
+        source=lambda: Group.objects.all(),
+        records=_compounds_link,
+        snapshot=function_match,
+    )
 )

@@ -3,6 +3,7 @@ from django.urls import path
 from gridgov.groups import (
     views,
     views_campaigns,
+    views_collection,
     views_feedback,
     views_rectifications,
     views_snapshots,
@@ -15,6 +16,7 @@ app_name = "groups"
 urlpatterns = [
     path("", views.group_list, name="group_list"),
     path("mine/", views.my_groups, name="my_groups"),
+    path("collection/", views_collection.collection_plan, name="collection_plan"),
     path("new/", views.group_create, name="group_create"),
     path("evidence/<uuid:uid>/", views.evidence_file, name="evidence_file"),
     path("scores/", views_rectifications.score_board, name="score_board"),

@@ -17,6 +17,7 @@ from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
 from gridgov.groups import selectors, services
 from gridgov.groups.models import Group, GroupEvidence
+from gridgov.groups.views_collection import plans_by_compound
 from gridgov.groups.workflow import GROUP_MACHINE
 
 PAGE = 200
@@ -139,6 +140,7 @@ def _form(request, group: Group | None):
             return redirect("groups:group_detail", uid=saved.uid)
     else:
         posted = _initial(group) if group is not None else {"status": "active"}
+    compounds = list(selectors.compound_choices(actor=user))
     others = selectors.group_list(actor=user, action="register")
     if group is not None:
         others = others.exclude(pk=group.pk)
@@ -149,7 +151,7 @@ def _form(request, group: Group | None):
             "group": group,
             "posted": posted,
             "errors": errors or {},
-            "compounds": selectors.compound_choices(actor=user),
+            "compounds": compounds,
             "platforms": Group.Platform.choices,
             "functions": Group.Function.choices,
             "managers": Group.Manager.choices,
@@ -157,6 +159,7 @@ def _form(request, group: Group | None):
             "four_haves": [(k, Group._meta.get_field(k).verbose_name) for k in Group.FOUR_HAVES],
             "stat_fields": STAT_LABELS,
             "others": list(others[:PAGE]),
+            "plans": plans_by_compound(user, compounds),
         },
     )
 
@@ -202,6 +205,7 @@ def group_detail(request, uid):
                 selectors.snapshot_list(actor=user, group=group).select_related("score")[:24]
             ),
             "cases": list(selectors.rectification_list(actor=user, group=group)[:20]),
+            "compound_plans": list(plans_by_compound(user, list(group.compounds.all())).values()),
             **treatment_context(user, group),
         },
     )

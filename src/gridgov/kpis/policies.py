@@ -68,6 +68,8 @@ def default_targets() -> dict[str, Target]:
         "groups.monthly_update": Target(target=95, yellow=90),
         "groups.rectification_on_time": Target(target=100, yellow=90),
         "groups.average_score": Target(target=80, yellow=70),
+        # 群功能与需求匹配度 95 % (S000 §2.2.3).
+        "groups.function_match": Target(target=95, yellow=85),
         "participation.adoption_rate": Target(target=75, yellow=60),
         "participation.report_back": Target(target=100, yellow=90),
         "participation.topics": Target(target=2, yellow=1),

@@ -223,6 +223,19 @@ def test_the_demo_chat_groups(seeded):
     assert seed_groups() == 0
 
 
+def test_the_demo_collection_plan(seeded):
+    """The collection plan has a small compound beside the medium ones, a share aged 60+
+    for every compound, compounds whose groups leave needs unmet and flagged grid workers."""
+    from gridgov.groups.selectors_collection import collection_plan, worker_loads
+
+    district = User.objects.get(username="demo_district")
+    plans, _version = collection_plan(actor=district)
+    assert {p.method for p in plans} == {"building_head_spot_check", "grid_worker_check"}
+    assert all(p.aged_share is not None for p in plans)
+    assert any(p.matched is False for p in plans) and any(p.matched for p in plans)
+    assert any(w.flag for w in worker_loads(actor=district))
+
+
 def test_the_demo_chat_exports_and_warnings(seeded):
     """Service groups with a consent notice and an export read; warnings raised by the
     bursts, one reported as a grid event, one a false alarm, the rest to check; every

@@ -132,6 +132,7 @@ def registry(org_tree, make_user):
 
 def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.groups.tests.test_campaigns import KPI_CODES as GROUP_CODES
+    from gridgov.groups.tests.test_collection import KPI_CODES as COLLECTION_CODES
     from gridgov.groups.tests.test_warnings import KPI_CODES as WARNING_CODES
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
@@ -159,10 +160,17 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | set(SURVEY_EXPECTED)
         | set(PARTICIPATION_EXPECTED)
     )
-    assert set(EVENT_EXPECTED) | set(EXPECTED) | set(
-        VISIT_EXPECTED
-    ) | lists_codes | participation_codes | SUPPLY_CODES | WARNING_CODES | GROUP_CODES == set(
-        REGISTRY
+    assert (
+        set(EVENT_EXPECTED)
+        | set(EXPECTED)
+        | set(VISIT_EXPECTED)
+        | lists_codes
+        | participation_codes
+        | SUPPLY_CODES
+        | WARNING_CODES
+        | GROUP_CODES
+        | COLLECTION_CODES
+        == set(REGISTRY)
     )
 
 
