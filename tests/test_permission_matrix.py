@@ -2825,6 +2825,7 @@ ROUTES = [
         data={"action": "maybe", "version": "1"},
     ),
     Route("groups:risk_list", "GET", "/groups/risk/", "groups.view"),
+    Route("groups:collection_plan", "GET", "/groups/collection/", "groups.view"),
     Route(
         "groups:risk_detail",
         "GET",
@@ -2908,6 +2909,12 @@ ROUTES = [
         ok=(422,),
     ),
     _api("GET", "/api/v1/compound-risk", "groups.view", "/api/v1/compound-risk?limit=200"),
+    _api(
+        "GET",
+        "/api/v1/chat-groups/collection-plan",
+        "groups.view",
+        "/api/v1/chat-groups/collection-plan",
+    ),
     _api(
         "GET",
         "/api/v1/compound-risk/{compound_id}",
