@@ -2690,6 +2690,31 @@ ROUTES = [
         data={"month": "2026-10", "activity_pct": 60},
     ),
     _api("GET", "/api/v1/snapshots", "groups.view", "/api/v1/snapshots?limit=200"),
+    Route("groups:crosscheck_list", "GET", "/groups/cross-checks/", "groups.view"),
+    Route(
+        "groups:crosscheck_form",
+        "GET",
+        "/groups/{in}/cross-check/",
+        "groups.approve",
+        ("group_in", "group_out"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/chat-groups/{uid}/cross-checks",
+        "groups.view",
+        "/api/v1/chat-groups/{in}/cross-checks",
+        ("group_in", "group_out"),
+    ),
+    # The matrix's groups wait for approval: a check is refused until then.
+    _api(
+        "POST",
+        "/api/v1/chat-groups/{uid}/cross-checks",
+        "groups.approve",
+        "/api/v1/chat-groups/{in}/cross-checks",
+        ("group_in", "group_out"),
+        ok=(409,),
+        data={"quarter": "2026-Q3", "items": []},
+    ),
     Route("groups:score_board", "GET", "/groups/scores/", "groups.view"),
     # Scoring a month again is the street's, over its own area.
     Route(

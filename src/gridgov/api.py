@@ -24,6 +24,7 @@ from gridgov.core.permissions import SIGNED_IN, requires
 from gridgov.events.api import router as events_router
 from gridgov.groups.api import router as groups_router
 from gridgov.groups.api_campaigns import router as campaigns_router
+from gridgov.groups.api_crosschecks import router as group_crosschecks_router
 from gridgov.groups.api_feedback import router as group_feedback_router
 from gridgov.groups.api_scores import router as scores_router
 from gridgov.groups.api_snapshots import router as snapshots_router
@@ -85,6 +86,7 @@ api.add_router("/", surveys_router)
 api.add_router("/", participation_boards_router)
 api.add_router("/", groups_router)
 api.add_router("/", snapshots_router)
+api.add_router("/", group_crosschecks_router)
 api.add_router("/", group_warnings_router)
 api.add_router("/", group_treatments_router)
 api.add_router("/", group_feedback_router)

@@ -113,6 +113,7 @@ ACTIONS = {
     "groups.evidence.open": _("「四有」 evidence of a chat group opened"),
     "groups.snapshot.save": _("monthly report of a chat group entered"),
     "groups.scores.recompute": _("chat groups' scores of a month computed again"),
+    "groups.crosscheck.record": _("quarterly cross-check of a chat group recorded"),
     "groups.rectification.open": _("rectification of a chat group opened"),
     "groups.rectification.action": _("rectification case moved on"),
     "groups.rectification.item_done": _("rectification item done"),

@@ -62,6 +62,7 @@ NAV = [
     ("visits", "groups.view", "groups:collection_plan", _("Collection plan"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:rectification_list", _("Chat-group rectification"), OFFICE),
     ("visits", "groups.view", "groups:score_board", _("Chat-group scores"), OFFICE),
+    ("visits", "groups.view", "groups:crosscheck_list", _("Chat-group cross-checks"), OFFICE),
     ("visits", "groups.view", "groups:warning_list", _("Chat-group warnings"), FIELD | OFFICE),
     ("visits", "groups.view", "groups:risk_list", _("Compound risk index"), OFFICE),
     ("visits", "groups.view", "groups:treatment_list", _("Treatments of the classes"), OFFICE),

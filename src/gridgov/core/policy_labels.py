@@ -29,6 +29,11 @@ FIELD_LABELS = {
     "satisfied_from_stars": _("A rating with at least these stars counts as satisfied"),
     "min_group_ratings": _("Ratings a month needs before they give its satisfaction"),
     "golden_per_month": _("金点子 picked per community and month"),
+    # groups.crosscheck
+    "opens_days_before_end": _(
+        "The quarterly cross-check opens this many days before the quarter ends"
+    ),
+    "due_days_after_end": _("Days into the next quarter a cross-check is due by"),
     # groups.treatments
     "restructure_days": _("Days to split or merge a 功能重构群"),
     "open_restructure_on_class": _("A month in 功能重构群 opens a split-or-merge task"),

@@ -316,6 +316,9 @@ def seed_demo() -> list[DemoLogin]:
     from gridgov.demo.groups_campaign import seed_groups_campaign
 
     seed_groups_campaign()
+    from gridgov.demo.groups_crosschecks import seed_group_crosschecks
+
+    seed_group_crosschecks()
     from gridgov.demo.operations_supplies import seed_supplies
 
     seed_supplies()

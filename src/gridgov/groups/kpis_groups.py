@@ -17,6 +17,11 @@ the committee approved and that are active, registered before the moment:
 - ``groups.function_match``: compounds whose registered groups cover every function their
   kind needs ÷ compounds with a registered group (群功能与需求匹配度, 95 %), counted per
   community path (no grid level: a compound may span grids).
+- ``groups.crosscheck_rate``: of the last quarter finished by the moment, the registered
+  groups due its check (on file before it ended, or with a report of one of its months)
+  cross-checked by the moment ÷ those groups (季度复核完成率);
+- ``groups.crosscheck_discrepancy``: of that quarter's cross-checked snapshots, the share
+  with at least one discrepancy.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gridgov.groups.models import Group, RectificationItem, Score, Snapshot
+from gridgov.groups.models import CrossCheckItem, Group, RectificationItem, Score, Snapshot
 from gridgov.groups.policies_campaigns import campaign_policy
 from gridgov.kpis.registry import Kpi, Period, period_containing, register
 
@@ -83,6 +88,34 @@ def monthly_update(prefix: str, moment: datetime) -> dict[str, list]:
     )
 
 
+def _finished_quarter(moment: datetime) -> tuple[date, datetime]:
+    """The last calendar quarter ended by the moment, and its end."""
+    period = period_containing(
+        "quarter", timezone.localtime(moment - timedelta(microseconds=1)).date()
+    )
+    if period.end > moment:
+        period = period.previous()
+    return timezone.localtime(period.start).date(), period.end
+
+
+def crosscheck_rate(prefix: str, moment: datetime) -> dict[str, list]:
+    from gridgov.groups.selectors_crosschecks import due_of_quarter
+
+    quarter, _end = _finished_quarter(moment)
+    rows = _registered(prefix, moment).filter(due_of_quarter(quarter))
+    return _per_path(rows, Q(crosschecks__quarter=quarter, crosschecks__checked_at__lt=moment))
+
+
+def crosscheck_discrepancy(prefix: str, moment: datetime) -> dict[str, list]:
+    quarter, _end = _finished_quarter(moment)
+    rows = CrossCheckItem.objects.filter(
+        crosscheck__scope_path__startswith=prefix,
+        crosscheck__quarter=quarter,
+        crosscheck__checked_at__lt=moment,
+    )
+    return _per_path(rows, Q(discrepancies__isnull=False), path="crosscheck__scope_path")
+
+
 def _class_share(klass: str):
     def share(prefix: str, moment: datetime) -> dict[str, list]:
         rows = Snapshot.objects.filter(scope_path__startswith=prefix, month=_month(moment))
@@ -121,11 +154,11 @@ def _link(unit_code: str, period: Period) -> str:
 
 def _kpi(**kwargs) -> Kpi:
     kwargs.setdefault("unit", "%")
+    kwargs.setdefault("periods", ("month",))
     return register(
         Kpi(
             capability="groups",
             levels=LEVELS,
-            periods=("month",),
             source=lambda: Group.objects.all(),
             records=_link,
             **kwargs,
@@ -254,4 +287,31 @@ register(
         records=_compounds_link,
         snapshot=function_match,
     )
+)
+_kpi(
+    code="groups.crosscheck_rate",
+    name=_("Chat groups cross-checked by quarter (季度复核完成率)"),
+    definition=_(
+        "Of the registered chat groups, the share whose monthly reports of the last finished "
+        "quarter a second person cross-checked (社区季度复核, 双人复核)."
+    ),
+    formula=_(
+        "registered groups cross-checked for the last finished quarter ÷ registered groups "
+        "on file before it ended or with a report of it"
+    ),
+    higher_is_better=True,
+    snapshot=crosscheck_rate,
+    periods=("month", "quarter"),
+)
+_kpi(
+    code="groups.crosscheck_discrepancy",
+    name=_("Cross-checked reports with discrepancies (复核差异率)"),
+    definition=_(
+        "Of the monthly reports cross-checked for the last finished quarter, the share in "
+        "which the second person found at least one indicator different."
+    ),
+    formula=_("cross-checked reports with a discrepancy ÷ cross-checked reports"),
+    higher_is_better=False,
+    snapshot=crosscheck_discrepancy,
+    periods=("month", "quarter"),
 )

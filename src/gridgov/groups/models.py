@@ -345,6 +345,11 @@ class Snapshot(models.Model):
     class_rule = models.CharField(_("placed by"), max_length=300)
     class_policy_version = models.PositiveIntegerField(default=0)
     entered_by_name = models.CharField(_("entered by"), max_length=150)
+    # The account that saved this version (the quarterly cross-check is someone else's);
+    # NULL for a system actor and for versions saved before it was kept.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     entered_at = models.DateTimeField(_("entered"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -582,6 +587,11 @@ from gridgov.groups.models_campaigns import (  # noqa: E402
     Milestone,
     MilestoneExtension,
 )
+from gridgov.groups.models_crosschecks import (  # noqa: E402
+    CrossCheck,
+    CrossCheckDiscrepancy,
+    CrossCheckItem,
+)
 from gridgov.groups.models_feedback import GroupRating, Suggestion  # noqa: E402
 from gridgov.groups.models_messages import (  # noqa: E402
     ChatImport,
@@ -599,6 +609,9 @@ __all__ = [
     "CampaignDaily",
     "ChatImport",
     "ChatMessage",
+    "CrossCheck",
+    "CrossCheckDiscrepancy",
+    "CrossCheckItem",
     "DailyReport",
     "EarlyWarning",
     "ExportConsent",

@@ -184,3 +184,30 @@ register_policy(
         "policy.change_system",
     )
 )
+
+
+class CrossCheckPolicy(PolicySchema):
+    opens_days_before_end: int = Field(
+        10,
+        ge=0,
+        le=31,
+        description="the quarterly cross-check opens this many days before the quarter ends",
+    )
+    due_days_after_end: int = Field(
+        15, ge=1, le=60, description="days into the next quarter a cross-check is due by"
+    )
+
+
+register_policy(
+    PolicyDefinition(
+        "groups.crosscheck",
+        CrossCheckPolicy,
+        _("Chat groups: quarterly cross-check (季度复核)"),
+        _(
+            "When the quarterly cross-check of a registered group's monthly reports by a "
+            "second person opens (the quarter's last 10 days) and until when it is due (the "
+            "15th day of the next quarter); a check after that is recorded as late."
+        ),
+        "policy.change_system",
+    )
+)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.models import User
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.scoping import require_in_scope
@@ -160,6 +161,7 @@ def snapshot_save(
         snapshot.class_rule = placement.rule
         snapshot.class_policy_version = placement.policy_version
         snapshot.entered_by_name = actor_name(actor)
+        snapshot.entered_by = actor if isinstance(actor, User) else None
         if existing is not None:
             snapshot.version += 1
         snapshot.save()

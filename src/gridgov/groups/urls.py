@@ -4,6 +4,7 @@ from gridgov.groups import (
     views,
     views_campaigns,
     views_collection,
+    views_crosschecks,
     views_feedback,
     views_rectifications,
     views_snapshots,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("collection/", views_collection.collection_plan, name="collection_plan"),
     path("new/", views.group_create, name="group_create"),
     path("evidence/<uuid:uid>/", views.evidence_file, name="evidence_file"),
+    path("cross-checks/", views_crosschecks.crosscheck_list, name="crosscheck_list"),
     path("scores/", views_rectifications.score_board, name="score_board"),
     path("scores/recompute/", views_rectifications.score_recompute, name="score_recompute"),
     path("rectifications/", views_rectifications.rectification_list, name="rectification_list"),
@@ -78,4 +80,5 @@ urlpatterns = [
     path("<uuid:uid>/action/", views.group_action, name="group_action"),
     path("<uuid:uid>/evidence/", views.evidence_add, name="evidence_add"),
     path("<uuid:uid>/report/", views_snapshots.snapshot_form, name="snapshot_form"),
+    path("<uuid:uid>/cross-check/", views_crosschecks.crosscheck_form, name="crosscheck_form"),
 ]

@@ -18,6 +18,7 @@ from gridgov.core.scoping import path_in_scope
 from gridgov.groups import selectors, services
 from gridgov.groups.models import Group, GroupEvidence
 from gridgov.groups.views_collection import plans_by_compound
+from gridgov.groups.views_crosschecks import crosscheck_context
 from gridgov.groups.workflow import GROUP_MACHINE
 
 PAGE = 200
@@ -207,6 +208,7 @@ def group_detail(request, uid):
             "cases": list(selectors.rectification_list(actor=user, group=group)[:20]),
             "compound_plans": list(plans_by_compound(user, list(group.compounds.all())).values()),
             **treatment_context(user, group),
+            **crosscheck_context(user, group),
         },
     )
 

@@ -66,6 +66,9 @@ def default_targets() -> dict[str, Target]:
         "groups.four_haves": Target(target=90, yellow=80),
         "groups.freshness": Target(target=95, yellow=90),
         "groups.monthly_update": Target(target=95, yellow=90),
+        # 「社区季度复核」 of every group (S000 §7.1): all of them; few discrepancies.
+        "groups.crosscheck_rate": Target(target=100, yellow=90),
+        "groups.crosscheck_discrepancy": Target(target=5, yellow=10),
         "groups.rectification_on_time": Target(target=100, yellow=90),
         "groups.average_score": Target(target=80, yellow=70),
         # 群功能与需求匹配度 95 % (S000 §2.2.3).

@@ -236,6 +236,29 @@ def test_the_demo_collection_plan(seeded):
     assert any(w.flag for w in worker_loads(actor=district))
 
 
+def test_the_demo_cross_checks(seeded):
+    """The last finished quarter cross-checked for most registered groups by a second
+    worker, never by whoever entered the reports; some discrepancies, one corrected, a few
+    late; seeding again adds nothing."""
+    from gridgov.demo.groups_crosschecks import seed_group_crosschecks
+    from gridgov.groups import services_crosschecks as xc
+    from gridgov.groups.models import CrossCheck, CrossCheckItem, Group
+
+    today = timezone.localdate()
+    quarter = xc.quarter_start(xc.quarter_start(today) - timedelta(days=1))
+    checks = CrossCheck.objects.filter(quarter=quarter)
+    registered = Group.objects.filter(state="approved", status="active").count()
+    assert registered * 2 // 3 <= checks.count() < registered
+    assert checks.filter(late=True).exists() and checks.filter(late=False).exists()
+    items = CrossCheckItem.objects.filter(crosscheck__quarter=quarter).select_related(
+        "snapshot", "crosscheck"
+    )
+    assert not [i for i in items if i.snapshot.entered_by_id == i.crosscheck.checked_by_id]
+    odd = [i for i in items if not i.confirmed]
+    assert odd and any(xc.discrepancy_corrected(i) for i in odd)
+    assert seed_group_crosschecks() == 0
+
+
 def test_the_demo_chat_exports_and_warnings(seeded):
     """Service groups with a consent notice and an export read; warnings raised by the
     bursts, one reported as a grid event, one a false alarm, the rest to check; every

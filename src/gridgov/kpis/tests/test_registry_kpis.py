@@ -133,6 +133,7 @@ def registry(org_tree, make_user):
 def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.groups.tests.test_campaigns import KPI_CODES as GROUP_CODES
     from gridgov.groups.tests.test_collection import KPI_CODES as COLLECTION_CODES
+    from gridgov.groups.tests.test_crosschecks import KPI_CODES as CROSSCHECK_CODES
     from gridgov.groups.tests.test_warnings import KPI_CODES as WARNING_CODES
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
@@ -170,6 +171,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | WARNING_CODES
         | GROUP_CODES
         | COLLECTION_CODES
+        | CROSSCHECK_CODES
         == set(REGISTRY)
     )
 
