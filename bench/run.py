@@ -392,9 +392,9 @@ def _ledger_only(args) -> int:
 CHAT_SIZES = {"smoke": 50_000, "small": 1_000_000, "full": 10_000_000}
 
 
-def _chat_only(args) -> int:
-    """Chat exports read through the product (full: 10,000,000 messages) against COPY of the
-    same rows plus a bare Aho-Corasick pass."""
+def _alone_in_a_fresh_database(args, title: str, measure, table_lines) -> int:
+    """A benchmark that needs only the migrated schema: a fresh database and data folder,
+    ``measure()`` inside Django, its table recorded under ``title``."""
     url = recreate_database(args.database_url, args.database_name)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
@@ -403,20 +403,31 @@ def _chat_only(args) -> int:
         from django.db import connection
 
         call_command("migrate", verbosity=0)
-        from bench import chat as chat_bench
-
         with connection.cursor() as cursor:
             info = machine_info(cursor)
-        measured = chat_bench.bench_ingest(CHAT_SIZES[args.size])
+        measured = measure()
     lines = [
-        f"## {datetime.now():%Y-%m-%d %H:%M} · chat exports only, size {args.size}",
+        f"## {datetime.now():%Y-%m-%d %H:%M} · {title}, size {args.size}",
         f"Machine: {info}",
         "",
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
-        *chat_bench.chat_lines(measured),
+        *table_lines(measured),
     ]
     return _record("\n".join(lines) + "\n", args)
+
+
+def _chat_only(args) -> int:
+    """Chat exports read through the product (full: 10,000,000 messages) against COPY of the
+    same rows plus a bare Aho-Corasick pass."""
+    from bench import chat as chat_bench
+
+    return _alone_in_a_fresh_database(
+        args,
+        "chat exports only",
+        lambda: chat_bench.bench_ingest(CHAT_SIZES[args.size]),
+        chat_bench.chat_lines,
+    )
 
 
 SCORING_SIZES = {"smoke": 1_000, "small": 10_000, "full": 10_000}
@@ -425,28 +436,14 @@ SCORING_SIZES = {"smoke": 1_000, "small": 10_000, "full": 10_000}
 def _scoring_only(args) -> int:
     """The monthly scoring of the chat groups (small and full: 10,000 groups) against one
     raw SQL statement computing the same scores and ranks."""
-    url = recreate_database(args.database_url, args.database_name)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
-        setup_django(url)
-        from django.core.management import call_command
-        from django.db import connection
+    from bench import scoring as scoring_bench
 
-        call_command("migrate", verbosity=0)
-        from bench import scoring as scoring_bench
-
-        with connection.cursor() as cursor:
-            info = machine_info(cursor)
-        measured = scoring_bench.bench_scoring(SCORING_SIZES[args.size])
-    lines = [
-        f"## {datetime.now():%Y-%m-%d %H:%M} · chat-group scoring only, size {args.size}",
-        f"Machine: {info}",
-        "",
-        "| benchmark | GridGov | same-run baseline | ratio | target |",
-        "|---|---|---|---|---|",
-        *scoring_bench.scoring_lines(measured),
-    ]
-    return _record("\n".join(lines) + "\n", args)
+    return _alone_in_a_fresh_database(
+        args,
+        "chat-group scoring only",
+        lambda: scoring_bench.bench_scoring(SCORING_SIZES[args.size]),
+        scoring_bench.scoring_lines,
+    )
 
 
 def _visits_only(args) -> int:
