@@ -10,8 +10,9 @@ the committee approved and that are active, registered before the moment:
 - ``groups.average_score``: the mean of the month's scores (0–100);
 - ``groups.rectification_on_time``: rectification items due in the month (up to the
   moment) done by their due time ÷ those items;
-- ``groups.freshness``: registered groups with a snapshot of the month ÷ registered groups
-  (数据鲜活度, ≥ 95 %);
+- ``groups.freshness``: registered groups whose month's snapshot was saved by the policy's
+  day (the 5th) and that were cross-checked for the last quarter finished (or were not due
+  that check) ÷ registered groups (数据鲜活度, ≥ 95 %);
 - ``groups.monthly_update``: registered groups whose month's snapshot was saved by the
   policy's day (the 5th) ÷ registered groups;
 - ``groups.function_match``: compounds whose registered groups cover every function their
@@ -28,13 +29,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gridgov.groups.models import CrossCheckItem, Group, RectificationItem, Score, Snapshot
+from gridgov.groups.models import (
+    CrossCheck,
+    CrossCheckItem,
+    Group,
+    RectificationItem,
+    Score,
+    Snapshot,
+)
 from gridgov.groups.policies_campaigns import campaign_policy
 from gridgov.kpis.registry import Kpi, Period, period_containing, register
 
@@ -70,10 +78,21 @@ def four_haves(prefix: str, moment: datetime) -> dict[str, list]:
 
 
 def freshness(prefix: str, moment: datetime) -> dict[str, list]:
+    """Updated by the month's deadline (the 5th) and verified: cross-checked for the last
+    quarter finished, or not due that check (registered after it, nothing reported in it)."""
+    from gridgov.groups.selectors_campaigns import update_deadline
+    from gridgov.groups.selectors_crosschecks import due_of_quarter
+
     month = _month(moment)
+    deadline = min(update_deadline(month, campaign_policy()), moment)
+    quarter, _end = _finished_quarter(moment)
+    checked = CrossCheck.objects.filter(
+        group=OuterRef("pk"), quarter=quarter, checked_at__lt=moment
+    )
     return _per_path(
         _registered(prefix, moment),
-        Q(snapshots__month=month, snapshots__entered_at__lt=moment),
+        Q(snapshots__month=month, snapshots__entered_at__lt=deadline)
+        & (~due_of_quarter(quarter) | Q(Exists(checked))),
     )
 
 
@@ -218,8 +237,15 @@ _kpi(
 _kpi(
     code="groups.freshness",
     name=_("Chat-group data freshness (数据鲜活度)"),
-    definition=_("Of the registered chat groups, the share with a report for the current month."),
-    formula=_("registered groups with the month's snapshot ÷ registered groups"),
+    definition=_(
+        "Of the registered chat groups, the share whose report for the month was entered by "
+        "the day of the month the campaign policy sets (the 5th) and that were cross-checked "
+        "for the last quarter finished (groups not due that check count as checked)."
+    ),
+    formula=_(
+        "registered groups updated by the 5th and cross-checked for the last quarter ÷ "
+        "registered groups"
+    ),
     higher_is_better=True,
     snapshot=freshness,
 )

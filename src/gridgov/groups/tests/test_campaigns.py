@@ -387,7 +387,9 @@ def test_kpis_by_hand(street):
             return v.numerator, v.denominator, v.value
 
         assert value("groups.four_haves") == (2, 4, 50.0)
-        assert value("groups.freshness") == (3, 4, 75.0)
+        # Registered after the first quarter ended: not due its check; fresh when updated
+        # by the 5th.
+        assert value("groups.freshness") == (2, 4, 50.0)
         assert value("groups.monthly_update") == (2, 4, 50.0)
         assert value("groups.class_high") == (1, 3, 33.33)
         assert value("groups.class_potential") == (1, 3, 33.33)
@@ -406,6 +408,44 @@ def test_kpis_by_hand(street):
             .denominator
             == 0
         )
+
+
+def test_freshness_needs_the_last_quarters_cross_check(street, make_user):
+    from gridgov.groups import services_crosschecks as xc
+    from gridgov.kpis.registry import REGISTRY, parse_period
+
+    checker = make_user(Role.COMMUNITY_STAFF, street["tree"]["c1"])
+    with time_machine.travel(at(date(2026, 3, 2)), tick=False):
+        groups = _registered(street, 2)
+        for group in groups:
+            snapshot_save(
+                actor=street["community"], group=group, month="2026-03", data={"members_total": 9}
+            )
+    with time_machine.travel(at(date(2026, 4, 3)), tick=False):
+        for group in groups:
+            snapshot_save(
+                actor=street["community"], group=group, month="2026-04", data={"members_total": 9}
+            )
+        march = Snapshot.objects.get(group=groups[0], month=date(2026, 3, 1))
+        xc.crosscheck_record(
+            actor=checker,
+            group=groups[0],
+            quarter="2026-Q1",
+            items=[{"snapshot": str(march.uid), "confirmed": True, "version": march.version}],
+        )
+
+    def freshness():
+        v = REGISTRY["groups.freshness"].snapshot_values(
+            street["tree"]["d1"].path, parse_period("month")
+        )[None]
+        return v.numerator, v.denominator
+
+    with time_machine.travel(at(date(2026, 4, 20)), tick=False):
+        # Both updated by the 5th; only the first was cross-checked for the first quarter.
+        assert freshness() == (1, 2)
+    with time_machine.travel(at(date(2026, 3, 20)), tick=False):
+        # In March the quarter finished last is 2025-Q4, before the groups: not due.
+        assert freshness() == (2, 2)
 
 
 def test_public_page_aggregates_only_and_404_on_a_wrong_token(street, client):
