@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 PER_EXPORT = 50_000
+DAYS_PER_EXPORT = 30
+GROUPS = 20  # the exports go round these groups, each group's next export a month later
 WORDS = ["早上好", "收到", "谢谢", "快递到了", "今天停水吗？", "电梯又坏了", "好的", "楼下有车挡路"]
 WATCHED = ["家里有人发热", "楼道漏水了", "闻到燃气味"]
 
@@ -22,9 +24,9 @@ class _Upload(BytesIO):
     name = "bench-export.txt"
 
 
-def _world():
-    """One community with a compound, a registered group with its consent notice, and its
-    staff member (the product's own paths)."""
+def _world(groups: int):
+    """One community with a compound, ``groups`` registered groups with their consent
+    notices, and its staff member (the product's own paths)."""
     from django.utils import timezone
 
     from gridgov.accounts.models import Membership, User
@@ -63,28 +65,33 @@ def _world():
     Membership.objects.create(user=staff, role=Role.COMMUNITY_STAFF, org_unit=units[L.COMMUNITY])
     compound = Compound.objects.create(community=units[L.COMMUNITY], name="基准小区", kind="old")
     building = Building.objects.create(compound=compound, grid=parent, number="1")
-    group = services.group_create(
-        actor=staff,
-        data={
-            "name": "基准小区服务群",
-            "platform": "wechat",
-            "function": "service",
-            "manager": "property",
-            "compounds": [compound.pk],
-            "buildings": [building.pk],
-            "members_total": 500,
-        },
-    )
-    group = services.group_transition(actor=staff, group=group, action="approve", version=1)
-    exports.consent_record(actor=staff, group=group, notice="基准", noticed_on="2026-01-01")
-    return staff, group
+    made = []
+    for n in range(groups):
+        group = services.group_create(
+            actor=staff,
+            data={
+                "name": f"基准小区服务群{n:03d}",
+                "platform": "wechat",
+                "function": "service",
+                "manager": "property",
+                "compounds": [compound.pk],
+                "buildings": [building.pk],
+                "members_total": 500,
+            },
+        )
+        group = services.group_transition(actor=staff, group=group, action="approve", version=1)
+        exports.consent_record(actor=staff, group=group, notice="基准", noticed_on="2026-01-01")
+        made.append(group)
+    return staff, made
 
 
-def _export(index: int, start: datetime, rng: random.Random) -> tuple[bytes, list[str]]:
-    """``PER_EXPORT`` messages of one day, 1.7 s apart, 400 senders, 1 in 200 watched."""
+def _export(start: datetime, rng: random.Random) -> tuple[bytes, list[str]]:
+    """A month of a busy group: ``PER_EXPORT`` messages over ``DAYS_PER_EXPORT`` days,
+    400 senders, 1 in 200 watched."""
     lines, texts = [], []
+    apart = DAYS_PER_EXPORT * 86400 / PER_EXPORT
     for n in range(PER_EXPORT):
-        moment = start + timedelta(seconds=1.7 * n)
+        moment = start + timedelta(seconds=apart * n)
         text = rng.choice(WATCHED) if n % 200 == 0 else rng.choice(WORDS) + str(n % 97)
         texts.append(text)
         lines.append(f"{moment:%Y-%m-%d %H:%M:%S} 居民{rng.randrange(400)}\n{text}\n")
@@ -98,14 +105,19 @@ def bench_ingest(messages: int) -> dict:
     from gridgov.groups import services_warnings as warnings
     from gridgov.groups.models import ChatMessage
 
-    staff, group = _world()
     rng = random.Random(11)
     count = max(1, messages // PER_EXPORT)
+    staff, groups = _world(min(GROUPS, count))
     # Days far back: the spike rule looks at recent days only, so nothing is pushed.
     first_day = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def start_of(index: int) -> datetime:
+        return first_day + timedelta(days=DAYS_PER_EXPORT * (index // len(groups)))
+
     product_s, rss_tenth = 0.0, 0
     for index in range(count):
-        data, _texts = _export(index, first_day + timedelta(days=index), rng)
+        data, _texts = _export(start_of(index), rng)
+        group = groups[index % len(groups)]
         started = time.perf_counter()
         done = exports.ingest_export(actor=staff, group=group, upload=_Upload(data))
         product_s += time.perf_counter() - started
@@ -113,7 +125,7 @@ def bench_ingest(messages: int) -> dict:
         if index == max(0, count // 10 - 1):
             rss_tenth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    stored = ChatMessage.objects.filter(group=group).count()
+    stored = ChatMessage.objects.filter(group__in=groups).count()
     assert stored == count * PER_EXPORT, stored
     # Baseline 1: the same rows with COPY into a plain table of the same columns.
     with connection.cursor() as cursor:
@@ -140,7 +152,7 @@ def bench_ingest(messages: int) -> dict:
     rng = random.Random(11)
     scan_s, found = 0.0, 0
     for index in range(count):
-        _data, texts = _export(index, first_day + timedelta(days=index), rng)
+        _data, texts = _export(start_of(index), rng)
         started = time.perf_counter()
         for text in texts:
             for _hit in automaton.iter(text.lower()):
@@ -158,6 +170,7 @@ def bench_ingest(messages: int) -> dict:
     return {
         "messages": total,
         "exports": count,
+        "groups": len(groups),
         "partitions": partitions,
         "product_s": product_s,
         "product_mps": total / product_s,
@@ -173,7 +186,8 @@ def bench_ingest(messages: int) -> dict:
 def chat_lines(measured: dict) -> list[str]:
     m = measured
     return [
-        f"| chat exports read ({m['messages']:,} messages in {m['exports']} exports, "
+        f"| chat exports read ({m['messages']:,} messages in {m['exports']} exports of a "
+        f"month each, {m['groups']} groups, "
         f"{m['partitions']} monthly partitions) | {m['product_mps']:,.0f} messages/s "
         f"({m['product_s']:.1f} s) | COPY of the same rows + bare Aho-Corasick: "
         f"{m['baseline_mps']:,.0f} messages/s ({m['copy_s']:.1f} s + {m['scan_s']:.1f} s) | "
