@@ -3522,7 +3522,9 @@ def _visit_objects(org_tree, users, outsider, objects) -> dict[str, str]:
         draw = services.spot_check_draw(
             actor=reviewer,
             community=org_tree[reviewer_unit],
-            period_label=timezone.localdate().strftime("%Y-%m"),
+            # The month the visits ended in (local time): just after midnight on the 1st
+            # they ended in the month before.
+            period_label=timezone.localtime(now - timedelta(minutes=30)).strftime("%Y-%m"),
         )
         photo = io.BytesIO()
         Image.new("RGB", (8, 8), "blue").save(photo, "JPEG")
