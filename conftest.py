@@ -53,6 +53,40 @@ def pytest_configure(config):
     root = logging.getLogger()
     root.addHandler(LOG_CAPTURE)
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    _keep_whitenoise_scans()
+
+
+def _keep_whitenoise_scans() -> None:
+    """WhiteNoise reads every collected static file (stat and headers) when a handler
+    loads its middleware, and every test client loads its own: a tenth of a second per
+    test. The files are collected once per run, so each scan is kept for the same root and
+    options; any settings change drops them."""
+    from django.test.signals import setting_changed
+    from whitenoise.base import WhiteNoise
+
+    scan = WhiteNoise.update_files_dictionary
+    kept: dict[tuple, dict] = {}
+
+    def update_files_dictionary(self, root, prefix):
+        key = (root, prefix, self.max_age, self.allow_all_origins, self.charset)
+        immutable = self.immutable_file_test  # a method of the middleware unless set
+        key += (
+            self.index_file,
+            self.add_headers_function,
+            getattr(immutable, "__func__", immutable),
+        )
+        if key not in kept:
+            before, self.files = self.files, {}
+            try:
+                scan(self, root, prefix)
+                kept[key] = self.files
+            finally:
+                self.files = {**before, **self.files}
+        else:
+            self.files.update(kept[key])
+
+    WhiteNoise.update_files_dictionary = update_files_dictionary
+    setting_changed.connect(lambda **kwargs: kept.clear(), weak=False)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -189,6 +223,16 @@ def module_db(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def settle_deferred_constraints() -> None:
+    """Check a module world's deferred foreign keys once, in the module's transaction.
+    Unchecked, every test's teardown checks them again (Django checks constraints before it
+    rolls a test back, and on PostgreSQL the rollback to the test's savepoint puts the
+    world's pending checks back): seconds per test for a large world."""
+    from django.db import connection
+
+    connection.check_constraints()
 
 
 @pytest.fixture(autouse=True)

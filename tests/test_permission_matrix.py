@@ -3404,7 +3404,12 @@ def test_declared_permissions_match_the_matrix():
 @pytest.fixture(scope="module")
 def _built_world(module_db):
     """The matrix's world, built once for the module (each test's writes are rolled back)."""
-    from conftest import build_org_tree, new_user, seed_default_catalogues
+    from conftest import (
+        build_org_tree,
+        new_user,
+        seed_default_catalogues,
+        settle_deferred_constraints,
+    )
     from gridgov.accounts.services import token_create
 
     seed_default_catalogues()
@@ -3435,6 +3440,7 @@ def _built_world(module_db):
     objects.update(_board_objects(org_tree, users, outsider, objects))
     objects.update(_groups_objects(org_tree, users, outsider))
     objects.update(_operations_objects(org_tree, users, outsider))
+    settle_deferred_constraints()
     return {role: user.pk for role, user in users.items()}, objects
 
 

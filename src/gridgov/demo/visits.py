@@ -2,9 +2,9 @@
 month of visits by its worker (most completed, a few partial, refused or nobody at home) —
 fewer in the grids whose campaign started late — records reviewed by the community's office,
 some still waiting; in the demo worker's grid also a record returned with a comment and a
-registry conflict; and this month's spot-check draw of every community, checked by its grid
-leader, with some fields that did not match — so the worker's phone list, the review queue,
-the campaign board and the visit KPIs have something to show."""
+registry conflict; and every community's spot-check draw for the month most visits ended in,
+checked by its grid leader, with some fields that did not match — so the worker's phone
+list, the review queue, the campaign board and the visit KPIs have something to show."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from gridgov.visits.models import Indicator, Visit, VisitAnswer
 GRID = "310104003001001"  # the demo worker's grid
 VISITED_SHARE = 0.75  # there; the other grids between LATE_SHARES
 LATE_SHARES = (0.2, 0.5)
-MISMATCH_SHARE = 0.25  # spot checks that find a field that does not match
+MISMATCH_EVERY = 4  # one spot check in four finds a field that does not match (the first one)
 # Needs raised on visits, as a phone sends them: the category by code or by its Chinese name.
 VISIT_NEEDS = [
     {"category": "助餐", "text": "希望增加助餐点"},
@@ -120,7 +120,10 @@ def seed_visits() -> int:
         reviewer = _office(grid.parent, Role.COMMUNITY_STAFF, "demo_cs_", "社区专干")
         share = VISITED_SHARE if grid.code == GRID else rng.uniform(*LATE_SHARES)
         made += _visit_grid(grid, worker, reviewer, share, required, optional, rng)
-    period = timezone.localdate().strftime("%Y-%m")
+    # The draw is for the month most of the visits ended in: on the 1st that is the month
+    # before, which the visits filled, not the new month that has none yet.
+    period = timezone.localtime(timezone.now() - timedelta(days=14)).strftime("%Y-%m")
+    recorded = 0
     for community in {grid.parent_id: grid.parent for grid in grids}.values():
         reviewer = _office(community, Role.COMMUNITY_STAFF, "demo_cs_", "社区专干")
         checker = _office(community, Role.GRID_LEADER, "demo_gl_", "网格长")
@@ -133,10 +136,12 @@ def seed_visits() -> int:
                 )
             )[:6]
             fields = {code: True for code in codes}
-            if fields and rng.random() < MISMATCH_SHARE:
+            if not fields or checker.pk == check.visit.collector_id:
+                continue
+            if recorded % MISMATCH_EVERY == 0:
                 fields[rng.choice(codes)] = False
-            if fields and checker.pk != check.visit.collector_id:
-                services.spot_check_record(actor=checker, check=check, fields=fields)
+            services.spot_check_record(actor=checker, check=check, fields=fields)
+            recorded += 1
     return made
 
 

@@ -43,8 +43,11 @@ def seeded(module_db, tmp_path_factory):
     """The whole demo, seeded once for this module's tests (each runs in a savepoint)."""
     from django.test import override_settings
 
+    from conftest import settle_deferred_constraints
+
     with override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")):
         seed_demo()
+        settle_deferred_constraints()
         yield
 
 
