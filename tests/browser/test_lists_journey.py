@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from gridgov.accounts.roles import Role
 from gridgov.kpis import daily
@@ -103,7 +104,8 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     # The office passes the visit: the need enters the needs list, from the visit.
     _as(page, live_server, office)
     page.goto(page.base + f"/visits/{visit.uid}/")
-    page.locator("button[name=decision][value=pass]").click()
+    with page.expect_navigation():
+        page.locator("button[name=decision][value=pass]").click()
     need = Need.objects.get()
     assert need.source == Need.Source.VISIT and need.category.code == "meals"
     assert need.colour == "red"  # living alone and elderly: the policy's red list
@@ -113,7 +115,7 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     page.locator(f"a[href='/lists/needs/{need.uid}/']").click()
     assert "独居老人希望每天有人送午餐" in page.locator("main").inner_text()
     page.locator("button[name=action][value=start_matching]").click()
-    assert page.locator("#need-state").inner_text().startswith("匹配中")
+    expect(page.locator("#need-state")).to_have_text(re.compile("^匹配中"))
     _shot(page, "1-need-matching", problems)
 
     # The optimiser proposes; the office reads why and confirms.
@@ -123,7 +125,8 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     page.wait_for_url("**/lists/matching/*-*/")
     assert "宛平南路社区长者食堂" in page.locator("main").inner_text()
     _shot(page, "2-proposal", problems)
-    page.locator("button[name=action][value=confirm]").first.click()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=confirm]").first.click()
     order = ServiceOrder.objects.get()
     assert order.resource_id == resource.pk and order.state == ServiceOrder.State.DISPATCHED
 
@@ -136,12 +139,12 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     _shot(page, "3-provider-home", problems)
     page.locator(f"main a[href='/lists/serve/{order.uid}/']").first.click()
     page.locator("button[name=action][value=accept]").click()
-    assert page.locator("#order-state").inner_text().startswith("已接单")
+    expect(page.locator("#order-state")).to_have_text(re.compile("^已接单"))
     page.locator("button[name=action][value=start]").click()
-    assert page.locator("#order-state").inner_text().startswith("服务中")
+    expect(page.locator("#order-state")).to_have_text(re.compile("^服务中"))
     page.locator("#hours").fill("1.5")
     page.locator("button[name=action][value=complete]").click()
-    assert page.locator("#order-state").inner_text().startswith("已完成")
+    expect(page.locator("#order-state")).to_have_text(re.compile("^已完成"))
     _shot(page, "4-provider-completed", problems)
 
     # The resident got the rating link (the demo's sender logs it) and rates on the phone,
@@ -154,7 +157,7 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     page.locator("label[for=stars-5]").click()
     page.locator("label[for=met-yes]").click()
     page.locator("#rate-form button[type=submit]").click()
-    assert page.locator("#rated").is_visible()
+    page.locator("#rated").wait_for()  # the page after the post, not the form's
     order.refresh_from_db()
     assert order.resident_rating == 5 and order.need_met == "yes"
 
@@ -164,9 +167,10 @@ def test_a_need_from_a_visit_is_matched_served_rated_and_met(
     page.goto(page.base + f"/lists/orders/{order.uid}/")
     assert page.locator("#resident-answer").inner_text().startswith("5/5")
     page.locator("#outcome_rating").select_option("5")
-    page.locator("button[name=action][value=rate]").click()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=rate]").click()
     page.goto(page.base + f"/lists/needs/{need.uid}/")
-    assert page.locator("#need-state").inner_text().startswith("已满足")
+    expect(page.locator("#need-state")).to_have_text(re.compile("^已满足"))
     _shot(page, "6-need-met", problems)
 
     # The KPIs move once the day's figures are refreshed (the scheduled job).

@@ -248,7 +248,7 @@ def test_propose_cosign_vote_decide_report_back_and_volunteer_earn_and_redeem(
     row.locator("select[name=rating]").select_option("5")
     row.locator("button").click()
     page.wait_for_load_state()
-    assert page.locator("#no-approvals").is_visible()
+    page.locator("#no-approvals").wait_for()  # the page after the post, not the form's
 
     # Points and banked hours appear on the volunteer's pages; points buy a haircut.
     helper = world["residents"]["helper"]

@@ -95,7 +95,7 @@ def test_staff_act_for_residents_on_the_phone_and_the_desktop(page, org_tree, ma
     _shot(page, "surveys-en-1280")
     page.get_by_role("button", name="Start a satisfaction survey").click()
     page.wait_for_load_state()
-    assert page.locator("#survey-subject").is_visible()
+    page.locator("#survey-subject").wait_for()  # the page after the post, not the form's
     assert Survey.objects.get().subject_type == "org.orgunit"
     _shot(page, "satisfaction-survey-en-1280")
 

@@ -118,7 +118,7 @@ def test_sign_up_check_in_out_on_the_phone_and_approve_on_the_desktop(
     row.locator("select[name=rating]").select_option("5")
     row.locator("button").click()
     page.wait_for_load_state()
-    assert page.locator("#no-approvals").is_visible()
+    page.locator("#no-approvals").wait_for()  # the page after the post, not the form's
     page.goto(f"{page.base}/participation/volunteers/")
     assert "1.5" in page.locator("#volunteer-table").inner_text()
     assert "李*" in page.content() and "李志愿" not in page.content()

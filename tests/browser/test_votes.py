@@ -76,7 +76,7 @@ def test_set_up_cast_on_the_phone_close_and_read(page, org_tree, make_user):
     page.get_by_role("link", name="核对我的回执").click()
     page.get_by_label("回执码").fill(receipt)
     page.get_by_role("button", name="核对").click()
-    assert page.locator("#counted").is_visible()
+    page.locator("#counted").wait_for()  # the page after the post, not the form's
     _fits(page, "check-zh-hans-390")
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
