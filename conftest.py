@@ -225,6 +225,27 @@ def module_db(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="session")
+def demo_district(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole demo district, seeded once per run and committed, as `gridgov start`
+    seeds it. The tests that use it run last (``pytest_collection_modifyitems``), so no
+    test after them expects an empty database; each runs in a transaction rolled back."""
+    from django.test import override_settings
+
+    from gridgov.demo.seed import seed_demo
+
+    with override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")):
+        with django_db_blocker.unblock():
+            seed_default_catalogues()  # a transactional test's flush may have taken them
+            seed_demo()
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests on the committed demo district (``demo_district``) run last."""
+    items.sort(key=lambda item: "demo_district" in getattr(item, "fixturenames", ()))
+
+
 def settle_deferred_constraints() -> None:
     """Check a module world's deferred foreign keys once, in the module's transaction.
     Unchecked, every test's teardown checks them again (Django checks constraints before it

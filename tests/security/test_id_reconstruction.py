@@ -272,13 +272,11 @@ def _relax_limits() -> None:
 
 
 def test_demo_ids_cannot_be_rebuilt_from_a_grid_worker_view_and_a_masked_export(
-    make_user, login_client
+    demo_district, make_user, login_client
 ):
-    from gridgov.demo.seed import seed_demo
     from gridgov.org.models import OrgUnit
     from gridgov.people.models import Resident
 
-    seed_demo()
     _relax_limits()
     grid = OrgUnit.objects.get(code="310104003001001")
     worker = make_user(Role.GRID_WORKER, grid, username="recon_worker")

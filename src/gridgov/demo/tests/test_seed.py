@@ -17,7 +17,6 @@ from gridgov.core.workbench import workbench_for
 from gridgov.demo import texts
 from gridgov.demo.participation_boards import seed_participation_boards
 from gridgov.demo.participation_ledgers import seed_points_ledgers
-from gridgov.demo.seed import seed_demo
 from gridgov.events.models import Category, Event
 from gridgov.events.scan import scan
 from gridgov.kpis.alerts import check_alerts
@@ -38,25 +37,12 @@ from gridgov.people.models import Household
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def seeded(module_db, tmp_path_factory):
-    """The whole demo, seeded once for this module's tests (each runs in a savepoint)."""
-    from django.test import override_settings
-
-    from conftest import settle_deferred_constraints
-
-    with override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")):
-        seed_demo()
-        settle_deferred_constraints()
-        yield
-
-
 def _counts(username: str) -> dict[str, int]:
     user = User.objects.get(username=username)
     return {q.key: q.count for s in workbench_for(user) for q in s.queues}
 
 
-def test_the_demo_district_on_its_first_morning(seeded):
+def test_the_demo_district_on_its_first_morning(demo_district):
 
     # Every category the demo uses has texts, and every title is one of them (but the
     # event a chat-group warning became, which the product titles itself).
@@ -148,7 +134,7 @@ def test_the_demo_district_on_its_first_morning(seeded):
     ).exists()
 
 
-def test_the_demo_points_and_time_bank(seeded):
+def test_the_demo_points_and_time_bank(demo_district):
     """A catalogue supplied by the community's resources, credits from rated and
     volunteer-delivered orders dated within six months, redemptions picked up and waiting,
     hours spent and transferred, one correction; the ledgers verify and a second run adds
@@ -172,7 +158,7 @@ def test_the_demo_points_and_time_bank(seeded):
     assert LedgerTransaction.objects.count() == count
 
 
-def test_the_demo_bylaws_and_boards(seeded):
+def test_the_demo_bylaws_and_boards(demo_district):
     """Every community has its 社区公约, red and black entries over the past three months
     with and without consent, the service board of the last finished month published from
     the demo's ratings; the resident's board names no household without its consent;
@@ -199,7 +185,7 @@ def test_the_demo_bylaws_and_boards(seeded):
     assert seed_participation_boards() == 0
 
 
-def test_the_demo_chat_groups(seeded):
+def test_the_demo_chat_groups(demo_district):
     """About three groups per compound across every class, six months of snapshots, open
     rectification cases (by class and by score); seeding again adds nothing."""
     from gridgov.demo.groups import seed_groups
@@ -226,7 +212,7 @@ def test_the_demo_chat_groups(seeded):
     assert seed_groups() == 0
 
 
-def test_the_demo_collection_plan(seeded):
+def test_the_demo_collection_plan(demo_district):
     """The collection plan has a small compound beside the medium ones, a share aged 60+
     for every compound, compounds whose groups leave needs unmet and flagged grid workers."""
     from gridgov.groups.selectors_collection import collection_plan, worker_loads
@@ -239,7 +225,7 @@ def test_the_demo_collection_plan(seeded):
     assert any(w.flag for w in worker_loads(actor=district))
 
 
-def test_the_demo_cross_checks(seeded):
+def test_the_demo_cross_checks(demo_district):
     """The last finished quarter cross-checked for most registered groups by a second
     worker, never by whoever entered the reports; some discrepancies, one corrected, a few
     late; seeding again adds nothing."""
@@ -262,7 +248,7 @@ def test_the_demo_cross_checks(seeded):
     assert seed_group_crosschecks() == 0
 
 
-def test_the_demo_chat_exports_and_warnings(seeded):
+def test_the_demo_chat_exports_and_warnings(demo_district):
     """Service groups with a consent notice and an export read; warnings raised by the
     bursts, one reported as a grid event, one a false alarm, the rest to check; every
     compound has a risk index; seeding again reads nothing."""
@@ -282,7 +268,7 @@ def test_the_demo_chat_exports_and_warnings(seeded):
     assert seed_group_warnings() == 0
 
 
-def test_the_demo_campaign_on_day_40(seeded):
+def test_the_demo_campaign_on_day_40(demo_district):
     """The demo street's campaign on its day 40: milestones done, one done late (yellow),
     the board in colours; seeding again adds nothing."""
     from gridgov.demo.groups_campaign import seed_groups_campaign
@@ -301,7 +287,7 @@ def test_the_demo_campaign_on_day_40(seeded):
     assert seed_groups_campaign() is None
 
 
-def test_the_demo_emergency_supplies(seeded):
+def test_the_demo_emergency_supplies(demo_district):
     from gridgov.demo.operations_supplies import seed_supplies
     from gridgov.operations.models import Batch, StockCheck, StockMovement, Store
     from gridgov.operations.selectors_supplies import community_coverage, near_expiry
@@ -323,7 +309,7 @@ def test_the_demo_emergency_supplies(seeded):
     assert seed_supplies() == 0 and Batch.objects.count() == count
 
 
-def test_the_demo_provider_lands_on_its_orders(seeded, login_client):
+def test_the_demo_provider_lands_on_its_orders(demo_district, login_client):
     """After the demo's needs and resources: demo_provider operates one of the street's
     resources and lands on its orders."""
     from gridgov.demo.lists_providers import seed_providers
@@ -340,7 +326,7 @@ def test_the_demo_provider_lands_on_its_orders(seeded, login_client):
     assert c.get("/lists/serve/").status_code == 200
 
 
-def test_every_demo_login_is_a_demo_account(seeded):
+def test_every_demo_login_is_a_demo_account(demo_district):
     """Production refuses to start while any of these is active (core.checks, start)."""
     from gridgov.demo.seed import demo_logins
 
@@ -350,7 +336,7 @@ def test_every_demo_login_is_a_demo_account(seeded):
     ) == set(names)
 
 
-def test_the_demo_lies_where_its_streets_are(seeded):
+def test_the_demo_lies_where_its_streets_are(demo_district):
     """徐汇区's outline, streets and communities where their roads are, grids that tile their
     community, buildings inside their grid (demo/tests/test_geography.py)."""
     from gridgov.demo.tests.test_geography import check_demo_geography
