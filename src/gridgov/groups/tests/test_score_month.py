@@ -181,6 +181,19 @@ def test_api_and_score_board(two_streets, client, login_client):
         "policy_version": 1,
         "cases_opened": done.json()["cases_opened"],
     }
+    # A month the page cannot read is refused with the reason, in either language, and
+    # nothing is scored again.
+    before = AuditRecord.objects.filter(action="groups.scores.recompute").count()
+    for month, language, said in [
+        ("2026-13", "en", "Choose a month."),
+        ("", "zh-hans", "请选择月份。"),
+    ]:
+        refused = client.post(
+            "/groups/scores/recompute/", {"month": month}, HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert refused.status_code == 302 and refused["Location"] == "/groups/scores/"
+        assert said in client.get(refused["Location"], HTTP_ACCEPT_LANGUAGE=language).text
+    assert AuditRecord.objects.filter(action="groups.scores.recompute").count() == before
     # The page's button does the same, and says what it did.
     moved = client.post(
         "/groups/scores/recompute/", {"month": "2026-09"}, HTTP_ACCEPT_LANGUAGE="en"
