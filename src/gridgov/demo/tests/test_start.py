@@ -97,7 +97,7 @@ def prepared_data_dir(tmp_path_factory) -> Path:
         env=_environment(data_dir),
         check=True,
         capture_output=True,
-        timeout=600,
+        timeout=1500,  # the demo seed, beside the other database's run on a busy machine
     )
     return data_dir
 
