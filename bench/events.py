@@ -3,17 +3,8 @@ a large event table — each next to a baseline measured in the same run."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _raw_scan_seconds() -> float:
@@ -77,12 +68,6 @@ def bench_scan(total: int) -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _lift_api_rate_limits(district) -> None:
     """The load is one operator's token from many threads: far above the per-account and
     per-token API limits (policy accounts.rate_limits), which would answer 429 — fast
@@ -110,6 +95,7 @@ def bench_http(database_url: str, district, *, workers: int, seconds: int, concu
     under the same concurrent load from a separate process, on ``workers`` processes."""
     from django.utils import timezone
 
+    from bench.server import generate, gunicorn
     from gridgov.accounts.services import token_create
     from gridgov.org.models import Grid
 
@@ -119,71 +105,18 @@ def bench_http(database_url: str, district, *, workers: int, seconds: int, concu
     _, token = token_create(user=operator, name="bench")
     _lift_api_rate_limits(district)
     boxes = [(g.min_lon, g.min_lat, g.max_lon, g.max_lat) for g in Grid.objects.all()[:500]]
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "gridgov.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--graceful-timeout",
-            "3",
-        ],
-        env=env,
-        cwd=ROOT / "src",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for(port)
-        results = {}
+    results = {}
+    with gunicorn(database_url, workers=workers) as url:
         for kind in ("baseline", "events"):
-            spec = json.dumps(
+            results[kind] = generate(
+                "bench.load",
                 {
-                    "url": f"http://127.0.0.1:{port}",
+                    "url": url,
                     "token": token,
                     "kind": kind,
                     "seconds": seconds,
                     "concurrency": concurrency,
                     "boxes": boxes,
-                }
+                },
             )
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "bench.load"],
-                input=spec,
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
-            )
-            if out.returncode:
-                raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
-            results[kind] = json.loads(out.stdout)
-            if results[kind]["errors"]:
-                # Refused requests are fast: counted as throughput they would measure nothing.
-                raise RuntimeError(
-                    f"{kind}: {results[kind]['errors']} of {results[kind]['requests']} requests "
-                    f"failed (by status: {results[kind]['refused']})"
-                )
-        return results
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def _wait_for(port: int) -> None:
-    import urllib.request
-
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)  # noqa: S310
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    return results

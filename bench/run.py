@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.run --size small|full --only visits   (the visit benchmarks)
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
     .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
+    .venv/bin/python -m bench.run --size smoke|small|full --only heartbeats   (devices over HTTP)
     .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
     .venv/bin/python -m bench.run --size smoke|small|full --only chat   (chat exports read)
     .venv/bin/python -m bench.run --size smoke|small|full --only scoring   (chat groups' month)
@@ -217,7 +218,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching", "votes", "ledger", "chat", "scoring"],
+        choices=["visits", "matching", "votes", "heartbeats", "ledger", "chat", "scoring"],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -227,7 +228,9 @@ def main(argv=None) -> int:
     if args.only == "matching":
         return _matching_only(args)
     if args.only == "votes":
-        return _votes_only(args)
+        return _http_only(args, "votes only", _bench_votes)
+    if args.only == "heartbeats":
+        return _http_only(args, "device heartbeats only", _bench_heartbeats)
     if args.only == "ledger":
         return _ledger_only(args)
     if args.only == "chat":
@@ -328,8 +331,21 @@ def _matching_only(args) -> int:
     return _record("\n".join(lines) + "\n", args)
 
 
-def _votes_only(args) -> int:
-    """Casting votes over HTTP next to a plain authenticated GET, in one fresh database."""
+def _bench_votes(url: str, size: str) -> list[str]:
+    from bench import votes as votes_bench
+
+    return votes_bench.votes_lines(votes_bench.bench_votes(url, size))
+
+
+def _bench_heartbeats(url: str, size: str) -> list[str]:
+    from bench import heartbeats as heartbeat_bench
+
+    return heartbeat_bench.heartbeat_lines(heartbeat_bench.bench_heartbeats(url, size))
+
+
+def _http_only(args, title: str, measure) -> int:
+    """An HTTP benchmark next to a plain authenticated GET, in one fresh database served by
+    gunicorn; ``measure(url, size)`` returns its table lines."""
     url = recreate_database(args.database_url, args.database_name)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["GRIDGOV_DATA_DIR"] = str(Path(tmp) / "data")
@@ -343,19 +359,16 @@ def _votes_only(args) -> int:
         collectstatic_if_changed()  # the server's pages name the fingerprinted assets
         from django.db import connection
 
-        from bench import votes as votes_bench
-
-        result = votes_bench.bench_votes(url, args.size)
+        table = measure(url, args.size)
         with connection.cursor() as cursor:
             info = machine_info(cursor)
     lines = [
-        f"## {datetime.now():%Y-%m-%d %H:%M} · votes only, size {args.size} "
-        f"({result['voters']:,} voters)",
+        f"## {datetime.now():%Y-%m-%d %H:%M} · {title}, size {args.size}",
         f"Machine: {info}",
         "",
         "| benchmark | GridGov | same-run baseline | ratio | target |",
         "|---|---|---|---|---|",
-        *votes_bench.votes_lines(result),
+        *table,
     ]
     return _record("\n".join(lines) + "\n", args)
 

@@ -15,19 +15,11 @@ an open task and a few have moved out, so the job has something to skip."""
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import shutil
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 OUTBOX_BATCH = 50  # static/gridgov/outbox.js sends the waiting records 50 a request
 SEEDED_BY = "bench"
 
@@ -290,27 +282,10 @@ def _records(households, rng: random.Random) -> list[dict]:
     return records
 
 
-def _pinned(command: list[str], cpu: int | None) -> list[str]:
-    if cpu is None:
-        return command
-    return ["taskset", "-c", str(cpu), *command]
-
-
-def _cpus() -> tuple[int | None, int | None]:
-    """(server CPU, load generator CPU): apart when there are two CPUs and taskset."""
-    try:
-        available = sorted(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        available = []
-    if len(available) >= 2 and shutil.which("taskset"):
-        return available[-1], available[0]
-    return None, None
-
-
 def bench_sync(database_url: str, *, records: int) -> dict:
     """One phone's queued records: the outbox's batches to /api/v1/visits/sync against the
     same number of records one by one to /api/v1/visits, each on its own households."""
-    from bench.events import _free_port, _wait_for
+    from bench.server import generate, gunicorn, kept_apart
     from gridgov.org.models import OrgUnit
     from gridgov.people.models import Household
     from gridgov.visits.models import Visit
@@ -332,52 +307,20 @@ def bench_sync(database_url: str, *, records: int) -> dict:
     warm_plain, warm_sync = all_records[0], all_records[1]
     plain, synced = all_records[2::2], all_records[3::2]
     before = Visit.objects.count()
-    server_cpu, load_cpu = _cpus()
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        _pinned(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "gridgov.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",  # one phone sends one request at a time
-                "--log-level",
-                "warning",
-                "--graceful-timeout",
-                "3",
-            ],
-            server_cpu,
-        ),
-        env=env,
-        cwd=ROOT / "src",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for(port)
-        base = f"http://127.0.0.1:{port}"
-        _run_sequence(
-            base,
-            token,
+    with gunicorn(database_url, workers=1) as base:  # one phone sends one request at a time
+
+        def run(requests: list[dict]) -> dict:
+            spec = {"url": base, "token": token, "kind": "sequence", "requests": requests}
+            return generate("bench.load", spec, errors_fatal=False)
+
+        run(
             [
                 {"path": "/api/v1/visits", "body": warm_plain, "records": 1},
                 {"path": "/api/v1/visits/sync", "body": {"records": [warm_sync]}, "records": 1},
-            ],
-            load_cpu,
+            ]
         )
-        baseline = _run_sequence(
-            base,
-            token,
-            [{"path": "/api/v1/visits", "body": r, "records": 1} for r in plain],
-            load_cpu,
-        )
-        sync = _run_sequence(
-            base,
-            token,
+        baseline = run([{"path": "/api/v1/visits", "body": r, "records": 1} for r in plain])
+        sync = run(
             [
                 {
                     "path": "/api/v1/visits/sync",
@@ -385,12 +328,8 @@ def bench_sync(database_url: str, *, records: int) -> dict:
                     "records": len(synced[i : i + OUTBOX_BATCH]),
                 }
                 for i in range(0, len(synced), OUTBOX_BATCH)
-            ],
-            load_cpu,
+            ]
         )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     stored = Visit.objects.count() - before
     for label, result in (("plain create", baseline), ("sync", sync)):
         assert result["errors"] == 0 and result["records_ok"] == records, (label, result)
@@ -400,23 +339,8 @@ def bench_sync(database_url: str, *, records: int) -> dict:
         "batch": OUTBOX_BATCH,
         "sync": sync,
         "plain": baseline,
-        "pinned": server_cpu is not None,
+        "pinned": kept_apart(),
     }
-
-
-def _run_sequence(base: str, token: str, requests: list[dict], cpu: int | None) -> dict:
-    spec = json.dumps({"url": base, "token": token, "kind": "sequence", "requests": requests})
-    out = subprocess.run(  # noqa: S603 - our own interpreter and module
-        _pinned([sys.executable, "-m", "bench.load"], cpu),
-        input=spec,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if out.returncode:
-        raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
-    return json.loads(out.stdout)
 
 
 def visit_lines(generation: dict, sync: dict, residents: int) -> list[str]:

@@ -10,11 +10,7 @@ Run as ``python -m bench.votes`` it is the load generator (spec on stdin, JSON o
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -93,58 +89,26 @@ def build(voters: int):
 
 
 def bench_votes(database_url: str, size: str, *, workers: int = 2, concurrency: int = 8) -> dict:
-    from bench.events import _free_port, _wait_for
+    from bench.server import generate, gunicorn
 
     voters = SIZES[size]
     t0 = time.perf_counter()
     vote, tokens = build(voters)
     setup_s = time.perf_counter() - t0
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "gridgov.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, "DATABASE_URL": database_url},
-        cwd=ROOT / "src",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for(port)
-        results = {}
+    results = {}
+    with gunicorn(database_url, workers=workers) as url:
         for kind in ("baseline", "votes"):
-            spec = {
-                "url": f"http://127.0.0.1:{port}",
-                "kind": kind,
-                "tokens": tokens,
-                "vote": str(vote.uid),
-                "version": vote.version,
-                "concurrency": concurrency,
-            }
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "bench.votes"],
-                input=json.dumps(spec),
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
+            results[kind] = generate(
+                "bench.votes",
+                {
+                    "url": url,
+                    "kind": kind,
+                    "tokens": tokens,
+                    "vote": str(vote.uid),
+                    "version": vote.version,
+                    "concurrency": concurrency,
+                },
             )
-            if out.returncode:
-                raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
-            results[kind] = json.loads(out.stdout)
-            if results[kind]["errors"]:
-                raise RuntimeError(f"{kind}: {results[kind]}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     from gridgov.participation.models import Ballot, Turnout
 
     counted = (Turnout.objects.filter(vote=vote).count(), Ballot.objects.filter(vote=vote).count())
@@ -164,56 +128,23 @@ def votes_lines(result: dict) -> list[str]:
 
 
 def _load(spec: dict) -> dict:
-    import requests
+    from bench.server import drive
 
-    tokens = spec["tokens"]
-    queue = list(enumerate(tokens))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
+    def send(session, item):
+        index, token = item
+        headers = {"Authorization": f"Bearer {token}"}
+        if spec["kind"] == "votes":
+            response = session.post(
+                f"{spec['url']}/api/v1/participation/votes/{spec['vote']}/ballots",
+                json={"choice": index % 2, "version": spec["version"]},
+                headers=headers,
+                timeout=120,
+            )
+            return response.status_code, response.status_code == 201
+        response = session.get(f"{spec['url']}/api/v1/me", headers=headers, timeout=120)
+        return response.status_code, response.status_code == 200
 
-    def worker():
-        session = requests.Session()
-        while True:
-            with lock:
-                if not queue:
-                    return
-                index, token = queue.pop()
-            headers = {"Authorization": f"Bearer {token}"}
-            begun = time.perf_counter()
-            if spec["kind"] == "votes":
-                response = session.post(
-                    f"{spec['url']}/api/v1/participation/votes/{spec['vote']}/ballots",
-                    json={"choice": index % 2, "version": spec["version"]},
-                    headers=headers,
-                    timeout=120,
-                )
-                ok = response.status_code == 201
-            else:
-                response = session.get(f"{spec['url']}/api/v1/me", headers=headers, timeout=120)
-                ok = response.status_code == 200
-            elapsed = (time.perf_counter() - begun) * 1000
-            with lock:
-                latencies.append(elapsed)
-                if not ok:
-                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(spec["concurrency"])]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else 0
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / seconds if seconds else 0,
-        "p95_ms": p95,
-        "errors": sum(errors.values()),
-        "refused": errors,
-    }
+    return drive(list(enumerate(spec["tokens"])), spec["concurrency"], send)
 
 
 if __name__ == "__main__":

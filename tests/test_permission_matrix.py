@@ -3326,6 +3326,119 @@ ROUTES = [
         ok=(200,),
         data={"version": 1},
     ),
+    # operations: smart devices
+    Route("operations:device_board", "GET", "/operations/devices/", "operations.view"),
+    Route("operations:device_create", "GET", "/operations/devices/new/", "operations.manage"),
+    Route("operations:ticket_list", "GET", "/operations/devices/repairs/", "operations.view"),
+    Route("operations:alarm_list", "GET", "/operations/devices/alarms/", "operations.view"),
+    Route(
+        "operations:device_detail",
+        "GET",
+        "/operations/devices/{in}/",
+        "operations.view",
+        ("operations_device_in", "operations_device_out"),
+    ),
+    Route(
+        "operations:device_action",
+        "POST",
+        "/operations/devices/{in}/action/",
+        "operations.view",
+        ("operations_device_in", "operations_device_out"),
+        ok=(302,),
+        data={"action": "report_fault", "version": "2", "note": "矩阵"},
+    ),
+    Route(
+        "operations:ticket_action",
+        "POST",
+        "/operations/devices/repairs/{in}/",
+        "operations.maintain",
+        ("operations_ticket_in", "operations_ticket_out"),
+        ok=(302,),
+        data={"action": "start", "version": "1"},
+    ),
+    Route(
+        "operations:alarm_verdict",
+        "POST",
+        "/operations/devices/alarms/{in}/",
+        "operations.maintain",
+        ("operations_alarm_in", "operations_alarm_out"),
+        ok=(302,),
+        data={"verdict": "false"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/device-types",
+        "operations.view",
+        "/api/v1/operations/device-types",
+    ),
+    _api("GET", "/api/v1/operations/devices", "operations.view", "/api/v1/operations/devices"),
+    _api(
+        "POST",
+        "/api/v1/operations/devices",
+        "operations.manage",
+        "/api/v1/operations/devices",
+        ("g1a", "g2a"),
+        ok=(201,),
+        data={
+            "code": "matrix-new",
+            "kind": "smoke",
+            "grid": "{in}",
+            "lon": 121.405,
+            "lat": 31.205,
+            "installer": "矩阵",
+            "installed_on": "2025-01-01",
+            "keeper_name": "矩阵",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/devices/board",
+        "operations.view",
+        "/api/v1/operations/devices/board",
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/devices/{uid}",
+        "operations.view",
+        "/api/v1/operations/devices/{in}",
+        ("operations_device_in", "operations_device_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/devices/{uid}/actions",
+        "operations.view",
+        "/api/v1/operations/devices/{in}/actions",
+        ("operations_device_in", "operations_device_out"),
+        data={"action": "report_fault", "version": 2, "note": "矩阵"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/repair-tickets",
+        "operations.view",
+        "/api/v1/operations/repair-tickets",
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/repair-tickets/{uid}/actions",
+        "operations.maintain",
+        "/api/v1/operations/repair-tickets/{in}/actions",
+        ("operations_ticket_in", "operations_ticket_out"),
+        data={"action": "start", "version": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/device-alarms",
+        "operations.view",
+        "/api/v1/operations/device-alarms",
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/device-alarms/{uid}/verdict",
+        "operations.maintain",
+        "/api/v1/operations/device-alarms/{in}/verdict",
+        ("operations_alarm_in", "operations_alarm_out"),
+        data={"is_true": False},
+    ),
 ]
 
 
@@ -4158,6 +4271,41 @@ def _operations_objects(org_tree, users, outsider) -> dict[str, str]:
         )
         out[f"operations_store_{key}"] = str(store.uid)
         out[f"operations_dispatch_{key}"] = str(dispatch.uid)
+    out.update(_device_objects(org_tree, users, outsider))
+    return out
+
+
+def _device_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In g1a and in g2a: an online smoke detector (version 2: it came online), a camera
+    with an open repair ticket, and an alarm of the detector waiting for its verdict."""
+    from gridgov.events.services import device_alarm
+    from gridgov.operations.services_devices import device_register, fault_report, heartbeat
+
+    out = {}
+    for key, actor, grid, lon in [
+        ("in", users[Role.COMMUNITY_STAFF], "g1a", 121.405),
+        ("out", outsider, "g2a", 121.505),
+    ]:
+        common = {
+            "grid": org_tree[grid].code,
+            "lon": lon,
+            "lat": 31.205,
+            "installer": "矩阵",
+            "installed_on": "2025-01-01",
+            "keeper_name": "矩阵",
+        }
+        smoke, _secret = device_register(
+            actor=actor, data={"code": f"matrix-smoke-{key}", "kind": "smoke", **common}
+        )
+        heartbeat(smoke.source, {})
+        camera, _secret = device_register(
+            actor=actor, data={"code": f"matrix-camera-{key}", "kind": "camera", **common}
+        )
+        _status, body = fault_report(camera.source, {"message": "矩阵"})
+        device_alarm(device=smoke.source, payload={"message": "矩阵"})
+        out[f"operations_device_{key}"] = str(smoke.uid)
+        out[f"operations_ticket_{key}"] = body["ticket"]
+        out[f"operations_alarm_{key}"] = str(smoke.alarms.get().uid)
     return out
 
 

@@ -88,10 +88,12 @@ _PA_TAKE_PART = {"participation.take_part"}
 _GR_READ = {"groups.view"}
 _GR_KEEP = {"groups.view", "groups.register"}
 _GR_TAKE_PART = {"groups.take_part"}
-# Operations (网格业态): view (stores, stock, coverage boards), manage (add stores, receive,
-# issue, transfer and dispose of stock, record stock checks) within the holder's units.
-_OP_READ = {"operations.view"}
-_OP_MANAGE = {"operations.view", "operations.manage"}
+# Operations (网格业态): view (stores, stock, coverage boards, devices), manage (add stores,
+# receive, issue, transfer and dispose of stock, record stock checks; register devices, take
+# them out of service) within the holder's units; maintain (report a device fault, work its
+# repair ticket, judge a device alarm true or false: the grid's staff who handle them).
+_OP_READ = {"operations.view", "operations.maintain"}
+_OP_MANAGE = {"operations.view", "operations.manage", "operations.maintain"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(

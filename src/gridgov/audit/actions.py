@@ -104,6 +104,12 @@ ACTIONS = {
     "operations.stock.check": _("supply stock check recorded"),
     "operations.dispatch.create": _("supply transfer dispatched"),
     "operations.dispatch.receive": _("supply transfer received"),
+    "operations.device.create": _("smart device registered"),
+    "operations.device.status": _("smart device status changed"),
+    "operations.ticket.open": _("device repair ticket opened"),
+    "operations.ticket.start": _("device repair started"),
+    "operations.ticket.close": _("device repair ticket closed"),
+    "operations.alarm.verify": _("device alarm judged true or false"),
     "lists.booking.transition": _("booking moved on"),
     # groups (小区群盘点)
     "groups.group.create": _("chat group registered"),

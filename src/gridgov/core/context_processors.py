@@ -173,6 +173,13 @@ NAV = [
         _("Emergency supplies"),
         OFFICE | {"grid_worker"},
     ),
+    (
+        "operations",
+        "operations.view",
+        "operations:device_board",
+        _("Smart devices"),
+        OFFICE | {"grid_worker"},
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

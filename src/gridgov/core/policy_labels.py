@@ -263,6 +263,14 @@ FIELD_LABELS = {
     "coverage_days_min": _("Days of need each category must cover"),
     "near_expiry_days": _("Days before expiry when a batch is flagged"),
     "dispatch_minutes_max": _("Minutes within which a supply transfer should arrive"),
+    # operations: smart devices
+    "types": _("Device types: replacement cycle, heartbeat interval, alarm category, accuracy"),
+    "offline_after_intervals": _("Missed heartbeats before a device is offline"),
+    "sampling_minutes_max": _("Longest heartbeat interval allowed, in minutes"),
+    "repair": _("Time allowed to repair a device"),
+    "access_min": _("Target share of devices connected (设备接入率)"),
+    "good_min": _("Target share of devices in working order (设备完好率)"),
+    "alarm_response_minutes_max": _("Minutes from a device alarm to the handler on the way"),
 }
 
 
@@ -316,6 +324,10 @@ VALUE_KEYS = {
     "norm_per_100": _("needed per 100 residents a day"),
     "shelf_life_days": _("shelf life in days"),
     "check_interval_days": _("check every so many days"),
+    "cycle_years": _("replace after years"),
+    "sampling_minutes": _("heartbeat every so many minutes"),
+    "alarm_category": _("alarms open the event category"),
+    "alarm_accuracy_min": _("alarms that must prove true"),
 }
 
 

@@ -129,3 +129,16 @@ def check_value(value: Any, path: str = "") -> tuple[str, str] | None:
             if (found := check_value(item, f"{path}.{index}" if path else str(index))) is not None:
                 return found
     return None
+
+
+def free_text(value: Any, key: str, max_length: int, errors: dict) -> str:
+    """A note or reason as stored: multi-line text with every phone-like or ID-number-like
+    string masked; a refusal is put in ``errors[key]`` and "" returned."""
+    from gridgov.core.masking import mask_text
+
+    try:
+        text = normalise_text(str(value or ""), max_length=max_length, multiline=True)
+    except TextInvalid as exc:
+        errors[key] = [exc.message]
+        return ""
+    return mask_text(text)

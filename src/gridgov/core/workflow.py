@@ -17,7 +17,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from gridgov.core.errors import Conflict, GridGovError, PermissionDenied
+from gridgov.core.errors import Conflict, GridGovError, PermissionDenied, ValidationFailed
+from gridgov.core.text import free_text
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,24 @@ class StateMachine:
     def offered(self, actor, obj) -> list[str]:
         """The actions ``actor`` may take on ``obj`` now, in the table's order."""
         return [a for a in self.transitions if self.refusal(actor, obj, a) is None]
+
+
+def locked_for_transition(machine: StateMachine, record, *, actor, action: str, version, note):
+    """The row locked for one of ``machine``'s actions (call inside the transaction), with
+    the action's definition and the note (``(text, limit)``) cleaned: an unknown action,
+    a refusal of the machine (state, permission in scope, version) or a missing reason is
+    raised, in that order."""
+    if action not in machine.transitions:
+        raise ValidationFailed(details={"action": [gettext("Unknown action.")]})
+    definition = machine.transitions[action]
+    errors: dict = {}
+    text = free_text(note[0], "note", note[1], errors)
+    if definition.needs_reason and not text and "note" not in errors:
+        errors["note"] = [gettext("Say why.")]
+    locked = type(record).objects.select_for_update().get(pk=record.pk)
+    refusal = machine.refusal(actor, locked, action, version=version)
+    if refusal is not None:
+        raise refusal
+    if errors:
+        raise ValidationFailed(details=errors)
+    return locked, definition, text

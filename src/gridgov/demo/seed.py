@@ -156,6 +156,7 @@ PARTS = [
     ("groups_campaign", "seed_groups_campaign"),
     ("groups_crosschecks", "seed_group_crosschecks"),
     ("operations_supplies", "seed_supplies"),
+    ("operations_devices", "seed_devices"),
 ]
 
 

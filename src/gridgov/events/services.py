@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -927,6 +928,41 @@ def device_register(
     return device, secret
 
 
+# A device speaks through one signed webhook; the message's "type" picks its handler.
+# Alarms are the events app's own; other apps add message types (the operations app:
+# heartbeats and fault reports) and observe the alarms (its alarm log).
+DeviceReply = tuple[int, dict]
+_device_messages: dict[str, Callable[[DeviceSource, dict], DeviceReply]] = {}
+_alarm_observers: list[Callable[[DeviceSource, Event], None]] = []
+
+
+def register_device_message(kind: str, handler: Callable[[DeviceSource, dict], DeviceReply]):
+    _device_messages[kind] = handler
+
+
+def observe_device_alarms(observer: Callable[[DeviceSource, Event], None]) -> None:
+    if observer not in _alarm_observers:
+        _alarm_observers.append(observer)
+
+
+def device_message(*, device: DeviceSource, payload: dict) -> DeviceReply:
+    """(HTTP status, body) for one authenticated device message; ``type`` defaults to an
+    alarm, as devices registered before the other types send."""
+    kind = payload.get("type", "alarm")
+    if kind == "alarm":
+        event = device_alarm(device=device, payload=payload)
+        return 201, {"tracking_code": event.tracking_code, "state": event.state}
+    handler = _device_messages.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        raise ValidationFailed(
+            _("Unknown message type; send alarm, %(kinds)s.")
+            % {"kinds": ", ".join(sorted(_device_messages)) or "—"},
+            code="bad_type",
+        )
+    return handler(device, payload)
+
+
+@transaction.atomic
 def device_alarm(*, device: DeviceSource, payload: dict) -> Event:
     """An alarm becomes an immediate event, registered and dispatched without waiting."""
     system = SystemActor(f"device:{device.code}")
@@ -952,6 +988,8 @@ def device_alarm(*, device: DeviceSource, payload: dict) -> Event:
     if worker is not None:
         transition(actor=system, event=event, action="dispatch", assignee=worker)
     event.refresh_from_db()
+    for observer in _alarm_observers:
+        observer(device, event)
     return event
 
 

@@ -227,7 +227,8 @@ def _hook_error(status: int, code: str, message: str) -> JsonResponse:
 @public
 @require_POST
 def device_hook(request, code: str):
-    """A device alarm: ``X-GridGov-Timestamp`` (unix seconds), ``X-GridGov-Nonce`` and
+    """A device message (``{"type": "alarm"}``, the default, or a type another app adds:
+    ``heartbeat``, ``fault``): ``X-GridGov-Timestamp`` (unix seconds), ``X-GridGov-Nonce`` and
     ``X-GridGov-Signature`` = hex HMAC-SHA256 of "timestamp.nonce.body" with the device's
     secret. Stale timestamps and reused nonces are refused (replay protection)."""
     device = DeviceSource.objects.filter(code=code[:40], is_active=True).first()
@@ -257,5 +258,8 @@ def device_hook(request, code: str):
             DeviceNonce.objects.create(device=device, nonce=nonce)
     except IntegrityError:
         return _hook_error(409, "replayed", _("This message was already received."))
-    event = services.device_alarm(device=device, payload=payload)
-    return JsonResponse({"tracking_code": event.tracking_code, "state": event.state}, status=201)
+    try:
+        status, body = services.device_message(device=device, payload=payload)
+    except GridGovError as exc:
+        return _hook_error(exc.status, exc.code, str(exc.message))
+    return JsonResponse(body, status=status)

@@ -19,9 +19,9 @@ from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core import attachments
 from gridgov.core.crypto import blind_index
 from gridgov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.core.masking import mask_text
 from gridgov.core.scoping import path_in_scope, require_in_scope
-from gridgov.core.text import TextInvalid, normalise_text
+from gridgov.core.text import TextInvalid, free_text, normalise_text
+from gridgov.core.workflow import locked_for_transition
 from gridgov.groups.errors import CommercialGroupRefused, ImpossibleNumbers
 from gridgov.groups.models import Group, GroupAdmin, GroupEvidence
 from gridgov.groups.workflow import GROUP_MACHINE
@@ -44,11 +44,6 @@ def _text(value: Any, key: str, max_length: int, errors: dict, multiline=False) 
         errors[key] = [exc.message]
         return ""
     return text
-
-
-def free_text(value: Any, key: str, max_length: int, errors: dict) -> str:
-    """Free text with every phone-like or ID-number-like string masked before storage."""
-    return mask_text(_text(value, key, max_length, errors, multiline=True))
 
 
 def count_or_none(value: Any, key: str, errors: dict) -> int | None:
@@ -395,27 +390,6 @@ def lock_current(record, version=None, *, related: tuple[str, ...] = ()):
     if version is not None and str(locked.version) != str(version):
         raise Conflict(details={"version": locked.version})
     return locked
-
-
-def locked_for_transition(machine, record, *, actor, action: str, version: int, note):
-    """The row locked for one of ``machine``'s actions (call inside the transaction), with
-    the action's definition and the note (``(text, limit)``) cleaned: an unknown action,
-    a refusal of the machine (state, permission in scope, version) or a missing reason is
-    raised, in that order."""
-    if action not in machine.transitions:
-        raise ValidationFailed(details={"action": [_("Unknown action.")]})
-    definition = machine.transitions[action]
-    errors: dict = {}
-    text = free_text(note[0], "note", note[1], errors)
-    if definition.needs_reason and not text and "note" not in errors:
-        errors["note"] = [_("Say why.")]
-    locked = type(record).objects.select_for_update().get(pk=record.pk)
-    refusal = machine.refusal(actor, locked, action, version=version)
-    if refusal is not None:
-        raise refusal
-    if errors:
-        raise ValidationFailed(details=errors)
-    return locked, definition, text
 
 
 def group_transition(*, actor, group: Group, action: str, version: int, note: str = "") -> Group:

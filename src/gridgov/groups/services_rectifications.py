@@ -17,13 +17,9 @@ from gridgov.core.deadlines import deadline_colour
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.policies import policy_get, policy_in_force
 from gridgov.core.scoping import path_in_scope
-from gridgov.core.workflow import Guard, StateMachine, Transition
+from gridgov.core.workflow import Guard, StateMachine, Transition, locked_for_transition
 from gridgov.groups.models import Rectification, RectificationEvidence, RectificationItem
-from gridgov.groups.services import (
-    actor_name,
-    evidence_store,
-    locked_for_transition,
-)
+from gridgov.groups.services import actor_name, evidence_store
 
 S = Rectification.State
 FOLDER = "group_evidence"

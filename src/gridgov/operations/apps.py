@@ -8,7 +8,18 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Grid operations")
 
     def ready(self):
-        from gridgov.operations import (  # noqa: F401 - registers the policies and KPIs
+        from gridgov.events import services as events
+        from gridgov.operations import (  # noqa: F401 - registers the policies, KPIs, layers
+            kpis_devices,
             kpis_supplies,
+            map_layers,
+            policies_devices,
             policies_supplies,
+            services_devices,
+            workbench,
         )
+
+        # Devices speak through the events app's signed webhook.
+        events.register_device_message("heartbeat", services_devices.heartbeat)
+        events.register_device_message("fault", services_devices.fault_report)
+        events.observe_device_alarms(services_devices.record_alarm)

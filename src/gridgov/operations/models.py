@@ -242,3 +242,18 @@ class Dispatch(models.Model):
         if self.received_at is None:
             return None
         return int((self.received_at - self.dispatched_at).total_seconds() // 60)
+
+
+from gridgov.operations.models_devices import Device, DeviceAlarm, RepairTicket  # noqa: E402
+
+__all__ = [
+    "Batch",
+    "Device",
+    "DeviceAlarm",
+    "Dispatch",
+    "RepairTicket",
+    "StockCheck",
+    "StockCheckLine",
+    "StockMovement",
+    "Store",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.operations import views_supplies
+from gridgov.operations import views_devices, views_supplies
 
 app_name = "operations"
 
@@ -19,4 +19,12 @@ urlpatterns = [
         views_supplies.dispatch_receive,
         name="dispatch_receive",
     ),
+    path("devices/", views_devices.device_board, name="device_board"),
+    path("devices/new/", views_devices.device_create, name="device_create"),
+    path("devices/repairs/", views_devices.ticket_list, name="ticket_list"),
+    path("devices/repairs/<uuid:uid>/", views_devices.ticket_action, name="ticket_action"),
+    path("devices/alarms/", views_devices.alarm_list, name="alarm_list"),
+    path("devices/alarms/<uuid:uid>/", views_devices.alarm_verdict, name="alarm_verdict"),
+    path("devices/<uuid:uid>/", views_devices.device_detail, name="device_detail"),
+    path("devices/<uuid:uid>/action/", views_devices.device_action, name="device_action"),
 ]

@@ -309,6 +309,30 @@ def test_the_demo_emergency_supplies(demo_district):
     assert seed_supplies() == 0 and Batch.objects.count() == count
 
 
+def test_the_demo_smart_devices(demo_district):
+    """200+ devices in every status, repair tickets open, overdue and fixed, alarms judged
+    and waiting; the demo grid worker's grid has devices and their board is not empty."""
+    from gridgov.demo.operations_devices import seed_devices
+    from gridgov.operations.models import Device, DeviceAlarm, RepairTicket
+    from gridgov.operations.selectors_devices import board, ticket_list
+
+    assert Device.objects.count() >= 200
+    assert set(Device.objects.values_list("status", flat=True)) == set(Device.Status.values)
+    assert set(Device.objects.values_list("kind", flat=True)) >= {"smoke", "gas", "camera"}
+    street = User.objects.get(username="demo_street")
+    assert ticket_list(actor=street, overdue_only=True).exists()
+    assert RepairTicket.objects.filter(state="fixed").count() >= 20
+    figures = board(actor=street)
+    assert figures.overdue_service > 0 and figures.repair_hours is not None
+    assert 80 < figures.good_rate < 100 and 90 < figures.access_rate < 100
+    assert DeviceAlarm.objects.filter(is_true=False).exists()
+    assert DeviceAlarm.objects.filter(is_true__isnull=True).exists()
+    worker = User.objects.get(username="demo_gridworker")
+    assert board(actor=worker).in_service > 0
+    count = Device.objects.count()
+    assert seed_devices() == 0 and Device.objects.count() == count
+
+
 def test_the_demo_provider_lands_on_its_orders(demo_district, login_client):
     """After the demo's needs and resources: demo_provider operates one of the street's
     resources and lands on its orders."""

@@ -158,6 +158,12 @@ class Command(BaseCommand):
                 [*manage, "groups_purge_messages", "--loop", "3600"],
                 stdout=subprocess.DEVNULL,
             )
+            # Silent devices go offline with a repair ticket; overdue repairs told, every minute.
+            supervisor.spawn(
+                "device clock",
+                [*manage, "operations_devices", "--loop", "60"],
+                stdout=subprocess.DEVNULL,
+            )
             # Uncollected redemptions and lapsed points expire, every hour.
             supervisor.spawn(
                 "points expiry",
