@@ -181,6 +181,8 @@ def event_detail(request, uid):
             "can_publish": path_in_scope(request.user, event.scope_path, "events.dispatch"),
             # Staff mark the event as a household's need (the needs list, docs/lists.md).
             "can_mark_need": path_in_scope(request.user, event.scope_path, "lists.register"),
+            # Staff who keep supply stores send supplies to an emergency (docs/operations-app.md).
+            "can_send_supplies": path_in_scope(request.user, event.scope_path, "operations.manage"),
             "place": _event_place(event),
         },
     )

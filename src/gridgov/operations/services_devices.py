@@ -402,12 +402,9 @@ def scan_offline(now: datetime | None = None) -> int:
             )
             if device is None:  # heard from meanwhile
                 continue
-            heard = device.last_seen_at
-            note = _("not heard from since %(t)s") % {
-                "t": timezone.localtime(heard).strftime("%Y-%m-%d %H:%M") if heard else "—"
-            }
-            _open_ticket(device, RepairTicket.Cause.OFFLINE, note, system, now)
-            _set_status(device, S.OFFLINE, now, system, note)
+            # No description: the cause says it, and the page shows when it was last heard.
+            _open_ticket(device, RepairTicket.Cause.OFFLINE, "", system, now)
+            _set_status(device, S.OFFLINE, now, system)
             device.save()
             taken += 1
     return taken

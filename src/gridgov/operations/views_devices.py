@@ -109,7 +109,7 @@ def device_detail(request, uid):
             "device": device,
             "type_label": device_type.label() if device_type else device.kind,
             "actions": _offered(services.DEVICE_MACHINE, user, device),
-            "tickets": list(device.tickets.order_by("-opened_at")[:20]),
+            "tickets": list(device.tickets.select_related("device").order_by("-opened_at")[:20]),
             "alarms": list(device.alarms.select_related("event")[:20]),
             "now": timezone.now(),
         },
