@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -3439,6 +3440,118 @@ ROUTES = [
         ("operations_alarm_in", "operations_alarm_out"),
         data={"is_true": False},
     ),
+    # operations: service facilities
+    Route("operations:facility_board", "GET", "/operations/facilities/", "operations.view"),
+    Route("operations:facility_create", "GET", "/operations/facilities/new/", "operations.manage"),
+    Route(
+        "operations:facility_detail",
+        "GET",
+        "/operations/facilities/{in}/",
+        "operations.view",
+        ("operations_facility_in", "operations_facility_out"),
+    ),
+    Route(
+        "operations:space_create",
+        "POST",
+        "/operations/facilities/{in}/spaces/",
+        "operations.manage",
+        ("operations_facility_in", "operations_facility_out"),
+        ok=(302,),
+        data={"name": "矩阵室", "capacity": "10", "day_1": "09:00-10:00"},
+    ),
+    Route(
+        "operations:space_use",
+        "POST",
+        "/operations/facilities/spaces/{in}/use/",
+        "operations.manage",
+        ("operations_space_in", "operations_space_out"),
+        ok=(422,),
+        data={"used_on": "2099-01-01", "hours": "1", "attendees": "1"},
+    ),
+    Route(
+        "operations:task_close",
+        "POST",
+        "/operations/facilities/tasks/{in}/close/",
+        "operations.manage",
+        ("operations_adjust_in", "operations_adjust_out"),
+        ok=(302,),
+        data={"version": "1", "note": "矩阵"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/facility-kinds",
+        "operations.view",
+        "/api/v1/operations/facility-kinds",
+    ),
+    _api(
+        "GET", "/api/v1/operations/facilities", "operations.view", "/api/v1/operations/facilities"
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/facilities",
+        "operations.manage",
+        "/api/v1/operations/facilities",
+        ok=(201, 404),
+        data={
+            "name": "矩阵中心",
+            "kind": "service_centre",
+            "lon": 121.405,
+            "lat": 31.205,
+            "owner_department": "矩阵",
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/facilities/circle",
+        "operations.view",
+        "/api/v1/operations/facilities/circle",
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/facilities/{uid}",
+        "operations.view",
+        "/api/v1/operations/facilities/{in}",
+        ("operations_facility_in", "operations_facility_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/facilities/{uid}/spaces",
+        "operations.manage",
+        "/api/v1/operations/facilities/{in}/spaces",
+        ("operations_facility_in", "operations_facility_out"),
+        ok=(201,),
+        data={"name": "矩阵室", "capacity": 10, "schedule": {"1": [["09:00", "10:00"]]}},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/facilities/{uid}/utilisation",
+        "operations.view",
+        "/api/v1/operations/facilities/{in}/utilisation",
+        ("operations_facility_in", "operations_facility_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/facility-spaces/{uid}/uses",
+        "operations.manage",
+        "/api/v1/operations/facility-spaces/{in}/uses",
+        ("operations_space_in", "operations_space_out"),
+        ok=(422,),
+        data={"used_on": "2099-01-01", "hours": 1, "attendees": 1},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/facility-tasks",
+        "operations.view",
+        "/api/v1/operations/facility-tasks",
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/facility-tasks/{uid}/close",
+        "operations.manage",
+        "/api/v1/operations/facility-tasks/{in}/close",
+        ("operations_adjust_in", "operations_adjust_out"),
+        data={"version": 1, "note": "矩阵"},
+    ),
 ]
 
 
@@ -4272,6 +4385,42 @@ def _operations_objects(org_tree, users, outsider) -> dict[str, str]:
         out[f"operations_store_{key}"] = str(store.uid)
         out[f"operations_dispatch_{key}"] = str(dispatch.uid)
     out.update(_device_objects(org_tree, users, outsider))
+    out.update(_facility_objects(org_tree, users, outsider))
+    return out
+
+
+def _facility_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In g1a and in g2a: a service centre with a room, and a function-adjustment task of
+    the room for last month."""
+    from gridgov.operations.models import AdjustmentTask
+    from gridgov.operations.services_facilities import facility_create, space_create
+
+    out = {}
+    for key, actor, lon in [
+        ("in", users[Role.COMMUNITY_STAFF], 121.405),
+        ("out", outsider, 121.505),
+    ]:
+        facility = facility_create(
+            actor=actor,
+            data={
+                "name": f"矩阵中心{key}",
+                "kind": "service_centre",
+                "lon": lon,
+                "lat": 31.205,
+                "owner_department": "矩阵",
+            },
+        )
+        space = space_create(
+            actor=actor,
+            facility=facility,
+            data={"name": "矩阵室", "capacity": 10, "schedule": {"0": "09:00-10:00"}},
+        )
+        task = AdjustmentTask.objects.create(
+            space=space, scope_path=facility.scope_path, month=date(2025, 1, 1), idle=0.9
+        )
+        out[f"operations_facility_{key}"] = str(facility.uid)
+        out[f"operations_space_{key}"] = str(space.uid)
+        out[f"operations_adjust_{key}"] = str(task.uid)
     return out
 
 

@@ -36,6 +36,7 @@ from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
 from gridgov.operations.api_devices import router as devices_router
+from gridgov.operations.api_facilities import router as facilities_router
 from gridgov.operations.api_supplies import router as supplies_router
 from gridgov.org.api import router as org_router
 from gridgov.participation.api_boards import router as participation_boards_router
@@ -95,6 +96,7 @@ api.add_router("/", scores_router)
 api.add_router("/", campaigns_router)
 api.add_router("/operations/", supplies_router)
 api.add_router("/operations/", devices_router)
+api.add_router("/operations/", facilities_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

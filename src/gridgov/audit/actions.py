@@ -110,6 +110,11 @@ ACTIONS = {
     "operations.ticket.start": _("device repair started"),
     "operations.ticket.close": _("device repair ticket closed"),
     "operations.alarm.verify": _("device alarm judged true or false"),
+    "operations.facility.create": _("service facility added"),
+    "operations.facility.space": _("facility space added"),
+    "operations.facility.use": _("walk-in use of a facility space recorded"),
+    "operations.facility.adjust_open": _("function-adjustment task opened for an idle space"),
+    "operations.facility.adjust_close": _("function-adjustment task closed"),
     "lists.booking.transition": _("booking moved on"),
     # groups (小区群盘点)
     "groups.group.create": _("chat group registered"),

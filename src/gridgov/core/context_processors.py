@@ -180,6 +180,13 @@ NAV = [
         _("Smart devices"),
         OFFICE | {"grid_worker"},
     ),
+    (
+        "operations",
+        "operations.view",
+        "operations:facility_board",
+        _("Service facilities"),
+        OFFICE,
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

@@ -271,6 +271,11 @@ FIELD_LABELS = {
     "access_min": _("Target share of devices connected (设备接入率)"),
     "good_min": _("Target share of devices in working order (设备完好率)"),
     "alarm_response_minutes_max": _("Minutes from a device alarm to the handler on the way"),
+    # operations: service facilities
+    "kinds": _("Facility types, and which make the 15-minute service circle"),
+    "circle_metres": _("Straight-line reach of the 15-minute circle, in metres"),
+    "circle_target": _("Share of residents the circle should cover"),
+    "idle_max": _("Idle share of opening hours above which a space is adjusted"),
 }
 
 
@@ -328,6 +333,7 @@ VALUE_KEYS = {
     "sampling_minutes": _("heartbeat every so many minutes"),
     "alarm_category": _("alarms open the event category"),
     "alarm_accuracy_min": _("alarms that must prove true"),
+    "in_circle": _("counts for the 15-minute circle"),
 }
 
 

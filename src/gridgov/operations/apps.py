@@ -11,9 +11,11 @@ class OperationsConfig(AppConfig):
         from gridgov.events import services as events
         from gridgov.operations import (  # noqa: F401 - registers the policies, KPIs, layers
             kpis_devices,
+            kpis_facilities,
             kpis_supplies,
             map_layers,
             policies_devices,
+            policies_facilities,
             policies_supplies,
             services_devices,
             workbench,

@@ -86,3 +86,50 @@ register_layer(
         legend=lambda: [("#0d6efd", _("stores with stock")), ("#adb5bd", _("empty stores"))],
     )
 )
+
+
+def uncovered_points(actor) -> list[dict]:
+    """Buildings of the reader's area beyond the 15-minute circle's reach, and the
+    facilities that make the circle."""
+    from gridgov.operations.policies_facilities import facilities_policy
+    from gridgov.operations.selectors_facilities import circle, facility_list
+
+    policy = facilities_policy()
+    points = []
+    for prefix in actor.scope_paths("operations.view"):
+        for b in circle(prefix).uncovered()[:LIMIT]:
+            distance = "—" if b.nearest_m is None else f"{b.nearest_m:,.0f} m"
+            points.append(
+                {
+                    "lon": b.lon,
+                    "lat": b.lat,
+                    "label": f"{_('beyond the 15-minute circle')} · {distance} · {b.residents}",
+                    "colour": "#dc3545",
+                }
+            )
+    kinds = [c for c, k in policy.kinds.items() if k.in_circle]
+    for f in facility_list(actor=actor).filter(kind__in=kinds)[:LIMIT]:
+        points.append(
+            {
+                "lon": f.lon,
+                "lat": f.lat,
+                "label": f.name,
+                "colour": "#198754",
+                "url": reverse("operations:facility_detail", args=[f.uid]),
+            }
+        )
+    return points
+
+
+register_layer(
+    MapLayer(
+        key="operations-circle",
+        label=_("15-minute service circle"),
+        permission="operations.view",
+        points=uncovered_points,
+        legend=lambda: [
+            ("#198754", _("facilities of the circle")),
+            ("#dc3545", _("buildings beyond its reach")),
+        ],
+    )
+)

@@ -245,13 +245,23 @@ class Dispatch(models.Model):
 
 
 from gridgov.operations.models_devices import Device, DeviceAlarm, RepairTicket  # noqa: E402
+from gridgov.operations.models_facilities import (  # noqa: E402
+    AdjustmentTask,
+    Facility,
+    FacilitySpace,
+    SpaceUse,
+)
 
 __all__ = [
+    "AdjustmentTask",
     "Batch",
     "Device",
     "DeviceAlarm",
     "Dispatch",
+    "Facility",
+    "FacilitySpace",
     "RepairTicket",
+    "SpaceUse",
     "StockCheck",
     "StockCheckLine",
     "StockMovement",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.operations import views_devices, views_supplies
+from gridgov.operations import views_devices, views_facilities, views_supplies
 
 app_name = "operations"
 
@@ -27,4 +27,10 @@ urlpatterns = [
     path("devices/alarms/<uuid:uid>/", views_devices.alarm_verdict, name="alarm_verdict"),
     path("devices/<uuid:uid>/", views_devices.device_detail, name="device_detail"),
     path("devices/<uuid:uid>/action/", views_devices.device_action, name="device_action"),
+    path("facilities/", views_facilities.facility_board, name="facility_board"),
+    path("facilities/new/", views_facilities.facility_create, name="facility_create"),
+    path("facilities/<uuid:uid>/", views_facilities.facility_detail, name="facility_detail"),
+    path("facilities/<uuid:uid>/spaces/", views_facilities.space_create, name="space_create"),
+    path("facilities/spaces/<uuid:uid>/use/", views_facilities.space_use, name="space_use"),
+    path("facilities/tasks/<uuid:uid>/close/", views_facilities.task_close, name="task_close"),
 ]

@@ -138,6 +138,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
     from gridgov.operations.tests.test_devices import KPI_CODES as DEVICE_CODES
+    from gridgov.operations.tests.test_facilities import KPI_CODES as FACILITY_CODES
     from gridgov.operations.tests.test_supplies import KPI_CODES as SUPPLY_CODES
     from gridgov.participation.tests.test_kpis_deliberation import (
         EXPECTED as DELIBERATION_EXPECTED,
@@ -170,6 +171,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | participation_codes
         | SUPPLY_CODES
         | DEVICE_CODES
+        | FACILITY_CODES
         | WARNING_CODES
         | GROUP_CODES
         | COLLECTION_CODES

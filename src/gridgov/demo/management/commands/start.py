@@ -164,6 +164,12 @@ class Command(BaseCommand):
                 [*manage, "operations_devices", "--loop", "60"],
                 stdout=subprocess.DEVNULL,
             )
+            # Spaces idle last month get their function-adjustment task, checked hourly.
+            supervisor.spawn(
+                "idle facilities",
+                [*manage, "operations_facilities", "--loop", "3600"],
+                stdout=subprocess.DEVNULL,
+            )
             # Uncollected redemptions and lapsed points expire, every hour.
             supervisor.spawn(
                 "points expiry",
