@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.run --size smoke|small|full --only matching   (no database)
     .venv/bin/python -m bench.run --size smoke|small|full --only votes   (casting over HTTP)
     .venv/bin/python -m bench.run --size smoke|small|full --only heartbeats   (devices over HTTP)
+    .venv/bin/python -m bench.run --size smoke|small|full --only coverage   (the 15-minute circle)
     .venv/bin/python -m bench.run --size smoke|small|full --only ledger   (ledger verification)
     .venv/bin/python -m bench.run --size smoke|small|full --only chat   (chat exports read)
     .venv/bin/python -m bench.run --size smoke|small|full --only scoring   (chat groups' month)
@@ -218,7 +219,16 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["visits", "matching", "votes", "heartbeats", "ledger", "chat", "scoring"],
+        choices=[
+            "visits",
+            "matching",
+            "votes",
+            "heartbeats",
+            "coverage",
+            "ledger",
+            "chat",
+            "scoring",
+        ],
         help="build the district and run only these benchmarks",
     )
     args = parser.parse_args(argv)
@@ -231,6 +241,8 @@ def main(argv=None) -> int:
         return _http_only(args, "votes only", _bench_votes)
     if args.only == "heartbeats":
         return _http_only(args, "device heartbeats only", _bench_heartbeats)
+    if args.only == "coverage":
+        return _coverage_only(args)
     if args.only == "ledger":
         return _ledger_only(args)
     if args.only == "chat":
@@ -440,6 +452,22 @@ def _chat_only(args) -> int:
         "chat exports only",
         lambda: chat_bench.bench_ingest(CHAT_SIZES[args.size]),
         chat_bench.chat_lines,
+    )
+
+
+def _coverage_only(args) -> int:
+    """The 15-minute circle over a district (full: 1,000,000 residents) against a
+    brute-force computation of the same answer."""
+    from bench import coverage as coverage_bench
+
+    def measure():
+        workdir = Path(os.environ["GRIDGOV_DATA_DIR"]).parent
+        return coverage_bench.bench_coverage(
+            coverage_bench.SIZES[args.size], Path(args.shared), workdir
+        )
+
+    return _alone_in_a_fresh_database(
+        args, "15-minute circle only", measure, coverage_bench.coverage_lines
     )
 
 

@@ -157,6 +157,7 @@ PARTS = [
     ("groups_crosschecks", "seed_group_crosschecks"),
     ("operations_supplies", "seed_supplies"),
     ("operations_devices", "seed_devices"),
+    ("operations_facilities", "seed_facilities"),
 ]
 
 

@@ -333,6 +333,23 @@ def test_the_demo_smart_devices(demo_district):
     assert seed_devices() == 0 and Device.objects.count() == count
 
 
+def test_the_demo_service_facilities(demo_district):
+    """A service centre per community (not in every grid: the circle leaves buildings out),
+    spaces booked through the three lists and spaces with walk-in use, an open 功能调整."""
+    from gridgov.demo.operations_facilities import seed_facilities
+    from gridgov.operations.models import AdjustmentTask, Facility, FacilitySpace
+    from gridgov.operations.selectors_facilities import circle_board
+
+    assert Facility.objects.filter(kind="service_centre").count() == 4
+    assert FacilitySpace.objects.filter(bookable__isnull=False).exists()
+    assert AdjustmentTask.objects.filter(state="open").exists()
+    board = circle_board(actor=User.objects.get(username="demo_street"))
+    assert 0 < board["covered"] < board["residents"]
+    assert any(not g["has_centre"] for g in board["grids"])
+    count = Facility.objects.count()
+    assert seed_facilities() == 0 and Facility.objects.count() == count
+
+
 def test_the_demo_provider_lands_on_its_orders(demo_district, login_client):
     """After the demo's needs and resources: demo_provider operates one of the street's
     resources and lands on its orders."""
