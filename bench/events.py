@@ -68,42 +68,20 @@ def bench_scan(total: int) -> dict:
     }
 
 
-def _lift_api_rate_limits(district) -> None:
-    """The load is one operator's token from many threads: far above the per-account and
-    per-token API limits (policy accounts.rate_limits), which would answer 429 — fast
-    refusals that measure nothing. The benchmark raises them, as a security admin would for
-    a trusted integration, through the policy service."""
-    from gridgov.accounts.models import Membership, User
-    from gridgov.accounts.roles import Role
-    from gridgov.core.services import policy_update
-    from gridgov.org.models import OrgUnit
-
-    admin, _ = User.objects.get_or_create(username="bench_secadmin")
-    Membership.objects.get_or_create(
-        user=admin, role=Role.SECURITY_ADMIN, org_unit=OrgUnit.objects.get(code=district.code)
-    )
-    policy_update(
-        actor=admin,
-        key="accounts.rate_limits",
-        value={"api_per_user_per_minute": 100_000, "api_per_token_per_minute": 100_000},
-        note="benchmark load from one token",
-    )
-
-
 def bench_http(database_url: str, district, *, workers: int, seconds: int, concurrency: int):
     """Event creation (routing, suggestion, audit, inbox) against GET /api/v1/me, each
     under the same concurrent load from a separate process, on ``workers`` processes."""
     from django.utils import timezone
 
-    from bench.server import generate, gunicorn
+    from bench.server import generate, gunicorn, lift_api_rate_limits
     from gridgov.accounts.services import token_create
-    from gridgov.org.models import Grid
+    from gridgov.org.models import Grid, OrgUnit
 
     operator = district.importer  # community staff of every community: records hotline calls
     operator.password_changed_at = timezone.now()
     operator.save(update_fields=["password_changed_at"])
     _, token = token_create(user=operator, name="bench")
-    _lift_api_rate_limits(district)
+    lift_api_rate_limits(OrgUnit.objects.get(code=district.code))
     boxes = [(g.min_lon, g.min_lat, g.max_lon, g.max_lat) for g in Grid.objects.all()[:500]]
     results = {}
     with gunicorn(database_url, workers=workers) as url:

@@ -122,6 +122,25 @@ def affinity_note() -> str:
     return f"server on CPU {sorted(server_cpus)}, load generator on CPU {sorted(generator_cpus)}"
 
 
+def lift_api_rate_limits(unit) -> None:
+    """The load is one account's token from many threads: far above the per-account and
+    per-token API limits (policy accounts.rate_limits), which would answer 429 — fast
+    refusals that measure nothing. The benchmark raises them, as a security admin would for
+    a trusted integration, through the policy service."""
+    from gridgov.accounts.models import Membership, User
+    from gridgov.accounts.roles import Role
+    from gridgov.core.services import policy_update
+
+    admin, _ = User.objects.get_or_create(username="bench_secadmin")
+    Membership.objects.get_or_create(user=admin, role=Role.SECURITY_ADMIN, org_unit=unit)
+    policy_update(
+        actor=admin,
+        key="accounts.rate_limits",
+        value={"api_per_user_per_minute": 100_000, "api_per_token_per_minute": 100_000},
+        note="benchmark load from one token",
+    )
+
+
 def drive(items: list, concurrency: int, send) -> dict:
     """The load generator's loop: ``concurrency`` threads take the items one at a time and
     call ``send(session, item)`` → (HTTP status, ok); throughput, p95 latency and errors."""

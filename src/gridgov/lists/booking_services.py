@@ -61,6 +61,9 @@ def parse_schedule(raw: Any, errors: dict) -> dict[str, list[list[str]]]:
         if isinstance(value, str):
             parts = [p.strip() for p in re.split(r"[,，;；\s]+", value) if p.strip()]
             value = [p.replace("–", "-").split("-", 1) for p in parts]
+        if value is not None and not isinstance(value, (list, tuple)):
+            errors[f"schedule_{key}"] = [_("Write opening hours as 08:30-11:30, 13:30-17:30.")]
+            continue
         intervals = []
         for item in value or []:
             if (

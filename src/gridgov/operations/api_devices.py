@@ -17,6 +17,7 @@ from gridgov.core.api_support import (
     PermissionRouter,
     Version,
     api_requires,
+    integer,
     line,
     lines,
     page_slice,
@@ -104,7 +105,7 @@ class DeviceIn(Schema):
     model_name: line(60) = ""
     spec: line(100) = ""
     grid: line(20)
-    building: int | None = None
+    building: integer(1, 2**31 - 1) | None = None
     lon: Longitude | None = None
     lat: Latitude | None = None
     address: line(200) = ""
@@ -113,7 +114,7 @@ class DeviceIn(Schema):
     warranty_until: date | None = None
     keeper_name: line(50)
     keeper_phone: line(30) = ""
-    sampling_minutes: int | None = None
+    sampling_minutes: integer(1, 1440) | None = None
     alarm_category: line(10) = ""
 
 

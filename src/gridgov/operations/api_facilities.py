@@ -103,7 +103,7 @@ class SpaceIn(Schema):
 
     name: line(100)
     capacity: int
-    schedule: dict = {}
+    schedule: dict[str, list[list[line(5)]]] = {}
     bookable: UUID | None = None
     equipment: line(300) = ""
 

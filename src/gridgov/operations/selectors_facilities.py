@@ -200,6 +200,23 @@ def _projector(lons: np.ndarray, lats: np.ndarray):
     return project
 
 
+def nearest_metres(lons: np.ndarray, lats: np.ndarray, sites: list) -> np.ndarray:
+    """For each point (``lons``, ``lats``), the distance in metres to the nearest of
+    ``sites`` ([(lon, lat)]), NaN when there is none: one STRtree query for all points."""
+    nearest = np.full(len(lons), np.nan)
+    if not sites or not len(lons):
+        return nearest
+    project = _projector(lons, lats)
+    site_x, site_y = project([s[0] for s in sites], [s[1] for s in sites])
+    tree = shapely.STRtree(shapely.points(site_x, site_y))
+    bx, by = project(lons, lats)
+    (which, _hits), distances = tree.query_nearest(
+        shapely.points(bx, by), return_distance=True, all_matches=False
+    )
+    nearest[which] = distances
+    return nearest
+
+
 def circle(prefix: str) -> Circle:
     """The circle for the buildings under the unit path ``prefix``: every active facility of
     a circle kind counts, wherever it is (a centre across the street's border serves it)."""
@@ -220,16 +237,7 @@ def circle(prefix: str) -> Circle:
     ids, paths, lons, lats = zip(*rows, strict=True)
     lons, lats = np.array(lons), np.array(lats)
     sites = list(Facility.objects.filter(is_active=True, kind__in=kinds).values_list("lon", "lat"))
-    nearest = np.full(len(rows), np.nan)
-    if sites:
-        project = _projector(lons, lats)
-        site_x, site_y = project([s[0] for s in sites], [s[1] for s in sites])
-        tree = shapely.STRtree(shapely.points(site_x, site_y))
-        bx, by = project(lons, lats)
-        (which, _hits), distances = tree.query_nearest(
-            shapely.points(bx, by), return_distance=True, all_matches=False
-        )
-        nearest[which] = distances
+    nearest = nearest_metres(lons, lats, sites)
     result.buildings = [
         Reach(
             building=ids[i],

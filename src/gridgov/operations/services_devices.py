@@ -154,9 +154,10 @@ def device_register(*, actor, data: dict) -> tuple[Device, str]:
         errors["grid"] = [_("No such grid.")]
     building = None
     if data.get("building") not in (None, ""):
+        raw = str(data["building"])
         building = (
-            Building.objects.filter(pk=data["building"], grid=grid).first()
-            if grid is not None and str(data["building"]).isdigit()
+            Building.objects.filter(pk=int(raw), grid=grid).first()
+            if grid is not None and raw.isdigit() and int(raw) < 2**31
             else None
         )
         if building is None:

@@ -152,8 +152,9 @@ def use_record(*, actor, space: FacilitySpace, data: dict) -> SpaceUse:
         errors["used_on"] = [_("The day is in the future.")]
     try:
         hours = Decimal(str(data.get("hours", "")).strip())
-        if not hours.is_finite():
+        if not hours.is_finite() or abs(hours) > 1000:
             raise InvalidOperation
+        hours = hours.quantize(Decimal("0.1"))  # as stored: 0.04 h is no use
     except (InvalidOperation, ValueError):
         errors["hours"] = [_("Enter the hours used, e.g. 2.5.")]
         hours = None
@@ -176,7 +177,7 @@ def use_record(*, actor, space: FacilitySpace, data: dict) -> SpaceUse:
         use = SpaceUse.objects.create(
             space=space,
             used_on=day,
-            hours=hours.quantize(Decimal("0.1")),
+            hours=hours,
             attendees=attendees,
             note=note,
             created_by=actor,
