@@ -48,6 +48,7 @@ def test_facility_board_walk_in_and_adjustment(page, org_tree, make_user):
     page.get_by_label("名称", exact=True).fill("书画室")
     page.get_by_label("可容纳人数").fill("20")
     page.get_by_label("星期一").fill("08:30-11:30, 13:30-17:30")
+    page.get_by_label("启用日期").fill((timezone.localdate() - timedelta(days=60)).isoformat())
     with page.expect_navigation():
         page.get_by_role("button", name="添加空间").click()
     assert "空间已添加" in page.content()

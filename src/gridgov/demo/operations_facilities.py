@@ -40,6 +40,7 @@ def seed_facilities() -> int:
     rng = random.Random(20261202)
     today = timezone.localdate()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    since = (last_month - timedelta(days=90)).isoformat()  # the rooms opened long ago
     added = 0
     communities = OrgUnit.objects.filter(
         level=OrgUnit.Level.COMMUNITY, path__startswith=district.path, is_active=True
@@ -61,6 +62,7 @@ def seed_facilities() -> int:
                     data={
                         "name": bookable.resource.name.removeprefix(community.name),
                         "capacity": bookable.capacity_people,
+                        "opened_on": since,
                         "bookable": str(bookable.resource.uid),
                     },
                 )
@@ -71,6 +73,7 @@ def seed_facilities() -> int:
             data={
                 "name": "服务大厅",
                 "capacity": 40,
+                "opened_on": since,
                 "schedule": WEEKDAYS,
                 "equipment": "自助终端",
             },
@@ -81,13 +84,13 @@ def seed_facilities() -> int:
         canteen = services.space_create(
             actor=staff,
             facility=station,
-            data={"name": "助餐点", "capacity": 30, "schedule": EVERY_DAY},
+            data={"name": "助餐点", "capacity": 30, "schedule": EVERY_DAY, "opened_on": since},
         )
         room = _facility(staff, f"{community.name}活动室", "activity_room", lon + 0.002, lat)
         quiet = services.space_create(
             actor=staff,
             facility=room,
-            data={"name": "棋牌室", "capacity": 16, "schedule": WEEKDAYS},
+            data={"name": "棋牌室", "capacity": 16, "schedule": WEEKDAYS, "opened_on": since},
         )
         added += 3
         # A month of walk-in use besides the bookings: the hall, the canteen and the booked

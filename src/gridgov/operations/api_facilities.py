@@ -43,6 +43,7 @@ class SpaceOut(Schema):
     schedule: dict
     bookable: UUID | None
     equipment: str
+    opened_on: date
 
     @staticmethod
     def resolve_bookable(obj):
@@ -106,6 +107,7 @@ class SpaceIn(Schema):
     schedule: dict[str, list[list[line(5)]]] = {}
     bookable: UUID | None = None
     equipment: line(300) = ""
+    opened_on: date | None = None  # in use since (default today)
 
 
 class UseIn(Schema):

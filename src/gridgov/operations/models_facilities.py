@@ -78,6 +78,8 @@ class FacilitySpace(models.Model):
         verbose_name=_("booked as"),
     )
     equipment = models.CharField(_("equipment"), max_length=300, blank=True)
+    # Use and utilisation count from this day (a room registered after it opened gives it).
+    opened_on = models.DateField(_("in use since"))
     is_active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

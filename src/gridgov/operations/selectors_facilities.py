@@ -125,16 +125,20 @@ def space_utilisation(spaces, month: date, until: date | None = None) -> list[Sp
         .values_list("space", "h")
     )
     booked: dict[int, float] = {}
-    bookables = [s.bookable for s in spaces if s.bookable_id]
+    bookables = [s for s in spaces if s.bookable_id]
     if bookables:
-        begin = timezone.make_aware(datetime.combine(first, time.min))
         end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
-        booked = _booked_hours(bookables, begin, end)
+        starts = {
+            s.bookable_id: timezone.make_aware(datetime.combine(max(first, s.opened_on), time.min))
+            for s in bookables
+        }
+        booked = _booked_hours(starts, end)
     return [
         SpaceMonth(
             space=s,
             month=first,
-            open_hours=open_hours(s, first, last),
+            # Counted from the day the space is in use.
+            open_hours=open_hours(s, max(first, s.opened_on), last),
             booked_hours=booked.get(s.bookable_id, 0.0) if s.bookable_id else 0.0,
             walk_in_hours=float(walk_in.get(s.pk, Decimal(0))),
         )
@@ -142,14 +146,19 @@ def space_utilisation(spaces, month: date, until: date | None = None) -> list[Sp
     ]
 
 
-def _booked_hours(bookables, begin: datetime, end: datetime) -> dict[int, float]:
+def _booked_hours(starts: dict[int, datetime], end: datetime) -> dict[int, float]:
+    """{bookable id: hours of bookings checked in or completed between its start and
+    ``end``}, in one query."""
     from gridgov.lists.models import Booking
 
     out: dict[int, float] = {}
     for space_id, start, finish in Booking.objects.filter(
-        space__in=bookables, start_at__lt=end, end_at__gt=begin, state__in=Booking.USED_STATES
+        space__in=list(starts),
+        start_at__lt=end,
+        end_at__gt=min(starts.values()),
+        state__in=Booking.USED_STATES,
     ).values_list("space_id", "start_at", "end_at"):
-        hours = (min(finish, end) - max(start, begin)).total_seconds() / 3600
+        hours = (min(finish, end) - max(start, starts[space_id])).total_seconds() / 3600
         out[space_id] = out.get(space_id, 0.0) + max(0.0, hours)
     return out
 

@@ -100,6 +100,15 @@ def space_create(*, actor, facility: Facility, data: dict) -> FacilitySpace:
     except ValueError:
         errors["capacity"] = [_("Enter how many people it holds (a whole number).")]
         capacity = 0
+    opened = timezone.localdate()
+    if data.get("opened_on"):
+        try:
+            opened = date.fromisoformat(str(data["opened_on"]).strip())
+        except ValueError:
+            errors["opened_on"] = [_("Enter a date as YYYY-MM-DD.")]
+        else:
+            if opened > timezone.localdate():
+                errors["opened_on"] = [_("The day is in the future.")]
     bookable = None
     schedule: dict = {}
     if data.get("bookable"):
@@ -124,6 +133,7 @@ def space_create(*, actor, facility: Facility, data: dict) -> FacilitySpace:
             schedule=schedule,
             bookable=bookable,
             equipment=_text(data.get("equipment"), 300),
+            opened_on=opened,
         )
         _audit(
             "operations.facility.space",
@@ -150,6 +160,10 @@ def use_record(*, actor, space: FacilitySpace, data: dict) -> SpaceUse:
         errors["used_on"] = [_("Enter a date as YYYY-MM-DD.")]
     if day and day > timezone.localdate():
         errors["used_on"] = [_("The day is in the future.")]
+    elif day and day < space.opened_on:
+        errors["used_on"] = [
+            _("The space is in use since %(day)s.") % {"day": space.opened_on.isoformat()}
+        ]
     try:
         hours = Decimal(str(data.get("hours", "")).strip())
         if not hours.is_finite() or abs(hours) > 1000:

@@ -81,14 +81,16 @@ def facility_detail(request, uid):
     return render(request, "operations/facility_detail.html", _facility_context(request, facility))
 
 
-def _failed(request, facility, exc: GridGovError, form: str):
+def _failed(request, facility, exc: GridGovError, posted_space=None):
     if exc.status == 404:
         raise exc
     errors = (
         exc.details if isinstance(exc, ValidationFailed) and isinstance(exc.details, dict) else {}
     )
     messages.error(request, error_text(exc))
-    context = _facility_context(request, facility, errors=errors, posted=request.POST, form=form)
+    context = _facility_context(
+        request, facility, errors=errors, posted=request.POST, posted_space=posted_space
+    )
     return render(request, "operations/facility_detail.html", context, status=exc.status)
 
 
@@ -99,7 +101,7 @@ def space_use(request, uid):
     try:
         services.use_record(actor=request.user, space=space, data=request.POST.dict())
     except GridGovError as exc:
-        return _failed(request, space.facility, exc, f"use-{space.uid}")
+        return _failed(request, space.facility, exc, space.pk)
     messages.success(request, _("Use recorded."))
     return redirect("operations:facility_detail", space.facility.uid)
 
@@ -117,7 +119,7 @@ def space_create(request, uid):
     try:
         services.space_create(actor=request.user, facility=facility, data=data)
     except GridGovError as exc:
-        return _failed(request, facility, exc, "space")
+        return _failed(request, facility, exc)
     messages.success(request, _("Space added."))
     return redirect("operations:facility_detail", facility.uid)
 

@@ -102,6 +102,38 @@ def test_a_facility_is_placed_in_the_grid_holding_its_point(org_tree, staff):
     assert Facility.objects.count() == 2
 
 
+def test_a_space_counts_from_the_day_it_is_in_use(org_tree, staff):
+    """A room registered today has no last month: no idle figure and no task for it."""
+    facility = add_facility(staff["community"])
+    space = services.space_create(
+        actor=staff["community"],
+        facility=facility,
+        data={
+            "name": "新活动室",
+            "capacity": 10,
+            "schedule": {str(d): "08:00-20:00" for d in range(7)},
+        },
+    )
+    from django.utils import timezone
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    row = selectors.space_utilisation([space], last_month)[0]
+    assert row.open_hours == 0 and row.idle is None
+    assert services.open_adjustment_tasks(last_month) == 0
+    with pytest.raises(ValidationFailed) as refused:
+        services.space_create(
+            actor=staff["community"],
+            facility=facility,
+            data={
+                "name": "x",
+                "capacity": 1,
+                "schedule": {"0": "08:00-09:00"},
+                "opened_on": "2999-01-01",
+            },
+        )
+    assert "opened_on" in refused.value.details
+
+
 def test_spaces_need_opening_hours_or_a_bookable_resource(org_tree, staff):
     facility = add_facility(staff["community"])
     space = services.space_create(
@@ -134,7 +166,7 @@ def _space(staff, facility, name="会议室"):
     return services.space_create(
         actor=staff["community"],
         facility=facility,
-        data={"name": name, "capacity": 20, "schedule": week},
+        data={"name": name, "capacity": 20, "schedule": week, "opened_on": "2026-01-05"},
     )
 
 
@@ -150,6 +182,7 @@ def test_walk_in_use_is_refused_with_the_reason(org_tree, staff):
             ({"used_on": "2026-06-11", "hours": "1", "attendees": 3}, "used_on"),  # tomorrow
             ({"used_on": "2026-06-08", "hours": "1", "attendees": -2}, "attendees"),
             ({"used_on": "8 June", "hours": "1", "attendees": 2}, "used_on"),
+            ({"used_on": "2026-01-02", "hours": "1", "attendees": 2}, "used_on"),  # not yet open
         ]:
             with pytest.raises(ValidationFailed) as refused:
                 services.use_record(actor=staff["community"], space=space, data=data)
@@ -237,7 +270,12 @@ def test_bookings_count_towards_utilisation(org_tree, staff):
     space = services.space_create(
         actor=staff["community"],
         facility=facility,
-        data={"name": "多功能厅", "capacity": 80, "bookable": str(resource.uid)},
+        data={
+            "name": "多功能厅",
+            "capacity": 80,
+            "bookable": str(resource.uid),
+            "opened_on": "2026-05-13",
+        },
     )
     start = datetime(2026, 5, 6, 9, tzinfo=CN)  # a Wednesday
     for state, offset in (("completed", 0), ("no_show", 7), ("checked_in", 14)):
@@ -250,8 +288,11 @@ def test_bookings_count_towards_utilisation(org_tree, staff):
             state=state,
         )
     row = selectors.space_utilisation([space], date(2026, 5, 1))[0]
-    assert row.open_hours == 8.0  # four Wednesdays, 2 hours each
-    assert row.booked_hours == 4.0 and row.utilisation == 0.5
+    # In use since the 13th: three Wednesdays (13, 20, 27), 2 hours each. The booking of the
+    # 6th was before it counted as the facility's, the 13th's was a no-show: the 20th's is
+    # the use.
+    assert row.open_hours == 6.0
+    assert row.booked_hours == 2.0 and row.utilisation == round(2 / 6, 4)
 
 
 # The 15-minute circle ----------------------------------------------------------------------------
