@@ -51,3 +51,24 @@ def normalise_phone(raw) -> str:
     raise FieldInvalid(
         _("Enter an 11-digit mobile number or a fixed line with its area code."), rule="phone"
     )
+
+
+# The box a point in China lies in (WGS-84 degrees): a coarse check that catches swapped or
+# mistyped coordinates; the grids decide where a point belongs.
+CHINA_BOX = (("lon", 73.0, 136.0), ("lat", 3.0, 54.0))
+
+
+def china_point(data: dict, errors: dict) -> dict[str, float]:
+    """{"lon": …, "lat": …} read from ``data``; a missing, non-numeric or out-of-China value
+    puts the reason in ``errors`` under its key (and leaves it out)."""
+    point = {}
+    for key, low, high in CHINA_BOX:
+        try:
+            value = float(data.get(key))
+            if not low <= value <= high:  # also refuses NaN
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[key] = [_("Enter a point in China (longitude, latitude in degrees).")]
+        else:
+            point[key] = value
+    return point

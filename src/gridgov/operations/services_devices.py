@@ -27,7 +27,7 @@ from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.masking import mask_phone
 from gridgov.core.scoping import path_in_scope
 from gridgov.core.text import free_text
-from gridgov.core.validators import FieldInvalid, normalise_phone
+from gridgov.core.validators import FieldInvalid, china_point, normalise_phone
 from gridgov.core.workflow import StateMachine, Transition, locked_for_transition
 from gridgov.events import sla
 from gridgov.events.models import Category, DeviceSource
@@ -162,18 +162,11 @@ def device_register(*, actor, data: dict) -> tuple[Device, str]:
         )
         if building is None:
             errors["building"] = [_("No such building in this grid.")]
-    coords = {}
-    for key, low, high in (("lon", 73, 136), ("lat", 3, 54)):
-        raw = data.get(key)
-        if raw in (None, "") and building is not None and building.lon is not None:
-            coords[key] = getattr(building, key)
-            continue
-        try:
-            coords[key] = float(raw)
-            if not low <= coords[key] <= high:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[key] = [_("Enter a point in China (longitude, latitude in degrees).")]
+    given = {k: data.get(k) for k in ("lon", "lat")}
+    if building is not None and building.lon is not None:
+        # Left out, the point is the building's.
+        given = {k: v if v not in (None, "") else getattr(building, k) for k, v in given.items()}
+    coords = china_point(given, errors)
     installed = _date(data.get("installed_on"), "installed_on", errors)
     if installed and installed > timezone.localdate():
         errors["installed_on"] = [_("The installation date is in the future.")]

@@ -16,6 +16,7 @@ from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.scoping import path_in_scope, require_in_scope
 from gridgov.core.text import free_text
+from gridgov.core.validators import china_point
 from gridgov.events import routing
 from gridgov.lists.booking_services import parse_schedule
 from gridgov.operations.models import AdjustmentTask, Facility, FacilitySpace, SpaceUse
@@ -46,14 +47,7 @@ def facility_create(*, actor, data: dict) -> Facility:
     owner = _text(data.get("owner_department"), 100)
     if not owner:
         errors["owner_department"] = [_("Name the department that owns it.")]
-    coords = {}
-    for key, low, high in (("lon", 73, 136), ("lat", 3, 54)):
-        try:
-            coords[key] = float(data.get(key))
-            if not low <= coords[key] <= high:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[key] = [_("Enter a point in China (longitude, latitude in degrees).")]
+    coords = china_point(data, errors)
     placement = None
     if len(coords) == 2:
         placement = routing.place(lon=coords["lon"], lat=coords["lat"])

@@ -20,7 +20,7 @@ from gridgov.core.crypto import encrypt_field
 from gridgov.core.errors import Conflict, NotFound, ValidationFailed
 from gridgov.core.masking import mask_phone
 from gridgov.core.scoping import path_in_scope, require_in_scope
-from gridgov.core.validators import FieldInvalid, normalise_phone
+from gridgov.core.validators import FieldInvalid, china_point, normalise_phone
 from gridgov.operations.models import Batch, StockCheck, StockCheckLine, StockMovement, Store
 from gridgov.operations.policies_supplies import supplies_policy
 from gridgov.org.models import OrgUnit
@@ -108,14 +108,7 @@ def store_create(*, actor, data: dict) -> Store:
         errors["org_unit"] = [_("No such org unit.")]
     elif tier in TIER_LEVEL and unit.level != TIER_LEVEL[tier]:
         errors["org_unit"] = [_("A store of this tier belongs to a unit of its level.")]
-    coords = {}
-    for key, low, high in (("lon", 73, 136), ("lat", 3, 54)):
-        try:
-            coords[key] = float(data.get(key))
-            if not low <= coords[key] <= high:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[key] = [_("Enter a point in China (longitude, latitude in degrees).")]
+    coords = china_point(data, errors)
     keeper = _text(data.get("keeper_name"), 50)
     if not keeper:
         errors["keeper_name"] = [_("Name the person responsible.")]

@@ -27,6 +27,25 @@ def _version(request) -> int:
     return int(raw) if raw.isdigit() else -1
 
 
+def _act(request, transition, record_key: str, record, success: str) -> None:
+    """Apply one of a machine's actions from a posted form (action, version, note); a
+    refusal becomes the page's message, a record out of scope stays a 404."""
+    try:
+        transition(
+            actor=request.user,
+            **{record_key: record},
+            action=request.POST.get("action", ""),
+            version=_version(request),
+            note=request.POST.get("note", ""),
+        )
+    except GridGovError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, success)
+
+
 def _offered(machine, user, record) -> list:
     """The actions ``user`` may take on ``record`` now (the machine's own answer)."""
     return [
@@ -120,20 +139,7 @@ def device_detail(request, uid):
 @requires("operations.view")
 def device_action(request, uid):
     device = selectors.device_get(actor=request.user, uid=uid)
-    try:
-        services.device_transition(
-            actor=request.user,
-            device=device,
-            action=request.POST.get("action", ""),
-            version=_version(request),
-            note=request.POST.get("note", ""),
-        )
-    except GridGovError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, _("Done."))
+    _act(request, services.device_transition, "device", device, _("Done."))
     return redirect("operations:device_detail", device.uid)
 
 
@@ -164,25 +170,14 @@ def ticket_list(request):
 @requires("operations.maintain")
 def ticket_action(request, uid):
     ticket = selectors.ticket_get(actor=request.user, uid=uid)
-    try:
-        services.ticket_transition(
-            actor=request.user,
-            ticket=ticket,
-            action=request.POST.get("action", ""),
-            version=_version(request),
-            note=request.POST.get("note", ""),
-        )
-    except GridGovError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(
-            request,
-            _("Repair recorded; the device is back online.")
-            if request.POST.get("action") == "fix"
-            else _("Repair started."),
-        )
+    fixed = request.POST.get("action") == "fix"
+    _act(
+        request,
+        services.ticket_transition,
+        "ticket",
+        ticket,
+        _("Repair recorded; the device is back online.") if fixed else _("Repair started."),
+    )
     if request.POST.get("next") == "device":
         return redirect("operations:device_detail", ticket.device.uid)
     return redirect("operations:ticket_list")
