@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
@@ -574,3 +575,44 @@ def test_the_clock_command_scans_and_notifies(org_tree, staff):
         call_command("operations_devices", stdout=out)
     assert "1 went offline" in out.getvalue()
     assert RepairTicket.objects.filter(device=device, state="open").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections")
+def test_concurrent_scans_and_fault_reports_open_one_ticket(org_tree, make_user):
+    """Two offline scans and a fault report of the same silent device at once: one open
+    ticket, the device's status changed once by the scan or the report that won."""
+    import threading
+
+    staff = make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="c1conc")
+    device, _secret = register(staff, org_tree["g1a"])
+    services.heartbeat(device.source, {})
+    Device.objects.filter(pk=device.pk).update(offline_after=timezone.now() - timedelta(seconds=1))
+    barrier = threading.Barrier(3)
+    errors: list = []
+
+    def run(job):
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=20)
+            job()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    jobs = [
+        services.scan_offline,
+        services.scan_offline,
+        lambda: services.fault_report(device.source, {"message": "传感器故障"}),
+    ]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert RepairTicket.objects.filter(device=device, state="open").count() == 1
+    device.refresh_from_db()
+    assert device.status in (Device.Status.OFFLINE, Device.Status.FAULT)
