@@ -3552,6 +3552,123 @@ ROUTES = [
         ("operations_adjust_in", "operations_adjust_out"),
         data={"version": 1, "note": "矩阵"},
     ),
+    # operations: grid service models
+    Route("operations:model_list", "GET", "/operations/services/", "operations.view"),
+    Route("operations:model_create", "GET", "/operations/services/new/", "operations.manage"),
+    Route(
+        "operations:model_detail",
+        "GET",
+        "/operations/services/{in}/",
+        "operations.view",
+        ("operations_model_in", "operations_model_out"),
+    ),
+    Route(
+        "operations:model_item",
+        "POST",
+        "/operations/services/{in}/items/",
+        "operations.manage",
+        ("operations_model_in", "operations_model_out"),
+        ok=(302,),
+        data={"name": "矩阵项目", "fee_yuan": "0"},
+    ),
+    Route(
+        "operations:model_status",
+        "POST",
+        "/operations/services/{in}/status/",
+        "operations.manage",
+        ("operations_model_in", "operations_model_out"),
+        ok=(302,),
+        data={"status": "active", "version": "1"},
+    ),
+    Route(
+        "operations:grid_catalogue",
+        "GET",
+        "/operations/services/grids/{in}/",
+        "operations.view",
+        ("g1a", "g2a"),
+    ),
+    Route(
+        "operations:day_create",
+        "POST",
+        "/operations/services/days/",
+        "operations.manage",
+        ("g1a", "g2a"),
+        ok=(302,),
+        data={"grid": "{in}", "held_on": "2025-01-01", "title": "矩阵", "attendance": "3"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/service-model-kinds",
+        "operations.view",
+        "/api/v1/operations/service-model-kinds",
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/service-models",
+        "operations.view",
+        "/api/v1/operations/service-models",
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/service-models",
+        "operations.manage",
+        "/api/v1/operations/service-models",
+        ("c1", "c2"),
+        ok=(422,),  # no grid named: refused after the scope check
+        data={
+            "name": "矩阵模式",
+            "kind": "property",
+            "service_type": "basic",
+            "owner": "{in}",
+            "grids": [],
+        },
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/service-models/{uid}",
+        "operations.view",
+        "/api/v1/operations/service-models/{in}",
+        ("operations_model_in", "operations_model_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/service-models/{uid}/status",
+        "operations.manage",
+        "/api/v1/operations/service-models/{in}/status",
+        ("operations_model_in", "operations_model_out"),
+        data={"status": "active", "version": 1},
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/service-models/{uid}/items",
+        "operations.manage",
+        "/api/v1/operations/service-models/{in}/items",
+        ("operations_model_in", "operations_model_out"),
+        ok=(201,),
+        data={"name": "矩阵项目"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/grids/{code}/catalogue",
+        "operations.view",
+        "/api/v1/operations/grids/{in}/catalogue",
+        ("g1a", "g2a"),
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/service-days",
+        "operations.view",
+        "/api/v1/operations/service-days",
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/service-days",
+        "operations.manage",
+        "/api/v1/operations/service-days",
+        ("g1a", "g2a"),
+        ok=(201,),
+        data={"grid": "{in}", "held_on": "2025-01-01", "title": "矩阵", "attendance": 3},
+    ),
 ]
 
 
@@ -4386,6 +4503,30 @@ def _operations_objects(org_tree, users, outsider) -> dict[str, str]:
         out[f"operations_dispatch_{key}"] = str(dispatch.uid)
     out.update(_device_objects(org_tree, users, outsider))
     out.update(_facility_objects(org_tree, users, outsider))
+    out.update(_service_model_objects(org_tree, users, outsider))
+    return out
+
+
+def _service_model_objects(org_tree, users, outsider) -> dict[str, str]:
+    """In c1 and in c2: a signature-service model piloted in the community's first grid."""
+    from gridgov.operations.services_catalogue import model_create
+
+    out = {}
+    for key, actor, community, grid in [
+        ("in", users[Role.COMMUNITY_STAFF], "c1", "g1a"),
+        ("out", outsider, "c2", "g2a"),
+    ]:
+        model = model_create(
+            actor=actor,
+            data={
+                "name": f"矩阵模式{key}",
+                "kind": "elderly",
+                "service_type": "featured",
+                "owner": org_tree[community].code,
+                "grids": [org_tree[grid].code],
+            },
+        )
+        out[f"operations_model_{key}"] = str(model.uid)
     return out
 
 

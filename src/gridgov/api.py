@@ -35,6 +35,7 @@ from gridgov.lists.api import router as lists_router
 from gridgov.lists.api_bookings import router as bookings_router
 from gridgov.lists.api_matches import router as matches_router
 from gridgov.lists.api_projects import router as projects_router
+from gridgov.operations.api_catalogue import router as catalogue_router
 from gridgov.operations.api_devices import router as devices_router
 from gridgov.operations.api_facilities import router as facilities_router
 from gridgov.operations.api_supplies import router as supplies_router
@@ -97,6 +98,7 @@ api.add_router("/", campaigns_router)
 api.add_router("/operations/", supplies_router)
 api.add_router("/operations/", devices_router)
 api.add_router("/operations/", facilities_router)
+api.add_router("/operations/", catalogue_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

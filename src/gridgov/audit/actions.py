@@ -115,6 +115,10 @@ ACTIONS = {
     "operations.facility.use": _("walk-in use of a facility space recorded"),
     "operations.facility.adjust_open": _("function-adjustment task opened for an idle space"),
     "operations.facility.adjust_close": _("function-adjustment task closed"),
+    "operations.service_model.create": _("grid service model added"),
+    "operations.service_model.status": _("grid service model status changed"),
+    "operations.service_model.item": _("service item added to a grid service model"),
+    "operations.service_day.create": _("grid service day recorded"),
     "lists.booking.transition": _("booking moved on"),
     # groups (小区群盘点)
     "groups.group.create": _("chat group registered"),

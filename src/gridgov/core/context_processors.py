@@ -187,6 +187,13 @@ NAV = [
         _("Service facilities"),
         OFFICE,
     ),
+    (
+        "operations",
+        "operations.view",
+        "operations:model_list",
+        _("Grid services (网格+X)"),
+        OFFICE | {"grid_worker"},
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

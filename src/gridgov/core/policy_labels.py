@@ -276,6 +276,9 @@ FIELD_LABELS = {
     "circle_metres": _("Straight-line reach of the 15-minute circle, in metres"),
     "circle_target": _("Share of residents the circle should cover"),
     "idle_max": _("Idle share of opening hours above which a space is adjusted"),
+    # operations: grid service models
+    "model_kinds": _("Kinds of 网格+X service model"),
+    "featured_target": _("Share of grids that should offer a signature service"),
 }
 
 

@@ -10,10 +10,12 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from gridgov.events import services as events
         from gridgov.operations import (  # noqa: F401 - registers the policies, KPIs, layers
+            kpis_catalogue,
             kpis_devices,
             kpis_facilities,
             kpis_supplies,
             map_layers,
+            policies_catalogue,
             policies_devices,
             policies_facilities,
             policies_supplies,

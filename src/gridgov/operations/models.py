@@ -244,6 +244,11 @@ class Dispatch(models.Model):
         return int((self.received_at - self.dispatched_at).total_seconds() // 60)
 
 
+from gridgov.operations.models_catalogue import (  # noqa: E402
+    ServiceDay,
+    ServiceItem,
+    ServiceModel,
+)
 from gridgov.operations.models_devices import Device, DeviceAlarm, RepairTicket  # noqa: E402
 from gridgov.operations.models_facilities import (  # noqa: E402
     AdjustmentTask,
@@ -261,6 +266,9 @@ __all__ = [
     "Facility",
     "FacilitySpace",
     "RepairTicket",
+    "ServiceDay",
+    "ServiceItem",
+    "ServiceModel",
     "SpaceUse",
     "StockCheck",
     "StockCheckLine",

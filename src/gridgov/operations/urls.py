@@ -1,6 +1,11 @@
 from django.urls import path
 
-from gridgov.operations import views_devices, views_facilities, views_supplies
+from gridgov.operations import (
+    views_catalogue,
+    views_devices,
+    views_facilities,
+    views_supplies,
+)
 
 app_name = "operations"
 
@@ -33,4 +38,11 @@ urlpatterns = [
     path("facilities/<uuid:uid>/spaces/", views_facilities.space_create, name="space_create"),
     path("facilities/spaces/<uuid:uid>/use/", views_facilities.space_use, name="space_use"),
     path("facilities/tasks/<uuid:uid>/close/", views_facilities.task_close, name="task_close"),
+    path("services/", views_catalogue.model_list, name="model_list"),
+    path("services/new/", views_catalogue.model_create, name="model_create"),
+    path("services/days/", views_catalogue.day_create, name="day_create"),
+    path("services/grids/<str:code>/", views_catalogue.grid_catalogue, name="grid_catalogue"),
+    path("services/<uuid:uid>/", views_catalogue.model_detail, name="model_detail"),
+    path("services/<uuid:uid>/items/", views_catalogue.model_item, name="model_item"),
+    path("services/<uuid:uid>/status/", views_catalogue.model_status, name="model_status"),
 ]

@@ -137,6 +137,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.groups.tests.test_warnings import KPI_CODES as WARNING_CODES
     from gridgov.kpis.tests.test_kpis import EXPECTED as EVENT_EXPECTED
     from gridgov.lists.tests.test_kpis import EXPECTED as LISTS_EXPECTED
+    from gridgov.operations.tests.test_catalogue import KPI_CODES as CATALOGUE_CODES
     from gridgov.operations.tests.test_devices import KPI_CODES as DEVICE_CODES
     from gridgov.operations.tests.test_facilities import KPI_CODES as FACILITY_CODES
     from gridgov.operations.tests.test_supplies import KPI_CODES as SUPPLY_CODES
@@ -172,6 +173,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | SUPPLY_CODES
         | DEVICE_CODES
         | FACILITY_CODES
+        | CATALOGUE_CODES
         | WARNING_CODES
         | GROUP_CODES
         | COLLECTION_CODES
