@@ -103,3 +103,49 @@ def test_facility_board_walk_in_and_adjustment(page, org_tree, make_user):
     _check(page, "board-en-1280")
     errors = [e for e in page.console_errors if "422" not in e]
     assert not errors, errors
+
+
+def test_grid_service_models_and_the_catalogue(page, org_tree, make_user):
+    """Community staff add a signature service for a grid and its item; the grid worker
+    reads what their grid offers on a phone, in both languages."""
+    from gridgov.org.models import GridAssignment
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    make_user(Role.COMMUNITY_STAFF, org_tree["c1"], username="keeper")
+    worker = make_user(Role.GRID_WORKER, org_tree["g1a"], username="worker")
+    GridAssignment.objects.create(
+        grid=org_tree["g1a"], user=worker, duty="full_time", start_date=date(2024, 1, 1)
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "keeper")
+    page.goto(f"{page.base}/operations/services/new/")
+    page.get_by_label("名称").fill("网格管家")
+    page.get_by_label("模式类型").select_option("property")
+    page.get_by_label("服务类型").select_option("featured")
+    page.get_by_label("管理单位").fill(org_tree["c1"].code)
+    page.get_by_label("网格代码").fill(org_tree["g1a"].code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="添加服务模式").click()
+    assert "服务模式已添加" in page.content()
+    page.get_by_label("名称").fill("上门小修")
+    page.get_by_label("收费（元）").fill("30")
+    page.get_by_label("计费单位").fill("次")
+    with page.expect_navigation():
+        page.get_by_role("button", name="添加项目").click()
+    assert "¥30.00 / 次" in page.content()
+    _check(page, "model-zh-hans-1280")
+    page.goto(f"{page.base}/operations/services/")
+    assert "2个网格中1个有特色服务" in page.content()
+    _check(page, "models-zh-hans-1280")
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "worker")
+    page.goto(f"{page.base}/operations/services/grids/{org_tree['g1a'].code}/")
+    assert "网格管家" in page.content() and "上门小修" in page.content()
+    _check(page, "catalogue-zh-hans-390")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert "What" in page.content() and "offers" in page.content()
+    _check(page, "catalogue-en-390")
+    assert not page.console_errors, page.console_errors

@@ -158,6 +158,7 @@ PARTS = [
     ("operations_supplies", "seed_supplies"),
     ("operations_devices", "seed_devices"),
     ("operations_facilities", "seed_facilities"),
+    ("operations_catalogue", "seed_service_models"),
 ]
 
 

@@ -350,6 +350,22 @@ def test_the_demo_service_facilities(demo_district):
     assert seed_facilities() == 0 and Facility.objects.count() == count
 
 
+def test_the_demo_grid_service_models(demo_district):
+    """Signature services in some grids, a basic service everywhere, a service day."""
+    from gridgov.demo.operations_catalogue import seed_service_models
+    from gridgov.operations.models import ServiceDay, ServiceModel
+    from gridgov.operations.selectors_catalogue import featured_by_grid, grid_catalogue
+    from gridgov.org.models import OrgUnit
+
+    featured = featured_by_grid(OrgUnit.objects.get(code="310104").path)
+    assert 0 < sum(v[0] for v in featured.values()) < len(featured)
+    grid = OrgUnit.objects.get(code="310104003001001")
+    assert [e.model.name for e in grid_catalogue(grid)][0] == "网格管家"
+    assert ServiceDay.objects.exists()
+    count = ServiceModel.objects.count()
+    assert seed_service_models() == 0 and ServiceModel.objects.count() == count
+
+
 def test_the_demo_provider_lands_on_its_orders(demo_district, login_client):
     """After the demo's needs and resources: demo_provider operates one of the street's
     resources and lands on its orders."""
