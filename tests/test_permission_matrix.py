@@ -3669,6 +3669,87 @@ ROUTES = [
         ok=(201,),
         data={"grid": "{in}", "held_on": "2025-01-01", "title": "矩阵", "attendance": 3},
     ),
+    # operations: grid workforce
+    Route("operations:worker_list", "GET", "/operations/workforce/", "operations.view"),
+    Route(
+        "operations:worker_detail",
+        "GET",
+        "/operations/workforce/{in}/",
+        "operations.view",
+        ("operations_worker_in", "operations_worker_out"),
+    ),
+    Route(
+        "operations:worker_profile",
+        "POST",
+        "/operations/workforce/{in}/profile/",
+        "operations.manage",
+        ("operations_worker_in", "operations_worker_out"),
+        ok=(302,),
+        data={"grade": "junior", "education": "college", "hire_date": "2024-01-01"},
+    ),
+    Route(
+        "operations:worker_certificate",
+        "POST",
+        "/operations/workforce/{in}/certificates/",
+        "operations.manage",
+        ("operations_worker_in", "operations_worker_out"),
+        ok=(302,),
+        data={"name": "矩阵证书", "issued_on": "2024-01-01"},
+    ),
+    Route(
+        "operations:worker_training",
+        "POST",
+        "/operations/workforce/{in}/trainings/",
+        "operations.manage",
+        ("operations_worker_in", "operations_worker_out"),
+        ok=(302,),
+        data={"course": "矩阵", "category": "legal", "hours": "2", "held_on": "2024-01-01"},
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/workforce/training-categories",
+        "operations.view",
+        "/api/v1/operations/workforce/training-categories",
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/workforce/workers",
+        "operations.view",
+        "/api/v1/operations/workforce/workers",
+    ),
+    _api(
+        "GET",
+        "/api/v1/operations/workforce/workers/{user_id}",
+        "operations.view",
+        "/api/v1/operations/workforce/workers/{in}",
+        ("operations_worker_in", "operations_worker_out"),
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/workforce/workers/{user_id}/profile",
+        "operations.manage",
+        "/api/v1/operations/workforce/workers/{in}/profile",
+        ("operations_worker_in", "operations_worker_out"),
+        data={"grade": "junior", "education": "college", "hire_date": "2024-01-01"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/workforce/workers/{user_id}/certificates",
+        "operations.manage",
+        "/api/v1/operations/workforce/workers/{in}/certificates",
+        ("operations_worker_in", "operations_worker_out"),
+        ok=(201,),
+        data={"name": "矩阵证书", "issued_on": "2024-01-01"},
+    ),
+    _api(
+        "POST",
+        "/api/v1/operations/workforce/workers/{user_id}/trainings",
+        "operations.manage",
+        "/api/v1/operations/workforce/workers/{in}/trainings",
+        ("operations_worker_in", "operations_worker_out"),
+        ok=(201,),
+        data={"course": "矩阵", "category": "legal", "hours": 2, "held_on": "2024-01-01"},
+    ),
 ]
 
 
@@ -4504,6 +4585,22 @@ def _operations_objects(org_tree, users, outsider) -> dict[str, str]:
     out.update(_device_objects(org_tree, users, outsider))
     out.update(_facility_objects(org_tree, users, outsider))
     out.update(_service_model_objects(org_tree, users, outsider))
+    out.update(_worker_objects(org_tree))
+    return out
+
+
+def _worker_objects(org_tree) -> dict[str, str]:
+    """A grid worker assigned to g1a and one to g2a (the workforce pages' subjects)."""
+    from conftest import new_user
+    from gridgov.org.models import GridAssignment
+
+    out = {}
+    for key, grid in [("in", "g1a"), ("out", "g2a")]:
+        worker = new_user(Role.GRID_WORKER, org_tree[grid], username=f"matrix_worker_{key}")
+        GridAssignment.objects.create(
+            grid=org_tree[grid], user=worker, duty="full_time", start_date=date(2024, 1, 1)
+        )
+        out[f"operations_worker_{key}"] = str(worker.pk)
     return out
 
 

@@ -39,6 +39,7 @@ from gridgov.operations.api_catalogue import router as catalogue_router
 from gridgov.operations.api_devices import router as devices_router
 from gridgov.operations.api_facilities import router as facilities_router
 from gridgov.operations.api_supplies import router as supplies_router
+from gridgov.operations.api_workforce import router as workforce_router
 from gridgov.org.api import router as org_router
 from gridgov.participation.api_boards import router as participation_boards_router
 from gridgov.participation.api_deliberation import router as deliberation_router
@@ -99,6 +100,7 @@ api.add_router("/operations/", supplies_router)
 api.add_router("/operations/", devices_router)
 api.add_router("/operations/", facilities_router)
 api.add_router("/operations/", catalogue_router)
+api.add_router("/operations/", workforce_router)
 
 
 def _body(request, status: int, code: str, message: str, details=None):

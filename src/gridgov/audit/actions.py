@@ -119,6 +119,9 @@ ACTIONS = {
     "operations.service_model.status": _("grid service model status changed"),
     "operations.service_model.item": _("service item added to a grid service model"),
     "operations.service_day.create": _("grid service day recorded"),
+    "operations.worker.profile": _("grid worker's profile saved"),
+    "operations.worker.certificate": _("grid worker's certificate recorded"),
+    "operations.worker.training": _("grid worker's training recorded"),
     "lists.booking.transition": _("booking moved on"),
     # groups (小区群盘点)
     "groups.group.create": _("chat group registered"),

@@ -194,6 +194,13 @@ NAV = [
         _("Grid services (网格+X)"),
         OFFICE | {"grid_worker"},
     ),
+    (
+        "operations",
+        "operations.view",
+        "operations:worker_list",
+        _("Grid workforce"),
+        OFFICE,
+    ),
     ("command", "kpis.view", "kpis:dashboard", _("Dashboard"), OFFICE),
     ("command", "events.handle", "kpis:my_numbers", _("My numbers"), FIELD),
     ("command", "kpis.view", "kpis:kpi_list", _("KPIs"), OFFICE),

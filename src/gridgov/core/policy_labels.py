@@ -279,6 +279,13 @@ FIELD_LABELS = {
     # operations: grid service models
     "model_kinds": _("Kinds of 网格+X service model"),
     "featured_target": _("Share of grids that should offer a signature service"),
+    # operations: grid workforce
+    "training_categories": _(
+        "Training categories, and whether they count as professional or tools"
+    ),
+    "professional_hours_min": _("Professional training hours a grid worker needs a year"),
+    "tools_hours_min": _("Smart-tool training hours a grid worker needs a year"),
+    "retest_days": _("Days after a training when the worker is tested again"),
 }
 
 
@@ -337,6 +344,7 @@ VALUE_KEYS = {
     "alarm_category": _("alarms open the event category"),
     "alarm_accuracy_min": _("alarms that must prove true"),
     "in_circle": _("counts for the 15-minute circle"),
+    "counts_as": _("counts as"),
 }
 
 

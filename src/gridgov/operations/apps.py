@@ -14,11 +14,13 @@ class OperationsConfig(AppConfig):
             kpis_devices,
             kpis_facilities,
             kpis_supplies,
+            kpis_workforce,
             map_layers,
             policies_catalogue,
             policies_devices,
             policies_facilities,
             policies_supplies,
+            policies_workforce,
             services_devices,
             workbench,
         )

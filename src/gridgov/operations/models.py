@@ -256,10 +256,16 @@ from gridgov.operations.models_facilities import (  # noqa: E402
     FacilitySpace,
     SpaceUse,
 )
+from gridgov.operations.models_workforce import (  # noqa: E402
+    Certificate,
+    TrainingRecord,
+    WorkerProfile,
+)
 
 __all__ = [
     "AdjustmentTask",
     "Batch",
+    "Certificate",
     "Device",
     "DeviceAlarm",
     "Dispatch",
@@ -273,5 +279,7 @@ __all__ = [
     "StockCheck",
     "StockCheckLine",
     "StockMovement",
+    "TrainingRecord",
+    "WorkerProfile",
     "Store",
 ]

@@ -5,6 +5,7 @@ from gridgov.operations import (
     views_devices,
     views_facilities,
     views_supplies,
+    views_workforce,
 )
 
 app_name = "operations"
@@ -45,4 +46,17 @@ urlpatterns = [
     path("services/<uuid:uid>/", views_catalogue.model_detail, name="model_detail"),
     path("services/<uuid:uid>/items/", views_catalogue.model_item, name="model_item"),
     path("services/<uuid:uid>/status/", views_catalogue.model_status, name="model_status"),
+    path("workforce/", views_workforce.worker_list, name="worker_list"),
+    path("workforce/<int:user_id>/", views_workforce.worker_detail, name="worker_detail"),
+    path("workforce/<int:user_id>/profile/", views_workforce.worker_profile, name="worker_profile"),
+    path(
+        "workforce/<int:user_id>/certificates/",
+        views_workforce.worker_certificate,
+        name="worker_certificate",
+    ),
+    path(
+        "workforce/<int:user_id>/trainings/",
+        views_workforce.worker_training,
+        name="worker_training",
+    ),
 ]

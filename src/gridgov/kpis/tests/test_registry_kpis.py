@@ -141,6 +141,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
     from gridgov.operations.tests.test_devices import KPI_CODES as DEVICE_CODES
     from gridgov.operations.tests.test_facilities import KPI_CODES as FACILITY_CODES
     from gridgov.operations.tests.test_supplies import KPI_CODES as SUPPLY_CODES
+    from gridgov.operations.tests.test_workforce import KPI_CODES as WORKFORCE_CODES
     from gridgov.participation.tests.test_kpis_deliberation import (
         EXPECTED as DELIBERATION_EXPECTED,
     )
@@ -174,6 +175,7 @@ def test_every_registered_kpi_has_a_fixture_expectation():
         | DEVICE_CODES
         | FACILITY_CODES
         | CATALOGUE_CODES
+        | WORKFORCE_CODES
         | WARNING_CODES
         | GROUP_CODES
         | COLLECTION_CODES
