@@ -159,6 +159,7 @@ PARTS = [
     ("operations_devices", "seed_devices"),
     ("operations_facilities", "seed_facilities"),
     ("operations_catalogue", "seed_service_models"),
+    ("operations_workforce", "seed_workforce"),
 ]
 
 

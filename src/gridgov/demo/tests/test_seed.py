@@ -366,6 +366,21 @@ def test_the_demo_grid_service_models(demo_district):
     assert seed_service_models() == 0 and ServiceModel.objects.count() == count
 
 
+def test_the_demo_workforce(demo_district):
+    """Every grid worker has a profile and training; some meet the hours, some lack a
+    certificate."""
+    from gridgov.demo.operations_workforce import seed_workforce
+    from gridgov.operations.models import WorkerProfile
+    from gridgov.operations.selectors_workforce import worker_rows
+
+    rows = worker_rows(actor=User.objects.get(username="demo_district"))
+    assert rows and all(r.profile is not None for r in rows)
+    assert any(r.hours.total > 0 for r in rows)
+    assert any(not r.certified for r in rows) and any(r.certified for r in rows)
+    count = WorkerProfile.objects.count()
+    assert seed_workforce() == 0 and WorkerProfile.objects.count() == count
+
+
 def test_the_demo_provider_lands_on_its_orders(demo_district, login_client):
     """After the demo's needs and resources: demo_provider operates one of the street's
     resources and lands on its orders."""
