@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.audit.services import SystemActor, audit_record
 from gridgov.core.crypto import encrypt_field
@@ -36,6 +37,16 @@ from gridgov.lists.workflow import BOOKING_MACHINE
 
 SYSTEM = SystemActor("lists-bookings")
 WEEKDAYS = range(7)
+# The schedule's day numbers, named (0 = Monday).
+WEEKDAY_NAMES = [
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+]
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 

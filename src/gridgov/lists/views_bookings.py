@@ -25,15 +25,6 @@ from gridgov.lists.models import BookableSpace, Booking
 from gridgov.lists.workflow import BOOKING_MACHINE
 
 PAGE = 100
-WEEKDAY_NAMES = [
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-]
 STATUS_LABELS = {
     "free": _l("available"),
     "pending": _l("pending approval"),
@@ -129,7 +120,11 @@ def space_calendar(request, uid):
             "space": space,
             "resource": space.resource,
             "days": [
-                {"day": d, "name": WEEKDAY_NAMES[d.day.weekday()], "is_today": d.day == today}
+                {
+                    "day": d,
+                    "name": services.WEEKDAY_NAMES[d.day.weekday()],
+                    "is_today": d.day == today,
+                }
                 for d in days
             ],
             "grid": _grid(days),
@@ -142,7 +137,9 @@ def space_calendar(request, uid):
             "can_book": can_book,
             "can_manage": path_in_scope(user, space.resource.scope_path, "lists.manage"),
             "utilisation": utilisation,
-            "schedule": [(WEEKDAY_NAMES[d], space.schedule.get(str(d), [])) for d in range(7)],
+            "schedule": [
+                (services.WEEKDAY_NAMES[d], space.schedule.get(str(d), [])) for d in range(7)
+            ],
         },
     )
 
@@ -303,7 +300,7 @@ def space_edit(request, uid):
             "posted": posted,
             "errors": errors,
             "kinds": BookableSpace.Kind.choices,
-            "weekdays": [(d, WEEKDAY_NAMES[d], f"schedule_{d}") for d in range(7)],
+            "weekdays": [(d, services.WEEKDAY_NAMES[d], f"schedule_{d}") for d in range(7)],
         },
         status=400 if errors else 200,
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from gridgov.core.errors import GridGovError, ValidationFailed, error_text
 from gridgov.core.permissions import requires
 from gridgov.core.scoping import path_in_scope
-from gridgov.lists.views_bookings import WEEKDAY_NAMES
+from gridgov.lists.booking_services import WEEKDAY_NAMES
 from gridgov.operations import selectors_facilities as selectors
 from gridgov.operations import services_facilities as services
 from gridgov.operations.policies_facilities import facilities_policy
