@@ -95,6 +95,10 @@ def uncovered_points(actor) -> list[dict]:
     from gridgov.operations.selectors_facilities import circle, facility_list
 
     policy = facilities_policy()
+    kinds = [c for c, k in policy.kinds.items() if k.in_circle]
+    centres = list(facility_list(actor=actor).filter(kind__in=kinds)[:LIMIT])
+    if not centres:
+        return []  # no circle yet: every building would be "beyond reach"
     points = []
     for prefix in actor.scope_paths("operations.view"):
         for b in circle(prefix).uncovered()[:LIMIT]:
@@ -103,12 +107,12 @@ def uncovered_points(actor) -> list[dict]:
                 {
                     "lon": b.lon,
                     "lat": b.lat,
-                    "label": f"{_('beyond the 15-minute circle')} · {distance} · {b.residents}",
+                    "label": f"{_('beyond the 15-minute circle')} · {distance} · "
+                    + str(_("%(n)s residents") % {"n": b.residents}),
                     "colour": "#dc3545",
                 }
             )
-    kinds = [c for c, k in policy.kinds.items() if k.in_circle]
-    for f in facility_list(actor=actor).filter(kind__in=kinds)[:LIMIT]:
+    for f in centres:
         points.append(
             {
                 "lon": f.lon,

@@ -333,6 +333,23 @@ def test_fifteen_minute_circle_on_hand_placed_buildings(org_tree, staff):
     assert selectors.circle_board(actor=staff["outsider"])["residents"] == 99
 
 
+def test_the_circle_map_layer(org_tree, staff):
+    """No centre yet: the layer shows nothing (not every building in red); with one, the
+    buildings beyond its reach and the centre."""
+    from gridgov.operations.map_layers import uncovered_points
+
+    lon0, lat0 = 121.405, 31.205
+    building(org_tree, "g1a", "A", lon0 + 300 / M_LON, lat0, 5)
+    building(org_tree, "g1b", "C", lon0 + 1500 / M_LON, lat0, 7)
+    assert uncovered_points(staff["street"]) == []
+    add_facility(staff["community"])
+    points = uncovered_points(staff["street"])
+    assert len(points) == 2
+    assert any("7" in p["label"] and p["colour"] == "#dc3545" for p in points)
+    assert any(p.get("url") for p in points)
+    assert uncovered_points(staff["outsider"]) == []
+
+
 # API and pages -------------------------------------------------------------------------------------
 
 
