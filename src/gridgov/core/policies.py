@@ -22,6 +22,28 @@ class PolicySchema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class NamedEntry(BaseModel):
+    """An entry a policy names in both languages (a supply category, a device type, a
+    facility kind …); its subclasses add their own numbers."""
+
+    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
+    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
+
+    def label(self) -> str:
+        """The name in the language of the request (English, else the Chinese name)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+def short_codes(value: dict, what: str) -> dict:
+    """A policy's entries are keyed by short ASCII words (they are stored on records)."""
+    for code in value:
+        if not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
+            raise ValueError(f"{what} codes are short ASCII words")
+    return value
+
+
 class LoginLockoutPolicy(PolicySchema):
     max_failures: int = Field(5, ge=3, le=20, description="consecutive failures before lock")
     lock_minutes: int = Field(30, ge=5, le=24 * 60, description="lock duration in minutes")

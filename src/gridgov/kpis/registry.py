@@ -216,6 +216,16 @@ def register(kpi: Kpi) -> Kpi:
     return kpi
 
 
+def registrar(**shared) -> Callable[..., Kpi]:
+    """``add(**fields)`` registering a KPI with the fields a family of KPIs shares said
+    once (capability, levels, periods, source, records, unit …); a KPI may override any."""
+
+    def add(**fields) -> Kpi:
+        return register(Kpi(**{**shared, **fields}))
+
+    return add
+
+
 def kpi_get(code: str) -> Kpi:
     kpi = REGISTRY.get(code)
     if kpi is None:

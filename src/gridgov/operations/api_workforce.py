@@ -142,8 +142,8 @@ def worker_list(request):
 @router.get("/workforce/workers/{user_id}", response=WorkerDetailOut)
 @api_requires("operations.view")
 def worker_get(request, user_id: UserId):
-    worker, _path = selectors.worker_path(actor=request.user, user_id=user_id)
-    row = next(r for r in selectors.worker_rows(actor=request.user) if r.user.pk == worker.pk)
+    row = selectors.worker_row(actor=request.user, user_id=user_id)
+    worker = row.user
     return {
         **_row(row),
         "profile": WorkerProfile.objects.filter(user=worker).first(),

@@ -24,7 +24,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.kpis.registry import Kpi, Period, register
+from gridgov.kpis.registry import Period, registrar
 from gridgov.operations.models import Device, DeviceAlarm, RepairTicket
 from gridgov.operations.selectors_devices import (
     alarm_accuracy_by_path,
@@ -64,18 +64,14 @@ def _link(unit_code: str, period: Period) -> str:
     return reverse("operations:device_board")
 
 
-def _kpi(**kwargs) -> Kpi:
-    kwargs.setdefault("unit", "%")
-    return register(
-        Kpi(
-            capability="operations",
-            levels=LEVELS,
-            periods=("month",),
-            source=lambda: Device.objects.all(),
-            records=_link,
-            **kwargs,
-        )
-    )
+_kpi = registrar(
+    capability="operations",
+    levels=LEVELS,
+    periods=("month",),
+    source=lambda: Device.objects.all(),
+    records=_link,
+    unit="%",
+)
 
 
 _kpi(

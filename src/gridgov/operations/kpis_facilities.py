@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.kpis.registry import Kpi, Period, register
+from gridgov.kpis.registry import Period, registrar
 from gridgov.operations.models import Facility, FacilitySpace
 from gridgov.operations.selectors_facilities import circle, grids_with_centre, space_utilisation
 
@@ -47,18 +47,14 @@ def _link(unit_code: str, period: Period) -> str:
     return reverse("operations:facility_board")
 
 
-def _kpi(**kwargs) -> Kpi:
-    kwargs.setdefault("unit", "%")
-    return register(
-        Kpi(
-            capability="operations",
-            levels=LEVELS,
-            periods=("month",),
-            source=lambda: Facility.objects.all(),
-            records=_link,
-            **kwargs,
-        )
-    )
+_kpi = registrar(
+    capability="operations",
+    levels=LEVELS,
+    periods=("month",),
+    source=lambda: Facility.objects.all(),
+    records=_link,
+    unit="%",
+)
 
 
 _kpi(

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.kpis.registry import Kpi, Period, register
+from gridgov.kpis.registry import Period, registrar
 from gridgov.operations.models import Batch
 from gridgov.operations.policies_supplies import supplies_policy
 from gridgov.operations.selectors_supplies import coverage_as_of
@@ -72,18 +72,14 @@ def _link(unit_code: str, period: Period) -> str:
     return reverse("operations:supply_board")
 
 
-def _kpi(**kwargs) -> Kpi:
-    return register(
-        Kpi(
-            capability="operations",
-            levels=LEVELS,
-            periods=("month",),
-            source=lambda: Batch.objects.all(),
-            records=_link,
-            unit="%",
-            **kwargs,
-        )
-    )
+_kpi = registrar(
+    capability="operations",
+    levels=LEVELS,
+    periods=("month",),
+    source=lambda: Batch.objects.all(),
+    records=_link,
+    unit="%",
+)
 
 
 _kpi(

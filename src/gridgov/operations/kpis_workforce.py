@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.kpis.registry import Kpi, Period, register
+from gridgov.kpis.registry import Period, registrar
 from gridgov.operations.policies_workforce import workforce_policy
 from gridgov.operations.selectors_workforce import by_grid, certified_on, hours_in_year
 from gridgov.org.models import GridAssignment
@@ -35,19 +35,15 @@ def _link(unit_code: str, period: Period) -> str:
     return reverse("operations:worker_list")
 
 
-def _kpi(**kwargs) -> Kpi:
-    return register(
-        Kpi(
-            capability="operations",
-            levels=("district", "street", "community", "grid"),
-            periods=("month", "year"),
-            source=lambda: GridAssignment.objects.all(),
-            records=_link,
-            unit="%",
-            higher_is_better=True,
-            **kwargs,
-        )
-    )
+_kpi = registrar(
+    capability="operations",
+    levels=("district", "street", "community", "grid"),
+    periods=("month", "year"),
+    source=lambda: GridAssignment.objects.all(),
+    records=_link,
+    unit="%",
+    higher_is_better=True,
+)
 
 
 _kpi(

@@ -3,19 +3,19 @@ the kinds of model a deployment names, and the share of grids that should offer 
 service 特色服务 (「到2026年…特色网格服务占比达到50%」)."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+from gridgov.core.policies import (
+    NamedEntry,
+    PolicyDefinition,
+    PolicySchema,
+    register_policy,
+    short_codes,
+)
 
 
-class ModelKind(BaseModel):
-    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
-    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
-
-    def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+class ModelKind(NamedEntry):
+    """A kind of 网格+X model: its names only."""
 
 
 def _default_kinds() -> dict[str, ModelKind]:
@@ -45,10 +45,7 @@ class ServiceModelsPolicy(PolicySchema):
     def _codes(cls, value):
         if not value:
             raise ValueError("at least one kind")
-        for code in value:
-            if not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
-                raise ValueError("kind codes are short ASCII words")
-        return value
+        return short_codes(value, "kind")
 
 
 def _kind_labels() -> dict:

@@ -4,15 +4,19 @@ the event category their alarms open and the accuracy target; when a silent devi
 as offline; the repair clock; the KPI targets."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+from gridgov.core.policies import (
+    NamedEntry,
+    PolicyDefinition,
+    PolicySchema,
+    register_policy,
+    short_codes,
+)
 from gridgov.events.policies import TimeLimit
 
 
-class DeviceType(BaseModel):
-    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
-    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
+class DeviceType(NamedEntry):
     cycle_years: int = Field(ge=1, le=30, description="replacement cycle in years")
     sampling_minutes: int = Field(
         5, ge=1, le=1440, description="minutes between the device's heartbeats"
@@ -23,12 +27,6 @@ class DeviceType(BaseModel):
     alarm_accuracy_min: float | None = Field(
         None, ge=0, le=1, description="share of alarms that must prove true (None: no target)"
     )
-
-    def label(self) -> str:
-        """The name in the language of the request (English, else the Chinese name)."""
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 def _default_types() -> dict[str, DeviceType]:
@@ -93,10 +91,7 @@ class DevicesPolicy(PolicySchema):
     def _codes(cls, value):
         if not value:
             raise ValueError("at least one device type")
-        for code in value:
-            if not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
-                raise ValueError("device type codes are short ASCII words")
-        return value
+        return short_codes(value, "device type")
 
     @model_validator(mode="after")
     def _sampling_within_the_rule(self):

@@ -4,20 +4,19 @@ metres (a straight line: no road network is read); the coverage target; the idle
 which a space gets a 功能调整 task."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+from gridgov.core.policies import (
+    NamedEntry,
+    PolicyDefinition,
+    PolicySchema,
+    register_policy,
+    short_codes,
+)
 
 
-class FacilityKind(BaseModel):
-    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
-    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
+class FacilityKind(NamedEntry):
     in_circle: bool = Field(False, description="counts for the 15-minute service circle")
-
-    def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 def _default_kinds() -> dict[str, FacilityKind]:
@@ -54,10 +53,7 @@ class FacilitiesPolicy(PolicySchema):
     def _codes(cls, value):
         if not any(k.in_circle for k in value.values()):
             raise ValueError("at least one kind must count for the circle")
-        for code in value:
-            if not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
-                raise ValueError("facility kind codes are short ASCII words")
-        return value
+        return short_codes(value, "facility kind")
 
 
 def _kind_labels() -> dict:

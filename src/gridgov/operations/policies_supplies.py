@@ -3,26 +3,24 @@ the supply categories with their unit, norm per 100 residents per day, shelf lif
 interval; the 3-day rule; near-expiry warnings; the dispatch target."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+from gridgov.core.policies import (
+    NamedEntry,
+    PolicyDefinition,
+    PolicySchema,
+    register_policy,
+    short_codes,
+)
 
 
-class SupplyCategory(BaseModel):
-    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
-    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
+class SupplyCategory(NamedEntry):
     unit: str = Field(min_length=1, max_length=10, description="unit counted (件, 瓶, 袋 …)")
     norm_per_100: float = Field(
         gt=0, le=10_000, description="units needed per 100 residents per day"
     )
     shelf_life_days: int = Field(ge=1, le=36_500, description="shelf life in days")
     check_interval_days: int = Field(30, ge=1, le=366, description="days between checks")
-
-    def label(self) -> str:
-        """The name in the language of the request (English, else the Chinese name)."""
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 def _default_categories() -> dict[str, SupplyCategory]:
@@ -101,10 +99,7 @@ class SuppliesPolicy(PolicySchema):
     @field_validator("categories")
     @classmethod
     def _codes(cls, value):
-        for code in value:
-            if not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
-                raise ValueError("category codes are short ASCII words")
-        return value
+        return short_codes(value, "category")
 
     @field_validator("near_expiry_days")
     @classmethod

@@ -3,16 +3,20 @@ docs/operations-app.md): the training categories and which count as professional
 心理、急救 …) or smart-tool hours; the yearly minimums; the re-test after a training."""
 
 from django.utils.translation import gettext_lazy as _
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from gridgov.core.policies import PolicyDefinition, PolicySchema, register_policy
+from gridgov.core.policies import (
+    NamedEntry,
+    PolicyDefinition,
+    PolicySchema,
+    register_policy,
+    short_codes,
+)
 
 COUNTS = ("professional", "tools", "other")
 
 
-class TrainingCategory(BaseModel):
-    name: str = Field(min_length=1, max_length=20, description="name (zh-Hans)")
-    name_en: str = Field(min_length=1, max_length=40, description="name (English)")
+class TrainingCategory(NamedEntry):
     counts_as: str = Field("other", description="professional, tools or other")
 
     @field_validator("counts_as")
@@ -21,11 +25,6 @@ class TrainingCategory(BaseModel):
         if value not in COUNTS:
             raise ValueError("professional, tools or other")
         return value
-
-    def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 def _default_categories() -> dict[str, TrainingCategory]:
@@ -49,6 +48,11 @@ class WorkforcePolicy(PolicySchema):
     professional_hours_min: float = Field(40, ge=0, le=1000, description="hours a year")
     tools_hours_min: float = Field(20, ge=0, le=1000, description="hours a year")
     retest_days: int = Field(90, ge=1, le=730, description="days after a training to test again")
+
+    @field_validator("training_categories")
+    @classmethod
+    def _codes(cls, value):
+        return short_codes(value, "training category")
 
 
 def _category_labels() -> dict:

@@ -73,10 +73,20 @@ def day_list(*, actor) -> QuerySet[ServiceDay]:
     return ServiceDay.objects.visible_to(actor).select_related("grid", "service_model")
 
 
-def grids_in_scope(*, actor) -> QuerySet[OrgUnit]:
+def grids_offering(*, actor) -> list[OrgUnit]:
+    """The active grids of the actor's area, each with ``featured``: whether a running
+    signature-service model is offered in it (the same answer as the KPI)."""
     from gridgov.core.scoping import path_filter
 
     scope = path_filter(actor, "operations.view")
     if scope is None:
-        return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(scope, level=OrgUnit.Level.GRID, is_active=True).order_by("path")
+        return []
+    featured: dict[str, list] = {}
+    for prefix in actor.scope_paths("operations.view"):
+        featured.update(featured_by_grid(prefix))
+    grids = list(
+        OrgUnit.objects.filter(scope, level=OrgUnit.Level.GRID, is_active=True).order_by("path")
+    )
+    for grid in grids:
+        grid.featured = bool(featured.get(grid.path, [0])[0])
+    return grids

@@ -308,11 +308,15 @@ def circle_board(*, actor) -> dict:
                 "has_centre": bool(centres[path][0]),
             }
         )
+    residents = sum(r["residents"] for r in rows)
+    covered = sum(r["covered"] for r in rows)
     return {
         "reach_m": policy.circle_metres,
         "target": round(100 * policy.circle_target, 1),
-        "residents": sum(r["residents"] for r in rows),
-        "covered": sum(r["covered"] for r in rows),
+        "residents": residents,
+        "covered": covered,
+        "share": round(100 * covered / residents, 1) if residents else None,
+        "without_centre": sum(1 for r in rows if not r["has_centre"]),
         "unplaced": unplaced,
         "uncovered_buildings": uncovered,
         "grids": rows,

@@ -128,11 +128,22 @@ class WorkerRow:
         return self.hours.tools >= workforce_policy().tools_hours_min
 
 
-def worker_rows(*, actor, year: int | None = None) -> list[WorkerRow]:
+def worker_row(*, actor, user_id) -> WorkerRow:
+    """One worker of the actor's area (NotFound otherwise) with the year's figures."""
+    rows = worker_rows(actor=actor, user_id=user_id)
+    if not rows:
+        raise NotFound()
+    return rows[0]
+
+
+def worker_rows(*, actor, year: int | None = None, user_id=None) -> list[WorkerRow]:
     today = timezone.localdate()
     year = year or today.year
     rows: dict[int, WorkerRow] = {}
-    for a in assignments_in_scope(actor=actor).order_by("grid__path", "user__username"):
+    assignments = assignments_in_scope(actor=actor)
+    if user_id is not None:
+        assignments = assignments.filter(user_id=user_id)
+    for a in assignments.order_by("grid__path", "user__username"):
         row = rows.setdefault(a.user_id, WorkerRow(user=a.user, duty=a.duty))
         row.grids.append(a.grid)
         if a.duty == GridAssignment.Duty.FULL_TIME:

@@ -33,12 +33,7 @@ def _labelled(models):
 @requires("operations.view")
 def model_list(request):
     user = request.user
-    grids = list(selectors.grids_in_scope(actor=user)[:PAGE])
-    featured = {}
-    for prefix in user.scope_paths("operations.view"):
-        featured.update(selectors.featured_by_grid(prefix))
-    for g in grids:
-        g.featured = bool(featured.get(g.path, [0])[0])
+    grids = selectors.grids_offering(actor=user)[:PAGE]
     return render(
         request,
         "operations/model_list.html",

@@ -43,10 +43,6 @@ def facility_board(request):
         "operations/facility_board.html",
         {
             "board": board,
-            "share": round(100 * board["covered"] / board["residents"], 1)
-            if board["residents"]
-            else None,
-            "without_centre": [g for g in board["grids"] if not g["has_centre"]],
             "facilities": facilities,
             "tasks": list(selectors.task_list(actor=user)[:PAGE]),
             "policy": policy,

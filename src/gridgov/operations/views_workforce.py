@@ -38,7 +38,7 @@ def worker_list(request):
 @requires("operations.view")
 def worker_detail(request, user_id: int):
     worker, path = selectors.worker_path(actor=request.user, user_id=user_id)
-    row = next(r for r in selectors.worker_rows(actor=request.user) if r.user.pk == worker.pk)
+    row = selectors.worker_row(actor=request.user, user_id=worker.pk)
     policy = workforce_policy()
     trainings = list(TrainingRecord.objects.filter(user=worker)[:100])
     for t in trainings:

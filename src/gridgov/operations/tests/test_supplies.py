@@ -511,3 +511,11 @@ def test_kpis_by_hand(org_tree, staff):
     # The other district: its community has residents and no store.
     other = REGISTRY["supplies.open_shortages"].snapshot_values(org_tree["d2"].path, period)
     assert other[None].numerator == 10
+
+
+def test_the_add_buttons_read_add_in_chinese(staff, client, login_client):
+    """The word "Add" was translated 「上传」 (a documents form's word) on every page that used it."""
+    login_client(staff["community"])
+    page = client.get("/operations/supplies/stores/new/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    button = page.content.decode().split('type="submit">')[-1].split("</button>")[0]
+    assert button == "添加"
